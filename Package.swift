@@ -1,0 +1,86 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// One settings array for every Swift target: Swift 6 language mode (strict concurrency) everywhere,
+/// and cross-module optimisation so the hot paths of PulseAnalytics and PulseProtocol inline into callers.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .unsafeFlags(["-cross-module-optimization"], .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "PulseTrader",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "pulse", targets: ["pulse"]),
+        .library(name: "PulseClient", targets: ["PulseClient"]),
+        .library(name: "PulseProtocol", targets: ["PulseProtocol"]),
+        .library(name: "PulseAnalytics", targets: ["PulseAnalytics"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // System libraries: one target per C library, shim headers only.
+        .systemLibrary(
+            name: "CNghttp2", pkgConfig: "libnghttp2",
+            providers: [.apt(["libnghttp2-dev"]), .brew(["nghttp2"])]),
+        .systemLibrary(
+            name: "CLibPQ", pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"]), .brew(["libpq"])]),
+        .systemLibrary(
+            name: "CHiredis", pkgConfig: "hiredis",
+            providers: [.apt(["libhiredis-dev"]), .brew(["hiredis"])]),
+        .systemLibrary(
+            name: "CCurl", pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"]), .brew(["curl"])]),
+
+        .target(name: "PulseProtocol", swiftSettings: swiftSettings),
+        .target(name: "PulseIO", swiftSettings: swiftSettings),
+        .target(
+            name: "PulseRPC",
+            dependencies: [
+                "PulseProtocol", "PulseIO", "CNghttp2",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "PulseStore",
+            dependencies: ["PulseIO", "CLibPQ", "CHiredis"],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "PulseMarketData",
+            dependencies: ["PulseIO", "PulseStore", "PulseProtocol", "CCurl"],
+            swiftSettings: swiftSettings),
+        .target(name: "PulseAnalytics", swiftSettings: swiftSettings),
+        .target(
+            name: "PulseServer",
+            dependencies: [
+                "PulseProtocol", "PulseIO", "PulseRPC", "PulseAnalytics", "PulseStore", "PulseMarketData",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "PulseClient",
+            dependencies: ["PulseProtocol", "PulseIO", "PulseRPC"],
+            path: "clients/swift/Sources/PulseClient",
+            swiftSettings: swiftSettings),
+        .target(
+            name: "PulseBridge",
+            dependencies: ["PulseClient", "PulseProtocol"],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "pulse",
+            dependencies: [
+                "PulseServer", "PulseAnalytics", "PulseClient", "PulseBridge",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings),
+
+        .testTarget(name: "PulseProtocolTests", dependencies: ["PulseProtocol"], swiftSettings: swiftSettings),
+        .testTarget(name: "PulseRPCTests", dependencies: ["PulseRPC", "PulseIO", "PulseClient", "PulseServer"], swiftSettings: swiftSettings),
+        .testTarget(name: "PulseAnalyticsTests", dependencies: ["PulseAnalytics"], swiftSettings: swiftSettings),
+    ]
+)

@@ -1,0 +1,98 @@
+/// Parses the time forms found in market-data CSVs into seconds since the Unix epoch (UTC):
+/// `YYYY-MM-DD`, `YYYY-MM-DD HH:MM[:SS[.fraction]]` (or `T` between), an optional `Z` or `±HH[:]MM`
+/// offset, and integer epoch seconds or milliseconds. A time without an offset is taken as UTC.
+public enum TimestampParser {
+    public static func parse(_ text: String) -> Int64? {
+        var text = text
+        return text.withUTF8 { parse($0) }
+    }
+
+    public static func parse(_ b: UnsafeBufferPointer<UInt8>) -> Int64? {
+        var i = 0
+        var n = b.count
+        while i < n, b[i] == 0x20 { i += 1 }
+        while n > i, b[n - 1] == 0x20 || b[n - 1] == 0x0D { n -= 1 }
+        func digits(_ count: Int) -> Int? {
+            guard i + count <= n else { return nil }
+            var v = 0
+            for k in 0..<count {
+                let d = Int(b[i + k]) - 48
+                guard d >= 0 && d <= 9 else { return nil }
+                v = v * 10 + d
+            }
+            i += count
+            return v
+        }
+        func expect(_ c: UInt8) -> Bool {
+            guard i < n, b[i] == c else { return false }
+            i += 1
+            return true
+        }
+        // All digits: epoch seconds (10 digits or fewer) or milliseconds (13).
+        if n - i >= 9, (i..<n).allSatisfy({ b[$0] >= 48 && b[$0] <= 57 }) {
+            var v: Int64 = 0
+            for k in i..<n { v = v &* 10 &+ Int64(b[k] - 48) }
+            return n - i >= 13 ? v / 1000 : v
+        }
+        guard let year = digits(4), expect(UInt8(ascii: "-")), let month = digits(2), expect(UInt8(ascii: "-")),
+            let day = digits(2), (1...12).contains(month), (1...31).contains(day)
+        else { return nil }
+        var seconds = daysFromCivil(year: year, month: month, day: day) * 86_400
+        if i == n { return seconds }
+        guard expect(UInt8(ascii: " ")) || expect(UInt8(ascii: "T")) else { return nil }
+        guard let hour = digits(2), expect(UInt8(ascii: ":")), let minute = digits(2), hour < 24, minute < 60
+        else { return nil }
+        seconds += Int64(hour * 3600 + minute * 60)
+        if expect(UInt8(ascii: ":")) {
+            guard let second = digits(2), second <= 60 else { return nil }
+            seconds += Int64(second)
+            if expect(UInt8(ascii: ".")) {
+                while i < n, b[i] >= 48, b[i] <= 57 { i += 1 }
+            }
+        }
+        if i == n || expect(UInt8(ascii: "Z")) { return i == n ? seconds : nil }
+        let sign: Int64
+        if expect(UInt8(ascii: "+")) { sign = 1 } else if expect(UInt8(ascii: "-")) { sign = -1 } else { return nil }
+        guard let oh = digits(2) else { return nil }
+        _ = expect(UInt8(ascii: ":"))
+        guard let om = digits(2), i == n else { return nil }
+        return seconds - sign * Int64(oh * 3600 + om * 60)
+    }
+
+    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+    public static func daysFromCivil(year: Int, month: Int, day: Int) -> Int64 {
+        let y = Int64(month <= 2 ? year - 1 : year)
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let m = Int64(month)
+        let doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + Int64(day) - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    /// The civil date of a day number since 1970-01-01.
+    public static func civilFromDays(_ z0: Int64) -> (year: Int, month: Int, day: Int) {
+        let z = z0 + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let y = yoe + era * 400
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (Int(m <= 2 ? y + 1 : y), Int(m), Int(d))
+    }
+
+    /// ISO 8601 text (`YYYY-MM-DDTHH:MM:SSZ`) of an epoch time.
+    public static func iso8601(_ seconds: Int64) -> String {
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let rest = Int(seconds - days * 86_400)
+        let (y, m, d) = civilFromDays(days)
+        func pad(_ v: Int, _ w: Int) -> String {
+            let s = String(v)
+            return String(repeating: "0", count: max(0, w - s.count)) + s
+        }
+        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(rest / 3600, 2)):\(pad(rest / 60 % 60, 2)):\(pad(rest % 60, 2))Z"
+    }
+}

@@ -1,0 +1,1 @@
+// PulseBridge: see DESIGN.md for this module's job.

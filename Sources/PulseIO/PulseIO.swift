@@ -1,0 +1,1 @@
+// PulseIO: see DESIGN.md for this module's job.

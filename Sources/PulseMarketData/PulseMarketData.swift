@@ -1,0 +1,1 @@
+// PulseMarketData: see DESIGN.md for this module's job.

@@ -1,0 +1,1 @@
+// PulseProtocol: see DESIGN.md for this module's job.

@@ -1,0 +1,1 @@
+// PulseRPC: see DESIGN.md for this module's job.

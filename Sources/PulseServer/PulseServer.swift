@@ -1,0 +1,1 @@
+// PulseServer: see DESIGN.md for this module's job.

@@ -1,0 +1,1 @@
+// PulseStore: see DESIGN.md for this module's job.

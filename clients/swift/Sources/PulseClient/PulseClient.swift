@@ -1,0 +1,1 @@
+// PulseClient: the Swift client library.
