@@ -32,11 +32,11 @@ struct Pulse: AsyncParsableCommand {
             let message = fullMessage(for: error)
             if code == .success {
                 if !message.isEmpty { print(message) }
-                exit(0)
+                Glibc.exit(0)
             }
             StandardError.write(message.isEmpty ? "pulse: \(error)" : message)
             // ArgumentParser's usage errors are EX_USAGE (64); our contract is the conventional 2.
-            exit(code == .validationFailure || error is UsageError ? 2 : (code.rawValue == 0 ? 1 : code.rawValue))
+            Glibc.exit(code == .validationFailure || error is UsageError ? 2 : (code.rawValue == 0 ? 1 : code.rawValue))
         }
     }
 }
@@ -51,6 +51,14 @@ enum StandardError {
     /// Writes one line to standard error (never standard output, which carries data).
     static func write(_ line: String) {
         let text = line.hasSuffix("\n") ? line : line + "\n"
-        _ = text.withCString { fputs($0, stderr) }
+        var bytes = Array(text.utf8)
+        bytes.withUnsafeMutableBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = Glibc.write(2, buffer.baseAddress! + offset, buffer.count - offset)
+                if written <= 0 { break }
+                offset += written
+            }
+        }
     }
 }

@@ -9,7 +9,8 @@ public enum OHLCVCSV {
     /// Parses `text`; throws `CSVError` naming the line and column of the first problem.
     public static func parse(_ text: String) throws(CSVError) -> BarSeries {
         var text = text
-        return try text.withUTF8 { bytes throws(CSVError) in try parse(bytes) }
+        let result = text.withUTF8 { bytes in Result { () throws(CSVError) in try parse(bytes) } }
+        return try result.get()
     }
 
     public static func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(CSVError) -> BarSeries {

@@ -1,0 +1,32 @@
+"""Shared fixtures for the interop suites: where the `pulse` binary is, and running it."""
+import os
+import pathlib
+import subprocess
+
+import pytest
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+
+
+def pulse_binary() -> pathlib.Path:
+    """The `pulse` executable under test: $PULSE_BIN, else the debug build of this checkout."""
+    path = pathlib.Path(os.environ.get("PULSE_BIN", REPO / ".build" / "debug" / "pulse"))
+    if not path.exists():
+        pytest.fail(f"pulse binary not found at {path}: run `swift build` first or set PULSE_BIN")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pulse_bin() -> pathlib.Path:
+    return pulse_binary()
+
+
+def run_pulse(*args, input_text=None, timeout=120):
+    """Runs `pulse ARGS...`, returning the CompletedProcess (stdout and stderr as text)."""
+    return subprocess.run(
+        [str(pulse_binary()), *map(str, args)],
+        input=input_text,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
