@@ -98,6 +98,9 @@ struct BacktestCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Output format: json or text.")
     var format: OutputFormat = .json
 
+    @Option(name: .long, help: .hidden)
+    var bench: Int?
+
     enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
         case json, text
     }
@@ -106,12 +109,14 @@ struct BacktestCommand: AsyncParsableCommand {
         guard let input else { throw UsageError("--input FILE.csv (or - for standard input) is required") }
         let config = try brokerConfiguration()
         let bytes = try IndicatorsCommand.readInput(input)
+        let parseStart = ContinuousClock.now
         let bars: BarSeries
         do {
             bars = try bytes.withUnsafeBufferPointer { try OHLCVCSV.parse($0) }
         } catch {
             throw UsageError("\(input == "-" ? "standard input" : input): \(error)")
         }
+        let parseTime = ContinuousClock.now - parseStart
         guard !bars.isEmpty else { throw UsageError("\(input): no bars") }
         let fixed = try fixedParameters()
         var space = ParameterSpace()
@@ -121,6 +126,10 @@ struct BacktestCommand: AsyncParsableCommand {
         let factory = try StrategyFactory(
             name: strategy, bars: bars, fixed: fixed,
             optimized: Dictionary(uniqueKeysWithValues: zip(space.names, space.values)))
+        if let bench {
+            try await runBenchmark(bars: bars, config: config, fixed: fixed, space: space, repeats: bench, parseTime: parseTime)
+            return
+        }
         if optimize.isEmpty {
             let result: BacktestResult
             do {

@@ -15,16 +15,28 @@ public enum SMACrossSignals {
     /// Signals from two precomputed averages (the optimiser shares them across a grid).
     public static func make(fastAverage a: [Double], slowAverage b: [Double]) -> StrategySignals {
         let n = a.count
-        var signals = StrategySignals(count: n)
-        for i in 1..<max(1, n) {
-            if a[i - 1] < b[i - 1] && a[i] > b[i] {
-                signals.longEntry[i] = true
-            } else if b[i - 1] < a[i - 1] && b[i] > a[i] {
-                signals.shortEntry[i] = true
+        var long = [Bool](repeating: false, count: n)
+        var short = long
+        a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                long.withUnsafeMutableBufferPointer { long in
+                    short.withUnsafeMutableBufferPointer { short in
+                        for i in 1..<max(1, n) {
+                            // backtesting.py: `if crossover(fast, slow) … elif crossover(slow, fast)`.
+                            if a[i - 1] < b[i - 1] && a[i] > b[i] {
+                                long[i] = true
+                            } else if b[i - 1] < a[i - 1] && b[i] > a[i] {
+                                short[i] = true
+                            }
+                        }
+                    }
+                }
             }
         }
-        signals.warmupBars = max(warmup(a), warmup(b))
-        return signals
+        let none = [Bool](repeating: false, count: n)
+        return StrategySignals(
+            longEntry: long, longExit: none, shortEntry: short, shortExit: none,
+            warmupBars: max(warmup(a), warmup(b)))
     }
 
     /// backtesting.py's warm-up of one indicator: the index of its first defined value (0 if none is).
@@ -33,46 +45,51 @@ public enum SMACrossSignals {
     /// pandas' `Series.rolling(window).mean()` (min_periods = window), bit for bit.
     public static func rollingMean(_ values: [Double], window: Int) -> [Double] {
         var output = [Double](repeating: .nan, count: values.count)
-        var observations = 0
-        var sum = 0.0
-        var negatives = 0
-        var addCompensation = 0.0
-        var removeCompensation = 0.0
-        var sameRun = 0
-        var previous = values.first ?? .nan
-        for i in values.indices {
-            if i >= window {
-                let old = values[i - window]
-                if !old.isNaN {
-                    observations -= 1
-                    let y = -old - removeCompensation
-                    let t = sum + y
-                    removeCompensation = t - sum - y
-                    sum = t
-                    if old < 0 { negatives -= 1 }
+        guard window >= 1 else { return output }
+        values.withUnsafeBufferPointer { v in
+            output.withUnsafeMutableBufferPointer { out in
+                var observations = 0
+                var sum = 0.0
+                var negatives = 0
+                var addCompensation = 0.0
+                var removeCompensation = 0.0
+                var sameRun = 0
+                var previous = v.first ?? .nan
+                for i in 0..<v.count {
+                    if i >= window {
+                        let old = v[i - window]
+                        if !old.isNaN {
+                            observations -= 1
+                            let y = -old - removeCompensation
+                            let t = sum + y
+                            removeCompensation = t - sum - y
+                            sum = t
+                            if old < 0 { negatives -= 1 }
+                        }
+                    }
+                    let value = v[i]
+                    if !value.isNaN {
+                        observations += 1
+                        let y = value - addCompensation
+                        let t = sum + y
+                        addCompensation = t - sum - y
+                        sum = t
+                        if value < 0 { negatives += 1 }
+                        sameRun = value == previous ? sameRun + 1 : 1
+                        previous = value
+                    }
+                    if observations >= window {
+                        var result = sum / Double(observations)
+                        if sameRun >= observations {
+                            result = previous
+                        } else if negatives == 0 && result < 0 {
+                            result = 0
+                        } else if negatives == observations && result > 0 {
+                            result = 0
+                        }
+                        out[i] = result
+                    }
                 }
-            }
-            let value = values[i]
-            if !value.isNaN {
-                observations += 1
-                let y = value - addCompensation
-                let t = sum + y
-                addCompensation = t - sum - y
-                sum = t
-                if value < 0 { negatives += 1 }
-                sameRun = value == previous ? sameRun + 1 : 1
-                previous = value
-            }
-            if observations >= window && observations > 0 {
-                var result = sum / Double(observations)
-                if sameRun >= observations {
-                    result = previous
-                } else if negatives == 0 && result < 0 {
-                    result = 0
-                } else if negatives == observations && result > 0 {
-                    result = 0
-                }
-                output[i] = result
             }
         }
         return output
