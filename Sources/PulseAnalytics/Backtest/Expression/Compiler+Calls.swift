@@ -7,15 +7,17 @@ extension Compiler {
         let rhs = try lower(rhsNode, timeframe: timeframe)
         let types = (instructions[lhs].type, instructions[rhs].type)
         if op.isLogical {
-            for (side, node, type) in [("left", lhsNode, types.0), ("right", rhsNode, types.1)] where type != .condition {
+            for (side, node, type) in [("left", lhsNode, types.0), ("right", rhsNode, types.1)] where type != .condition
+            {
                 throw error(
-                    .type, "'\(op.rawValue)' needs conditions but its \(side) side is \(type)", at: node.column)
+                    .type, "'\(op.rawValue)' needs conditions but its \(side) side is \(type)", at: node.start)
             }
         } else {
-            for (side, node, type) in [("left", lhsNode, types.0), ("right", rhsNode, types.1)] where type == .condition {
+            for (side, node, type) in [("left", lhsNode, types.0), ("right", rhsNode, types.1)] where type == .condition
+            {
                 throw error(
                     .type, "'\(op.rawValue)' needs numbers or series but its \(side) side is a condition",
-                    at: node.column)
+                    at: node.start)
             }
         }
         if op.isLogical || op.isComparison {
@@ -67,7 +69,7 @@ extension Compiler {
         let type = function.result ?? instructions[operands[0]].type
         return emit(
             Instruction(operation: .call(name), operands: operands, type: type, timeframe: frame), column: column,
-            operandColumns: argumentNodes.map(\.column))
+            operandColumns: argumentNodes.map(\.start))
     }
 
     private func check(
@@ -78,27 +80,27 @@ extension Compiler {
         let what = "\(function.name): \(parameter.name)"
         switch parameter.kind {
         case .series where type == .condition:
-            throw error(.type, "\(what) must be a series or a number, not a condition", at: node.column)
+            throw error(.type, "\(what) must be a series or a number, not a condition", at: node.start)
         case .condition where type != .condition:
-            throw error(.type, "\(what) must be a condition, not \(type)", at: node.column)
+            throw error(.type, "\(what) must be a condition, not \(type)", at: node.start)
         case .seriesOrCondition where type == .number:
-            throw error(.type, "\(what) must be a series or a condition, not a number", at: node.column)
+            throw error(.type, "\(what) must be a series or a condition, not a number", at: node.start)
         case .number where type != .number, .period where type != .number:
             throw error(
                 .type,
                 "\(what) must be a number or a parameter (fixed for the whole series), not \(type)",
-                at: node.column)
+                at: node.start)
         case .period(let minimum):
             guard case .constant(let value) = instructions[operand].operation else { return }
             if function.name == "shift" && value < 0 {
                 throw error(
                     .lookAhead, "shift cannot look into the future: n must be at least 1, got \(Token.format(value))",
-                    at: node.column)
+                    at: node.start)
             }
             guard value == value.rounded(), value >= Double(minimum), value <= 1_000_000 else {
                 throw error(
                     .parameter, "\(what) must be a whole number from \(minimum) to 1000000, got \(Token.format(value))",
-                    at: node.column)
+                    at: node.start)
             }
         default:
             return

@@ -16,18 +16,27 @@ struct Compiler {
 
     /// Compiles one expression that must be a condition; `role` names it in a type error ("entry").
     mutating func addCondition(_ source: String, role: String) throws(ExpressionError) {
-        let tree = try Parser.parse(source)
-        sources.append(source)
-        var root = try lower(tree, timeframe: nil)
-        guard instructions[root].type == .condition else {
+        let (root, type, column) = try add(source)
+        guard type == .condition else {
             throw ExpressionError(
                 .type,
-                "the \(role) must be a condition (true or false on each bar) but is \(instructions[root].type);"
+                "the \(role) must be a condition (true or false on each bar) but is \(type);"
                     + " compare it with something, e.g. '> 0'",
-                column: tree.column, source: source)
+                column: column, source: source)
         }
-        if instructions[root].timeframe != nil { root = toBase(root, column: tree.column) }
         roots.append(root)
+    }
+
+    /// Compiles one expression of any type (tests and tools that want a series' values).
+    mutating func addValue(_ source: String) throws(ExpressionError) {
+        roots.append(try add(source).root)
+    }
+
+    private mutating func add(_ source: String) throws(ExpressionError) -> (root: Int, type: ValueType, column: Int) {
+        let tree = try Parser.parse(source)
+        sources.append(source)
+        let root = toBase(try lower(tree, timeframe: nil), column: tree.column)
+        return (root, instructions[root].type, tree.start)
     }
 
     var program: Program {
@@ -126,14 +135,16 @@ struct Compiler {
                 return emit(Instruction(operation: .constant(-value), operands: [], type: .number), column: column)
             }
             return emit(
-                Instruction(operation: .negate, operands: [operand], type: type, timeframe: instructions[operand].timeframe),
+                Instruction(
+                    operation: .negate, operands: [operand], type: type, timeframe: instructions[operand].timeframe),
                 column: column)
         case .not:
             guard type == .condition else {
-                throw error(.type, "'not' needs a condition but its operand is \(type)", at: node.column)
+                throw error(.type, "'not' needs a condition but its operand is \(type)", at: node.start)
             }
             return emit(
-                Instruction(operation: .not, operands: [operand], type: .condition, timeframe: instructions[operand].timeframe),
+                Instruction(
+                    operation: .not, operands: [operand], type: .condition, timeframe: instructions[operand].timeframe),
                 column: column)
         }
     }

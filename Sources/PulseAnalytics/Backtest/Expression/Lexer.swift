@@ -108,7 +108,9 @@ struct Lexer {
                 index += 1
             }
         }
-        guard let value = Double(text), value.isFinite else { throw error("malformed number '\(text)'", column: column) }
+        guard let value = Double(text), value.isFinite else {
+            throw error("malformed number '\(text)'", column: column)
+        }
         if let c = current, c.isIdentifierStart {
             throw error("unexpected '\(c)' after the number \(text)", column: index + 1)
         }

@@ -46,7 +46,9 @@ struct Parser {
 
     private mutating func disjunction() throws(ExpressionError) -> SyntaxNode {
         var node = try conjunction()
+        var links = 0
         while isKeyword("or") {
+            try checkChain(&links)
             let column = advance().column
             node = .binary(.or, node, try conjunction(), column: column)
         }
@@ -55,7 +57,9 @@ struct Parser {
 
     private mutating func conjunction() throws(ExpressionError) -> SyntaxNode {
         var node = try negation()
+        var links = 0
         while isKeyword("and") {
+            try checkChain(&links)
             let column = advance().column
             node = .binary(.and, node, try negation(), column: column)
         }
@@ -65,6 +69,9 @@ struct Parser {
     private mutating func negation() throws(ExpressionError) -> SyntaxNode {
         if isKeyword("not") {
             let column = advance().column
+            depth += 1
+            defer { depth -= 1 }
+            guard depth <= Parser.maximumDepth else { throw error("too many 'not' in a row", at: current) }
             return .unary(.not, try negation(), column: column)
         }
         return try comparison()
@@ -95,7 +102,9 @@ struct Parser {
 
     private mutating func additive() throws(ExpressionError) -> SyntaxNode {
         var node = try multiplicative()
+        var links = 0
         while current.kind == .plus || current.kind == .minus {
+            try checkChain(&links)
             let token = advance()
             node = .binary(token.kind == .plus ? .add : .subtract, node, try multiplicative(), column: token.column)
         }
@@ -104,7 +113,9 @@ struct Parser {
 
     private mutating func multiplicative() throws(ExpressionError) -> SyntaxNode {
         var node = try unary()
+        var links = 0
         while current.kind == .star || current.kind == .slash {
+            try checkChain(&links)
             let token = advance()
             node = .binary(token.kind == .star ? .multiply : .divide, node, try unary(), column: token.column)
         }
@@ -125,7 +136,9 @@ struct Parser {
 
     private mutating func postfix() throws(ExpressionError) -> SyntaxNode {
         var node = try primary()
+        var links = 0
         while case .timeframe(let text) = current.kind {
+            try checkChain(&links)
             let column = advance().column
             node = .timeframe(node, text, column: column)
         }
@@ -165,7 +178,17 @@ struct Parser {
             try expect(.rightParen, "')'")
             return .call(name, arguments, column: token.column)
         default:
-            throw error("expected a number, a series, a parameter, a call or '(' but found \(token.spelling)", at: token)
+            throw error(
+                "expected a number, a series, a parameter, a call or '(' but found \(token.spelling)", at: token)
+        }
+    }
+
+    /// A chain `a + b + c + …` builds a tree as deep as it is long: bound it like nesting, so compiling and
+    /// freeing the tree cannot exhaust the stack.
+    private func checkChain(_ links: inout Int) throws(ExpressionError) {
+        links += 1
+        guard depth + links <= Parser.maximumDepth else {
+            throw error("expression has more than \(Parser.maximumDepth) operators in a chain", at: current)
         }
     }
 

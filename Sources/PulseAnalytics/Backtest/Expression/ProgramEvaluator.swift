@@ -7,9 +7,16 @@ struct ProgramEvaluator: Sendable {
     let base: BarSeries
     let cache: EvaluationCache
 
-    /// The value of each root, as a condition over the base bars, and the warm-up: 1 + the last index at which
-    /// some indicator on the base bars is still NaN (0 when no indicator is used).
+    /// The value of each root, as a condition over the base bars, and the warm-up: the first index at which
+    /// every indicator on the base bars is defined (backtesting.py's `_indicator_warmup_nbars`; 0 when no
+    /// indicator is used; an indicator that is never defined counts as 0, as there).
     func evaluate(parameters: [String: Double]) throws(ExpressionError) -> (roots: [[Bool]], warmup: Int) {
+        let (values, warmup) = try evaluateValues(parameters: parameters)
+        return (values.map(\.condition), warmup)
+    }
+
+    /// The value of each root as computed (numbers stay numbers), and the warm-up.
+    func evaluateValues(parameters: [String: Double]) throws(ExpressionError) -> (roots: [RuntimeValue], warmup: Int) {
         let instructions = program.instructions
         var values: [RuntimeValue] = []
         var identities: [Int] = []
@@ -17,7 +24,8 @@ struct ProgramEvaluator: Sendable {
         identities.reserveCapacity(instructions.count)
         var warmup = 0
         for (index, instruction) in instructions.enumerated() {
-            let identity = stepIdentity(instruction, operands: instruction.operands, values: values, identities: identities)
+            let identity = stepIdentity(
+                instruction, operands: instruction.operands, values: values, identities: identities)
             identities.append(identity)
             let value: RuntimeValue
             if isCached(instruction), let cached = cache.value(for: identity) {
@@ -27,11 +35,11 @@ struct ProgramEvaluator: Sendable {
                 if isCached(instruction) { cache.store(value, for: identity) }
             }
             if instruction.timeframe == nil, isIndicator(instruction), case .series(let series) = value {
-                warmup = max(warmup, (series.firstIndex { !$0.isNaN } ?? series.count) + 1)
+                warmup = max(warmup, series.firstIndex { !$0.isNaN } ?? 0)
             }
             values.append(value)
         }
-        return (program.roots.map { values[$0].condition }, warmup)
+        return (program.roots.map { values[$0] }, warmup)
     }
 
     private func isCached(_ instruction: Instruction) -> Bool {
@@ -76,7 +84,8 @@ struct ProgramEvaluator: Sendable {
         case .truth(let flag): return .condition([Bool](repeating: flag, count: try bars(instruction.timeframe).count))
         case .parameter(let name):
             guard let value = parameters[name] else {
-                throw ExpressionError(.unknownIdentifier, "no value for parameter '\(name)'", column: site.column, source: source)
+                throw ExpressionError(
+                    .unknownIdentifier, "no value for parameter '\(name)'", column: site.column, source: source)
             }
             return .number(value)
         case .column(let column):

@@ -37,6 +37,15 @@ indirect enum SyntaxNode: Equatable, Sendable {
         }
     }
 
+    /// Column of the node's first character (an operator's `column` is the operator itself).
+    var start: Int {
+        switch self {
+        case .binary(_, let lhs, _, _): return lhs.start
+        case .timeframe(let operand, _, _): return operand.start
+        default: return column
+        }
+    }
+
     /// A fully parenthesised rendering, used by tests to check precedence and by error messages.
     var rendering: String {
         switch self {
