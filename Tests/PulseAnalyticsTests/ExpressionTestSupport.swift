@@ -1,3 +1,5 @@
+import Foundation
+
 @testable import PulseAnalytics
 
 /// Small hand-made bar series and a way to evaluate any expression's value over them.
@@ -11,6 +13,14 @@ enum ExpressionFixture {
             labels: closes.indices.map { "\($0)" },
             timestamps: closes.indices.map { start + Int64($0) * step },
             open: opens, high: closes.map { $0 + 1 }, low: closes.map { $0 - 1 }, close: closes, volume: volume)
+    }
+
+    /// A deterministic wiggly price path: a sine wave plus a sawtooth, so crossings happen at varied places.
+    static func wave(count: Int, level: Double = 100, amplitude: Double = 10, period: Double = 7) -> [Double] {
+        (0..<count).map { i -> Double in
+            let x = Double(i)
+            return level + amplitude * sin(x / period) + Double((i * 7) % 11) / 4
+        }
     }
 
     /// The value of `source` over `bars`: a series (NaN where undefined), a condition as 1/0, a number broadcast.

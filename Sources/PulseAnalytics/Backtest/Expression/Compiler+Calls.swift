@@ -46,11 +46,12 @@ extension Compiler {
                 "unknown function '\(name)'; valid functions: \(FunctionCatalog.names.joined(separator: ", "))",
                 at: column)
         }
-        guard argumentNodes.count == function.parameters.count else {
-            let count = function.parameters.count
+        let (required, count) = (function.requiredCount, function.parameters.count)
+        guard (required...count).contains(argumentNodes.count) else {
+            let expected = required == count ? "\(count)" : "\(required) to \(count)"
             throw error(
                 .arity,
-                "\(name) takes \(count) argument\(count == 1 ? "" : "s") (\(function.signature))"
+                "\(name) takes \(expected) argument\(count == 1 ? "" : "s") (\(function.signature))"
                     + " but was given \(argumentNodes.count)",
                 at: column)
         }
@@ -59,6 +60,11 @@ extension Compiler {
             let operand = try lower(node, timeframe: timeframe)
             try check(operand, node: node, against: parameter, of: function)
             operands.append(operand)
+        }
+        for parameter in function.parameters.dropFirst(argumentNodes.count) {
+            let value = parameter.defaultValue ?? .nan
+            operands.append(
+                emit(Instruction(operation: .constant(value), operands: [], type: .number), column: column))
         }
         let seriesOperands = operands.filter { instructions[$0].type != .number }
         var frame = timeframe
@@ -69,7 +75,8 @@ extension Compiler {
         let type = function.result ?? instructions[operands[0]].type
         return emit(
             Instruction(operation: .call(name), operands: operands, type: type, timeframe: frame), column: column,
-            operandColumns: argumentNodes.map(\.start))
+            operandColumns: argumentNodes.map(\.start)
+                + Array(repeating: column, count: function.parameters.count - argumentNodes.count))
     }
 
     private func check(

@@ -19,11 +19,16 @@ public struct ExpressionFunction: Sendable {
     public struct Parameter: Sendable {
         public let name: String
         public let kind: ParameterKind
+        /// The value used when a trailing argument is omitted; nil when the argument is required.
+        public let defaultValue: Double?
 
-        init(_ name: String, _ kind: ParameterKind) {
+        init(_ name: String, _ kind: ParameterKind, default defaultValue: Double? = nil) {
             self.name = name
             self.kind = kind
+            self.defaultValue = defaultValue
         }
+
+        var spelling: String { defaultValue.map { "\(name)=\(Token.format($0))" } ?? name }
     }
 
     public let name: String
@@ -47,8 +52,11 @@ public struct ExpressionFunction: Sendable {
         self.implementation = implementation
     }
 
-    /// `name(p1, p2)`, as listings and arity errors show it.
-    public var signature: String { "\(name)(\(parameters.map(\.name).joined(separator: ", ")))" }
+    /// `name(p1, p2=default)`, as listings and arity errors show it.
+    public var signature: String { "\(name)(\(parameters.map(\.spelling).joined(separator: ", ")))" }
+
+    /// How many leading arguments must be given (the rest have defaults).
+    public var requiredCount: Int { parameters.prefix { $0.defaultValue == nil }.count }
 }
 
 /// What a function implementation receives: its evaluated arguments and the bars of the timeframe it runs on.
