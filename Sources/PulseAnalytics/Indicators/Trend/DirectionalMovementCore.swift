@@ -57,7 +57,7 @@ struct DirectionalMovementCore: Codable, Sendable {
     /// +DI and −DI from the smoothed values; nil when the true range is about zero.
     @inline(__always)
     var directionalIndices: (plus: Double, minus: Double)? {
-        guard !OHLC.isZero(trueRange) else { return nil }
+        guard trueRange != 0 else { return nil }
         return (100.0 * (plusDM / trueRange), 100.0 * (minusDM / trueRange))
     }
 }

@@ -10,6 +10,7 @@ extension TA {
     }
 
     /// NATR, Normalized Average True Range: `ATR / close · 100` (0 when the close is about 0). Lookback N.
+    /// With N = 1 TA-Lib returns the true range itself (not normalised); so does this.
     /// - Throws: `IndicatorError` unless `timePeriod` is in 1...100000.
     public static func natr(
         high: [Double], low: [Double], close: [Double], timePeriod: Int = 14
@@ -30,7 +31,7 @@ extension TA {
                     close.withUnsafeBufferPointer { c in
                         for i in 0..<c.count {
                             let atr = state.update(high: h[i], low: l[i], close: c[i])
-                            out[i] = normalized ? AverageTrueRangeCore.normalize(atr, close: c[i]) : atr
+                            out[i] = normalized ? state.normalize(atr, close: c[i]) : atr
                         }
                     }
                 }
@@ -72,9 +73,10 @@ struct AverageTrueRangeCore: Codable, Sendable {
         return atr
     }
 
+    /// NATR's value: ATR/close·100, except that with period 1 TA-Lib returns the true range unscaled.
     @inline(__always)
-    static func normalize(_ atr: Double, close: Double) -> Double {
-        guard !atr.isNaN else { return .nan }
+    func normalize(_ atr: Double, close: Double) -> Double {
+        guard !atr.isNaN, timePeriod > 1 else { return atr }
         return OHLC.isZero(close) ? 0 : (atr / close) * 100
     }
 }
@@ -106,6 +108,6 @@ public struct NATRState: StreamingIndicator {
 
     public mutating func update(_ bar: BarInput) -> IndicatorOutput {
         let atr = core.update(high: bar.high, low: bar.low, close: bar.close)
-        return IndicatorOutput(AverageTrueRangeCore.normalize(atr, close: bar.close))
+        return IndicatorOutput(core.normalize(atr, close: bar.close))
     }
 }

@@ -1,7 +1,8 @@
 extension TA {
     /// MFI, Money Flow Index: with typical price tp = (high + low + close)/3 and money flow tp·volume counted as
     /// positive when tp rose and negative when it fell, 100 · Σpositive/(Σpositive + Σnegative) over N bars
-    /// (0 when the total is below 1, TA-Lib's rule). Lookback N.
+    /// (TA-Lib 0.8's rules: a typical-price change within 1e-14 relative is no change, a sum left slightly
+    /// negative by rounding counts as 0, and a window without any flow gives 0 and restarts the sums). Lookback N.
     /// - Throws: `IndicatorError` unless `timePeriod` is in 2...100000.
     public static func mfi(
         high: [Double], low: [Double], close: [Double], volume: [Double], timePeriod: Int = 14
@@ -26,6 +27,8 @@ public struct MFIState: StreamingIndicator {
     private var prevTypical = 0.0
     private var positiveSum = 0.0
     private var negativeSum = 0.0
+    /// Bars in the window with a non-zero flow.
+    private var flowingBars = 0
 
     /// - Throws: `IndicatorError` unless `timePeriod` is in 2...100000.
     public init(timePeriod: Int = 14) throws(IndicatorError) {
@@ -50,6 +53,7 @@ public struct MFIState: StreamingIndicator {
         if count > period {
             positiveSum -= positive[position]
             negativeSum -= negative[position]
+            if positive[position] != 0 || negative[position] != 0 { flowingBars -= 1 }
         }
         let change = typical - prevTypical
         let flow = typical * volume
@@ -65,17 +69,19 @@ public struct MFIState: StreamingIndicator {
         }
         positive[position] = up
         negative[position] = down
+        if up != 0 || down != 0 { flowingBars += 1 }
         position += 1
         if position == period { position = 0 }
         guard count >= period else { return .nan }
-        let total = positiveSum + negativeSum
-        guard total >= 1.0 else {
-            // A window without flow: restart the sums so rounding residue does not outlive it (matches TA-Lib 0.8
-            // bit for bit after flat stretches).
+        guard flowingBars > 0 else {
+            // No flow in the window: TA-Lib 0.8 restarts the sums here, dropping their rounding residue.
             positiveSum = 0
             negativeSum = 0
             return 0
         }
-        return 100.0 * (positiveSum / total)
+        // Rounding residue can leave a sum slightly negative; TA-Lib 0.8 counts it as 0.
+        let inflow = max(positiveSum, 0)
+        let total = inflow + max(negativeSum, 0)
+        return total <= 0 ? 0 : 100.0 * (inflow / total)
     }
 }
