@@ -21,7 +21,7 @@ extension TA {
         high: [Double], low: [Double], close: [Double], fastKPeriod: Int = 5, fastDPeriod: Int = 3,
         fastDType: MovingAverageType = .sma
     ) throws(IndicatorError) -> (fastK: [Double], fastD: [Double]) {
-        var state = try StochasticState(fastKPeriod: fastKPeriod, fastDPeriod: fastDPeriod, fastDType: fastDType)
+        var state = try StochasticState.fast(fastKPeriod: fastKPeriod, fastDPeriod: fastDPeriod, fastDType: fastDType)
         let (k, d) = try state.batch(high: high, low: low, close: close, function: "STOCHF")
         return (k, d)
     }
@@ -50,14 +50,20 @@ public struct StochasticState: StreamingIndicator {
 
     /// A STOCHF state.
     /// - Throws: `IndicatorError` for periods outside 1...100000 or an unsupported MA type.
-    public init(fastKPeriod: Int = 5, fastDPeriod: Int = 3, fastDType: MovingAverageType = .sma)
-        throws(IndicatorError)
+    public static func fast(fastKPeriod: Int = 5, fastDPeriod: Int = 3, fastDType: MovingAverageType = .sma)
+        throws(IndicatorError) -> StochasticState
     {
         try OHLC.check(fastKPeriod, "fastk_period", in: 1...100_000, function: "STOCHF")
         try OHLC.check(fastDPeriod, "fastd_period", in: 1...100_000, function: "STOCHF")
-        range = PriceRangeWindow(period: fastKPeriod)
-        kAverage = nil
-        dAverage = try OHLCMovingAverage(fastDType, period: fastDPeriod, function: "STOCHF")
+        return StochasticState(
+            range: PriceRangeWindow(period: fastKPeriod), kAverage: nil,
+            dAverage: try OHLCMovingAverage(fastDType, period: fastDPeriod, function: "STOCHF"))
+    }
+
+    private init(range: PriceRangeWindow, kAverage: OHLCMovingAverage?, dAverage: OHLCMovingAverage) {
+        self.range = range
+        self.kAverage = kAverage
+        self.dAverage = dAverage
     }
 
     public mutating func update(_ bar: BarInput) -> IndicatorOutput {
