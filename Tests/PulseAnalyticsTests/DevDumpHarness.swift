@@ -54,8 +54,10 @@ import Testing
             let st3 = try TA.stoch(high: h, low: l, close: c, fastKPeriod: 1, slowKPeriod: 1, slowDPeriod: 1)
             outs.append(("STOCH3_k", st3.slowK))
             outs.append(("STOCH3_d", st3.slowD))
-            outs.append(("ULTOSC2", try TA.ultosc(high: h, low: l, close: c, timePeriod1: 5, timePeriod2: 3, timePeriod3: 10)))
-            outs.append(("ULTOSC3", try TA.ultosc(high: h, low: l, close: c, timePeriod1: 1, timePeriod2: 1, timePeriod3: 1)))
+            outs.append(
+                ("ULTOSC2", try TA.ultosc(high: h, low: l, close: c, timePeriod1: 5, timePeriod2: 3, timePeriod3: 10)))
+            outs.append(
+                ("ULTOSC3", try TA.ultosc(high: h, low: l, close: c, timePeriod1: 1, timePeriod2: 1, timePeriod3: 1)))
             outs.append(("SAR2", try TA.sar(high: h, low: l, acceleration: 0.05, maximum: 0.1)))
             outs.append(("SAR3", try TA.sar(high: h, low: l, acceleration: 0.3, maximum: 0.2)))
             outs.append(("ADX2", try TA.adx(high: h, low: l, close: c, timePeriod: 2)))
