@@ -1,11 +1,12 @@
 extension TA {
-    /// BOP, Balance Of Power: (close − open)/(high − low), 0 when the range is below 1e-8 (TA-Lib's rule).
+    /// BOP, Balance Of Power: (close − open)/(high − low), 0 when the range is not positive
+    /// (TA-Lib 0.8; 0.6 used 1e-8, which zeroed every bar of low-priced instruments).
     /// Lookback 0.
     public static func bop(
         open: [Double], high: [Double], low: [Double], close: [Double]
     ) throws(IndicatorError) -> [Double] {
         try OHLC.checkLengths([open.count, high.count, low.count, close.count], function: "BOP")
-        return OHLC.output(close.count) { out in
+        return AlignedOutput.make(count: close.count, begin: 0) { out in
             for i in 0..<close.count {
                 out[i] = BOPState.value(open: open[i], high: high[i], low: low[i], close: close[i])
             }
@@ -24,6 +25,6 @@ public struct BOPState: StreamingIndicator {
     @inline(__always)
     static func value(open: Double, high: Double, low: Double, close: Double) -> Double {
         let range = high - low
-        return range < 0.000_000_01 ? 0 : (close - open) / range
+        return range <= 0 ? 0 : (close - open) / range
     }
 }

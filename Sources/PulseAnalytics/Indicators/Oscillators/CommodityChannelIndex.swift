@@ -9,7 +9,7 @@ extension TA {
     ) throws(IndicatorError) -> [Double] {
         var state = try CCIState(timePeriod: timePeriod)
         try OHLC.checkLengths([high.count, low.count, close.count], function: "CCI")
-        return OHLC.output(close.count) { out in
+        return AlignedOutput.make(count: close.count, begin: 0) { out in
             for i in 0..<close.count { out[i] = state.next(high: high[i], low: low[i], close: close[i]) }
         }
     }
@@ -25,7 +25,7 @@ public struct CCIState: StreamingIndicator {
 
     /// - Throws: `IndicatorError` unless `timePeriod` is in 2...100000.
     public init(timePeriod: Int = 14) throws(IndicatorError) {
-        try OHLC.check(timePeriod, "timeperiod", in: 2...100_000, function: "CCI")
+        try ParameterCheck.period(timePeriod, "timeperiod", in: 2...100_000, function: "CCI")
         period = timePeriod
         ring = [Double](repeating: 0, count: timePeriod)
     }

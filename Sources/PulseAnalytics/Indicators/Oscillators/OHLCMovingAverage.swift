@@ -1,32 +1,34 @@
-/// The moving average STOCH and STOCHF smooth with, fed one value at a time.
-/// TEMPORARY: only SMA until the close-only framework lands; then this delegates to its MA states.
-struct OHLCMovingAverage: Codable, Sendable {
-    private let period: Int
-    private var ring: [Double]
-    private var position = 0
-    private var seen = 0
-    private var sum = 0.0
+/// The moving average STOCH and STOCHF smooth %K and %D with, fed one value at a time.
+/// SMA and EMA for now; the other TA-Lib types join as the close-only family provides their steppers.
+enum OHLCMovingAverage: Codable, Sendable {
+    case sma(SMAState)
+    case ema(EMAState)
+
+    /// The types accepted (TA-Lib codes).
+    static let supportedCodes = 0...1
 
     init(_ type: MovingAverageType, period: Int, function: String) throws(IndicatorError) {
-        guard type == .sma else {
-            throw IndicatorError("\(function): moving-average type \(type.name) is not supported yet")
+        switch type {
+        case .sma: self = .sma(SMAState(period: period))
+        case .ema: self = .ema(EMAState(period: period))
+        default:
+            throw IndicatorError(
+                "\(function): moving-average type \(type.name) is not supported yet; use 0 (SMA) or 1 (EMA)")
         }
-        self.period = period
-        ring = [Double](repeating: 0, count: period)
     }
 
-    /// TA-Lib's running-sum SMA: add the new value, divide, then subtract the oldest.
+    /// TA-Lib's lookback of the average: period − 1 for both supported types.
+    static func lookback(_ type: MovingAverageType, period: Int) -> Int { period - 1 }
+
     @inline(__always)
     mutating func next(_ x: Double) -> Double {
-        seen += 1
-        sum += x
-        ring[position] = x
-        position += 1
-        if position == period { position = 0 }
-        guard seen >= period else { return .nan }
-        let out = sum / Double(period)
-        // ring[position] is now the oldest value of the window.
-        sum -= ring[position]
-        return out
+        switch self {
+        case .sma(var s):
+            defer { self = .sma(s) }
+            return s.step(x)
+        case .ema(var s):
+            defer { self = .ema(s) }
+            return s.step(x)
+        }
     }
 }

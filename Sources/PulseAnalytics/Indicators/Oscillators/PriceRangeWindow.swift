@@ -2,13 +2,13 @@
 struct PriceRangeWindow: Codable, Sendable {
     let period: Int
     private(set) var index = -1
-    private var highest: RollingExtreme
-    private var lowest: RollingExtreme
+    private var highest: WindowExtreme
+    private var lowest: WindowExtreme
 
     init(period: Int) {
         self.period = period
-        highest = RollingExtreme(window: period, isMax: true)
-        lowest = RollingExtreme(window: period, isMax: false)
+        highest = WindowExtreme(window: period, isMax: true)
+        lowest = WindowExtreme(window: period, isMax: false)
     }
 
     /// Adds a bar; returns the window's highest high and lowest low once it holds N bars.

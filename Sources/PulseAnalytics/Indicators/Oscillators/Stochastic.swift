@@ -40,9 +40,9 @@ public struct StochasticState: StreamingIndicator {
         fastKPeriod: Int = 5, slowKPeriod: Int = 3, slowKType: MovingAverageType = .sma, slowDPeriod: Int = 3,
         slowDType: MovingAverageType = .sma
     ) throws(IndicatorError) {
-        try OHLC.check(fastKPeriod, "fastk_period", in: 1...100_000, function: "STOCH")
-        try OHLC.check(slowKPeriod, "slowk_period", in: 1...100_000, function: "STOCH")
-        try OHLC.check(slowDPeriod, "slowd_period", in: 1...100_000, function: "STOCH")
+        try ParameterCheck.period(fastKPeriod, "fastk_period", in: 1...100_000, function: "STOCH")
+        try ParameterCheck.period(slowKPeriod, "slowk_period", in: 1...100_000, function: "STOCH")
+        try ParameterCheck.period(slowDPeriod, "slowd_period", in: 1...100_000, function: "STOCH")
         range = PriceRangeWindow(period: fastKPeriod)
         kAverage = try OHLCMovingAverage(slowKType, period: slowKPeriod, function: "STOCH")
         dAverage = try OHLCMovingAverage(slowDType, period: slowDPeriod, function: "STOCH")
@@ -53,8 +53,8 @@ public struct StochasticState: StreamingIndicator {
     public static func fast(fastKPeriod: Int = 5, fastDPeriod: Int = 3, fastDType: MovingAverageType = .sma)
         throws(IndicatorError) -> StochasticState
     {
-        try OHLC.check(fastKPeriod, "fastk_period", in: 1...100_000, function: "STOCHF")
-        try OHLC.check(fastDPeriod, "fastd_period", in: 1...100_000, function: "STOCHF")
+        try ParameterCheck.period(fastKPeriod, "fastk_period", in: 1...100_000, function: "STOCHF")
+        try ParameterCheck.period(fastDPeriod, "fastd_period", in: 1...100_000, function: "STOCHF")
         return StochasticState(
             range: PriceRangeWindow(period: fastKPeriod), kAverage: nil,
             dAverage: try OHLCMovingAverage(fastDType, period: fastDPeriod, function: "STOCHF"))
@@ -97,8 +97,8 @@ public struct StochasticState: StreamingIndicator {
     ) throws(IndicatorError) -> ([Double], [Double]) {
         try OHLC.checkLengths([high.count, low.count, close.count], function: function)
         var d = [Double]()
-        let k = OHLC.output(close.count) { kOut in
-            d = OHLC.output(close.count) { dOut in
+        let k = AlignedOutput.make(count: close.count, begin: 0) { kOut in
+            d = AlignedOutput.make(count: close.count, begin: 0) { dOut in
                 for i in 0..<close.count {
                     (kOut[i], dOut[i]) = next(high: high[i], low: low[i], close: close[i])
                 }

@@ -1,7 +1,7 @@
 extension TA {
     /// ULTOSC, Ultimate Oscillator: with buying pressure bp = close − min(low, previous close) and the true
     /// range tr, 100 · (4·A₁ + 2·A₂ + A₃)/7 where Aₖ = Σbp/Σtr over the k-th shortest period (a term is dropped
-    /// when its Σtr is about 0). The three periods are sorted first, as TA-Lib does. Lookback: the longest period.
+    /// when its Σtr is 0). The three periods are sorted first, as TA-Lib does. Lookback: the longest period.
     /// - Throws: `IndicatorError` unless every period is in 1...100000.
     public static func ultosc(
         high: [Double], low: [Double], close: [Double], timePeriod1: Int = 7, timePeriod2: Int = 14,
@@ -9,7 +9,7 @@ extension TA {
     ) throws(IndicatorError) -> [Double] {
         var state = try ULTOSCState(timePeriod1: timePeriod1, timePeriod2: timePeriod2, timePeriod3: timePeriod3)
         try OHLC.checkLengths([high.count, low.count, close.count], function: "ULTOSC")
-        return OHLC.output(close.count) { out in
+        return AlignedOutput.make(count: close.count, begin: 0) { out in
             for i in 0..<close.count { out[i] = state.next(high: high[i], low: low[i], close: close[i]) }
         }
     }
@@ -29,9 +29,9 @@ public struct ULTOSCState: StreamingIndicator {
 
     /// - Throws: `IndicatorError` unless every period is in 1...100000.
     public init(timePeriod1: Int = 7, timePeriod2: Int = 14, timePeriod3: Int = 28) throws(IndicatorError) {
-        try OHLC.check(timePeriod1, "timeperiod1", in: 1...100_000, function: "ULTOSC")
-        try OHLC.check(timePeriod2, "timeperiod2", in: 1...100_000, function: "ULTOSC")
-        try OHLC.check(timePeriod3, "timeperiod3", in: 1...100_000, function: "ULTOSC")
+        try ParameterCheck.period(timePeriod1, "timeperiod1", in: 1...100_000, function: "ULTOSC")
+        try ParameterCheck.period(timePeriod2, "timeperiod2", in: 1...100_000, function: "ULTOSC")
+        try ParameterCheck.period(timePeriod3, "timeperiod3", in: 1...100_000, function: "ULTOSC")
         periods = [timePeriod1, timePeriod2, timePeriod3].sorted()
         pressure = [Double](repeating: 0, count: periods[2] + 1)
         range = [Double](repeating: 0, count: periods[2] + 1)
@@ -67,7 +67,7 @@ public struct ULTOSCState: StreamingIndicator {
         for k in 0..<3 {
             sumsP[k] += bp
             sumsR[k] += tr
-            if !OHLC.isZero(sumsR[k]) {
+            if sumsR[k] != 0 {
                 let ratio = sumsP[k] / sumsR[k]
                 output += k == 2 ? ratio : weights[k] * ratio
             }

@@ -7,7 +7,7 @@ extension TA {
     ) throws(IndicatorError) -> [Double] {
         var state = try WILLRState(timePeriod: timePeriod)
         try OHLC.checkLengths([high.count, low.count, close.count], function: "WILLR")
-        return OHLC.output(close.count) { out in
+        return AlignedOutput.make(count: close.count, begin: 0) { out in
             for i in 0..<close.count { out[i] = state.next(high: high[i], low: low[i], close: close[i]) }
         }
     }
@@ -19,7 +19,7 @@ public struct WILLRState: StreamingIndicator {
 
     /// - Throws: `IndicatorError` unless `timePeriod` is in 2...100000.
     public init(timePeriod: Int = 14) throws(IndicatorError) {
-        try OHLC.check(timePeriod, "timeperiod", in: 2...100_000, function: "WILLR")
+        try ParameterCheck.period(timePeriod, "timeperiod", in: 2...100_000, function: "WILLR")
         range = PriceRangeWindow(period: timePeriod)
     }
 

@@ -5,7 +5,7 @@ extension TA {
     {
         var state = try MIDPRICEState(timePeriod: timePeriod)
         try OHLC.checkLengths([high.count, low.count], function: "MIDPRICE")
-        return OHLC.output(high.count) { out in
+        return AlignedOutput.make(count: high.count, begin: 0) { out in
             for i in 0..<high.count { out[i] = state.next(high: high[i], low: low[i]) }
         }
     }
@@ -17,7 +17,7 @@ public struct MIDPRICEState: StreamingIndicator {
 
     /// - Throws: `IndicatorError` unless `timePeriod` is in 2...100000.
     public init(timePeriod: Int = 14) throws(IndicatorError) {
-        try OHLC.check(timePeriod, "timeperiod", in: 2...100_000, function: "MIDPRICE")
+        try ParameterCheck.period(timePeriod, "timeperiod", in: 2...100_000, function: "MIDPRICE")
         range = PriceRangeWindow(period: timePeriod)
     }
 

@@ -1,22 +1,5 @@
-/// Helpers shared by the OHLC(V) indicator families: output allocation, parameter checks and TA-Lib's
-/// near-zero tests.
+/// Helpers shared by the OHLC(V) indicator families: true range and input checks.
 enum OHLC {
-    /// An output of `count` values, NaN except where `body` writes (one allocation; the body runs only when
-    /// `count > 0`).
-    @inline(__always)
-    static func output(_ count: Int, _ body: (UnsafeMutablePointer<Double>) -> Void) -> [Double] {
-        [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
-            guard let base = buffer.baseAddress, count > 0 else { return }
-            base.initialize(repeating: .nan, count: count)
-            body(base)
-            initialized = count
-        }
-    }
-
-    /// TA-Lib's `TA_IS_ZERO`: |v| < 1e-8.
-    @inline(__always)
-    static func isZero(_ v: Double) -> Bool { -0.000_000_01 < v && v < 0.000_000_01 }
-
     /// TA-Lib's `TRUE_RANGE`: the greatest of high − low, |prevClose − high| and |prevClose − low|.
     @inline(__always)
     static func trueRange(high: Double, low: Double, prevClose: Double) -> Double {
@@ -26,17 +9,6 @@ enum OHLC {
         let down = abs(prevClose - low)
         if down > greatest { greatest = down }
         return greatest
-    }
-
-    /// Throws unless `value` is in `range`, naming the function, the parameter and the valid range.
-    static func check(
-        _ value: Int, _ name: String, in range: ClosedRange<Int>, function: String
-    ) throws(IndicatorError) {
-        guard range.contains(value) else {
-            throw IndicatorError(
-                "\(function): parameter \(name) must be an integer in \(range.lowerBound)...\(range.upperBound); "
-                    + "got \(value)")
-        }
     }
 
     /// Throws unless every input column has the length of the first.

@@ -8,8 +8,8 @@ extension TA {
         var state = try AroonState(timePeriod: timePeriod)
         try OHLC.checkLengths([high.count, low.count], function: "AROON")
         var up = [Double]()
-        let down = OHLC.output(high.count) { downOut in
-            up = OHLC.output(high.count) { upOut in
+        let down = AlignedOutput.make(count: high.count, begin: 0) { downOut in
+            up = AlignedOutput.make(count: high.count, begin: 0) { upOut in
                 for i in 0..<high.count {
                     let (d, u) = state.next(high: high[i], low: low[i])
                     downOut[i] = d
@@ -28,7 +28,7 @@ extension TA {
     {
         var state = try AroonOscillatorState(timePeriod: timePeriod)
         try OHLC.checkLengths([high.count, low.count], function: "AROONOSC")
-        return OHLC.output(high.count) { out in
+        return AlignedOutput.make(count: high.count, begin: 0) { out in
             for i in 0..<high.count { out[i] = state.next(high: high[i], low: low[i]) }
         }
     }
@@ -38,13 +38,13 @@ extension TA {
 struct AroonWindow: Codable, Sendable {
     let period: Int
     private(set) var index = -1
-    private var highest: RollingExtreme
-    private var lowest: RollingExtreme
+    private var highest: WindowExtreme
+    private var lowest: WindowExtreme
 
     init(period: Int) {
         self.period = period
-        highest = RollingExtreme(window: period + 1, isMax: true)
-        lowest = RollingExtreme(window: period + 1, isMax: false)
+        highest = WindowExtreme(window: period + 1, isMax: true)
+        lowest = WindowExtreme(window: period + 1, isMax: false)
     }
 
     @inline(__always)
@@ -62,7 +62,7 @@ public struct AroonState: StreamingIndicator {
 
     /// - Throws: `IndicatorError` unless `timePeriod` is in 2...100000.
     public init(timePeriod: Int = 14) throws(IndicatorError) {
-        try OHLC.check(timePeriod, "timeperiod", in: 2...100_000, function: "AROON")
+        try ParameterCheck.period(timePeriod, "timeperiod", in: 2...100_000, function: "AROON")
         window = AroonWindow(period: timePeriod)
     }
 
@@ -87,7 +87,7 @@ public struct AroonOscillatorState: StreamingIndicator {
 
     /// - Throws: `IndicatorError` unless `timePeriod` is in 2...100000.
     public init(timePeriod: Int = 14) throws(IndicatorError) {
-        try OHLC.check(timePeriod, "timeperiod", in: 2...100_000, function: "AROONOSC")
+        try ParameterCheck.period(timePeriod, "timeperiod", in: 2...100_000, function: "AROONOSC")
         window = AroonWindow(period: timePeriod)
     }
 

@@ -1,7 +1,7 @@
 extension TA {
     /// ADX, Average Directional Movement Index, as TA-Lib computes it: DX = 100·|−DI − +DI| / (−DI + +DI) from
     /// bar N on; the first ADX (bar 2N−1) is the mean of the first N DX values, then `adx = (adx·(N−1) + dx)/N`.
-    /// A DX is skipped (the ADX carries over) when the smoothed true range or the DI sum is about 0.
+    /// A DX is skipped (the ADX carries over) when the smoothed true range or the DI sum is 0 (TA-Lib 0.8 tests exact zero, not 0.6's 1e-8).
     /// Lookback 2N−1.
     /// - Throws: `IndicatorError` unless `timePeriod` is in 2...100000.
     public static func adx(
@@ -16,10 +16,10 @@ extension TA {
     public static func adxr(
         high: [Double], low: [Double], close: [Double], timePeriod: Int = 14
     ) throws(IndicatorError) -> [Double] {
-        try OHLC.check(timePeriod, "timeperiod", in: 2...100_000, function: "ADXR")
+        try ParameterCheck.period(timePeriod, "timeperiod", in: 2...100_000, function: "ADXR")
         var state = try ADXRState(timePeriod: timePeriod)
         try OHLC.checkLengths([high.count, low.count, close.count], function: "ADXR")
-        return OHLC.output(close.count) { out in
+        return AlignedOutput.make(count: close.count, begin: 0) { out in
             for i in 0..<close.count {
                 out[i] = state.update(BarInput(open: close[i], high: high[i], low: low[i], close: close[i])).v0
             }
@@ -35,7 +35,7 @@ public struct ADXState: StreamingIndicator {
 
     /// - Throws: `IndicatorError` unless `timePeriod` is in 2...100000.
     public init(timePeriod: Int = 14) throws(IndicatorError) {
-        try OHLC.check(timePeriod, "timeperiod", in: 2...100_000, function: "ADX")
+        try ParameterCheck.period(timePeriod, "timeperiod", in: 2...100_000, function: "ADX")
         core = DirectionalMovementCore(period: timePeriod)
     }
 
@@ -52,7 +52,7 @@ public struct ADXState: StreamingIndicator {
         var dx: Double?
         if let di = core.directionalIndices {
             let sum = di.minus + di.plus
-            if !OHLC.isZero(sum) { dx = 100.0 * (abs(di.minus - di.plus) / sum) }
+            if sum != 0 { dx = 100.0 * (abs(di.minus - di.plus) / sum) }
         }
         if i < 2 * n - 1 {
             if let dx { sumDX += dx }
@@ -69,7 +69,7 @@ public struct ADXState: StreamingIndicator {
 
     mutating func batch(high: [Double], low: [Double], close: [Double]) throws(IndicatorError) -> [Double] {
         try OHLC.checkLengths([high.count, low.count, close.count], function: "ADX")
-        return OHLC.output(close.count) { out in
+        return AlignedOutput.make(count: close.count, begin: 0) { out in
             high.withUnsafeBufferPointer { h in
                 low.withUnsafeBufferPointer { l in
                     close.withUnsafeBufferPointer { c in
@@ -89,7 +89,7 @@ public struct ADXRState: StreamingIndicator {
 
     /// - Throws: `IndicatorError` unless `timePeriod` is in 2...100000.
     public init(timePeriod: Int = 14) throws(IndicatorError) {
-        try OHLC.check(timePeriod, "timeperiod", in: 2...100_000, function: "ADXR")
+        try ParameterCheck.period(timePeriod, "timeperiod", in: 2...100_000, function: "ADXR")
         adx = try ADXState(timePeriod: timePeriod)
         ring = [Double](repeating: .nan, count: timePeriod - 1)
     }

@@ -55,7 +55,7 @@ public struct DirectionalMovementState: StreamingIndicator {
 
     /// - Throws: `IndicatorError` unless `timePeriod` is in 1...100000.
     public init(_ output: Output, timePeriod: Int = 14) throws(IndicatorError) {
-        try OHLC.check(timePeriod, "timeperiod", in: 1...100_000, function: output.function)
+        try ParameterCheck.period(timePeriod, "timeperiod", in: 1...100_000, function: output.function)
         self.output = output
         core = DirectionalMovementCore(period: timePeriod)
     }
@@ -77,7 +77,7 @@ public struct DirectionalMovementState: StreamingIndicator {
             let plus = output == .plusDI
             if n == 1 {
                 let dm = plus ? core.rawPlus : core.rawMinus
-                return dm == 0 || OHLC.isZero(core.rawRange) ? 0 : dm / core.rawRange
+                return dm == 0 || core.rawRange == 0 ? 0 : dm / core.rawRange
             }
             guard i >= n else { return .nan }
             guard let di = core.directionalIndices else { return 0 }
@@ -87,7 +87,7 @@ public struct DirectionalMovementState: StreamingIndicator {
 
     mutating func batch(high: [Double], low: [Double], close: [Double]) throws(IndicatorError) -> [Double] {
         try OHLC.checkLengths([high.count, low.count, close.count], function: output.function)
-        return OHLC.output(close.count) { out in
+        return AlignedOutput.make(count: close.count, begin: 0) { out in
             high.withUnsafeBufferPointer { h in
                 low.withUnsafeBufferPointer { l in
                     close.withUnsafeBufferPointer { c in

@@ -10,7 +10,7 @@ extension TA {
     ) throws(IndicatorError) -> [Double] {
         var state = try SARState(acceleration: acceleration, maximum: maximum)
         try OHLC.checkLengths([high.count, low.count], function: "SAR")
-        return OHLC.output(high.count) { out in
+        return AlignedOutput.make(count: high.count, begin: 0) { out in
             high.withUnsafeBufferPointer { h in
                 low.withUnsafeBufferPointer { l in
                     for i in 0..<h.count { out[i] = state.next(high: h[i], low: l[i]) }

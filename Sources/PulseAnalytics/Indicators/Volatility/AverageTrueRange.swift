@@ -9,7 +9,7 @@ extension TA {
             high: high, low: low, close: close, timePeriod: timePeriod, function: "ATR", normalized: false)
     }
 
-    /// NATR, Normalized Average True Range: `ATR / close · 100` (0 when the close is about 0). Lookback N.
+    /// NATR, Normalized Average True Range: `ATR / close · 100` (0 when the close is 0). Lookback N.
     /// With N = 1 TA-Lib returns the true range itself (not normalised); so does this.
     /// - Throws: `IndicatorError` unless `timePeriod` is in 1...100000.
     public static func natr(
@@ -22,10 +22,10 @@ extension TA {
     private static func averageTrueRange(
         high: [Double], low: [Double], close: [Double], timePeriod: Int, function: String, normalized: Bool
     ) throws(IndicatorError) -> [Double] {
-        try OHLC.check(timePeriod, "timeperiod", in: 1...100_000, function: function)
+        try ParameterCheck.period(timePeriod, "timeperiod", in: 1...100_000, function: function)
         try OHLC.checkLengths([high.count, low.count, close.count], function: function)
         var state = AverageTrueRangeCore(timePeriod: timePeriod)
-        return OHLC.output(close.count) { out in
+        return AlignedOutput.make(count: close.count, begin: 0) { out in
             high.withUnsafeBufferPointer { h in
                 low.withUnsafeBufferPointer { l in
                     close.withUnsafeBufferPointer { c in
@@ -77,7 +77,7 @@ struct AverageTrueRangeCore: Codable, Sendable {
     @inline(__always)
     func normalize(_ atr: Double, close: Double) -> Double {
         guard !atr.isNaN, timePeriod > 1 else { return atr }
-        return OHLC.isZero(close) ? 0 : (atr / close) * 100
+        return close == 0 ? 0 : (atr / close) * 100
     }
 }
 
@@ -87,7 +87,7 @@ public struct ATRState: StreamingIndicator {
 
     /// - Throws: `IndicatorError` unless `timePeriod` is in 1...100000.
     public init(timePeriod: Int = 14) throws(IndicatorError) {
-        try OHLC.check(timePeriod, "timeperiod", in: 1...100_000, function: "ATR")
+        try ParameterCheck.period(timePeriod, "timeperiod", in: 1...100_000, function: "ATR")
         core = AverageTrueRangeCore(timePeriod: timePeriod)
     }
 
@@ -102,7 +102,7 @@ public struct NATRState: StreamingIndicator {
 
     /// - Throws: `IndicatorError` unless `timePeriod` is in 1...100000.
     public init(timePeriod: Int = 14) throws(IndicatorError) {
-        try OHLC.check(timePeriod, "timeperiod", in: 1...100_000, function: "NATR")
+        try ParameterCheck.period(timePeriod, "timeperiod", in: 1...100_000, function: "NATR")
         core = AverageTrueRangeCore(timePeriod: timePeriod)
     }
 

@@ -3,7 +3,7 @@ extension TA {
     /// Lookback 1.
     public static func trange(high: [Double], low: [Double], close: [Double]) throws(IndicatorError) -> [Double] {
         try OHLC.checkLengths([high.count, low.count, close.count], function: "TRANGE")
-        return OHLC.output(close.count) { out in
+        return AlignedOutput.make(count: close.count, begin: 1) { out in
             high.withUnsafeBufferPointer { h in
                 low.withUnsafeBufferPointer { l in
                     close.withUnsafeBufferPointer { c in

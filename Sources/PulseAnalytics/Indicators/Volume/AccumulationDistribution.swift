@@ -6,7 +6,7 @@ extension TA {
     ) throws(IndicatorError) -> [Double] {
         try OHLC.checkLengths([high.count, low.count, close.count, volume.count], function: "AD")
         var line = ADLine()
-        return OHLC.output(close.count) { out in
+        return AlignedOutput.make(count: close.count, begin: 0) { out in
             for i in 0..<close.count {
                 out[i] = line.next(high: high[i], low: low[i], close: close[i], volume: volume[i])
             }
@@ -21,7 +21,7 @@ extension TA {
     ) throws(IndicatorError) -> [Double] {
         var state = try ADOSCState(fastPeriod: fastPeriod, slowPeriod: slowPeriod)
         try OHLC.checkLengths([high.count, low.count, close.count, volume.count], function: "ADOSC")
-        return OHLC.output(close.count) { out in
+        return AlignedOutput.make(count: close.count, begin: 0) { out in
             for i in 0..<close.count {
                 out[i] = state.next(high: high[i], low: low[i], close: close[i], volume: volume[i])
             }
@@ -66,8 +66,8 @@ public struct ADOSCState: StreamingIndicator {
 
     /// - Throws: `IndicatorError` unless both periods are in 2...100000.
     public init(fastPeriod: Int = 3, slowPeriod: Int = 10) throws(IndicatorError) {
-        try OHLC.check(fastPeriod, "fastperiod", in: 2...100_000, function: "ADOSC")
-        try OHLC.check(slowPeriod, "slowperiod", in: 2...100_000, function: "ADOSC")
+        try ParameterCheck.period(fastPeriod, "fastperiod", in: 2...100_000, function: "ADOSC")
+        try ParameterCheck.period(slowPeriod, "slowperiod", in: 2...100_000, function: "ADOSC")
         fastK = 2.0 / Double(fastPeriod + 1)
         slowK = 2.0 / Double(slowPeriod + 1)
         lookback = max(fastPeriod, slowPeriod) - 1

@@ -9,7 +9,7 @@ extension TA {
     ) throws(IndicatorError) -> [Double] {
         var state = try MFIState(timePeriod: timePeriod)
         try OHLC.checkLengths([high.count, low.count, close.count, volume.count], function: "MFI")
-        return OHLC.output(close.count) { out in
+        return AlignedOutput.make(count: close.count, begin: 0) { out in
             for i in 0..<close.count {
                 out[i] = state.next(high: high[i], low: low[i], close: close[i], volume: volume[i])
             }
@@ -32,7 +32,7 @@ public struct MFIState: StreamingIndicator {
 
     /// - Throws: `IndicatorError` unless `timePeriod` is in 2...100000.
     public init(timePeriod: Int = 14) throws(IndicatorError) {
-        try OHLC.check(timePeriod, "timeperiod", in: 2...100_000, function: "MFI")
+        try ParameterCheck.period(timePeriod, "timeperiod", in: 2...100_000, function: "MFI")
         period = timePeriod
         positive = [Double](repeating: 0, count: timePeriod)
         negative = [Double](repeating: 0, count: timePeriod)

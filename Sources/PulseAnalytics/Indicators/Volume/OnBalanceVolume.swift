@@ -4,7 +4,7 @@ extension TA {
     public static func obv(close: [Double], volume: [Double]) throws(IndicatorError) -> [Double] {
         try OHLC.checkLengths([close.count, volume.count], function: "OBV")
         var state = OBVState()
-        return OHLC.output(close.count) { out in
+        return AlignedOutput.make(count: close.count, begin: 0) { out in
             close.withUnsafeBufferPointer { c in
                 volume.withUnsafeBufferPointer { v in
                     for i in 0..<c.count { out[i] = state.next(close: c[i], volume: v[i]) }

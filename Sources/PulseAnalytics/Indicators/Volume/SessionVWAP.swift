@@ -12,7 +12,7 @@ extension TA {
         try OHLC.checkLengths(
             [high.count, low.count, close.count, volume.count, timestamps?.count ?? close.count], function: "VWAP")
         var state = VWAPState()
-        return OHLC.output(close.count) { out in
+        return AlignedOutput.make(count: close.count, begin: 0) { out in
             for i in 0..<close.count {
                 out[i] = state.next(
                     high: high[i], low: low[i], close: close[i], volume: volume[i], timestamp: timestamps?[i] ?? 0)

@@ -4,7 +4,7 @@
 ///
 /// The deque lives in two ring arrays of `window` slots, allocated once; the struct is `Codable` so streaming
 /// states that embed it can be checkpointed.
-struct RollingExtreme: Codable, Sendable {
+struct WindowExtreme: Codable, Sendable {
     /// Whether this tracks the maximum (`true`) or the minimum.
     let isMax: Bool
     let window: Int
