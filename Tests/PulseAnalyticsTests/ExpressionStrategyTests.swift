@@ -96,4 +96,22 @@ import Testing
         }
         #expect(full.contains(true))
     }
+
+    @Test func orderPricesAreSeriesExpressions() throws {
+        let bars = ExpressionFixture.bars(closes: [10, 11, 12, 13])
+        let strategy = try Strategy.compile(
+            entry: "close > open",
+            orders: OrderExpressions(stopLoss: "low - k", takeProfit: "prev(close) * 2"), parameters: ["k": 0.5])
+        let orders = try #require(try strategy.signals(on: bars).orders)
+        // low = close − 1 in the fixture.
+        #expect(orders.stopLoss == [8.5, 9.5, 10.5, 11.5])
+        #expect(sameSeries(orders.takeProfit ?? [], [.nan, 20, 22, 24]))
+        #expect(orders.limit == nil && orders.stop == nil)
+        #expect(try Strategy.compile(entry: "close > open").signals(on: bars).orders == nil)
+        #expect {
+            try Strategy.compile(entry: "close > open", orders: OrderExpressions(limit: "close > 1"))
+        } throws: { error in
+            (error as? ExpressionError)?.message.contains("limit price must be a price") == true
+        }
+    }
 }

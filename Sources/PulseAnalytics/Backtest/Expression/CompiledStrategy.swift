@@ -8,11 +8,14 @@ public struct CompiledStrategy: Sendable {
     let program: Program
     /// For long entry, long exit, short entry, short exit: the index into `program.roots`, nil when absent.
     let slots: [Int?]
+    /// For limit, stop, stop-loss, take-profit: the index into `program.roots`, nil when absent.
+    let priceSlots: [Int?]
 
-    init(name: String?, program: Program, slots: [Int?], parameters: [String: Double]) {
+    init(name: String?, program: Program, slots: [Int?], priceSlots: [Int?] = [], parameters: [String: Double]) {
         self.name = name
         self.program = program
         self.slots = slots
+        self.priceSlots = priceSlots
         self.parameters = parameters
     }
 
@@ -57,11 +60,17 @@ public struct StrategyEvaluator: Sendable {
                 "the strategy has no parameter '\(unknown)'; its parameters: \(valid.isEmpty ? "none" : valid)")
         }
         let values = strategy.parameters.merging(parameters) { _, given in given }
-        let (roots, warmup) = try evaluator.evaluate(parameters: values)
+        let (roots, warmup) = try evaluator.evaluateValues(parameters: values)
         let none = [Bool](repeating: false, count: bars.count)
-        let columns = strategy.slots.map { slot in slot.map { roots[$0] } ?? none }
-        return StrategySignals(
+        let columns = strategy.slots.map { slot in slot.map { roots[$0].condition } ?? none }
+        var signals = StrategySignals(
             longEntry: columns[0], longExit: columns[1], shortEntry: columns[2], shortExit: columns[3],
             warmupBars: warmup)
+        if strategy.priceSlots.contains(where: { $0 != nil }) {
+            let prices = strategy.priceSlots.map { slot in slot.map { roots[$0].series(count: bars.count) } }
+            signals.orders = OrderInstructions(
+                limit: prices[0], stop: prices[1], stopLoss: prices[2], takeProfit: prices[3])
+        }
+        return signals
     }
 }

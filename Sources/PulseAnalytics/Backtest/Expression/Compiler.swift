@@ -27,6 +27,18 @@ struct Compiler {
         roots.append(root)
     }
 
+    /// Compiles one expression that must be a price: a series or a number (an order's limit, stop, stop-loss or
+    /// take-profit level).
+    mutating func addPrice(_ source: String, role: String) throws(ExpressionError) {
+        let (root, type, column) = try add(source)
+        guard type != .condition else {
+            throw ExpressionError(
+                .type, "the \(role) must be a price (a series or a number) but is a condition",
+                column: column, source: source)
+        }
+        roots.append(root)
+    }
+
     /// Compiles one expression of any type (tests and tools that want a series' values).
     mutating func addValue(_ source: String) throws(ExpressionError) {
         roots.append(try add(source).root)

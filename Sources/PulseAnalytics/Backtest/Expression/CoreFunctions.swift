@@ -44,15 +44,22 @@ extension FunctionCatalog {
 /// strictly on the other. Any NaN among the four values means no crossing (NaN comparisons are false).
 enum Crossing {
     static func over(_ a: [Double], _ b: [Double]) -> [Bool] {
-        let count = a.count
-        var result = [Bool](repeating: false, count: count)
-        guard count >= 2 else { return result }
-        a.withUnsafeBufferPointer { a in
-            b.withUnsafeBufferPointer { b in
-                for i in 1..<count where a[i - 1] < b[i - 1] && a[i] > b[i] { result[i] = true }
+        let count = min(a.count, b.count)
+        guard count >= 2 else { return [Bool](repeating: false, count: count) }
+        return [Bool](unsafeUninitializedCapacity: count) { result, initialized in
+            a.withUnsafeBufferPointer { a in
+                b.withUnsafeBufferPointer { b in
+                    result[0] = false
+                    var wasBelow = a[0] < b[0]
+                    for i in 1..<count {
+                        let (x, y) = (a[i], b[i])
+                        result[i] = wasBelow && x > y
+                        wasBelow = x < y
+                    }
+                }
             }
+            initialized = count
         }
-        return result
     }
 }
 

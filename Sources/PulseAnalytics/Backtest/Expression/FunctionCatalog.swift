@@ -9,6 +9,11 @@ public enum FunctionCatalog {
     /// The function called `name` (case-sensitive: the language's names are lower case).
     public static func function(named name: String) -> ExpressionFunction? { byName[name] }
 
+    /// One line per function, `signature — summary`, for `--list-functions` and the language reference.
+    public static var listing: String {
+        all.map { "\($0.signature) — \($0.summary)" }.joined(separator: "\n")
+    }
+
     /// Names of every function, sorted, for "unknown function" messages.
     public static var names: [String] { all.map(\.name).sorted() }
 }

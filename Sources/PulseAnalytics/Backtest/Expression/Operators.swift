@@ -29,21 +29,35 @@ enum Operators {
     static func compare(
         _ op: SyntaxNode.BinaryOperator, _ a: RuntimeValue, _ b: RuntimeValue, count: Int
     ) -> RuntimeValue {
-        let test: (Double, Double) -> Bool
         switch op {
-        case .less: test = { $0 < $1 }
-        case .lessEqual: test = { $0 <= $1 }
-        case .greater: test = { $0 > $1 }
-        case .greaterEqual: test = { $0 >= $1 }
-        case .equal: test = { $0 == $1 }
-        default: test = { $0 != $1 && !$0.isNaN && !$1.isNaN }
+        case .less: return .condition(mask(a, b, count) { $0 < $1 })
+        case .lessEqual: return .condition(mask(a, b, count) { $0 <= $1 })
+        case .greater: return .condition(mask(a, b, count) { $0 > $1 })
+        case .greaterEqual: return .condition(mask(a, b, count) { $0 >= $1 })
+        case .equal: return .condition(mask(a, b, count) { $0 == $1 })
+        default: return .condition(mask(a, b, count) { $0 != $1 && !$0.isNaN && !$1.isNaN })
         }
+    }
+
+    /// One comparison loop per operator (the closure is a literal, so it is inlined), numbers broadcast.
+    @inline(__always)
+    private static func mask(
+        _ a: RuntimeValue, _ b: RuntimeValue, _ count: Int, _ test: (Double, Double) -> Bool
+    ) -> [Bool] {
         switch (a, b) {
-        case (.number(let x), .number(let y)): return .condition([Bool](repeating: test(x, y), count: count))
-        case (.series(let xs), .number(let y)): return .condition(xs.map { test($0, y) })
-        case (.number(let x), .series(let ys)): return .condition(ys.map { test(x, $0) })
-        case (.series(let xs), .series(let ys)): return .condition(Swift.zip(xs, ys).map { test($0, $1) })
+        case (.number(let x), .number(let y)): return [Bool](repeating: test(x, y), count: count)
+        case (.series(let xs), .number(let y)): return fill(xs.count) { test(xs[$0], y) }
+        case (.number(let x), .series(let ys)): return fill(ys.count) { test(x, ys[$0]) }
+        case (.series(let xs), .series(let ys)): return fill(Swift.min(xs.count, ys.count)) { test(xs[$0], ys[$0]) }
         default: preconditionFailure("the compiler rejects comparisons of conditions")
+        }
+    }
+
+    @inline(__always)
+    private static func fill(_ count: Int, _ body: (Int) -> Bool) -> [Bool] {
+        [Bool](unsafeUninitializedCapacity: count) { buffer, initialized in
+            for i in 0..<count { buffer[i] = body(i) }
+            initialized = count
         }
     }
 

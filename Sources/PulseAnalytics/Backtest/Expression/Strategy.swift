@@ -52,19 +52,22 @@ public enum Strategy {
     /// `$name` refer to `parameters`, whose values can be replaced at each evaluation without reparsing.
     /// At least one of the four conditions must be given; a missing one is never true.
     /// - Throws: `ExpressionError` pointing at the column of the first problem.
+    /// `orders` optionally gives price levels for the orders entries place (limit, stop, stop-loss,
+    /// take-profit), as series expressions.
     public static func compile(
         entry: String?, exit: String? = nil, shortEntry: String? = nil, shortExit: String? = nil,
-        parameters: [String: Double] = [:]
+        orders: OrderExpressions = OrderExpressions(), parameters: [String: Double] = [:]
     ) throws(ExpressionError) -> CompiledStrategy {
         guard entry != nil || shortEntry != nil else {
             throw ExpressionError(.syntax, "a strategy needs an entry or a short entry condition")
         }
         return try compileConditions(
-            name: nil, conditions: [entry, exit, shortEntry, shortExit], parameters: parameters)
+            name: nil, conditions: [entry, exit, shortEntry, shortExit], orders: orders, parameters: parameters)
     }
 
     private static func compileConditions(
-        name: String?, conditions: [String?], parameters: [String: Double]
+        name: String?, conditions: [String?], orders: OrderExpressions = OrderExpressions(),
+        parameters: [String: Double]
     ) throws(ExpressionError) -> CompiledStrategy {
         var compiler = Compiler(parameterNames: Set(parameters.keys))
         var slots: [Int?] = []
@@ -77,6 +80,16 @@ public enum Strategy {
             try compiler.addCondition(text, role: role)
             slots.append(compiler.program.roots.count - 1)
         }
-        return CompiledStrategy(name: name, program: compiler.program, slots: slots, parameters: parameters)
+        var priceSlots: [Int?] = []
+        for (role, text) in orders.all {
+            guard let text else {
+                priceSlots.append(nil)
+                continue
+            }
+            try compiler.addPrice(text, role: role)
+            priceSlots.append(compiler.program.roots.count - 1)
+        }
+        return CompiledStrategy(
+            name: name, program: compiler.program, slots: slots, priceSlots: priceSlots, parameters: parameters)
     }
 }
