@@ -31,7 +31,8 @@ struct BacktestPortfolioTests {
 
         // A gaps up to 11: its buy takes 5 505.5, and B's is cut to what the remaining cash pays.
         let gapped = PortfolioAsset(symbol: "A", bars: Self.bars(days: [0, 1, 2], [(10, 10), (11, 12), (12, 13)]))
-        let cut = try PortfolioBacktest.run(assets: [gapped, b], rule: .equal, schedule: .onChange, configuration: config)
+        let cut = try PortfolioBacktest.run(
+            assets: [gapped, b], rule: .equal, schedule: .onChange, configuration: config)
         let left = 10_000 - 500 * 11 * 1.001
         #expect(cut.openUnits == [500, (left / (49 * 1.001)).rounded(.down)])
     }
@@ -39,7 +40,8 @@ struct BacktestPortfolioTests {
     @Test("a symbol without a bar at a time cannot fill there: it fills at its own next bar")
     func calendars() throws {
         // B does not trade on day 1 (a holiday on its exchange).
-        let a = PortfolioAsset(symbol: "A", bars: Self.bars(days: [0, 1, 2, 3], [(10, 10), (10, 10), (10, 10), (10, 10)]))
+        let a = PortfolioAsset(
+            symbol: "A", bars: Self.bars(days: [0, 1, 2, 3], [(10, 10), (10, 10), (10, 10), (10, 10)]))
         let b = PortfolioAsset(symbol: "B", bars: Self.bars(days: [0, 2, 3], [(20, 20), (25, 26), (26, 26)]))
         let r = try PortfolioBacktest.run(
             assets: [a, b], rule: .equal, schedule: .onChange, configuration: PortfolioConfiguration())

@@ -21,7 +21,8 @@ public enum PortfolioBacktest {
         guard configuration.commission >= 0, configuration.commission < 0.1, configuration.fixedCommission >= 0,
             configuration.spread >= 0, configuration.spread < 1
         else {
-            throw BacktestError(.invalidConfiguration, "commission must be in [0, 0.1), fixed commission and slippage >= 0")
+            throw BacktestError(
+                .invalidConfiguration, "commission must be in [0, 0.1), fixed commission and slippage >= 0")
         }
         if case .signals(let list) = rule {
             guard list.count == assets.count else {
