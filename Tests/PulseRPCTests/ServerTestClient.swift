@@ -44,6 +44,7 @@ final class ServerTestClient {
     var session: OpaquePointer!
     var responses: [Int32: Response] = [:]
     var bodies: [Int32: (bytes: [UInt8], offset: Int, end: Bool)] = [:]
+    var pendingEmptyFrames: [Int32: Int] = [:]
     var goaway: (lastStreamID: Int32, errorCode: UInt32)?
     var peerClosed = false
     var pingAcks = 0
@@ -183,6 +184,10 @@ final class ServerTestClient {
     private static let read: nghttp2_data_source_read_callback = { _, id, buffer, length, flags, _, user in
         let client = Unmanaged<ServerTestClient>.fromOpaque(user!).takeUnretainedValue()
         guard var body = client.bodies[id] else { return Int(NGHTTP2_ERR_DEFERRED.rawValue) }
+        if let empty = client.pendingEmptyFrames[id], empty > 0 {
+            client.pendingEmptyFrames[id] = empty - 1
+            return 0  // an empty DATA frame without END_STREAM
+        }
         let count = min(length, body.bytes.count - body.offset)
         if count > 0 {
             body.bytes.withUnsafeBytes {
@@ -207,6 +212,12 @@ final class ServerTestClient {
         body.bytes += bytes
         body.end = endStream
         bodies[id] = body
+        nghttp2_session_resume_data(session, id)
+    }
+
+    /// Queues `count` empty DATA frames (no END_STREAM) on an open request stream.
+    func sendEmptyFrames(_ id: Int32, count: Int) {
+        pendingEmptyFrames[id, default: 0] += count
         nghttp2_session_resume_data(session, id)
     }
 

@@ -85,9 +85,13 @@ public final class RPCServer: Sendable {
         }
         guard let acceptor else { return }
         core.logger.info("shutting down", metadata: ["connections": "\(core.connectionCount)"])
-        core.group.loops[0].execute { acceptor.acceptor?.stop() }
         let grace = ServerConnection.nanoseconds(gracePeriod ?? configuration.gracePeriod)
-        core.shutdownConnections(grace: grace)
+        let core = self.core
+        // Stop accepting first, on the acceptor's loop, so no connection arrives after the drain starts.
+        core.group.loops[0].execute {
+            acceptor.acceptor?.stop()
+            core.shutdownConnections(grace: grace)
+        }
     }
 
     /// Waits until a shutdown was initiated and every connection has closed.

@@ -21,11 +21,12 @@ final class ServerAcceptor: IOHandler {
         try loop.register(fd: socket.fd, interest: .readable, handler: self)
     }
 
-    /// Stops accepting; the listening socket closes when the acceptor is released.
+    /// Stops accepting and closes the listening socket, so new connections are refused.
     func stop() {
         guard !stopped else { return }
         stopped = true
         loop.deregister(fd: socket.fd)
+        socket.close()
     }
 
     func handleIO(_ events: IOEvents) {
