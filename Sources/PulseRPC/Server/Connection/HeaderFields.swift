@@ -38,6 +38,10 @@ enum HeaderFields {
     static func withTrailers<T>(
         _ status: GRPCStatus, trailersOnly: Bool, _ body: (UnsafePointer<nghttp2_nv>, Int) -> T
     ) -> T {
+        if !trailersOnly && status.message.isEmpty, (0...16).contains(status.code.rawValue) {
+            // The common end of a successful call: a constant field, no allocation.
+            return statusFields.withUnsafeBufferPointer { body($0.baseAddress! + status.code.rawValue, 1) }
+        }
         var fields: [nghttp2_nv] = trailersOnly ? responseHead : []
         let code = status.code.rawValue
         fields.append(statusFields[(0...16).contains(code) ? code : 2])

@@ -8,7 +8,7 @@ import PulseProtocol
 ///
 /// A linear scan comparing lengths first and then bytes: a server has tens of methods, and this
 /// avoids building a String or hashing per call.
-struct MethodRouter: Sendable {
+final class MethodRouter: Sendable {
     struct Route: Sendable {
         let definition: RPCMethodDefinition
         let pathBytes: [UInt8]

@@ -118,15 +118,17 @@ struct RequestHead {
     }
 
     private mutating func addMetadata(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
-        let key = String(decoding: name, as: UTF8.self)
-        if key.hasSuffix("-bin") {
-            if let bytes = Base64.decode(String(decoding: value, as: UTF8.self)) {
-                metadata.append(name: key, value: .binary(bytes))
-            } else {
-                badBinaryKey = key
-            }
+        let binarySuffix: StaticString = "-bin"
+        let isBinary =
+            name.count > 4 && UnsafeRawBufferPointer(rebasing: name[(name.count - 4)...]).equals(binarySuffix)
+        guard isBinary else {
+            metadata.appendRaw(name: name, value: value, binary: false)
+            return
+        }
+        if let bytes = Base64.decode(String(decoding: value, as: UTF8.self)) {
+            metadata.appendRaw(name: name, value: bytes, binary: true)
         } else {
-            metadata.append(name: key, value: .text(String(decoding: value, as: UTF8.self)))
+            badBinaryKey = String(decoding: name, as: UTF8.self)
         }
     }
 }

@@ -13,7 +13,7 @@ extension ServerConnection {
         let stream = ServerStream(
             id: id, connection: self, maxHeaderListSize: configuration.maxHeaderListSize,
             queueLimit: configuration.streamQueueLimit)
-        streams[id] = stream
+        streams.insert(stream)
         nghttp2_session_set_stream_user_data(session, id, Unmanaged.passUnretained(stream).toOpaque())
         return 0
     }
@@ -80,7 +80,7 @@ extension ServerConnection {
     }
 
     func streamClosed(_ streamID: Int32, errorCode: UInt32) -> Int32 {
-        guard let stream = streams.removeValue(forKey: streamID) else { return 0 }
+        guard let stream = stream(streamID), streams.remove(stream) else { return 0 }
         streamGone(stream)
         lastActivity = MonotonicClock.now()
         if goawaySent && streams.isEmpty { endAfterShutdown() }

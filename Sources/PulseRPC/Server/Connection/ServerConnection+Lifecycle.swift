@@ -42,7 +42,7 @@ extension ServerConnection {
         shutdownTimers.append(
             loop.scheduleTimer(afterNanoseconds: max(grace, 100_000_000)) { [self] in
                 if isClosed { return }
-                for stream in Array(streams.values) where !stream.isOver {
+                for stream in streams.all where !stream.isOver {
                     stream.task?.cancel()
                     finish(stream, GRPCStatus(.unavailable, "server is shutting down"))
                 }

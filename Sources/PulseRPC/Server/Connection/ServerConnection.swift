@@ -15,7 +15,7 @@ final class ServerConnection: IOHandler {
     let peer: String
     /// The nghttp2 session, owned by this object and deleted in `deinit`.
     var session: OpaquePointer!
-    var streams: [Int32: ServerStream] = [:]
+    var streams = StreamTable()
     var isClosed = false
     var handshakeDone = false
     var glitches = 0
@@ -72,6 +72,9 @@ final class ServerConnection: IOHandler {
     func handleIO(_ events: IOEvents) {
         if isClosed { return }
         if events.contains(.writable) && writeBlocked { flushNow() }
+        // While our output is stuck the peer is not reading: stop reading its requests too, so it
+        // cannot make nghttp2 queue responses without bound. Errors and hang-ups still close.
+        if writeBlocked && events.isDisjoint(with: [.hangup, .error]) { return }
         if !events.isDisjoint(with: [.readable, .hangup, .error]) { readInput() }
     }
 
@@ -173,7 +176,7 @@ final class ServerConnection: IOHandler {
     private func setWriteInterest(_ wanted: Bool) {
         guard wanted != writeBlocked else { return }
         writeBlocked = wanted
-        try? loop.reregister(fd: fd, interest: wanted ? [.readable, .writable] : .readable)
+        try? loop.reregister(fd: fd, interest: wanted ? .writable : .readable)
     }
 
     /// Closes the socket now and ends every call still open on it.
@@ -185,9 +188,7 @@ final class ServerConnection: IOHandler {
         if let handshakeTimer { loop.cancelTimer(handshakeTimer) }
         if let idleTimer { loop.cancelTimer(idleTimer) }
         for timer in shutdownTimers { loop.cancelTimer(timer) }
-        let open = streams
-        streams.removeAll()
-        for stream in open.values { streamGone(stream) }
+        for stream in streams.removeAll() { streamGone(stream) }
         core.connectionClosed(self)
         core.logger.debug("connection closed", metadata: ["peer": "\(peer)"])
     }

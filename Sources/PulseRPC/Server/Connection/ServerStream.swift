@@ -10,6 +10,8 @@ final class ServerStream {
 
     let id: Int32
     let connection: ServerConnection
+    /// Position in the connection's ``StreamTable``.
+    var slot = -1
     var head: RequestHead
     var phase = Phase.receivingHeaders
     var routeIndex = -1
