@@ -204,3 +204,26 @@ struct ServerCallTests {
 enum MonotonicClockProbe {
     static func now() -> UInt64 { MonotonicClock.now() }
 }
+
+@Suite("Server call statistics")
+struct ServerStatisticsTests {
+    @Test("finished calls are counted by status, HTTP rejections separately")
+    func countsByStatus() async throws {
+        try await ServerFixture.withServer { port, server, _ in
+            let client = try ServerTestClient(port: port)
+            for _ in 0..<3 { #expect(client.unary("/test.Probe/Echo", [1]).grpcStatus == 0) }
+            #expect(client.unary("/test.Probe/Fail", []).grpcStatus == 9)
+            #expect(client.unary("/test.Probe/Missing", []).grpcStatus == 12)
+            var get = ServerTestClient.grpcHeaders(path: "/test.Probe/Echo")
+            get[0] = (":method", "GET")
+            let id = client.request(headers: get, body: nil)
+            client.run { client.responses[id]?.closed == true }
+            let statistics = await server.statistics()
+            #expect(statistics.succeeded == 3)
+            #expect(statistics.byStatus[9] == 1)
+            #expect(statistics.byStatus[12] == 1)
+            #expect(statistics.total == 5)
+            #expect(statistics.rejectedHTTP == 1)
+        }
+    }
+}

@@ -36,6 +36,11 @@ public final class RPCServer: Sendable {
     /// The bound address once ``start()`` returned (with the real port when 0 was asked for).
     public var localAddress: SocketAddress? { state.withLock { $0.address } }
 
+    /// Finished calls by status so far, summed over all loops.
+    public func statistics() async -> CallStatistics {
+        await core.statistics()
+    }
+
     /// Connections open right now.
     public var connectionCount: Int { core.connectionCount }
 

@@ -61,6 +61,28 @@ final class ServerCore: @unchecked Sendable {
         }
     }
 
+    /// Counts a finished call on the connection's loop (no atomics: each loop has its own counters).
+    func recordCall(on loop: EventLoop, status code: Int) {
+        registries[loop.index].statistics.byStatus[(0...16).contains(code) ? code : 2] += 1
+    }
+
+    func recordHTTPRejection(on loop: EventLoop) {
+        registries[loop.index].statistics.rejectedHTTP += 1
+    }
+
+    /// Sums every loop's counters, reading each on its own loop.
+    func statistics() async -> CallStatistics {
+        var total = CallStatistics()
+        for loop in group.loops {
+            let registry = PinnedRegistry(registry: registries[loop.index])
+            let part = await withCheckedContinuation { continuation in
+                loop.execute { continuation.resume(returning: registry.registry.statistics) }
+            }
+            total.add(part)
+        }
+        return total
+    }
+
     func connectionClosed(_ connection: ServerConnection) {
         registries[connection.loop.index].connections[ObjectIdentifier(connection)] = nil
         releaseSlot()
@@ -110,6 +132,7 @@ final class ServerCore: @unchecked Sendable {
 /// The connections of one loop. Only that loop's thread touches it.
 final class LoopRegistry {
     var connections: [ObjectIdentifier: ServerConnection] = [:]
+    var statistics = CallStatistics()
     var shuttingDown = false
     var grace: UInt64 = 0
 }

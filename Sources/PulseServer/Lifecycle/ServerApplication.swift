@@ -63,7 +63,8 @@ public struct ServerApplication: Sendable {
         onListening(address)
         try await server.run()
         if let signals { await removeSignalHandling(signals, group) }
-        logger.info("stopped")
+        let served = await server.statistics()
+        logger.info("stopped", metadata: ["served": "\(served)"])
     }
 
     /// Marks everything NOT_SERVING and ends health watches, so watchers learn of the shutdown first.

@@ -98,6 +98,7 @@ extension ServerConnection {
     /// Trailers-Only response when nothing was sent yet.
     func finish(_ stream: ServerStream, _ status: GRPCStatus) {
         if stream.isOver { return }
+        core.recordCall(on: loop, status: status.code.rawValue)
         stream.finalStatus = status
         stream.phase = .finished
         stream.failAllWaiters()
@@ -126,6 +127,7 @@ extension ServerConnection {
     }
 
     private func respondHTTPError(_ stream: ServerStream, status: Int, reason: String) {
+        core.recordHTTPRejection(on: loop)
         stream.headersSubmitted = true
         stream.trailersSubmitted = true
         stream.finalStatus = GRPCStatus(.internal, reason)
