@@ -55,7 +55,7 @@ let package = Package(
             name: "PulseMarketData",
             dependencies: ["PulseIO", "PulseStore", "PulseProtocol", "CCurl"],
             swiftSettings: swiftSettings),
-        .target(name: "PulseAnalytics", swiftSettings: swiftSettings),
+        .target(name: "PulseAnalytics", exclude: ["Backtest/Expression/LANGUAGE.md"], swiftSettings: swiftSettings),
         .target(
             name: "PulseServer",
             dependencies: [
