@@ -21,11 +21,11 @@ extension FunctionCatalog {
         ExpressionFunction(
             "highest", [.init("x", .series), .init("n", .period(minimum: 1))], result: .series,
             summary: "largest x over the last n bars including this one; NaN until n bars (or with a NaN inside)"
-        ) { context in .series(RollingExtreme.highest(context.series(0), period: try context.period(1))) },
+        ) { context in .series(WindowExtremes.highest(context.series(0), period: try context.period(1))) },
         ExpressionFunction(
             "lowest", [.init("x", .series), .init("n", .period(minimum: 1))], result: .series,
             summary: "smallest x over the last n bars including this one; NaN until n bars (or with a NaN inside)"
-        ) { context in .series(RollingExtreme.lowest(context.series(0), period: try context.period(1))) },
+        ) { context in .series(WindowExtremes.lowest(context.series(0), period: try context.period(1))) },
         ExpressionFunction("abs", [.init("x", .series)], result: .series, summary: "absolute value of x") {
             context in .series(context.series(0).map { abs($0) })
         },

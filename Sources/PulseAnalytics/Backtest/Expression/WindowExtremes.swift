@@ -1,7 +1,7 @@
 /// Rolling maximum / minimum over the last `period` bars (including the current one) in O(n) with a monotonic
 /// deque of indices. A window that is not yet full, or that contains a NaN, gives NaN (as pandas'
 /// `rolling(n).max()` does).
-enum RollingExtreme {
+enum WindowExtremes {
     static func highest(_ values: [Double], period: Int) -> [Double] { extreme(values, period: period, by: >=) }
     static func lowest(_ values: [Double], period: Int) -> [Double] { extreme(values, period: period, by: <=) }
 
