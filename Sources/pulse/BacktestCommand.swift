@@ -28,8 +28,23 @@ struct BacktestCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The OHLCV CSV file to read, or - for standard input.")
     var input: String?
 
-    @Option(name: .long, help: "Named strategy: sma-cross.")
+    @Option(name: .long, help: "Named strategy: sma-cross, ema-cross, rsi-reversion, bollinger-breakout, macd-signal.")
     var strategy: String = "sma-cross"
+
+    @Option(name: .long, help: "Long entry condition in the expression language (replaces --strategy).")
+    var entry: String?
+
+    @Option(name: .long, help: "Long exit condition.")
+    var exit: String?
+
+    @Option(name: .long, help: "Short entry condition.")
+    var shortEntry: String?
+
+    @Option(name: .long, help: "Short exit condition.")
+    var shortExit: String?
+
+    @Flag(name: .long, help: "List the built-in strategies with their parameters and expressions.")
+    var listStrategies = false
 
     @Option(name: .long, help: "A strategy parameter as NAME=VALUE (repeatable), e.g. fast=10.")
     var param: [String] = []
@@ -63,6 +78,9 @@ struct BacktestCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "Size each entry as this much cash.")
     var sizeCash: Double?
+
+    @Flag(name: .long, help: "An entry signal while already in a position on that side closes and re-opens it.")
+    var reenter = false
 
     @Flag(name: .long, help: "Allow fractional units.")
     var fractional = false
@@ -98,20 +116,29 @@ struct BacktestCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Output format: json or text.")
     var format: OutputFormat = .json
 
+    @Option(name: .long, help: .hidden)
+    var bench: Int?
+
     enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
         case json, text
     }
 
     func run() async throws {
+        if listStrategies {
+            writeStandardOutput(Array((Strategy.listing + "\n").utf8))
+            return
+        }
         guard let input else { throw UsageError("--input FILE.csv (or - for standard input) is required") }
         let config = try brokerConfiguration()
         let bytes = try IndicatorsCommand.readInput(input)
+        let parseStart = ContinuousClock.now
         let bars: BarSeries
         do {
             bars = try bytes.withUnsafeBufferPointer { try OHLCVCSV.parse($0) }
         } catch {
             throw UsageError("\(input == "-" ? "standard input" : input): \(error)")
         }
+        let parseTime = ContinuousClock.now - parseStart
         guard !bars.isEmpty else { throw UsageError("\(input): no bars") }
         let fixed = try fixedParameters()
         var space = ParameterSpace()
@@ -119,8 +146,13 @@ struct BacktestCommand: AsyncParsableCommand {
             do { try space.add(range: text) } catch { throw UsageError("--optimize \(text): \(error)") }
         }
         let factory = try StrategyFactory(
-            name: strategy, bars: bars, fixed: fixed,
+            name: strategy, expressions: [entry, exit, shortEntry, shortExit], bars: bars, fixed: fixed,
             optimized: Dictionary(uniqueKeysWithValues: zip(space.names, space.values)))
+        if let bench {
+            try await runBenchmark(
+                bars: bars, config: config, fixed: fixed, space: space, repeats: bench, parseTime: parseTime)
+            return
+        }
         if optimize.isEmpty {
             let result: BacktestResult
             do {
@@ -188,6 +220,7 @@ struct BacktestCommand: AsyncParsableCommand {
         config.margin = margin
         config.tradeOnClose = tradeOnClose
         config.fractional = fractional
+        config.reenterOnRepeatedEntry = reenter
         config.stopLossFraction = sl
         config.takeProfitFraction = tp
         config.trailingStopFraction = trailing

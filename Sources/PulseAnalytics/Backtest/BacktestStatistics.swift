@@ -130,26 +130,43 @@ public struct BacktestStatistics: Sendable, Equatable {
         kellyCriterion = defined(winRate - (1 - winRate) / (avgWin / avgLoss))
     }
 
-    /// cov(log returns of equity, log returns of close) / var(log returns of close), sample (n − 1) moments.
+    /// cov(log returns of equity, log returns of close) / var(log returns of close), sample (n − 1) moments,
+    /// in two passes without storing the returns.
     static func beta(equity: [Double], close: [Double]) -> Double {
         let n = equity.count
         guard n > 2 else { return .nan }
-        var x = [Double](repeating: 0, count: n - 1)
-        var y = x
-        for i in 1..<n {
-            x[i - 1] = log(equity[i] / equity[i - 1])
-            y[i - 1] = log(close[i] / close[i - 1])
+        return equity.withUnsafeBufferPointer { e in
+            close.withUnsafeBufferPointer { c in
+                var sx = 0.0
+                var sy = 0.0
+                for i in 1..<n {
+                    sx += logRatio(e[i], e[i - 1])
+                    sy += logRatio(c[i], c[i - 1])
+                }
+                let count = Double(n - 1)
+                let mx = sx / count
+                let my = sy / count
+                var sxy = 0.0
+                var syy = 0.0
+                for i in 1..<n {
+                    let dx = logRatio(e[i], e[i - 1]) - mx
+                    let dy = logRatio(c[i], c[i - 1]) - my
+                    sxy += dx * dy
+                    syy += dy * dy
+                }
+                return sxy / syy
+            }
         }
-        let mx = mean(x)
-        let my = mean(y)
-        var sxy = 0.0
-        var syy = 0.0
-        for i in 0..<(n - 1) {
-            sxy += (x[i] - mx) * (y[i] - my)
-            syy += (y[i] - my) * (y[i] - my)
-        }
-        return sxy / syy
     }
+}
+
+/// `log(a / b)`; for the small moves between consecutive bars a short series on `(a − b) / b` gives the same
+/// value to ~1e-16 relative several times faster than `log`.
+@inline(__always) func logRatio(_ a: Double, _ b: Double) -> Double {
+    let r = (a - b) / b
+    guard abs(r) < 1e-3 else { return log(a / b) }
+    // log(1 + r) = r − r²/2 + r³/3 − …; the first omitted term, r⁷/7, is below 1.5e-22.
+    return r * (1 - r * (1.0 / 2 - r * (1.0 / 3 - r * (1.0 / 4 - r * (1.0 / 5 - r * (1.0 / 6))))))
 }
 
 /// A finite value, or nil for NaN and ±infinity (backtesting.py's undefined results).

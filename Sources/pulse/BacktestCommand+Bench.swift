@@ -1,0 +1,44 @@
+import PulseAnalytics
+
+extension BacktestCommand {
+    /// `--bench N` (hidden, used by Benchmarks/backtest): times the whole engine path N times — indicator series,
+    /// signals, simulation, statistics (and the grid with --optimize) — and prints the best and median times
+    /// with the CSV parse time as one JSON line.
+    func runBenchmark(
+        bars: BarSeries, config: BacktestConfiguration, fixed: [String: Double], space: ParameterSpace, repeats: Int,
+        parseTime: Duration
+    ) async throws {
+        guard repeats >= 1 else { throw UsageError("--bench needs at least 1 repeat") }
+        var times: [Double] = []
+        var check = 0.0
+        for _ in 0..<repeats {
+            let start = ContinuousClock.now
+            let factory = try StrategyFactory(
+                name: strategy, expressions: [entry, exit, shortEntry, shortExit], bars: bars, fixed: fixed,
+                optimized: Dictionary(uniqueKeysWithValues: zip(space.names, space.values)))
+            if space.names.isEmpty {
+                let result = try BacktestEngine.run(
+                    bars: bars, signals: try factory.signals(fixed).restricted(to: direction), configuration: config)
+                check = result.statistics.equityFinal
+            } else {
+                let statistic = BacktestStatistics.resolveName(maximize) ?? "SQN"
+                let outcome = try await Optimizer.run(
+                    bars: bars, space: space, maximize: statistic, configuration: config, workers: workers,
+                    makeSignals: { [direction] p in
+                        try factory.signals(fixed.merging(p) { $1 }).restricted(to: direction)
+                    })
+                check = outcome.best?.score ?? .nan
+            }
+            times.append(Self.milliseconds(ContinuousClock.now - start))
+        }
+        times.sort()
+        let line =
+            "{\"bars\":\(bars.count),\"parse_ms\":\(Self.milliseconds(parseTime)),\"engine_best_ms\":\(times[0]),"
+            + "\"engine_median_ms\":\(times[times.count / 2]),\"repeats\":\(repeats),\"check\":\(check)}\n"
+        writeStandardOutput(Array(line.utf8))
+    }
+
+    static func milliseconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+    }
+}
