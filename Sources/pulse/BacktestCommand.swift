@@ -122,6 +122,11 @@ struct BacktestCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seed of --method random.")
     var seed: UInt64 = 1
 
+    @Option(
+        name: .long,
+        help: "Walk-forward with --optimize: IN:OUT bars (optimise on IN bars, trade the best on the next OUT, roll).")
+    var walkForward: String?
+
     @Option(name: .long, help: "Worker tasks for --optimize.")
     var workers: Int = 2
 
@@ -193,6 +198,12 @@ struct BacktestCommand: AsyncParsableCommand {
         default: throw UsageError("--method \(method): use grid or random")
         }
         guard workers >= 1 else { throw UsageError("--workers must be at least 1") }
+        if let walkForward {
+            try await runWalkForward(
+                walkForward, bars: bars, space: space, method: searchMethod, statistic: statistic, config: config,
+                fixed: fixed)
+            return
+        }
         let outcome: Optimizer.Outcome
         do {
             outcome = try await Optimizer.run(

@@ -108,6 +108,26 @@ struct OHLCIndicatorValueTests {
         #expect(throws: IndicatorError.self) { try SARState(maximum: .nan) }
     }
 
+    @Test func mamaIsRejectedAsASmoothingType() {
+        #expect(throws: IndicatorError.self) { try StochasticState(slowDType: .mama) }
+        #expect(throws: IndicatorError.self) { try StochasticState.fast(fastDType: .mama) }
+    }
+
+    @Test func registryKnowsEveryOHLCFunctionWithTALibsLookback() throws {
+        // TA-Lib 0.8's lookbacks with default parameters (`talib.abstract.Function(name).lookback`).
+        let expected: [String: Int] = [
+            "STOCH": 8, "STOCHF": 6, "WILLR": 13, "CCI": 13, "MFI": 14, "ULTOSC": 28, "BOP": 0, "AROON": 14,
+            "AROONOSC": 14, "ATR": 14, "NATR": 14, "TRANGE": 1, "ADX": 27, "ADXR": 40, "PLUS_DI": 14, "MINUS_DI": 14,
+            "PLUS_DM": 13, "MINUS_DM": 13, "SAR": 1, "OBV": 0, "AD": 0, "ADOSC": 9, "MIDPRICE": 13, "VWAP": 0,
+        ]
+        for (name, lookback) in expected {
+            let spec = try IndicatorRegistry.standard.spec(name.lowercased())
+            #expect(spec.lookback == lookback, "\(name)")
+        }
+        #expect(try IndicatorRegistry.standard.spec("aroon").columnNames == ["aroon_aroondown", "aroon_aroonup"])
+        #expect(throws: IndicatorError.self) { try IndicatorRegistry.standard.spec("stoch:5,3,7") }
+    }
+
     @Test func errorMessagesNameTheRange() {
         do {
             _ = try ADXState(timePeriod: 1)

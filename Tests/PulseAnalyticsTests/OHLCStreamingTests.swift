@@ -50,6 +50,21 @@ struct OHLCCase: Sendable, CustomStringConvertible {
                 let r = try TA.stochf(high: s.high, low: s.low, close: s.close); return [r.fastK, r.fastD]
             },
             { try StochasticState.fast() }),
+        OHLCCase(
+            "STOCH:6,4,KAMA,3,T3",
+            { s in
+                let r = try TA.stoch(
+                    high: s.high, low: s.low, close: s.close, fastKPeriod: 6, slowKPeriod: 4, slowKType: .kama,
+                    slowDPeriod: 3, slowDType: .t3)
+                return [r.slowK, r.slowD]
+            }, { try StochasticState(fastKPeriod: 6, slowKPeriod: 4, slowKType: .kama, slowDPeriod: 3, slowDType: .t3) }
+        ),
+        OHLCCase(
+            "STOCHF:5,3,DEMA",
+            { s in
+                let r = try TA.stochf(high: s.high, low: s.low, close: s.close, fastDType: .dema)
+                return [r.fastK, r.fastD]
+            }, { try StochasticState.fast(fastDType: .dema) }),
         OHLCCase("WILLR", { s in [try TA.willr(high: s.high, low: s.low, close: s.close)] }, { try WILLRState() }),
         OHLCCase("CCI", { s in [try TA.cci(high: s.high, low: s.low, close: s.close)] }, { try CCIState() }),
         OHLCCase("ULTOSC", { s in [try TA.ultosc(high: s.high, low: s.low, close: s.close)] }, { try ULTOSCState() }),

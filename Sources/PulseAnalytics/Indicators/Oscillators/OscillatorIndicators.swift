@@ -1,13 +1,7 @@
 /// TA-Lib's momentum oscillators over high, low and close (and open for BOP).
 enum OscillatorIndicators {
-    /// A moving-average type parameter limited to the types `OHLCMovingAverage` computes.
-    private static func averageType(_ name: String) -> IndicatorParameter {
-        let codes = OHLCMovingAverage.supportedCodes
-        return IndicatorParameter(name: name, kind: .integer(codes), defaultValue: 0)
-    }
-
     private static func lookback(_ a: IndicatorArguments, period: Int, type: Int) -> Int {
-        OHLCMovingAverage.lookback(a.maType(type), period: a.int(period))
+        TA.maLookback(a.maType(type), a.int(period))
     }
 
     static let definitions: [IndicatorDefinition] = [
@@ -16,8 +10,8 @@ enum OscillatorIndicators {
             parameters: [
                 .period("fastk_period", default: 5, range: 1...100_000),
                 .period("slowk_period", default: 3, range: 1...100_000),
-                averageType("slowk_matype"), .period("slowd_period", default: 3, range: 1...100_000),
-                averageType("slowd_matype"),
+                .movingAverageType("slowk_matype"), .period("slowd_period", default: 3, range: 1...100_000),
+                .movingAverageType("slowd_matype"),
             ],
             outputs: ["slowk", "slowd"],
             lookback: { a in a.int(0) - 1 + lookback(a, period: 1, type: 2) + lookback(a, period: 3, type: 4) },
@@ -37,7 +31,7 @@ enum OscillatorIndicators {
             parameters: [
                 .period("fastk_period", default: 5, range: 1...100_000),
                 .period("fastd_period", default: 3, range: 1...100_000),
-                averageType("fastd_matype"),
+                .movingAverageType("fastd_matype"),
             ],
             outputs: ["fastk", "fastd"],
             lookback: { a in a.int(0) - 1 + lookback(a, period: 1, type: 2) },

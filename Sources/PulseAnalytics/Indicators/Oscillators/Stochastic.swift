@@ -3,7 +3,7 @@ extension TA {
     /// bars (0 when the range is below 1e-14 relative, TA-Lib 0.8's rule), smoothed into slow %K by a moving
     /// average of `slowKPeriod` and into slow %D by one of `slowDPeriod`. Lookback
     /// `fastKPeriod − 1 + lookback(slowK MA) + lookback(slowD MA)` (8 with the defaults).
-    /// - Throws: `IndicatorError` for periods outside 1...100000 or an unsupported MA type.
+    /// - Throws: `IndicatorError` for periods outside 1...100000 or MAMA.
     public static func stoch(
         high: [Double], low: [Double], close: [Double], fastKPeriod: Int = 5, slowKPeriod: Int = 3,
         slowKType: MovingAverageType = .sma, slowDPeriod: Int = 3, slowDType: MovingAverageType = .sma
@@ -16,7 +16,7 @@ extension TA {
 
     /// STOCHF, Stochastic Fast: fast %K (as in STOCH) and fast %D, its moving average of `fastDPeriod`. Lookback
     /// `fastKPeriod − 1 + lookback(fastD MA)` (6 with the defaults).
-    /// - Throws: `IndicatorError` for periods outside 1...100000 or an unsupported MA type.
+    /// - Throws: `IndicatorError` for periods outside 1...100000 or MAMA.
     public static func stochf(
         high: [Double], low: [Double], close: [Double], fastKPeriod: Int = 5, fastDPeriod: Int = 3,
         fastDType: MovingAverageType = .sma
@@ -31,11 +31,11 @@ extension TA {
 public struct StochasticState: StreamingIndicator {
     private var range: PriceRangeWindow
     /// Slow %K's average (STOCH), absent for STOCHF where fast %K is output as is.
-    private var kAverage: OHLCMovingAverage?
-    private var dAverage: OHLCMovingAverage
+    private var kAverage: MovingAverageState?
+    private var dAverage: MovingAverageState
 
     /// A STOCH state.
-    /// - Throws: `IndicatorError` for periods outside 1...100000 or an unsupported MA type.
+    /// - Throws: `IndicatorError` for periods outside 1...100000 or MAMA.
     public init(
         fastKPeriod: Int = 5, slowKPeriod: Int = 3, slowKType: MovingAverageType = .sma, slowDPeriod: Int = 3,
         slowDType: MovingAverageType = .sma
@@ -43,24 +43,27 @@ public struct StochasticState: StreamingIndicator {
         try ParameterCheck.period(fastKPeriod, "fastk_period", in: 1...100_000, function: "STOCH")
         try ParameterCheck.period(slowKPeriod, "slowk_period", in: 1...100_000, function: "STOCH")
         try ParameterCheck.period(slowDPeriod, "slowd_period", in: 1...100_000, function: "STOCH")
+        try ParameterCheck.maType(slowKType, "slowk_matype", function: "STOCH")
+        try ParameterCheck.maType(slowDType, "slowd_matype", function: "STOCH")
         range = PriceRangeWindow(period: fastKPeriod)
-        kAverage = try OHLCMovingAverage(slowKType, period: slowKPeriod, function: "STOCH")
-        dAverage = try OHLCMovingAverage(slowDType, period: slowDPeriod, function: "STOCH")
+        kAverage = MovingAverageState(slowKType, period: slowKPeriod)
+        dAverage = MovingAverageState(slowDType, period: slowDPeriod)
     }
 
     /// A STOCHF state.
-    /// - Throws: `IndicatorError` for periods outside 1...100000 or an unsupported MA type.
+    /// - Throws: `IndicatorError` for periods outside 1...100000 or MAMA.
     public static func fast(fastKPeriod: Int = 5, fastDPeriod: Int = 3, fastDType: MovingAverageType = .sma)
         throws(IndicatorError) -> StochasticState
     {
         try ParameterCheck.period(fastKPeriod, "fastk_period", in: 1...100_000, function: "STOCHF")
         try ParameterCheck.period(fastDPeriod, "fastd_period", in: 1...100_000, function: "STOCHF")
+        try ParameterCheck.maType(fastDType, "fastd_matype", function: "STOCHF")
         return StochasticState(
             range: PriceRangeWindow(period: fastKPeriod), kAverage: nil,
-            dAverage: try OHLCMovingAverage(fastDType, period: fastDPeriod, function: "STOCHF"))
+            dAverage: MovingAverageState(fastDType, period: fastDPeriod))
     }
 
-    private init(range: PriceRangeWindow, kAverage: OHLCMovingAverage?, dAverage: OHLCMovingAverage) {
+    private init(range: PriceRangeWindow, kAverage: MovingAverageState?, dAverage: MovingAverageState) {
         self.range = range
         self.kAverage = kAverage
         self.dAverage = dAverage
@@ -77,10 +80,10 @@ public struct StochasticState: StreamingIndicator {
         let fastK = Self.fastK(close: close, highest: window.highest, lowest: window.lowest)
         var k = fastK
         if kAverage != nil {
-            k = kAverage!.next(fastK)
+            k = kAverage!.step(fastK)
             if k.isNaN { return (.nan, .nan) }
         }
-        let d = dAverage.next(k)
+        let d = dAverage.step(k)
         return d.isNaN ? (.nan, .nan) : (k, d)
     }
 
