@@ -14,7 +14,8 @@ extension BacktestCommand {
         for _ in 0..<repeats {
             let start = ContinuousClock.now
             let factory = try StrategyFactory(
-                name: strategy, expressions: [entry, exit, shortEntry, shortExit], bars: bars, fixed: fixed,
+                name: strategy, expressions: [entry, exit, shortEntry, shortExit], orders: OrderExpressions(),
+                bars: bars, fixed: fixed,
                 optimized: Dictionary(uniqueKeysWithValues: zip(space.names, space.values)))
             if space.names.isEmpty {
                 let result = try BacktestEngine.run(

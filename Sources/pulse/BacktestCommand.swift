@@ -43,6 +43,18 @@ struct BacktestCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Short exit condition.")
     var shortExit: String?
 
+    @Option(name: .long, help: "Limit price expression for entries (e.g. 'close * 0.99'): limit orders.")
+    var limit: String?
+
+    @Option(name: .long, help: "Stop price expression for entries: stop orders (stop-limit with --limit).")
+    var stop: String?
+
+    @Option(name: .long, help: "Stop-loss price expression attached to each entry (e.g. 'close - 2 * atr(14)').")
+    var slPrice: String?
+
+    @Option(name: .long, help: "Take-profit price expression attached to each entry.")
+    var tpPrice: String?
+
     @Flag(name: .long, help: "List the built-in strategies with their parameters and expressions.")
     var listStrategies = false
 
@@ -110,6 +122,11 @@ struct BacktestCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seed of --method random.")
     var seed: UInt64 = 1
 
+    @Option(
+        name: .long,
+        help: "Walk-forward with --optimize: IN:OUT bars (optimise on IN bars, trade the best on the next OUT, roll).")
+    var walkForward: String?
+
     @Option(name: .long, help: "Worker tasks for --optimize.")
     var workers: Int = 2
 
@@ -146,7 +163,9 @@ struct BacktestCommand: AsyncParsableCommand {
             do { try space.add(range: text) } catch { throw UsageError("--optimize \(text): \(error)") }
         }
         let factory = try StrategyFactory(
-            name: strategy, expressions: [entry, exit, shortEntry, shortExit], bars: bars, fixed: fixed,
+            name: strategy, expressions: [entry, exit, shortEntry, shortExit],
+            orders: OrderExpressions(limit: limit, stop: stop, stopLoss: slPrice, takeProfit: tpPrice), bars: bars,
+            fixed: fixed,
             optimized: Dictionary(uniqueKeysWithValues: zip(space.names, space.values)))
         if let bench {
             try await runBenchmark(
@@ -179,6 +198,12 @@ struct BacktestCommand: AsyncParsableCommand {
         default: throw UsageError("--method \(method): use grid or random")
         }
         guard workers >= 1 else { throw UsageError("--workers must be at least 1") }
+        if let walkForward {
+            try await runWalkForward(
+                walkForward, bars: bars, space: space, method: searchMethod, statistic: statistic, config: config,
+                fixed: fixed)
+            return
+        }
         let outcome: Optimizer.Outcome
         do {
             outcome = try await Optimizer.run(

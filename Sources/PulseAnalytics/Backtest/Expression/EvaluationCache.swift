@@ -15,14 +15,14 @@ final class EvaluationCache: Sendable {
         }
         var operation: Instruction.Operation
         var operands: [Operand]
-        var timeframe: String?
+        var timeframe: Timeframe?
     }
 
     private struct State {
         var identities: [StepKey: Int] = [:]
         var values: [Int: RuntimeValue] = [:]
         var footprint = 0
-        var frames: [String: TimeframeBars] = [:]
+        var frames: [Timeframe: TimeframeBars] = [:]
     }
 
     private let state = Mutex(State())
@@ -55,7 +55,7 @@ final class EvaluationCache: Sendable {
 
     /// The base bars resampled to `timeframe` with the base→higher mapping, computed once.
     func frame(
-        _ timeframe: String, _ make: () throws(ExpressionError) -> TimeframeBars
+        _ timeframe: Timeframe, _ make: () throws(ExpressionError) -> TimeframeBars
     ) throws(ExpressionError) -> TimeframeBars {
         if let frame = state.withLock({ $0.frames[timeframe] }) { return frame }
         let frame = try make()

@@ -66,7 +66,7 @@ struct ProgramEvaluator: Sendable {
             of: .init(operation: instruction.operation, operands: keyed, timeframe: instruction.timeframe))
     }
 
-    private func bars(_ timeframe: String?) throws(ExpressionError) -> TimeframeBars {
+    private func bars(_ timeframe: Timeframe?) throws(ExpressionError) -> TimeframeBars {
         guard let timeframe else { return TimeframeBars(bars: base, baseToFrame: []) }
         return try cache.frame(timeframe) { () throws(ExpressionError) in
             try HigherTimeframe.resample(base, to: timeframe)
