@@ -38,8 +38,7 @@ import Testing
                 "sma-cross", "ema-cross", "rsi-reversion", "bollinger-breakout", "macd-signal",
             ])
         let bars = ExpressionFixture.bars(closes: ExpressionFixture.wave(count: 120, period: 6))
-        // bollinger-breakout and macd-signal join once BBANDS and MACD are in the indicator registry.
-        for definition in Strategy.builtIn where ["sma-cross", "ema-cross", "rsi-reversion"].contains(definition.name) {
+        for definition in Strategy.builtIn {
             let signals = try Strategy.compile(named: definition.name).signals(on: bars)
             #expect(signals.count == bars.count)
             #expect(signals.longEntry.contains(true), "\(definition.name) never enters on a sine wave")
