@@ -95,7 +95,10 @@ let package = Package(
 
         .testTarget(name: "PulseIOTests", dependencies: ["PulseIO"], swiftSettings: swiftSettings),
         .testTarget(name: "PulseProtocolTests", dependencies: ["PulseProtocol"], swiftSettings: swiftSettings),
-        .testTarget(name: "PulseRPCTests", dependencies: ["PulseRPC", "PulseIO", "PulseClient", "PulseServer"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PulseRPCTests",
+            dependencies: ["PulseRPC", "PulseIO", "PulseClient", "PulseServer", "PulseProtocol", "CNghttp2"],
+            swiftSettings: swiftSettings),
         .testTarget(name: "PulseAnalyticsTests", dependencies: ["PulseAnalytics"], swiftSettings: swiftSettings),
     ]
 )

@@ -21,7 +21,29 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from backtesting import Backtest, Strategy
+from backtesting.lib import crossover
+from backtesting.test import GOOG, SMA
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+class SmaCross(Strategy):
+    """backtesting.py's SmaCross example (module level so optimize() can pickle it to its workers)."""
+    fast = 10
+    slow = 20
+
+    def init(self):
+        self.a = self.I(SMA, self.data.Close, self.fast)
+        self.b = self.I(SMA, self.data.Close, self.slow)
+
+    def next(self):
+        if crossover(self.a, self.b):
+            self.position.close()
+            self.buy()
+        elif crossover(self.b, self.a):
+            self.position.close()
+            self.sell()
 
 
 def random_walk_csv(path, bars=1_000_000, seed=42):
@@ -51,26 +73,6 @@ def main():
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--skip-python", action="store_true", help="time pulse only")
     args = parser.parse_args()
-
-    from backtesting import Backtest, Strategy
-    from backtesting.lib import crossover
-    from backtesting.test import GOOG, SMA
-
-    class SmaCross(Strategy):
-        fast = 10
-        slow = 20
-
-        def init(self):
-            self.a = self.I(SMA, self.data.Close, self.fast)
-            self.b = self.I(SMA, self.data.Close, self.slow)
-
-        def next(self):
-            if crossover(self.a, self.b):
-                self.position.close()
-                self.buy()
-            elif crossover(self.b, self.a):
-                self.position.close()
-                self.sell()
 
     warnings.simplefilter("ignore")
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="pulse-bench-"))

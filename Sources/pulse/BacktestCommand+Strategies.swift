@@ -10,7 +10,8 @@ struct StrategyFactory: Sendable {
     ///   - expressions: long entry, long exit, short entry, short exit; when any is given they replace `name`.
     ///   - fixed: `--param` values; `optimized`: the `--optimize` axes (their first values seed compilation).
     init(
-        name: String, expressions: [String?], bars: BarSeries, fixed: [String: Double], optimized: [String: [Double]]
+        name: String, expressions: [String?], orders: OrderExpressions, bars: BarSeries, fixed: [String: Double],
+        optimized: [String: [Double]]
     ) throws {
         var parameters = fixed
         for (key, values) in optimized where parameters[key] == nil { parameters[key] = values.first }
@@ -19,8 +20,12 @@ struct StrategyFactory: Sendable {
             if expressions.contains(where: { $0 != nil }) {
                 compiled = try Strategy.compile(
                     entry: expressions[0], exit: expressions[1], shortEntry: expressions[2],
-                    shortExit: expressions[3], parameters: parameters)
+                    shortExit: expressions[3], orders: orders, parameters: parameters)
             } else {
+                guard orders == OrderExpressions() else {
+                    throw UsageError(
+                        "--limit, --stop, --sl-price and --tp-price need --entry/--short-entry expressions")
+                }
                 compiled = try Strategy.compile(named: name, parameters: parameters)
             }
         } catch {
