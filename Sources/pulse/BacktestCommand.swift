@@ -25,8 +25,16 @@ struct BacktestCommand: AsyncParsableCommand {
             Start/End ISO 8601, durations in days.
             """)
 
-    @Option(name: .long, help: "The OHLCV CSV file to read, or - for standard input.")
-    var input: String?
+    @Option(
+        name: .long,
+        help: "The OHLCV CSV file to read, or - for standard input; repeat as SYMBOL=FILE for a portfolio.")
+    var input: [String] = []
+
+    @Option(name: .long, help: "Portfolio weights: signals (each symbol trades the strategy), equal, or SYM=W,SYM=W.")
+    var weights: String?
+
+    @Option(name: .long, help: "Portfolio rebalancing: on-change, daily, weekly or monthly.")
+    var rebalance: RebalanceSchedule?
 
     @Option(name: .long, help: "Named strategy: sma-cross, ema-cross, rsi-reversion, bollinger-breakout, macd-signal.")
     var strategy: String = "sma-cross"
@@ -145,7 +153,14 @@ struct BacktestCommand: AsyncParsableCommand {
             writeStandardOutput(Array((Strategy.listing + "\n").utf8))
             return
         }
-        guard let input else { throw UsageError("--input FILE.csv (or - for standard input) is required") }
+        guard let first = input.first else {
+            throw UsageError("--input FILE.csv (or - for standard input) is required")
+        }
+        if input.count > 1 || weights != nil || rebalance != nil {
+            try runPortfolio()
+            return
+        }
+        let input = first
         let config = try brokerConfiguration()
         let bytes = try IndicatorsCommand.readInput(input)
         let parseStart = ContinuousClock.now

@@ -23,6 +23,20 @@ struct ServerHardeningTests {
         }
     }
 
+    @Test("a header block spread over too many CONTINUATION frames ends with GOAWAY ENHANCE_YOUR_CALM")
+    func continuationFlood() async throws {
+        try await ServerFixture.withServer({ $0.maxContinuations = 1 }) { port, _, _ in
+            let client = try ServerTestClient(port: port)
+            // ~56 KB of headers (under nghttp2's 64 KB send limit): HEADERS plus 3 CONTINUATION frames.
+            let bulk = (0..<56).map { ("x-bulk-\($0)", String(repeating: "\($0 % 10)", count: 1000)) }
+            client.request(
+                headers: ServerTestClient.grpcHeaders(path: "/test.Probe/Echo", extra: bulk),
+                body: ServerTestClient.frame([1]))
+            client.run(timeout: 3) { client.goaway != nil }
+            #expect(client.goaway?.errorCode == NGHTTP2_ENHANCE_YOUR_CALM.rawValue)
+        }
+    }
+
     @Test("SETTINGS advertise the stream limit, and streams over it are refused")
     func concurrentStreamLimit() async throws {
         try await ServerFixture.withServer({ $0.maxConcurrentStreams = 3 }) { port, _, _ in

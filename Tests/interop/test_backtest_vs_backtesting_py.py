@@ -274,3 +274,53 @@ def test_expression_strategies_match(goog_csv, case):
     out = json.loads(proc.stdout)
     assert ref["# Trades"] > 3, name
     assert_same(ref, out)
+
+
+def test_portfolio_fixed_weights_match_an_independent_calculation(tmp_path):
+    """Two symbols on different calendars, 60/40 fractional weights rebalanced monthly, no costs: pulse's
+    equity equals a direct simulation of the same rules (decide at the first bar of a month, fill each symbol
+    at its next own bar's open, sells before buys, a buy cut to the cash left)."""
+    days = pd.bdate_range("2021-01-01", periods=300)
+    rng = np.random.default_rng(3)
+    frames = {}
+    for sym, drop in (("AAA", 7), ("BBB", 5)):
+        close = 100 * np.exp(np.cumsum(rng.normal(0, 0.01, len(days))))
+        df = pd.DataFrame({"Open": close * (1 + rng.normal(0, 0.002, len(days))), "High": close * 1.01,
+                           "Low": close * 0.99, "Close": close}, index=days)
+        df = df.drop(df.index[::drop])  # holidays differ per symbol
+        df.index.name = "Date"
+        df.to_csv(tmp_path / f"{sym}.csv")
+        frames[sym] = df
+    out = pulse(tmp_path / "AAA.csv", "--input", tmp_path / "BBB.csv", "--weights", "AAA=0.6,BBB=0.4",
+                "--rebalance", "monthly", "--fractional")
+    assert out["symbols"] == ["AAA", "BBB"]
+
+    timeline = sorted(set(frames["AAA"].index) | set(frames["BBB"].index))
+    weights = {"AAA": 0.6, "BBB": 0.4}
+    cash, units, last, pending, equity, month = 10_000.0, {s: 0.0 for s in frames}, {}, {}, [], None
+    for t in timeline:
+        for phase in ("sell", "buy"):
+            for s, df in frames.items():
+                if s in pending and t in df.index:
+                    delta = pending[s] - units[s]
+                    if (delta < 0) == (phase == "sell"):
+                        price = df.at[t, "Open"]
+                        if delta > 0:  # a buy is cut to the cash left
+                            delta = min(delta, max(0.0, cash / price))
+                        cash -= delta * price
+                        units[s] += delta
+                        del pending[s]
+        for s, df in frames.items():
+            if t in df.index:
+                last[s] = df.at[t, "Close"]
+        value = cash + sum(units[s] * last[s] for s in units if units[s])
+        equity.append(value)
+        if (t.year, t.month) != month:
+            month = (t.year, t.month)
+            for s in frames:
+                if s in last:
+                    pending[s] = weights[s] * value / last[s]
+    got = [row["equity"] for row in out["equity"]]
+    assert len(got) == len(equity)
+    assert got == pytest.approx(equity, rel=1e-9)
+    assert out["stats"]["Equity Final [$]"] == pytest.approx(equity[-1], rel=1e-9)

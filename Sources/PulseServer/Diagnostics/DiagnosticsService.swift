@@ -21,8 +21,8 @@ public struct DiagnosticsService: RPCService {
                 try await Self.echo(request, context)
             },
             .serverStreaming(PulseMethods.Diagnostics.stream) {
-                (request: StreamRequest, writer: StreamWriter<StreamItem>, _) in
-                try await Self.stream(request, writer)
+                (request: StreamRequest, writer: StreamWriter<StreamItem>, context) in
+                try await Self.stream(request, writer, context)
             },
         ]
     }
@@ -30,7 +30,7 @@ public struct DiagnosticsService: RPCService {
     static func echo(_ request: EchoRequest, _ context: ServerContext) async throws -> EchoResponse {
         if request.delayMs > 0 {
             let delay = min(request.delayMs, maxDelayMilliseconds)
-            try await Task.sleep(nanoseconds: UInt64(delay) * 1_000_000)
+            try await context.loop.sleep(nanoseconds: UInt64(delay) * 1_000_000)
         }
         if request.failCode != 0 {
             let code = GRPCStatus.Code(rawValue: Int(request.failCode)) ?? .unknown
@@ -45,14 +45,16 @@ public struct DiagnosticsService: RPCService {
         return EchoResponse(payload: request.payload)
     }
 
-    static func stream(_ request: StreamRequest, _ writer: StreamWriter<StreamItem>) async throws {
+    static func stream(
+        _ request: StreamRequest, _ writer: StreamWriter<StreamItem>, _ context: ServerContext
+    ) async throws {
         guard request.payloadSize <= maxPayloadSize else {
             throw GRPCStatus(.invalidArgument, "payload_size \(request.payloadSize) exceeds \(maxPayloadSize)")
         }
         let payload = (0..<Int(request.payloadSize)).map { UInt8(truncatingIfNeeded: $0) }
         let interval = UInt64(min(request.intervalMs, maxDelayMilliseconds)) * 1_000_000
         for index in 0..<UInt64(request.count) {
-            if index > 0 && interval > 0 { try await Task.sleep(nanoseconds: interval) }
+            if index > 0 && interval > 0 { try await context.loop.sleep(nanoseconds: interval) }
             try await writer.send(StreamItem(index: index, payload: payload))
         }
     }

@@ -55,9 +55,10 @@ public struct ServerApplication: Sendable {
         let services = services()
         let server = RPCServer(
             configuration: configuration.rpc, services: services, group: group, computePool: pool, logger: logger)
-        let address = try await server.start()
+        // SERVING before the socket exists: the first call that can arrive already sees it.
         health.setStatus(.serving, for: "")
         for service in services { health.setStatus(.serving, for: service.serviceName) }
+        let address = try await server.start()
         let signals = configuration.handleSignals ? try await installSignalHandling(server, services, group) : nil
         logger.info("listening", metadata: ["address": "\(address)", "loops": "\(loopCount)"])
         onListening(address)

@@ -3,6 +3,10 @@ import Logging
 import PulseIO
 import PulseProtocol
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// One accepted HTTP/2 connection: the socket, its nghttp2 server session and its streams.
 ///
 /// Owned by one loop. Input is fed with `nghttp2_session_mem_recv`; output is drained with
@@ -33,6 +37,12 @@ final class ServerConnection: IOHandler {
     private let output = OutputBuffer()
     private var flushScheduled = false
     private var writeBlocked = false
+    /// nghttp2 rejected our input: nothing more is fed to the session.
+    private var sessionFailed = false
+    /// Our side is finished and shut down for writing; input is read and discarded until the peer
+    /// closes, so unread input never makes the kernel reset the connection over our last frames.
+    private var lingering = false
+    private var lingerTimer: TimerHandle?
 
     init(fd: Int32, loop: EventLoop, core: ServerCore) throws(RPCServerError) {
         self.fd = fd
@@ -79,6 +89,10 @@ final class ServerConnection: IOHandler {
     }
 
     private func readInput() {
+        if lingering || sessionFailed {
+            discardInput()
+            return
+        }
         for _ in 0..<4 {  // bounded, so one busy peer cannot starve the loop's other connections
             let result: SocketIO.ReadResult
             do {
@@ -113,11 +127,41 @@ final class ServerConnection: IOHandler {
     }
 
     /// nghttp2 rejected the input: send whatever it queued (a GOAWAY, when it made one), then close.
+    /// A CONTINUATION flood makes nghttp2 fail without a GOAWAY; we add ENHANCE_YOUR_CALM ourselves.
     private func protocolFailure(_ code: Int32) {
         let reason = String(cString: nghttp2_strerror(code))
         core.logger.warning("closing connection: \(reason)", metadata: ["peer": "\(peer)"])
+        sessionFailed = true
+        if code == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS.rawValue {
+            nghttp2_session_terminate_session(session, NGHTTP2_ENHANCE_YOUR_CALM.rawValue)
+        }
         flushNow()
-        close()
+        if !isClosed && !writeBlocked { beginLingeringClose() }
+    }
+
+    /// Reads and drops input while lingering; the peer's close (or the linger timer) ends it.
+    private func discardInput() {
+        for _ in 0..<4 {
+            switch try? SocketIO.read(fd, into: readBuffer) {
+            case .bytes(let count) where count == readBuffer.count: continue
+            case .bytes, .wouldBlock: return
+            case .endOfStream, nil:
+                close()
+                return
+            }
+        }
+    }
+
+    /// Shuts down our sending side once everything is written and waits briefly for the peer to
+    /// close, so our final frames (a GOAWAY) are not destroyed by a reset.
+    func beginLingeringClose() {
+        if lingering || isClosed { return }
+        lingering = true
+        _ = shutdown(fd, Int32(SHUT_WR))
+        lingerTimer = loop.scheduleTimer(afterNanoseconds: 1_000_000_000) { [self] in
+            lingerTimer = nil
+            close()
+        }
     }
 
     /// Flushes at the end of this loop tick, so everything produced in the tick goes out in one write.
@@ -151,7 +195,7 @@ final class ServerConnection: IOHandler {
                 }
             }
             var produced = false
-            while output.count < 64 * 1024 {
+            while output.count < 64 * 1024 && !lingering {
                 var chunk: UnsafePointer<UInt8>?
                 let count = nghttp2_session_mem_send(session, &chunk)
                 if count < 0 {
@@ -168,8 +212,8 @@ final class ServerConnection: IOHandler {
             if !produced { break }
         }
         setWriteInterest(false)
-        if nghttp2_session_want_read(session) == 0 && nghttp2_session_want_write(session) == 0 {
-            close()
+        if sessionFailed || (nghttp2_session_want_read(session) == 0 && nghttp2_session_want_write(session) == 0) {
+            beginLingeringClose()
         }
     }
 
@@ -187,6 +231,7 @@ final class ServerConnection: IOHandler {
         SocketIO.close(fd)
         if let handshakeTimer { loop.cancelTimer(handshakeTimer) }
         if let idleTimer { loop.cancelTimer(idleTimer) }
+        if let lingerTimer { loop.cancelTimer(lingerTimer) }
         for timer in shutdownTimers { loop.cancelTimer(timer) }
         for stream in streams.removeAll() { streamGone(stream) }
         core.connectionClosed(self)
