@@ -8,15 +8,9 @@ extension TA {
     public static func sar(
         high: [Double], low: [Double], acceleration: Double = 0.02, maximum: Double = 0.2
     ) throws(IndicatorError) -> [Double] {
-        var state = try SARState(acceleration: acceleration, maximum: maximum)
+        let state = try SARState(acceleration: acceleration, maximum: maximum)
         try OHLC.checkLengths([high.count, low.count], function: "SAR")
-        return AlignedOutput.make(count: high.count, begin: 0) { out in
-            high.withUnsafeBufferPointer { h in
-                low.withUnsafeBufferPointer { l in
-                    for i in 0..<h.count { out[i] = state.next(high: h[i], low: l[i]) }
-                }
-            }
-        }
+        return withBases(high, low) { h, l in OHLC.fill(high.count, state) { s, i in s.next(high: h[i], low: l[i]) } }
     }
 }
 
