@@ -16,8 +16,8 @@ enum StochasticBatch {
         // Fast %K for bars fastKPeriod − 1 …, stored from index 0.
         let fastK = [Double](unsafeUninitializedCapacity: valid) { buffer, initialized in
             withBases(high, low, close) { h, l, c in
-                ExtremeScan.run(high: h, low: l, count: n, window: fastKPeriod) { i, hi, lo in
-                    buffer[i - (fastKPeriod - 1)] = StochasticState.fastK(close: c[i], highest: h[hi], lowest: l[lo])
+                RangeScan.run(high: h, low: l, count: n, window: fastKPeriod) { i, highest, lowest in
+                    buffer[i - (fastKPeriod - 1)] = StochasticState.fastK(close: c[i], highest: highest, lowest: lowest)
                 }
             }
             initialized = valid

@@ -10,8 +10,8 @@ extension TA {
         let n = close.count
         return AlignedOutput.make(count: n, begin: timePeriod - 1) { out in
             withBases(high, low, close) { h, l, c in
-                ExtremeScan.run(high: h, low: l, count: n, window: timePeriod) { i, hi, lo in
-                    out[i] = WILLRState.value(close: c[i], highest: h[hi], lowest: l[lo])
+                RangeScan.run(high: h, low: l, count: n, window: timePeriod) { i, highest, lowest in
+                    out[i] = WILLRState.value(close: c[i], highest: highest, lowest: lowest)
                 }
             }
         }

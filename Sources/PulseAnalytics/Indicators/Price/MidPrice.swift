@@ -8,8 +8,8 @@ extension TA {
         let n = high.count
         return AlignedOutput.make(count: n, begin: timePeriod - 1) { out in
             withBases(high, low) { h, l in
-                ExtremeScan.run(high: h, low: l, count: n, window: timePeriod) { i, hi, lo in
-                    out[i] = MIDPRICEState.value(highest: h[hi], lowest: l[lo])
+                RangeScan.run(high: h, low: l, count: n, window: timePeriod) { i, highest, lowest in
+                    out[i] = MIDPRICEState.value(highest: highest, lowest: lowest)
                 }
             }
         }

@@ -87,8 +87,6 @@ public struct DirectionalMovementState: StreamingIndicator {
 
     func batch(high: [Double], low: [Double], close: [Double]) throws(IndicatorError) -> [Double] {
         try OHLC.checkLengths([high.count, low.count, close.count], function: output.function)
-        return withBases(high, low, close) { h, l, c in
-            OHLC.fill(close.count, self) { s, i in s.next(high: h[i], low: l[i], close: c[i]) }
-        }
+        return DirectionalMovementBatch.run(output, period: core.period, high: high, low: low, close: close)
     }
 }

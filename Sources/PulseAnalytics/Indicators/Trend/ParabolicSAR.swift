@@ -70,12 +70,12 @@ public struct SARState: StreamingIndicator {
         if isLong {
             if newLow <= sar {
                 isLong = false
-                sar = max(ep, prevHigh, newHigh)
+                sar = max(max(ep, prevHigh), newHigh)
                 output = sar
                 af = step
                 ep = newLow
                 sar = advance()
-                sar = max(sar, prevHigh, newHigh)
+                sar = max(max(sar, prevHigh), newHigh)
             } else {
                 output = sar
                 if newHigh > ep {
@@ -83,17 +83,17 @@ public struct SARState: StreamingIndicator {
                     af = min(af + step, maximum)
                 }
                 sar = advance()
-                sar = min(sar, prevLow, newLow)
+                sar = min(min(sar, prevLow), newLow)
             }
         } else {
             if newHigh >= sar {
                 isLong = true
-                sar = min(ep, prevLow, newLow)
+                sar = min(min(ep, prevLow), newLow)
                 output = sar
                 af = step
                 ep = newHigh
                 sar = advance()
-                sar = min(sar, prevLow, newLow)
+                sar = min(min(sar, prevLow), newLow)
             } else {
                 output = sar
                 if newLow < ep {
@@ -101,7 +101,7 @@ public struct SARState: StreamingIndicator {
                     af = min(af + step, maximum)
                 }
                 sar = advance()
-                sar = max(sar, prevHigh, newHigh)
+                sar = max(max(sar, prevHigh), newHigh)
             }
         }
         return output

@@ -26,28 +26,23 @@ extension TA {
         try OHLC.checkLengths([high.count, low.count, close.count], function: function)
         let n = close.count
         let period = timePeriod
-        // Two passes, as the recurrence is the only serial part: the true ranges (independent, vectorisable),
-        // then the seed and Wilder's recurrence in place. Same operations, same order as `AverageTrueRangeCore`.
+        // One pass: the true ranges are independent work that overlaps the serial recurrence. Same operations,
+        // same order as `AverageTrueRangeCore`.
         return AlignedOutput.make(count: n, begin: period) { out in
-            withBase(high) { h in
-                withBase(low) { l in
-                    withBase(close) { c in
-                        for i in 1..<n { out[i] = OHLC.trueRange(high: h[i], low: l[i], prevClose: c[i - 1]) }
-                        var sum = 0.0
-                        for i in 1...period { sum += out[i] }
-                        var atr = sum / Double(period)
-                        out[period] = atr
-                        let w = (Double(period) - 1) / Double(period)
-                        let rest = 1 - w
-                        for i in (period + 1)..<max(n, period + 1) {
-                            atr = (out[i] * rest).addingProduct(w, atr)
-                            out[i] = atr
-                        }
-                        for i in 1..<period { out[i] = .nan }
-                        if normalized && period > 1 {
-                            for i in period..<n { out[i] = c[i] == 0 ? 0 : (out[i] / c[i]) * 100 }
-                        }
-                    }
+            withBases(high, low, close) { h, l, c in
+                var sum = 0.0
+                for i in 1...period { sum += OHLC.trueRange(high: h[i], low: l[i], prevClose: c[i - 1]) }
+                var atr = sum / Double(period)
+                out[period] = atr
+                let w = (Double(period) - 1) / Double(period)
+                let rest = 1 - w
+                for i in (period + 1)..<max(n, period + 1) {
+                    let tr = OHLC.trueRange(high: h[i], low: l[i], prevClose: c[i - 1])
+                    atr = (tr * rest).addingProduct(w, atr)
+                    out[i] = atr
+                }
+                if normalized && period > 1 {
+                    for i in period..<n { out[i] = c[i] == 0 ? 0 : (out[i] / c[i]) * 100 }
                 }
             }
         }

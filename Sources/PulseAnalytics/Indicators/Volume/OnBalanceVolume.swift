@@ -25,10 +25,9 @@ public struct OBVState: StreamingIndicator {
     mutating func next(close: Double, volume: Double) -> Double {
         if !seen {
             obv = volume
-        } else if close > prevClose {
-            obv += volume
-        } else if close < prevClose {
-            obv -= volume
+        } else {
+            // A select rather than branches: rises and falls are unpredictable.
+            obv += close > prevClose ? volume : (close < prevClose ? -volume : 0)
         }
         seen = true
         prevClose = close
