@@ -47,6 +47,33 @@ import Testing
         #expect(expectedLong.contains(true) && expectedShort.contains(true))
     }
 
+    @Test func bollingerBreakoutUsesTheBands() throws {
+        let bands = try TA.bbands(bars.close, period: 10, deviationsUp: 1.5, deviationsDown: 1.5, type: .sma)
+        let signals = try Strategy.compile(named: "bollinger-breakout", parameters: ["period": 10, "k": 1.5])
+            .signals(on: bars)
+        #expect(signals.longEntry == bars.close.indices.map { bars.close[$0] > bands.upper[$0] })
+        #expect(signals.longExit == bars.close.indices.map { bars.close[$0] < bands.middle[$0] })
+        #expect(signals.shortEntry == bars.close.indices.map { bars.close[$0] < bands.lower[$0] })
+        #expect(signals.shortExit == bars.close.indices.map { bars.close[$0] > bands.middle[$0] })
+        #expect(signals.longEntry.contains(true) && signals.shortEntry.contains(true))
+    }
+
+    @Test func macdSignalCrossesTheSignalLine() throws {
+        let macd = try TA.macd(bars.close, fast: 4, slow: 9, signal: 3)
+        var expectedEntry = [Bool](repeating: false, count: bars.count)
+        var expectedExit = expectedEntry
+        for i in 1..<bars.count {
+            let (a0, b0, a1, b1) = (macd.macd[i - 1], macd.signal[i - 1], macd.macd[i], macd.signal[i])
+            expectedEntry[i] = a0 < b0 && a1 > b1
+            expectedExit[i] = a0 > b0 && a1 < b1
+        }
+        let signals = try Strategy.compile(named: "macd-signal", parameters: ["fast": 4, "slow": 9, "signal": 3])
+            .signals(on: bars)
+        #expect(signals.longEntry == expectedEntry)
+        #expect(signals.longExit == expectedExit)
+        #expect(expectedEntry.contains(true) && expectedExit.contains(true))
+    }
+
     @Test func everyRegistryFunctionIsCallableByItsName() throws {
         for definition in IndicatorRegistry.standard.definitions {
             let name = definition.name.lowercased()
@@ -63,6 +90,23 @@ import Testing
                 #expect(sameSeries(values, expected, tolerance: 0), "\(call)")
             }
         }
+    }
+
+    @Test(arguments: [
+        ("stoch_k(7, 3, 4)", "stoch:7,3,0,4,0", 0),
+        ("stoch_d(7, 3, 4)", "stoch:7,3,0,4,0", 1),
+        ("aroon_up(6)", "aroon:6", 1),
+        ("aroon_down(6)", "aroon:6", 0),
+        ("bbands_lower(close, 8, 1.5)", "bbands:8,1.5,1.5,0", 2),
+        ("macd_hist(close, 5, 11, 4)", "macd:5,11,4", 2),
+        ("stddev(close, 6)", "stddev:6,1", 0),
+        ("atr(5)", "atr:5", 0),
+        ("stochrsi_fastk(close, 9)", "stochrsi:9", 0),
+    ])
+    func aliasesMatchTheRegistrySpec(expression: String, spec: String, output: Int) throws {
+        let expected = try IndicatorRegistry.standard.spec(spec).compute(bars)[output]
+        #expect(sameSeries(try ExpressionFixture.values(expression, on: bars), expected, tolerance: 0))
+        #expect(expected.contains { !$0.isNaN })
     }
 
     @Test func registryValidatesParameterValues() throws {

@@ -1,7 +1,7 @@
 extension Compiler {
     mutating func lowerBinary(
         _ op: SyntaxNode.BinaryOperator, _ lhsNode: SyntaxNode, _ rhsNode: SyntaxNode, column: Int,
-        timeframe: String?
+        timeframe: Timeframe?
     ) throws(ExpressionError) -> Int {
         let lhs = try lower(lhsNode, timeframe: timeframe)
         let rhs = try lower(rhsNode, timeframe: timeframe)
@@ -38,7 +38,7 @@ extension Compiler {
     }
 
     mutating func lowerCall(
-        _ name: String, _ argumentNodes: [SyntaxNode], column: Int, timeframe: String?
+        _ name: String, _ argumentNodes: [SyntaxNode], column: Int, timeframe: Timeframe?
     ) throws(ExpressionError) -> Int {
         guard let function = FunctionCatalog.function(named: name) else {
             throw error(

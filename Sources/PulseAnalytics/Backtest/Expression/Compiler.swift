@@ -78,13 +78,13 @@ struct Compiler {
 
     /// Puts operands on one timeframe: theirs if they agree, else the base series (each mapped without
     /// look-ahead). Numbers have no timeframe and fit anywhere.
-    mutating func unify(_ operands: [Int], column: Int) -> (operands: [Int], timeframe: String?) {
+    mutating func unify(_ operands: [Int], column: Int) -> (operands: [Int], timeframe: Timeframe?) {
         let timeframes = Set(operands.filter { instructions[$0].type != .number }.map { instructions[$0].timeframe })
         if timeframes.count <= 1 { return (operands, timeframes.first ?? nil) }
         return (operands.map { toBase($0, column: column) }, nil)
     }
 
-    mutating func lower(_ node: SyntaxNode, timeframe: String?) throws(ExpressionError) -> Int {
+    mutating func lower(_ node: SyntaxNode, timeframe: Timeframe?) throws(ExpressionError) -> Int {
         switch node {
         case .number(let value, let column):
             return emit(Instruction(operation: .constant(value), operands: [], type: .number), column: column)
@@ -111,8 +111,7 @@ struct Compiler {
             if timeframe != nil {
                 throw error(.timeframe, "a timeframe reference cannot be nested inside another one", at: column)
             }
-            try HigherTimeframe.validate(text, column: column, source: source)
-            return try lower(operand, timeframe: text)
+            return try lower(operand, timeframe: try HigherTimeframe.parse(text, column: column, source: source))
         }
     }
 
@@ -134,7 +133,7 @@ struct Compiler {
     }
 
     private mutating func lowerUnary(
-        _ op: SyntaxNode.UnaryOperator, _ node: SyntaxNode, column: Int, timeframe: String?
+        _ op: SyntaxNode.UnaryOperator, _ node: SyntaxNode, column: Int, timeframe: Timeframe?
     ) throws(ExpressionError) -> Int {
         let operand = try lower(node, timeframe: timeframe)
         let type = instructions[operand].type

@@ -1,5 +1,6 @@
 /// Bars resampled to a higher timeframe, with the mapping that keeps them honest: for each base bar, the
-/// index of the last higher-timeframe bar that had completed by that base bar's close (−1 when none had).
+/// index of the last higher-timeframe bar that had completed by that base bar's close (−1 when none had), as
+/// `Resampler.completedIndex` defines it.
 struct TimeframeBars: Sendable {
     let bars: BarSeries
     let baseToFrame: [Int]
@@ -17,14 +18,25 @@ struct TimeframeBars: Sendable {
     }
 }
 
-/// The link to resampling: checks timeframe spellings and builds `TimeframeBars`.
+/// The link to resampling: parses timeframe spellings and builds `TimeframeBars`.
 enum HigherTimeframe {
-    static func validate(_ text: String, column: Int, source: String) throws(ExpressionError) {
-        // TEMPORARY until Timeframe lands on main.
-        throw ExpressionError(.timeframe, "higher timeframes are not available yet", column: column, source: source)
+    /// The timeframe spelled `text` (`1h`, `1d`, `1w`, `1mo`, …).
+    static func parse(_ text: String, column: Int, source: String) throws(ExpressionError) -> Timeframe {
+        do {
+            return try Timeframe(text)
+        } catch {
+            throw ExpressionError(.timeframe, error.message, column: column, source: source)
+        }
     }
 
-    static func resample(_ base: BarSeries, to text: String) throws(ExpressionError) -> TimeframeBars {
-        throw ExpressionError(.timeframe, "higher timeframes are not available yet")
+    /// `base` resampled to `timeframe`, and each base bar's last completed higher bar.
+    static func resample(_ base: BarSeries, to timeframe: Timeframe) throws(ExpressionError) -> TimeframeBars {
+        do {
+            let bars = try Resampler.resample(base, to: timeframe)
+            let mapping = try Resampler.completedIndex(base, higher: timeframe)
+            return TimeframeBars(bars: bars, baseToFrame: mapping)
+        } catch {
+            throw ExpressionError(.data, "'@\(timeframe)' needs bar times: \(error.message)")
+        }
     }
 }

@@ -21,8 +21,8 @@ struct Instruction: Hashable, Sendable {
     var operation: Operation
     var operands: [Int]
     var type: ValueType
-    /// The bars the step runs on: nil for the base series, else a higher timeframe's spelling ("1d").
-    var timeframe: String?
+    /// The bars the step runs on: nil for the base series, else a higher timeframe.
+    var timeframe: Timeframe?
 }
 
 /// Where an instruction came from, for runtime errors (a parameter that makes a period invalid).
