@@ -36,13 +36,14 @@ def _find_proto(pattern: str) -> pathlib.Path | None:
     return None
 
 
-def compile_protocol(out_dir: pathlib.Path | None = None) -> types.SimpleNamespace:
+def compile_protocol(out_dir: pathlib.Path | None = None, require_diagnostics=True) -> types.SimpleNamespace:
     """Generates Python classes and grpc stubs from Protocol/ into `out_dir` (a new temp dir by default).
 
     Returns a namespace with `diagnostics_pb2`, `diagnostics_pb2_grpc`, `health_pb2`, `health_pb2_grpc`.
     The standard health.proto is compiled from its own folder, so its modules are top-level
-    (`health_pb2`) and never shadow grpcio's own `grpc` package. Raises ProtocolMissing when
-    Protocol/ has no `service Diagnostics` yet.
+    (`health_pb2`) and never shadow grpcio's own `grpc` package. With `require_diagnostics` (the
+    default) raises ProtocolMissing when Protocol/ has no `service Diagnostics`; otherwise the two
+    diagnostics entries are None.
     """
     from grpc_tools import protoc  # imported here: only needed when generating
 
@@ -50,13 +51,14 @@ def compile_protocol(out_dir: pathlib.Path | None = None) -> types.SimpleNamespa
     out.mkdir(parents=True, exist_ok=True)
     include = str(pathlib.Path(protoc.__file__).parent / "_proto")
 
-    diagnostics = _find_proto(r"service\s+Diagnostics\b")
-    if diagnostics is None:
+    diagnostics = _find_proto(r"service\s+Diagnostics\b") if PROTOCOL.exists() else None
+    if diagnostics is None and require_diagnostics:
         raise ProtocolMissing(f"no .proto under {PROTOCOL} declares `service Diagnostics`")
-    pulse_protos = [str(p.relative_to(PROTOCOL)) for p in sorted(PROTOCOL.rglob("*.proto")) if "grpc" not in p.parts]
-    args = ["protoc", f"-I{PROTOCOL}", f"-I{include}", f"--python_out={out}", f"--grpc_python_out={out}"]
-    if protoc.main(args + pulse_protos) != 0:
-        raise RuntimeError(f"grpc_tools.protoc failed on {pulse_protos}")
+    if diagnostics is not None:
+        pulse_protos = [str(p.relative_to(PROTOCOL)) for p in sorted(PROTOCOL.rglob("*.proto")) if "grpc" not in p.parts]
+        args = ["protoc", f"-I{PROTOCOL}", f"-I{include}", f"--python_out={out}", f"--grpc_python_out={out}"]
+        if protoc.main(args + pulse_protos) != 0:
+            raise RuntimeError(f"grpc_tools.protoc failed on {pulse_protos}")
 
     health = PROTOCOL / "grpc" / "health" / "v1" / "health.proto"
     health_dir = out / "_health"
@@ -69,11 +71,11 @@ def compile_protocol(out_dir: pathlib.Path | None = None) -> types.SimpleNamespa
 
     if str(out) not in sys.path:
         sys.path.insert(0, str(out))
-    module = str(diagnostics.relative_to(PROTOCOL).with_suffix("")).replace("/", ".")
-    stubs = types.SimpleNamespace(
-        diagnostics_pb2=importlib.import_module(module + "_pb2"),
-        diagnostics_pb2_grpc=importlib.import_module(module + "_pb2_grpc"),
-    )
+    stubs = types.SimpleNamespace(diagnostics_pb2=None, diagnostics_pb2_grpc=None)
+    if diagnostics is not None:
+        module = str(diagnostics.relative_to(PROTOCOL).with_suffix("")).replace("/", ".")
+        stubs.diagnostics_pb2 = importlib.import_module(module + "_pb2")
+        stubs.diagnostics_pb2_grpc = importlib.import_module(module + "_pb2_grpc")
     if health.exists():
         stubs.health_pb2 = importlib.import_module("health_pb2")
         stubs.health_pb2_grpc = importlib.import_module("health_pb2_grpc")
@@ -88,24 +90,36 @@ def build_server(stubs: types.SimpleNamespace, port: int = 0, workers: int = 32)
     """A grpcio server with Health (everything SERVING) and Diagnostics; returns (server, bound port)."""
     import grpc
 
-    pb, health_pb = stubs.diagnostics_pb2, stubs.health_pb2
+    health_pb = stubs.health_pb2
+    codec = GeneratedCodec(stubs.diagnostics_pb2) if stubs.diagnostics_pb2 else HandCodec()
 
-    class Diagnostics(stubs.diagnostics_pb2_grpc.DiagnosticsServicer):
-        def Echo(self, request, context):
-            if request.delay_ms:
-                time.sleep(request.delay_ms / 1000)
-            if request.fail_code:
-                context.abort(_status_by_number(request.fail_code), request.fail_message)
-            return pb.EchoResponse(payload=request.payload)
+    def echo(request, context):
+        if request.delay_ms:
+            time.sleep(request.delay_ms / 1000)
+        if request.fail_code:
+            context.abort(_status_by_number(request.fail_code), request.fail_message)
+        return request.payload
 
-        def Stream(self, request, context):
-            payload = b"x" * request.payload_size
-            for index in range(request.count):
-                if not context.is_active():
-                    return
-                if request.interval_ms and index:
-                    time.sleep(request.interval_ms / 1000)
-                yield pb.StreamItem(index=index, payload=payload)
+    def stream(request, context):
+        payload = b"x" * request.payload_size
+        for index in range(request.count):
+            if not context.is_active():
+                return
+            if request.interval_ms and index:
+                time.sleep(request.interval_ms / 1000)
+            yield (index, payload)
+
+    diagnostics = grpc.method_handlers_generic_handler(
+        "pulse.v1.Diagnostics",
+        {
+            "Echo": grpc.unary_unary_rpc_method_handler(
+                echo, request_deserializer=codec.echo_request, response_serializer=codec.echo_response
+            ),
+            "Stream": grpc.unary_stream_rpc_method_handler(
+                stream, request_deserializer=codec.stream_request, response_serializer=codec.stream_item
+            ),
+        },
+    )
 
     class Health(stubs.health_pb2_grpc.HealthServicer):
         known = {"", "grpc.health.v1.Health", "pulse.v1.Diagnostics"}
@@ -126,10 +140,93 @@ def build_server(stubs: types.SimpleNamespace, port: int = 0, workers: int = 32)
                 time.sleep(0.05)
 
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=workers))
-    stubs.diagnostics_pb2_grpc.add_DiagnosticsServicer_to_server(Diagnostics(), server)
+    server.add_generic_rpc_handlers((diagnostics,))
     stubs.health_pb2_grpc.add_HealthServicer_to_server(Health(), server)
     bound = server.add_insecure_port(f"127.0.0.1:{port}")
     return server, bound
+
+
+class GeneratedCodec:
+    """Diagnostics messages through the classes protoc generated from Protocol/."""
+
+    def __init__(self, pb):
+        self.pb = pb
+        self.echo_request = pb.EchoRequest.FromString
+        self.stream_request = pb.StreamRequest.FromString
+
+    def echo_response(self, payload):
+        return self.pb.EchoResponse(payload=payload).SerializeToString()
+
+    def stream_item(self, item):
+        return self.pb.StreamItem(index=item[0], payload=item[1]).SerializeToString()
+
+
+class HandCodec:
+    """Diagnostics messages by hand, for a checkout whose Protocol/ has no diagnostics .proto yet.
+
+    Field numbers as PulseProtocol's DiagnosticsMessages.swift: EchoRequest {1 payload, 2 delay_ms,
+    3 fail_code, 4 fail_message, 5 use_compute_pool}, EchoResponse {1 payload}, StreamRequest
+    {1 count, 2 payload_size, 3 interval_ms}, StreamItem {1 index, 2 payload}.
+    """
+
+    @staticmethod
+    def _fields(data):
+        index, fields = 0, {}
+
+        def varint():
+            nonlocal index
+            value = shift = 0
+            while True:
+                byte = data[index]
+                index += 1
+                value |= (byte & 0x7F) << shift
+                if not byte & 0x80:
+                    return value
+                shift += 7
+
+        while index < len(data):
+            tag = varint()
+            if tag & 7 == 0:
+                fields[tag >> 3] = varint()
+            elif tag & 7 == 2:
+                length = varint()
+                fields[tag >> 3] = bytes(data[index : index + length])
+                index += length
+            else:
+                raise ValueError(f"unexpected wire type {tag & 7}")
+        return fields
+
+    @staticmethod
+    def _varint(value):
+        value &= (1 << 64) - 1
+        out = bytearray()
+        while value >= 0x80:
+            out.append(value & 0x7F | 0x80)
+            value >>= 7
+        out.append(value)
+        return bytes(out)
+
+    def echo_request(self, data):
+        f = self._fields(data)
+        code = f.get(3, 0)
+        return types.SimpleNamespace(
+            payload=f.get(1, b""),
+            delay_ms=f.get(2, 0),
+            fail_code=code - (1 << 64) if code >= 1 << 63 else code,
+            fail_message=f.get(4, b"").decode(),
+        )
+
+    def echo_response(self, payload):
+        return b"\x0a" + self._varint(len(payload)) + payload if payload else b""
+
+    def stream_request(self, data):
+        f = self._fields(data)
+        return types.SimpleNamespace(count=f.get(1, 0), payload_size=f.get(2, 0), interval_ms=f.get(3, 0))
+
+    def stream_item(self, item):
+        index, payload = item
+        out = (b"\x08" + self._varint(index)) if index else b""
+        return out + (b"\x12" + self._varint(len(payload)) + payload if payload else b"")
 
 
 def _status_by_number(number: int):
@@ -146,11 +243,7 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--workers", type=int, default=32)
     options = parser.parse_args()
-    try:
-        stubs = compile_protocol()
-    except ProtocolMissing as error:
-        print(f"grpc_peer_server: {error}", file=sys.stderr)
-        return 3
+    stubs = compile_protocol(require_diagnostics=False)
     server, port = build_server(stubs, options.port, options.workers)
     server.start()
     print(f"listening on 127.0.0.1:{port}", flush=True)
