@@ -37,7 +37,9 @@ let package = Package(
             providers: [.apt(["libcurl4-openssl-dev"]), .brew(["curl"])]),
 
         .target(name: "PulseProtocol", swiftSettings: swiftSettings),
-        .target(name: "PulseIO", swiftSettings: swiftSettings),
+        // Linux system calls Glibc does not export (epoll, eventfd, timerfd): headers only, nothing to link.
+        .systemLibrary(name: "CPulseLinux"),
+        .target(name: "PulseIO", dependencies: ["CPulseLinux"], swiftSettings: swiftSettings),
         .target(
             name: "PulseRPC",
             dependencies: [
@@ -79,6 +81,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
 
+        .testTarget(name: "PulseIOTests", dependencies: ["PulseIO"], swiftSettings: swiftSettings),
         .testTarget(name: "PulseProtocolTests", dependencies: ["PulseProtocol"], swiftSettings: swiftSettings),
         .testTarget(name: "PulseRPCTests", dependencies: ["PulseRPC", "PulseIO", "PulseClient", "PulseServer"], swiftSettings: swiftSettings),
         .testTarget(name: "PulseAnalyticsTests", dependencies: ["PulseAnalytics"], swiftSettings: swiftSettings),

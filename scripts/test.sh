@@ -20,8 +20,14 @@ fi
 rm -f /tmp/pulse-format.$$
 
 step "swift build"
-swift build --build-tests 2>&1 | grep -v 'prohibited flag' >&2 || true
-swift build --build-tests -q
+log="$(mktemp)"
+if ! swift build --build-tests >"$log" 2>&1; then
+    grep -v 'prohibited flag' "$log" >&2
+    rm -f "$log"
+    echo "swift build failed" >&2
+    exit 1
+fi
+rm -f "$log"
 
 step "swift test"
 swift test --skip-build

@@ -1,10 +1,223 @@
 import ArgumentParser
+import Foundation
+import PulseAnalytics
 
+/// `pulse backtest`: backtests a strategy over an OHLCV CSV file, optionally optimising its parameters.
+///
+/// ```
+/// pulse backtest --input GOOG.csv --strategy sma-cross --param fast=10 --param slow=20 --cash 10000 \
+///     --commission 0.002 --format text
+/// pulse backtest --input GOOG.csv --optimize fast=5:30:5 --optimize slow=20:80:10 --maximize sharpe
+/// ```
 struct BacktestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "backtest", abstract: "Backtest a strategy over an OHLCV CSV file.")
+        commandName: "backtest",
+        abstract: "Backtest a strategy over an OHLCV CSV file.",
+        discussion: """
+            Fills follow backtesting.py 0.6.6 with exclusive orders: signals at a bar's close, market orders \
+            filled at the next bar's open (--trade-on-close: that close), whole units (--fractional), \
+            1 - 2.2e-16 of available margin per entry unless --size/--units/--size-cash, commission on entry \
+            and exit. Strategies: sma-cross (params fast, slow; defaults 10, 20): long when SMA(fast) crosses \
+            above SMA(slow), short when it crosses below, each signal closing the open position first.
+            JSON output: {"stats": {backtesting.py name: value}, "trades": [...], "open_trade": ..., \
+            "equity": [{"time", "equity", "drawdown_pct"}]}, plus "results" (every parameter set with its \
+            ranking statistic) and "best" with --optimize. Numbers as JSON numbers, undefined as null, \
+            Start/End ISO 8601, durations in days.
+            """)
+
+    @Option(name: .long, help: "The OHLCV CSV file to read, or - for standard input.")
+    var input: String?
+
+    @Option(name: .long, help: "Named strategy: sma-cross.")
+    var strategy: String = "sma-cross"
+
+    @Option(name: .long, help: "A strategy parameter as NAME=VALUE (repeatable), e.g. fast=10.")
+    var param: [String] = []
+
+    @Option(name: .long, help: "Sides to trade: both, long or short (the other side's entries become exits).")
+    var direction: TradeDirection = .both
+
+    @Option(name: .long, help: "Starting cash.")
+    var cash: Double = 10_000
+
+    @Option(name: .long, help: "Commission as a fraction of traded value, on entry and exit (0.002 = 0.2%).")
+    var commission: Double = 0
+
+    @Option(name: .long, help: "Fixed commission in cash per fill, on entry and exit (adds to --commission).")
+    var fixedCommission: Double = 0
+
+    @Option(name: .long, help: "Slippage as a fraction of price against the trader on entries (backtesting.py spread).")
+    var slippage: Double = 0
+
+    @Option(name: .long, help: "Margin requirement in (0, 1]; leverage = 1/margin.")
+    var margin: Double = 1
+
+    @Flag(name: .long, help: "Fill market orders at the signal bar's close instead of the next open.")
+    var tradeOnClose = false
+
+    @Option(name: .long, help: "Size each entry as this fraction of available margin, in (0, 1].")
+    var size: Double?
+
+    @Option(name: .long, help: "Size each entry as this many units.")
+    var units: Double?
+
+    @Option(name: .long, help: "Size each entry as this much cash.")
+    var sizeCash: Double?
+
+    @Flag(name: .long, help: "Allow fractional units.")
+    var fractional = false
+
+    @Option(name: .long, help: "Stop-loss as a fraction from the signal bar's close (0.05 = 5%).")
+    var sl: Double?
+
+    @Option(name: .long, help: "Take-profit as a fraction from the signal bar's close.")
+    var tp: Double?
+
+    @Option(name: .long, help: "Trailing stop as a fraction from each close.")
+    var trailing: Double?
+
+    @Option(name: .long, help: "Optimise a parameter over NAME=START:STOP[:STEP] or NAME=V1,V2,... (repeatable).")
+    var optimize: [String] = []
+
+    @Option(
+        name: .long, help: "Statistic to maximise: a backtesting.py name or sharpe, sortino, calmar, return, sqn, ...")
+    var maximize: String = "sqn"
+
+    @Option(name: .long, help: "Optimisation method: grid or random.")
+    var method: String = "grid"
+
+    @Option(name: .long, help: "Parameter sets to try with --method random.")
+    var maxTries: Int = 100
+
+    @Option(name: .long, help: "Seed of --method random.")
+    var seed: UInt64 = 1
+
+    @Option(name: .long, help: "Worker tasks for --optimize.")
+    var workers: Int = 2
+
+    @Option(name: .long, help: "Output format: json or text.")
+    var format: OutputFormat = .json
+
+    enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+        case json, text
+    }
 
     func run() async throws {
-        throw UsageError("pulse backtest is not available in this build yet")
+        guard let input else { throw UsageError("--input FILE.csv (or - for standard input) is required") }
+        let config = try brokerConfiguration()
+        let bytes = try IndicatorsCommand.readInput(input)
+        let bars: BarSeries
+        do {
+            bars = try bytes.withUnsafeBufferPointer { try OHLCVCSV.parse($0) }
+        } catch {
+            throw UsageError("\(input == "-" ? "standard input" : input): \(error)")
+        }
+        guard !bars.isEmpty else { throw UsageError("\(input): no bars") }
+        let fixed = try fixedParameters()
+        var space = ParameterSpace()
+        for text in optimize {
+            do { try space.add(range: text) } catch { throw UsageError("--optimize \(text): \(error)") }
+        }
+        let factory = try StrategyFactory(
+            name: strategy, bars: bars, fixed: fixed,
+            optimized: Dictionary(uniqueKeysWithValues: zip(space.names, space.values)))
+        if optimize.isEmpty {
+            let result: BacktestResult
+            do {
+                result = try BacktestEngine.run(
+                    bars: bars, signals: try factory.signals(fixed).restricted(to: direction), configuration: config)
+            } catch let error as BacktestError { throw UsageError("\(error)") }
+            switch format {
+            case .json: writeStandardOutput(Array(BacktestReport.json(result, bars: bars).utf8))
+            case .text: writeStandardOutput(Array(BacktestReport.text(result).utf8))
+            }
+            return
+        }
+        guard let statistic = BacktestStatistics.resolveName(maximize) else {
+            throw UsageError(
+                "--maximize \(maximize): unknown statistic; use a backtesting.py name or one of "
+                    + BacktestStatistics.aliases.keys.sorted().joined(separator: ", "))
+        }
+        let searchMethod: Optimizer.Method
+        switch method {
+        case "grid": searchMethod = .grid
+        case "random":
+            guard maxTries > 0 else { throw UsageError("--max-tries must be positive") }
+            searchMethod = .random(tries: maxTries, seed: seed)
+        default: throw UsageError("--method \(method): use grid or random")
+        }
+        guard workers >= 1 else { throw UsageError("--workers must be at least 1") }
+        let outcome: Optimizer.Outcome
+        do {
+            outcome = try await Optimizer.run(
+                bars: bars, space: space, method: searchMethod, maximize: statistic, configuration: config,
+                workers: workers,
+                makeSignals: { [direction] p in try factory.signals(fixed.merging(p) { $1 }).restricted(to: direction) }
+            )
+        } catch let error as BacktestError { throw UsageError("\(error)") }
+        guard let best = outcome.bestResult, let bestRun = outcome.best else {
+            throw UsageError("no parameter set gave a defined \(statistic)")
+        }
+        switch format {
+        case .json:
+            let results =
+                "["
+                + outcome.runs.map { run in
+                    "{\"params\":" + Self.paramsJSON(run.parameters, order: space.names) + ","
+                        + BacktestReport.string(statistic) + ":" + (run.score.map(BacktestReport.number) ?? "null")
+                        + "}"
+                }.joined(separator: ",") + "]"
+            let extra = [
+                ("maximize", BacktestReport.string(statistic)),
+                ("best", Self.paramsJSON(bestRun.parameters, order: space.names)), ("results", results),
+            ]
+            writeStandardOutput(Array(BacktestReport.json(best, bars: bars, extra: extra).utf8))
+        case .text:
+            var text = "Best of \(outcome.runs.count) by \(statistic): "
+            text += space.names.map { "\($0)=\(Self.number(bestRun.parameters[$0]!))" }.joined(separator: " ") + "\n"
+            writeStandardOutput(Array((text + BacktestReport.text(best)).utf8))
+        }
     }
+
+    func brokerConfiguration() throws -> BacktestConfiguration {
+        var config = BacktestConfiguration()
+        config.cash = cash
+        config.commission = commission
+        config.fixedCommission = fixedCommission
+        config.spread = slippage
+        config.margin = margin
+        config.tradeOnClose = tradeOnClose
+        config.fractional = fractional
+        config.stopLossFraction = sl
+        config.takeProfitFraction = tp
+        config.trailingStopFraction = trailing
+        let sizings = [
+            size.map { PositionSizing.equityFraction($0) }, units.map { .units($0) }, sizeCash.map { .cash($0) },
+        ]
+        .compactMap { $0 }
+        guard sizings.count <= 1 else { throw UsageError("give at most one of --size, --units, --size-cash") }
+        if let sizing = sizings.first { config.sizing = sizing }
+        do { try config.validate() } catch { throw UsageError("\(error)") }
+        return config
+    }
+
+    func fixedParameters() throws -> [String: Double] {
+        var result: [String: Double] = [:]
+        for text in param {
+            let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let value = Double(parts[1]), value.isFinite else {
+                throw UsageError("--param \(text): expected NAME=NUMBER, e.g. fast=10")
+            }
+            result[parts[0]] = value
+        }
+        return result
+    }
+
+    static func paramsJSON(_ p: [String: Double], order: [String]) -> String {
+        "{"
+            + order.map { BacktestReport.string($0) + ":" + BacktestReport.number(p[$0] ?? .nan) }.joined(
+                separator: ",") + "}"
+    }
+
+    static func number(_ v: Double) -> String { v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : "\(v)" }
 }

@@ -1,0 +1,179 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// The statistics of one backtest, with backtesting.py 0.6.6's definitions (`compute_stats` in its
+/// `_stats.py`), risk-free rate 0. `nil` is "undefined" (NaN or infinite in backtesting.py).
+///
+/// Percentages are in percent (`returnPercent == 462.6` means +462.6 %). Durations are in days when the bars
+/// have timestamps (rounded up to the data's resolution, as backtesting.py does), otherwise in bars. The
+/// time-based statistics (annualised return, volatility, CAGR, Sharpe, Sortino, Calmar) need timestamps.
+public struct BacktestStatistics: Sendable, Equatable {
+    /// First and last bar time (seconds since the epoch), `nil` without timestamps.
+    public var start: Int64?
+    public var end: Int64?
+    public var duration: Double
+    public var exposureTimePercent: Double
+    public var equityFinal: Double
+    public var equityPeak: Double
+    public var commissions: Double
+    public var returnPercent: Double
+    public var buyAndHoldReturnPercent: Double?
+    public var annualReturnPercent: Double?
+    public var annualVolatilityPercent: Double?
+    public var cagrPercent: Double?
+    public var sharpeRatio: Double?
+    public var sortinoRatio: Double?
+    public var calmarRatio: Double?
+    public var alphaPercent: Double?
+    public var beta: Double?
+    public var maxDrawdownPercent: Double
+    public var averageDrawdownPercent: Double?
+    public var maxDrawdownDuration: Double?
+    public var averageDrawdownDuration: Double?
+    public var tradeCount: Int
+    public var winRatePercent: Double?
+    public var bestTradePercent: Double?
+    public var worstTradePercent: Double?
+    public var averageTradePercent: Double?
+    public var maxTradeDuration: Double?
+    public var averageTradeDuration: Double?
+    public var profitFactor: Double?
+    public var expectancyPercent: Double?
+    public var sqn: Double?
+    public var kellyCriterion: Double?
+
+    /// Computes every statistic from the equity curve and the closed trades.
+    /// - Parameter warmupBars: the strategy's warm-up; Buy & Hold starts at that bar.
+    public init(bars: BarSeries, equity: [Double], trades: [BacktestTrade], warmupBars: Int) {
+        precondition(!equity.isEmpty && equity.count == bars.count, "one equity value per bar")
+        let n = equity.count
+        let times = bars.timestamps
+        let calendar = times.map { DataCalendar(timestamps: $0) }
+        start = times?.first
+        end = times?.last
+        duration = times.map { Double($0[n - 1] - $0[0]) / 86_400 } ?? Double(n - 1)
+
+        var covered = [Int32](repeating: 0, count: n + 1)
+        for t in trades {
+            covered[t.entryBar] += 1
+            covered[t.exitBar + 1] -= 1
+        }
+        var running: Int32 = 0
+        var exposed = 0
+        for i in 0..<n {
+            running += covered[i]
+            if running > 0 { exposed += 1 }
+        }
+        exposureTimePercent = Double(exposed) / Double(n) * 100
+        equityFinal = equity[n - 1]
+        equityPeak = equity.max() ?? .nan
+        commissions = trades.reduce(0) { $0 + $1.commission }
+        returnPercent = (equity[n - 1] - equity[0]) / equity[0] * 100
+        let c = bars.close
+        let first = min(max(0, warmupBars), n - 1)
+        buyAndHoldReturnPercent = defined((c[n - 1] - c[first]) / c[first] * 100)
+
+        let drawdown = DrawdownAnalysis(equity: equity, timestamps: times)
+        maxDrawdownPercent = -drawdown.maximum * 100
+        averageDrawdownPercent = defined(-drawdown.averagePeak * 100)
+        maxDrawdownDuration = drawdown.maxDuration.map { calendar?.roundedDays($0) ?? $0 }
+        averageDrawdownDuration = drawdown.averageDuration.map { calendar?.roundedDays($0) ?? $0 }
+
+        if let calendar, let times {
+            let returns = calendar.periodReturns(equity: equity, timestamps: times)
+            let g = geometricMean(returns)
+            let d = calendar.annualPeriods
+            let annualized = pow(1 + g, d) - 1
+            annualReturnPercent = defined(annualized * 100)
+            let variance = sampleVariance(returns)
+            let volatility = (pow(variance + (1 + g) * (1 + g), d) - pow(1 + g, 2 * d)).squareRoot() * 100
+            annualVolatilityPercent = defined(volatility)
+            let years = duration / 365.25
+            cagrPercent = years != 0 ? defined((pow(equityFinal / equity[0], 1 / years) - 1) * 100) : nil
+            sharpeRatio = volatility != 0 ? defined(annualized * 100 / volatility) : nil
+            let downside = returns.reduce(0.0) { $0 + min($1, 0) * min($1, 0) } / Double(returns.count)
+            sortinoRatio = defined(annualized / (downside.squareRoot() * d.squareRoot()))
+            calmarRatio = drawdown.maximum != 0 ? defined(annualized / drawdown.maximum) : nil
+        }
+        let betaValue = Self.beta(equity: equity, close: c)
+        beta = defined(betaValue)
+        alphaPercent = defined(returnPercent - betaValue * (buyAndHoldReturnPercent ?? .nan))
+
+        tradeCount = trades.count
+        let pnl = trades.map(\.pnl)
+        let returns = trades.map(\.returnFraction)
+        let winRate = trades.isEmpty ? Double.nan : Double(pnl.filter { $0 > 0 }.count) / Double(pnl.count)
+        winRatePercent = defined(winRate * 100)
+        bestTradePercent = returns.max().map { $0 * 100 }
+        worstTradePercent = returns.min().map { $0 * 100 }
+        averageTradePercent = defined(geometricMean(returns) * 100)
+        if let times, !trades.isEmpty {
+            let durations = trades.map { times[$0.exitBar] - times[$0.entryBar] }
+            maxTradeDuration = calendar?.roundedDays(Double(durations.max()!))
+            averageTradeDuration = calendar?.roundedDays(Double(durations.reduce(0, +)) / Double(durations.count))
+        } else if !trades.isEmpty {
+            let durations = trades.map { Double($0.exitBar - $0.entryBar) }
+            maxTradeDuration = durations.max()
+            averageTradeDuration = durations.reduce(0, +) / Double(durations.count)
+        }
+        let gains = returns.filter { $0 > 0 }.reduce(0, +)
+        let losses = abs(returns.filter { $0 < 0 }.reduce(0, +))
+        profitFactor = losses != 0 ? defined(gains / losses) : nil
+        expectancyPercent = trades.isEmpty ? nil : defined(mean(returns) * 100)
+        let deviation = sampleVariance(pnl).squareRoot()
+        sqn = deviation != 0 ? defined(Double(pnl.count).squareRoot() * mean(pnl) / deviation) : nil
+        let avgWin = mean(pnl.filter { $0 > 0 })
+        let avgLoss = -mean(pnl.filter { $0 < 0 })
+        kellyCriterion = defined(winRate - (1 - winRate) / (avgWin / avgLoss))
+    }
+
+    /// cov(log returns of equity, log returns of close) / var(log returns of close), sample (n − 1) moments.
+    static func beta(equity: [Double], close: [Double]) -> Double {
+        let n = equity.count
+        guard n > 2 else { return .nan }
+        var x = [Double](repeating: 0, count: n - 1)
+        var y = x
+        for i in 1..<n {
+            x[i - 1] = log(equity[i] / equity[i - 1])
+            y[i - 1] = log(close[i] / close[i - 1])
+        }
+        let mx = mean(x)
+        let my = mean(y)
+        var sxy = 0.0
+        var syy = 0.0
+        for i in 0..<(n - 1) {
+            sxy += (x[i] - mx) * (y[i] - my)
+            syy += (y[i] - my) * (y[i] - my)
+        }
+        return sxy / syy
+    }
+}
+
+/// A finite value, or nil for NaN and ±infinity (backtesting.py's undefined results).
+@inline(__always) func defined(_ value: Double) -> Double? { value.isFinite ? value : nil }
+
+func mean(_ values: [Double]) -> Double {
+    values.isEmpty ? .nan : values.reduce(0, +) / Double(values.count)
+}
+
+/// Variance with n − 1 degrees of freedom (NaN for fewer than two values).
+func sampleVariance(_ values: [Double]) -> Double {
+    guard values.count > 1 else { return .nan }
+    let m = mean(values)
+    return values.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(values.count - 1)
+}
+
+/// backtesting.py's `geometric_mean`: NaN counts as 0; 0 when any return is −100 % or worse.
+func geometricMean(_ returns: [Double]) -> Double {
+    guard !returns.isEmpty else { return .nan }
+    var sum = 0.0
+    for r in returns {
+        let g = (r.isNaN ? 0 : r) + 1
+        if g <= 0 { return 0 }
+        sum += log(g)
+    }
+    return exp(sum / Double(returns.count)) - 1
+}

@@ -1,0 +1,96 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// The calendar facts backtesting.py infers from a bar index: the data period (median spacing of the last
+/// 100 bars), the periods per year used to annualise (252 trading days, 365 when weekends trade, 52 for
+/// weekly, 12 for monthly, 1 for yearly data), how equity is resampled into period returns, and the unit
+/// durations are rounded up to.
+struct DataCalendar {
+    enum Period { case day, week, month, year }
+
+    let period: Period
+    let annualPeriods: Double
+    /// Seconds that durations are rounded up to (the finest non-zero component of the data period).
+    let resolution: Double
+
+    init(timestamps: [Int64]) {
+        let tail = timestamps.suffix(100)
+        var gaps = zip(tail.dropFirst(), tail).map { Double($0 - $1) }
+        gaps.sort()
+        let median: Double
+        if gaps.isEmpty {
+            median = .nan
+        } else if gaps.count % 2 == 1 {
+            median = gaps[gaps.count / 2]
+        } else {
+            median = (gaps[gaps.count / 2 - 1] + gaps[gaps.count / 2]) / 2
+        }
+        let days = median.isFinite ? Int((median / 86_400).rounded(.down)) : 0
+        let weekend = timestamps.reduce(0) { count, t in
+            let weekday = Self.weekday(Self.dayNumber(t))
+            return count + (weekday >= 5 ? 1 : 0)
+        }
+        let haveWeekends = Double(weekend) / Double(timestamps.count) > 2.0 / 7.0 * 0.6
+        switch days {
+        case 7: (period, annualPeriods) = (.week, 52)
+        case 31: (period, annualPeriods) = (.month, 12)
+        case 365: (period, annualPeriods) = (.year, 1)
+        default: (period, annualPeriods) = (.day, haveWeekends ? 365 : 252)
+        }
+        if !median.isFinite || median == 0 || median.truncatingRemainder(dividingBy: 86_400) == 0 {
+            resolution = 86_400
+        } else if median.truncatingRemainder(dividingBy: 3_600) == 0 {
+            resolution = 3_600
+        } else if median.truncatingRemainder(dividingBy: 60) == 0 {
+            resolution = 60
+        } else if median.truncatingRemainder(dividingBy: 1) == 0 {
+            resolution = 1
+        } else {
+            resolution = 0.001
+        }
+    }
+
+    /// A duration in seconds rounded up to the resolution, in days.
+    func roundedDays(_ seconds: Double) -> Double {
+        (seconds / resolution).rounded(.up) * resolution / 86_400
+    }
+
+    /// Equity resampled to the period (last value of each calendar day / week ending Sunday / month / year
+    /// that has bars), then simple returns between consecutive periods.
+    func periodReturns(equity: [Double], timestamps: [Int64]) -> [Double] {
+        var returns: [Double] = []
+        var previousKey = Int64.min
+        var previousValue = Double.nan
+        var lastOfPeriod = Double.nan
+        for i in equity.indices {
+            let key = periodKey(timestamps[i])
+            if key != previousKey && previousKey != Int64.min {
+                if !previousValue.isNaN { returns.append(lastOfPeriod / previousValue - 1) }
+                previousValue = lastOfPeriod
+            }
+            previousKey = key
+            lastOfPeriod = equity[i]
+        }
+        if !previousValue.isNaN { returns.append(lastOfPeriod / previousValue - 1) }
+        return returns
+    }
+
+    private func periodKey(_ t: Int64) -> Int64 {
+        let day = Self.dayNumber(t)
+        switch period {
+        case .day: return day
+        case .week: return day + Int64(6 - Self.weekday(day))
+        case .month:
+            let (y, m, _) = TimestampParser.civilFromDays(day)
+            return Int64(y * 12 + m)
+        case .year: return Int64(TimestampParser.civilFromDays(day).year)
+        }
+    }
+
+    static func dayNumber(_ t: Int64) -> Int64 { t >= 0 ? t / 86_400 : (t - 86_399) / 86_400 }
+    /// Monday = 0 … Sunday = 6 (1970-01-01 was a Thursday).
+    static func weekday(_ day: Int64) -> Int { Int(((day + 3) % 7 + 7) % 7) }
+}

@@ -1,0 +1,118 @@
+/// Grid and random search over strategy parameters, ranked by one statistic, spread over worker tasks.
+///
+/// ```swift
+/// var space = ParameterSpace()
+/// try space.add(range: "fast=5:30:5")
+/// try space.add(range: "slow=20:80:10")
+/// let outcome = try await Optimizer.run(
+///     bars: bars, space: space, maximize: "Sharpe Ratio", configuration: config,
+///     makeSignals: { params in try SMACrossSignals.make(close: bars.close, fast: Int(params["fast"]!), slow: Int(params["slow"]!)) },
+///     onResult: { run in print(run.parameters, run.score ?? .nan) })
+/// ```
+public enum Optimizer {
+    /// Which combinations to try.
+    public enum Method: Sendable, Equatable {
+        /// Every combination.
+        case grid
+        /// `tries` distinct combinations drawn with a seeded generator (all of them if fewer exist).
+        case random(tries: Int, seed: UInt64)
+    }
+
+    /// One evaluated parameter set.
+    public struct Run: Sendable {
+        /// Position of the combination in the grid (`ParameterSpace.combination`).
+        public var index: Int
+        public var parameters: [String: Double]
+        public var statistics: BacktestStatistics
+        /// The ranking statistic; nil when undefined (never best).
+        public var score: Double?
+    }
+
+    /// Every run in grid order, and the best (highest score; the first in grid order on ties, as pandas'
+    /// `idxmax`), whose full result is recomputed.
+    public struct Outcome: Sendable {
+        public var runs: [Run]
+        public var best: Run?
+        public var bestResult: BacktestResult?
+    }
+
+    /// Runs the search.
+    /// - Parameters:
+    ///   - maximize: an exact statistic name (see `BacktestStatistics.names`).
+    ///   - constraint: combinations for which it returns false are skipped.
+    ///   - workers: concurrent tasks (one per core is right).
+    ///   - makeSignals: builds a parameter set's signals; it should share indicator series across calls.
+    ///   - onResult: called as each parameter set finishes (from worker tasks, in completion order).
+    ///   - control: cancellation is checked between runs and inside each run.
+    public static func run(
+        bars: BarSeries, space: ParameterSpace, method: Method = .grid, maximize: String,
+        constraint: (@Sendable ([String: Double]) -> Bool)? = nil, configuration: BacktestConfiguration,
+        workers: Int = 2, control: BacktestControl = .none,
+        makeSignals: @escaping @Sendable ([String: Double]) throws -> StrategySignals,
+        onResult: (@Sendable (Run) -> Void)? = nil
+    ) async throws -> Outcome {
+        guard BacktestStatistics.names.contains(maximize) else {
+            throw BacktestError(.invalidInput, "unknown statistic to maximize: \(maximize)")
+        }
+        try configuration.validate()
+        var indices = Array(0..<space.count)
+        if let constraint { indices = indices.filter { constraint(space.combination($0)) } }
+        if case .random(let tries, let seed) = method, tries < indices.count {
+            var generator = SplitMix64(seed: seed)
+            indices.shuffle(using: &generator)
+            indices = Array(indices.prefix(max(0, tries))).sorted()
+        }
+        let chosen = indices
+        let workerCount = max(1, min(workers, chosen.count))
+        let runs = try await withThrowingTaskGroup(of: [Run].self) { group in
+            for w in 0..<workerCount {
+                group.addTask {
+                    var mine: [Run] = []
+                    var k = w
+                    while k < chosen.count {
+                        if control.isCancelled() { throw BacktestError(.cancelled, "the optimisation was cancelled") }
+                        let index = chosen[k]
+                        let parameters = space.combination(index)
+                        let signals = try makeSignals(parameters)
+                        let result = try BacktestEngine.run(
+                            bars: bars, signals: signals, configuration: configuration, control: control)
+                        let run = Run(
+                            index: index, parameters: parameters, statistics: result.statistics,
+                            score: result.statistics.value(named: maximize).number)
+                        onResult?(run)
+                        mine.append(run)
+                        k += workerCount
+                    }
+                    return mine
+                }
+            }
+            var all: [Run] = []
+            for try await part in group { all += part }
+            return all.sorted { $0.index < $1.index }
+        }
+        var best: Run?
+        for run in runs {
+            guard let score = run.score else { continue }
+            if best == nil || score > best!.score! { best = run }
+        }
+        var bestResult: BacktestResult?
+        if let best {
+            bestResult = try BacktestEngine.run(
+                bars: bars, signals: try makeSignals(best.parameters), configuration: configuration, control: control)
+        }
+        return Outcome(runs: runs, best: best, bestResult: bestResult)
+    }
+}
+
+/// A small seeded generator so random search is reproducible.
+struct SplitMix64: RandomNumberGenerator {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

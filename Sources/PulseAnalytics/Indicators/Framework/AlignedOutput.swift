@@ -1,0 +1,30 @@
+/// Allocation helpers for batch outputs aligned with their input: NaN in the lookback, values after.
+enum AlignedOutput {
+    /// `count` doubles, NaN in `0..<min(begin, count)`; when `begin < count`, `body` must write every index in
+    /// `begin..<count` (it receives the base pointer so it can index by input position).
+    @inline(__always)
+    static func make(count: Int, begin: Int, _ body: (UnsafeMutablePointer<Double>) -> Void) -> [Double] {
+        [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
+            guard let base = buffer.baseAddress else {
+                initialized = 0
+                return
+            }
+            let nanEnd = min(max(begin, 0), count)
+            base.initialize(repeating: .nan, count: nanEnd)
+            if nanEnd < count { body(base) }
+            initialized = count
+        }
+    }
+
+    /// All-NaN output.
+    static func empty(_ count: Int) -> [Double] { [Double](repeating: .nan, count: count) }
+}
+
+/// Runs `body` with the base pointer of `array` (never nil: an empty array yields a dangling but unused pointer).
+@inline(__always)
+func withBase<R>(_ array: [Double], _ body: (UnsafePointer<Double>) -> R) -> R {
+    array.withUnsafeBufferPointer { buffer in
+        if let base = buffer.baseAddress { return body(base) }
+        return withUnsafePointer(to: 0.0) { body($0) }
+    }
+}

@@ -1,0 +1,4 @@
+/// TA-Lib's "Statistic Functions" and price-range functions over closes.
+enum StatisticFunctions {
+    static let definitions: [IndicatorDefinition] = []
+}

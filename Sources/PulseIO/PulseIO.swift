@@ -1,1 +1,0 @@
-// PulseIO: see DESIGN.md for this module's job.

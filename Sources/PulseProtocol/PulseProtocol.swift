@@ -1,1 +1,0 @@
-// PulseProtocol: see DESIGN.md for this module's job.

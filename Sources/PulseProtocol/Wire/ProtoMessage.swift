@@ -1,0 +1,62 @@
+/// A message with a hand-written protobuf codec.
+///
+/// A conforming type writes its fields in field-number order in `encode(to:)` (so its bytes match
+/// protobuf's own serializers) and handles one field at a time in `decodeField(_:from:)`, skipping the
+/// ones it does not know with `reader.skip(tag)`.
+///
+/// ```swift
+/// let bytes = EchoRequest(payload: [1, 2, 3]).serializedBytes()
+/// let echoed = try EchoRequest(serializedBytes: bytes)
+/// ```
+public protocol ProtoMessage: Sendable, Equatable {
+    /// A message with every field at its default.
+    init()
+    /// Appends the message's fields (not a length prefix) to `writer`.
+    func encode(to writer: inout ProtobufWriter)
+    /// Decodes the value of one field whose tag has just been read; unknown fields must be skipped.
+    mutating func decodeField(_ tag: FieldTag, from reader: inout ProtobufReader) throws(ProtocolError)
+}
+
+extension ProtoMessage {
+    /// Decodes fields until the end of the reader's current message, merging into `self`.
+    public mutating func merge(from reader: inout ProtobufReader) throws(ProtocolError) {
+        while let tag = try reader.nextTag() {
+            try decodeField(tag, from: &reader)
+        }
+    }
+
+    /// Decodes a message from the rest of the reader's current message.
+    public init(decoding reader: inout ProtobufReader) throws(ProtocolError) {
+        self.init()
+        try merge(from: &reader)
+    }
+
+    /// Decodes a message from a borrowed buffer.
+    public init(serializedBytes buffer: UnsafeRawBufferPointer) throws(ProtocolError) {
+        var reader = ProtobufReader(buffer)
+        try self.init(decoding: &reader)
+    }
+
+    /// Decodes a message from bytes.
+    public init(serializedBytes bytes: [UInt8]) throws(ProtocolError) {
+        let result: Result<Self, ProtocolError> = bytes.withUnsafeBytes { buffer in
+            Result { () throws(ProtocolError) in try Self(serializedBytes: buffer) }
+        }
+        self = try result.get()
+    }
+
+    /// Decodes a message from a slice of bytes (for example a gRPC frame's body).
+    public init(serializedBytes bytes: ArraySlice<UInt8>) throws(ProtocolError) {
+        let result: Result<Self, ProtocolError> = bytes.withUnsafeBytes { buffer in
+            Result { () throws(ProtocolError) in try Self(serializedBytes: buffer) }
+        }
+        self = try result.get()
+    }
+
+    /// The message's protobuf encoding.
+    public func serializedBytes() -> [UInt8] {
+        var writer = ProtobufWriter(capacity: 64)
+        encode(to: &writer)
+        return writer.finish()
+    }
+}

@@ -1,0 +1,206 @@
+"""`pulse backtest` against backtesting.py 0.6.6 on its own GOOG data: same trades, same statistics (1e-6 rel).
+
+Each case runs backtesting.py with a strategy that mirrors what `pulse backtest` does with the same flags
+(SMA cross with exclusive orders; optional direction, stops, sizing, costs, margin), then compares every
+closed trade (bars, size, prices, PnL) and every statistic under its backtesting.py name.
+"""
+import json
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import run_pulse
+
+backtesting = pytest.importorskip("backtesting")
+from backtesting import Backtest, Strategy  # noqa: E402
+from backtesting.lib import crossover  # noqa: E402
+from backtesting.test import GOOG, SMA  # noqa: E402
+
+REL = 1e-6
+DURATIONS = {"Duration", "Max. Drawdown Duration", "Avg. Drawdown Duration", "Max. Trade Duration",
+             "Avg. Trade Duration"}
+
+
+class Mirror(Strategy):
+    """What `pulse backtest --strategy sma-cross` does, written as a backtesting.py strategy."""
+    fast = 10
+    slow = 20
+    direction = "both"
+    sl = None
+    tp = None
+    trail = None
+    size = None
+
+    def init(self):
+        self.a = self.I(SMA, self.data.Close, self.fast)
+        self.b = self.I(SMA, self.data.Close, self.slow)
+
+    def _order(self, long):
+        c = self.data.Close[-1]
+        kw = {}
+        if self.size is not None:
+            kw["size"] = self.size
+        if self.sl:
+            kw["sl"] = c * (1 - self.sl) if long else c * (1 + self.sl)
+        if self.tp:
+            kw["tp"] = c * (1 + self.tp) if long else c * (1 - self.tp)
+        self.position.close()
+        (self.buy if long else self.sell)(**kw)
+
+    def next(self):
+        c = self.data.Close[-1]
+        if self.trail:
+            for t in self.trades:
+                if t.is_long:
+                    t.sl = max(t.sl or -np.inf, c * (1 - self.trail))
+                else:
+                    t.sl = min(t.sl or np.inf, c * (1 + self.trail))
+        up, down = crossover(self.a, self.b), crossover(self.b, self.a)
+        long_entry = up and self.direction in ("both", "long")
+        short_entry = down and self.direction in ("both", "short")
+        if long_entry:
+            self._order(True)
+        elif short_entry:
+            self._order(False)
+        else:
+            if down and self.direction == "long" and self.position.is_long:
+                self.position.close()
+            if up and self.direction == "short" and self.position.is_short:
+                self.position.close()
+
+
+@pytest.fixture(scope="module")
+def goog_csv(tmp_path_factory):
+    path = tmp_path_factory.mktemp("backtest") / "GOOG.csv"
+    GOOG.to_csv(path)
+    return path
+
+
+def reference(params, **broker):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        bt = Backtest(GOOG, Mirror, exclusive_orders=True, **broker)
+        return bt.run(**params)
+
+
+def pulse(csv, *flags):
+    proc = run_pulse("backtest", "--input", csv, "--format", "json", *flags)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def expected_value(name, value):
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, pd.Timedelta):
+        return value / pd.Timedelta(days=1)
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def assert_same(ref, out):
+    trades = ref._trades
+    got = out["trades"]
+    assert len(got) == len(trades), f"{len(got)} trades, backtesting.py has {len(trades)}"
+    for k, (row, mine) in enumerate(zip(trades.itertuples(), got)):
+        where = f"trade {k}"
+        assert (mine["EntryBar"], mine["ExitBar"]) == (row.EntryBar, row.ExitBar), where
+        assert mine["Size"] == row.Size, where
+        for key, value in (("EntryPrice", row.EntryPrice), ("ExitPrice", row.ExitPrice), ("PnL", row.PnL),
+                           ("Commission", row.Commission), ("ReturnPct", row.ReturnPct)):
+            assert mine[key] == pytest.approx(value, rel=REL, abs=1e-9), f"{where} {key}"
+    stats = out["stats"]
+    for name, value in ref.items():
+        if name.startswith("_"):
+            continue
+        want = expected_value(name, value)
+        mine = stats[name]
+        if isinstance(want, str):
+            assert mine == want, name
+        elif want is None:
+            assert mine is None, f"{name}: backtesting.py undefined, pulse {mine}"
+        else:
+            assert mine is not None, f"{name}: pulse undefined, backtesting.py {want}"
+            assert mine == pytest.approx(want, rel=REL, abs=1e-9), name
+    if "Commissions [$]" not in ref:  # backtesting.py leaves it out when zero
+        assert stats["Commissions [$]"] == 0
+
+
+def test_reference_sma_cross_10_20(goog_csv):
+    ref = reference({"fast": 10, "slow": 20}, cash=10_000, commission=0.002)
+    out = pulse(goog_csv, "--strategy", "sma-cross", "--param", "fast=10", "--param", "slow=20",
+                "--cash", "10000", "--commission", "0.002")
+    assert_same(ref, out)
+    # The figures quoted in the issue, independent of both implementations' code.
+    assert out["stats"]["# Trades"] == 93
+    assert out["stats"]["Equity Final [$]"] == pytest.approx(56263.52, abs=0.01)
+    assert out["stats"]["Return [%]"] == pytest.approx(462.64, abs=0.005)
+    assert out["stats"]["Sharpe Ratio"] == pytest.approx(0.6007, abs=0.00005)
+    assert out["stats"]["Max. Drawdown [%]"] == pytest.approx(-33.93, abs=0.005)
+
+
+CASES = [
+    ("trade-on-close", {}, {"trade_on_close": True}, ["--trade-on-close"]),
+    ("long-only", {"direction": "long"}, {}, ["--direction", "long"]),
+    ("short-only", {"direction": "short"}, {}, ["--direction", "short"]),
+    ("sl-tp", {"sl": 0.05, "tp": 0.10}, {}, ["--sl", "0.05", "--tp", "0.10"]),
+    ("sl-tp-short-only", {"sl": 0.03, "tp": 0.06, "direction": "short"}, {},
+     ["--sl", "0.03", "--tp", "0.06", "--direction", "short"]),
+    ("trailing", {"trail": 0.08}, {}, ["--trailing", "0.08"]),
+    ("fixed-commission", {}, {"commission": (5.0, 0.001)}, ["--fixed-commission", "5", "--commission", "0.001"]),
+    ("margin-0.5", {}, {"margin": 0.5, "commission": 0.002}, ["--margin", "0.5", "--commission", "0.002"]),
+    ("slippage", {}, {"spread": 0.001}, ["--slippage", "0.001"]),
+    ("half-size", {"size": 0.5}, {"commission": 0.001}, ["--size", "0.5", "--commission", "0.001"]),
+    ("ten-units", {"size": 10}, {}, ["--units", "10"]),
+    ("windows-5-30-close", {"fast": 5, "slow": 30}, {"trade_on_close": True, "commission": 0.001},
+     ["--param", "fast=5", "--param", "slow=30", "--trade-on-close", "--commission", "0.001"]),
+]
+
+
+@pytest.mark.parametrize("name,params,broker,flags", CASES, ids=[c[0] for c in CASES])
+def test_settings_match(goog_csv, name, params, broker, flags):
+    cash = 10_000
+    ref = reference({"fast": 10, "slow": 20, **params}, cash=cash, **broker)
+    out = pulse(goog_csv, "--cash", str(cash), *flags)
+    assert_same(ref, out)
+
+
+def test_optimize_grid_matches(goog_csv):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        bt = Backtest(GOOG, Mirror, cash=10_000, commission=0.002, exclusive_orders=True)
+        best, heatmap = bt.optimize(fast=range(5, 30, 5), slow=range(20, 80, 10), maximize="Sharpe Ratio",
+                                    return_heatmap=True)
+    out = pulse(goog_csv, "--cash", "10000", "--commission", "0.002", "--optimize", "fast=5:25:5",
+                "--optimize", "slow=20:70:10", "--maximize", "sharpe")
+    got = {(r["params"]["fast"], r["params"]["slow"]): r["Sharpe Ratio"] for r in out["results"]}
+    assert len(got) == len(heatmap)
+    for (fast, slow), value in heatmap.items():
+        want = expected_value("Sharpe Ratio", value)
+        if want is None:
+            assert got[(fast, slow)] is None
+        else:
+            assert got[(fast, slow)] == pytest.approx(want, rel=REL)
+    assert out["best"] == {"fast": best._strategy.fast, "slow": best._strategy.slow}
+    assert_same(best, out)
+
+
+@pytest.mark.parametrize("flags,needle", [
+    (["--input", "/nonexistent.csv"], "cannot read"),
+    (["--strategy", "nope"], "unknown strategy"),
+    (["--param", "fast"], "NAME=NUMBER"),
+    (["--commission", "abc"], ""),
+    (["--margin", "2"], "margin"),
+    (["--optimize", "fast=5:1"], "STOP"),
+    (["--maximize", "nothing", "--optimize", "fast=5:10:5"], "unknown statistic"),
+])
+def test_bad_input_exits_2(goog_csv, flags, needle):
+    args = ["backtest"] + (flags if flags[0] == "--input" else ["--input", str(goog_csv), *flags])
+    proc = run_pulse(*args)
+    assert proc.returncode == 2, (proc.returncode, proc.stdout[:200], proc.stderr)
+    assert needle in proc.stderr

@@ -1,0 +1,210 @@
+"""`pulse indicators` against TA-Lib (the `ta-lib` PyPI package, 0.8.x) on seeded series.
+
+For every case in CASES (a spec as typed on the command line and the equivalent TA-Lib call) and every series in
+SERIES, each output must satisfy |ours - TA-Lib| <= 1e-12 * max(|TA-Lib's value|, mean |value| of that output), with
+the same leading empty count and NaN in the same places. `pulse` runs once per series with every indicator.
+
+To add functions: append (spec, lambda d: talib.FUNC(d["high"], d["low"], d["close"], ...)) pairs to CASES.
+"""
+import csv
+import io
+import json
+import math
+import os
+
+import numpy as np
+import pytest
+import talib
+
+from conftest import run_pulse
+
+assert talib.__version__.startswith("0.8."), f"TA-Lib 0.8.x expected, found {talib.__version__}"
+
+RTOL = 1e-12
+
+# (spec, TA-Lib call over a dict of float64 arrays: open, high, low, close, volume)
+CASES = [
+    ("sma", lambda d: talib.SMA(d["close"])),
+    ("sma:1", lambda d: talib.SMA(d["close"], 1)),
+    ("sma:7", lambda d: talib.SMA(d["close"], 7)),
+    ("ema", lambda d: talib.EMA(d["close"])),
+    ("ema:1", lambda d: talib.EMA(d["close"], 1)),
+    ("ema:9", lambda d: talib.EMA(d["close"], 9)),
+    ("rsi:14", lambda d: talib.RSI(d["close"], 14)),
+    ("rsi:2", lambda d: talib.RSI(d["close"], 2)),
+    ("rsi:31", lambda d: talib.RSI(d["close"], 31)),
+]
+
+
+def _ohlcv(close, rng):
+    spread = np.abs(rng.normal(0, 1, close.size)) * np.maximum(np.abs(close), 1e-300) * 1e-3
+    open_ = np.concatenate([[close[0]], close[:-1]])
+    high = np.maximum(open_, close) + spread
+    low = np.minimum(open_, close) - spread
+    volume = np.floor(rng.uniform(100, 10_000, close.size))
+    return {"open": open_, "high": high, "low": low, "close": close, "volume": volume}
+
+
+def _walk(seed, n, scale):
+    rng = np.random.default_rng(seed)
+    close = scale * (100 + np.cumsum(rng.normal(0, 1, n)))
+    return _ohlcv(close, rng)
+
+
+def _flat_and_gaps(seed, n):
+    rng = np.random.default_rng(seed)
+    close = 50 + np.cumsum(rng.normal(0, 0.5, n))
+    close[100:160] = close[100]  # a flat stretch longer than most periods
+    close[300:] += 25.0  # an opening gap
+    close[400:410] = 116.8  # flat at a value whose sums round visibly
+    close[600:] -= 40.0
+    return _ohlcv(close, rng)
+
+
+def _ties(seed, n):
+    rng = np.random.default_rng(seed)
+    close = np.round(20 + np.cumsum(rng.choice([-0.25, 0.0, 0.25], n)), 2)  # many equal closes
+    return _ohlcv(close, rng)
+
+
+SERIES = {
+    "walk-1e-3": lambda: _walk(1, 1500, 1e-3),
+    "walk-1": lambda: _walk(2, 1500, 1.0),
+    "walk-1e3": lambda: _walk(3, 1500, 1e3),
+    "walk-1e6": lambda: _walk(4, 1500, 1e6),
+    "tiny-1e-9": lambda: _walk(5, 800, 1e-9),
+    "huge-1e12": lambda: _walk(6, 800, 1e12),
+    "flat-and-gaps": lambda: _flat_and_gaps(7, 900),
+    "ties": lambda: _ties(8, 900),
+    "short": lambda: _walk(9, 12, 1.0),
+}
+
+
+def _csv_text(d):
+    lines = ["timestamp,open,high,low,close,volume"]
+    t0 = 1_700_000_000
+    for i in range(d["close"].size):
+        lines.append(
+            f"{t0 + 60 * i},{float(d['open'][i])!r},{float(d['high'][i])!r},{float(d['low'][i])!r},{float(d['close'][i])!r},{float(d['volume'][i])!r}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _column_name(spec, output_names, index):
+    name, _, params = spec.partition(":")
+    base = "_".join([name.lower()] + ([p for p in params.split(",")] if params else []))
+    return base if len(output_names) == 1 else f"{base}_{output_names[index]}"
+
+
+def _talib_outputs(fn, d):
+    result = fn(d)
+    return list(result) if isinstance(result, (tuple, list)) else [result]
+
+
+def _output_names(spec):
+    import talib.abstract
+
+    return talib.abstract.Function(spec.partition(":")[0].upper()).info["output_names"]
+
+
+def _leading_nans(values):
+    n = 0
+    for v in values:
+        if not math.isnan(v):
+            break
+        n += 1
+    return n
+
+
+@pytest.mark.parametrize("series_name", list(SERIES))
+def test_matches_talib(series_name):
+    d = SERIES[series_name]()
+    args = ["indicators", "--input", "-", "--format", "csv"]
+    for spec, _ in CASES:
+        args += ["--indicator", spec]
+    proc = run_pulse(*args, input_text=_csv_text(d))
+    assert proc.returncode == 0, proc.stderr
+    rows = list(csv.reader(io.StringIO(proc.stdout)))
+    header, body = rows[0], rows[1:]
+    assert header[0] == "timestamp"
+    assert len(body) == d["close"].size
+    failures = []
+    for spec, fn in CASES:
+        names = _output_names(spec)
+        for index, expected in enumerate(_talib_outputs(fn, d)):
+            column = _column_name(spec, names, index)
+            assert column in header, f"{column} missing from {header}"
+            c = header.index(column)
+            ours = np.array([float(r[c]) if r[c] != "" else math.nan for r in body])
+            if _leading_nans(ours) != _leading_nans(expected):
+                failures.append(f"{column}: {_leading_nans(ours)} leading empty, TA-Lib {_leading_nans(expected)}")
+                continue
+            if not np.array_equal(np.isnan(ours), np.isnan(expected)):
+                failures.append(f"{column}: NaN positions differ")
+                continue
+            valid = ~np.isnan(expected)
+            if not valid.any():
+                continue
+            scale = np.maximum(np.abs(expected[valid]), np.mean(np.abs(expected[valid])))
+            error = np.abs(ours[valid] - expected[valid]) / np.where(scale > 0, scale, 1.0)
+            worst = int(np.argmax(error))
+            if os.environ.get("PULSE_TA_REPORT"):
+                exact = int((ours[valid] == expected[valid]).sum())
+                print(f"REPORT {series_name} {column} max_rel={error[worst]:.3g} exact={exact}/{int(valid.sum())}")
+            if error[worst] > RTOL:
+                i = int(np.flatnonzero(valid)[worst])
+                failures.append(
+                    f"{column}: relative error {error[worst]:.3g} at {i} (ours {ours[i]!r}, TA-Lib {expected[i]!r}); "
+                    f"{int((error > RTOL).sum())} values over"
+                )
+    assert not failures, f"{series_name}:\n" + "\n".join(failures)
+
+
+def _small_csv():
+    return _csv_text(_walk(10, 40, 1.0))
+
+
+def test_unknown_indicator_exits_2_and_names_choices():
+    proc = run_pulse("indicators", "--input", "-", "--indicator", "nosuch:3", input_text=_small_csv())
+    assert proc.returncode == 2
+    assert "nosuch" in proc.stderr and "rsi" in proc.stderr and "sma" in proc.stderr
+    assert proc.stdout == ""
+
+
+@pytest.mark.parametrize("spec", ["rsi:1", "rsi:100001", "rsi:abc", "sma:5,6", "rsi:14.5", "ema:"])
+def test_bad_parameters_exit_2_with_range(spec):
+    proc = run_pulse("indicators", "--input", "-", "--indicator", spec, input_text=_small_csv())
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stdout == ""
+    assert spec.split(":")[0].upper() in proc.stderr
+
+
+def test_pandas_form_first_header_empty_and_json():
+    d = _walk(11, 30, 1.0)
+    lines = [",Open,High,Low,Close,Volume"] + [
+        f"{i},{float(d['open'][i])!r},{float(d['high'][i])!r},{float(d['low'][i])!r},{float(d['close'][i])!r},{float(d['volume'][i])!r}" for i in range(30)
+    ]
+    text = "\n".join(lines) + "\n"
+    proc = run_pulse("indicators", "--input", "-", "--indicator", "sma:5", input_text=text)
+    assert proc.returncode == 0, proc.stderr
+    rows = list(csv.reader(io.StringIO(proc.stdout)))
+    assert rows[0] == ["", "sma_5"]
+    assert [r[0] for r in rows[1:]] == [str(i) for i in range(30)]
+    assert [r[1] for r in rows[1:5]] == ["", "", "", ""]
+    proc = run_pulse("indicators", "--input", "-", "--indicator", "sma:5", "--format", "json", input_text=text)
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["index"] == [str(i) for i in range(30)]
+    values = doc["columns"]["sma_5"]
+    assert values[:4] == [None] * 4
+    expected = talib.SMA(d["close"], 5)
+    assert np.allclose(np.array(values[4:], dtype=float), expected[4:], rtol=1e-12, atol=0)
+
+
+def test_list_names_every_case_function_with_defaults():
+    proc = run_pulse("indicators", "--list")
+    assert proc.returncode == 0, proc.stderr
+    listed = {line.split("\t")[0] for line in proc.stdout.splitlines() if line and not line.startswith(" ")}
+    for spec, _ in CASES:
+        assert spec.split(":")[0].lower() in listed
+    assert "timeperiod=14" in proc.stdout
