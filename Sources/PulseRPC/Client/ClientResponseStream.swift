@@ -20,7 +20,7 @@ public struct ClientResponseStream: AsyncSequence, Sendable {
     }
 
     /// Reads the stream's messages.
-    public struct Iterator: AsyncIteratorProtocol {
+    public struct Iterator: AsyncIteratorProtocol, Sendable {
         fileprivate let lifetime: Lifetime
 
         public mutating func next() async throws(GRPCStatus) -> [UInt8]? {

@@ -27,7 +27,7 @@ public struct ResponseStream<Message: ProtoMessage>: AsyncSequence, Sendable {
     }
 
     /// Reads and decodes the stream's messages.
-    public struct Iterator: AsyncIteratorProtocol {
+    public struct Iterator: AsyncIteratorProtocol, Sendable {
         fileprivate var raw: ClientResponseStream.Iterator
         fileprivate let method: GRPCMethod
         fileprivate let stream: ClientResponseStream
