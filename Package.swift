@@ -55,7 +55,7 @@ let package = Package(
             name: "PulseMarketData",
             dependencies: ["PulseIO", "PulseStore", "PulseProtocol", "CCurl"],
             swiftSettings: swiftSettings),
-        .target(name: "PulseAnalytics", swiftSettings: swiftSettings),
+        .target(name: "PulseAnalytics", exclude: ["Backtest/Expression/LANGUAGE.md"], swiftSettings: swiftSettings),
         .target(
             name: "PulseServer",
             dependencies: [
@@ -83,7 +83,10 @@ let package = Package(
 
         .testTarget(name: "PulseIOTests", dependencies: ["PulseIO"], swiftSettings: swiftSettings),
         .testTarget(name: "PulseProtocolTests", dependencies: ["PulseProtocol"], swiftSettings: swiftSettings),
-        .testTarget(name: "PulseRPCTests", dependencies: ["PulseRPC", "PulseIO", "PulseClient", "PulseServer"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PulseRPCTests",
+            dependencies: ["PulseRPC", "PulseIO", "PulseClient", "PulseServer", "PulseProtocol", "CNghttp2"],
+            swiftSettings: swiftSettings),
         .testTarget(name: "PulseAnalyticsTests", dependencies: ["PulseAnalytics"], swiftSettings: swiftSettings),
     ]
 )

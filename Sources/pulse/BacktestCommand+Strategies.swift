@@ -1,39 +1,42 @@
 import ArgumentParser
 import PulseAnalytics
 
-/// Turns a named strategy and parameter values into signals, with each indicator series computed once and
-/// shared by every parameter set of an optimisation.
+/// Turns a named strategy or entry/exit expressions, with parameter values, into signals. One evaluator per
+/// bar series caches every indicator series, so an optimisation grid computes each distinct one once.
 struct StrategyFactory: Sendable {
-    private let make: @Sendable ([String: Double]) throws -> StrategySignals
+    private let evaluator: StrategyEvaluator
 
-    init(name: String, bars: BarSeries, fixed: [String: Double], optimized: [String: [Double]]) throws {
-        switch name {
-        case "sma-cross":
-            let known: Set<String> = ["fast", "slow"]
-            for key in Set(fixed.keys).union(optimized.keys) where !known.contains(key) {
-                throw UsageError("sma-cross has parameters fast and slow, not \(key)")
-            }
-            var windows = Set<Int>([10, 20])
-            for value in Array(fixed.values) + optimized.values.flatMap({ $0 }) {
-                guard value >= 1, value == value.rounded(), value < 1e7 else {
-                    throw UsageError("sma-cross windows must be whole numbers >= 1, got \(value)")
+    /// - Parameters:
+    ///   - expressions: long entry, long exit, short entry, short exit; when any is given they replace `name`.
+    ///   - fixed: `--param` values; `optimized`: the `--optimize` axes (their first values seed compilation).
+    init(
+        name: String, expressions: [String?], orders: OrderExpressions, bars: BarSeries, fixed: [String: Double],
+        optimized: [String: [Double]]
+    ) throws {
+        var parameters = fixed
+        for (key, values) in optimized where parameters[key] == nil { parameters[key] = values.first }
+        let compiled: CompiledStrategy
+        do {
+            if expressions.contains(where: { $0 != nil }) {
+                compiled = try Strategy.compile(
+                    entry: expressions[0], exit: expressions[1], shortEntry: expressions[2],
+                    shortExit: expressions[3], orders: orders, parameters: parameters)
+            } else {
+                guard orders == OrderExpressions() else {
+                    throw UsageError(
+                        "--limit, --stop, --sl-price and --tp-price need --entry/--short-entry expressions")
                 }
-                windows.insert(Int(value))
+                compiled = try Strategy.compile(named: name, parameters: parameters)
             }
-            var averages: [Int: [Double]] = [:]
-            for w in windows { averages[w] = SMACrossSignals.rollingMean(bars.close, window: w) }
-            let shared = averages
-            make = { p in
-                let fast = Int(p["fast"] ?? 10)
-                let slow = Int(p["slow"] ?? 20)
-                return SMACrossSignals.make(fastAverage: shared[fast]!, slowAverage: shared[slow]!)
-            }
-        default:
-            throw UsageError("--strategy \(name): unknown strategy; available: sma-cross")
+        } catch {
+            throw UsageError("\(error)")
         }
+        evaluator = compiled.evaluator(for: bars)
     }
 
-    func signals(_ parameters: [String: Double]) throws -> StrategySignals { try make(parameters) }
+    func signals(_ parameters: [String: Double]) throws -> StrategySignals {
+        do { return try evaluator.signals(parameters: parameters) } catch { throw UsageError("\(error)") }
+    }
 }
 
 extension TradeDirection: ExpressibleByArgument {}

@@ -25,11 +25,46 @@ struct BacktestCommand: AsyncParsableCommand {
             Start/End ISO 8601, durations in days.
             """)
 
-    @Option(name: .long, help: "The OHLCV CSV file to read, or - for standard input.")
-    var input: String?
+    @Option(
+        name: .long,
+        help: "The OHLCV CSV file to read, or - for standard input; repeat as SYMBOL=FILE for a portfolio.")
+    var input: [String] = []
 
-    @Option(name: .long, help: "Named strategy: sma-cross.")
+    @Option(name: .long, help: "Portfolio weights: signals (each symbol trades the strategy), equal, or SYM=W,SYM=W.")
+    var weights: String?
+
+    @Option(name: .long, help: "Portfolio rebalancing: on-change, daily, weekly or monthly.")
+    var rebalance: RebalanceSchedule?
+
+    @Option(name: .long, help: "Named strategy: sma-cross, ema-cross, rsi-reversion, bollinger-breakout, macd-signal.")
     var strategy: String = "sma-cross"
+
+    @Option(name: .long, help: "Long entry condition in the expression language (replaces --strategy).")
+    var entry: String?
+
+    @Option(name: .long, help: "Long exit condition.")
+    var exit: String?
+
+    @Option(name: .long, help: "Short entry condition.")
+    var shortEntry: String?
+
+    @Option(name: .long, help: "Short exit condition.")
+    var shortExit: String?
+
+    @Option(name: .long, help: "Limit price expression for entries (e.g. 'close * 0.99'): limit orders.")
+    var limit: String?
+
+    @Option(name: .long, help: "Stop price expression for entries: stop orders (stop-limit with --limit).")
+    var stop: String?
+
+    @Option(name: .long, help: "Stop-loss price expression attached to each entry (e.g. 'close - 2 * atr(14)').")
+    var slPrice: String?
+
+    @Option(name: .long, help: "Take-profit price expression attached to each entry.")
+    var tpPrice: String?
+
+    @Flag(name: .long, help: "List the built-in strategies with their parameters and expressions.")
+    var listStrategies = false
 
     @Option(name: .long, help: "A strategy parameter as NAME=VALUE (repeatable), e.g. fast=10.")
     var param: [String] = []
@@ -64,6 +99,9 @@ struct BacktestCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Size each entry as this much cash.")
     var sizeCash: Double?
 
+    @Flag(name: .long, help: "An entry signal while already in a position on that side closes and re-opens it.")
+    var reenter = false
+
     @Flag(name: .long, help: "Allow fractional units.")
     var fractional = false
 
@@ -92,26 +130,47 @@ struct BacktestCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seed of --method random.")
     var seed: UInt64 = 1
 
+    @Option(
+        name: .long,
+        help: "Walk-forward with --optimize: IN:OUT bars (optimise on IN bars, trade the best on the next OUT, roll).")
+    var walkForward: String?
+
     @Option(name: .long, help: "Worker tasks for --optimize.")
     var workers: Int = 2
 
     @Option(name: .long, help: "Output format: json or text.")
     var format: OutputFormat = .json
 
+    @Option(name: .long, help: .hidden)
+    var bench: Int?
+
     enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
         case json, text
     }
 
     func run() async throws {
-        guard let input else { throw UsageError("--input FILE.csv (or - for standard input) is required") }
+        if listStrategies {
+            writeStandardOutput(Array((Strategy.listing + "\n").utf8))
+            return
+        }
+        guard let first = input.first else {
+            throw UsageError("--input FILE.csv (or - for standard input) is required")
+        }
+        if input.count > 1 || weights != nil || rebalance != nil {
+            try runPortfolio()
+            return
+        }
+        let input = first
         let config = try brokerConfiguration()
         let bytes = try IndicatorsCommand.readInput(input)
+        let parseStart = ContinuousClock.now
         let bars: BarSeries
         do {
             bars = try bytes.withUnsafeBufferPointer { try OHLCVCSV.parse($0) }
         } catch {
             throw UsageError("\(input == "-" ? "standard input" : input): \(error)")
         }
+        let parseTime = ContinuousClock.now - parseStart
         guard !bars.isEmpty else { throw UsageError("\(input): no bars") }
         let fixed = try fixedParameters()
         var space = ParameterSpace()
@@ -119,8 +178,15 @@ struct BacktestCommand: AsyncParsableCommand {
             do { try space.add(range: text) } catch { throw UsageError("--optimize \(text): \(error)") }
         }
         let factory = try StrategyFactory(
-            name: strategy, bars: bars, fixed: fixed,
+            name: strategy, expressions: [entry, exit, shortEntry, shortExit],
+            orders: OrderExpressions(limit: limit, stop: stop, stopLoss: slPrice, takeProfit: tpPrice), bars: bars,
+            fixed: fixed,
             optimized: Dictionary(uniqueKeysWithValues: zip(space.names, space.values)))
+        if let bench {
+            try await runBenchmark(
+                bars: bars, config: config, fixed: fixed, space: space, repeats: bench, parseTime: parseTime)
+            return
+        }
         if optimize.isEmpty {
             let result: BacktestResult
             do {
@@ -147,6 +213,12 @@ struct BacktestCommand: AsyncParsableCommand {
         default: throw UsageError("--method \(method): use grid or random")
         }
         guard workers >= 1 else { throw UsageError("--workers must be at least 1") }
+        if let walkForward {
+            try await runWalkForward(
+                walkForward, bars: bars, space: space, method: searchMethod, statistic: statistic, config: config,
+                fixed: fixed)
+            return
+        }
         let outcome: Optimizer.Outcome
         do {
             outcome = try await Optimizer.run(
@@ -188,6 +260,7 @@ struct BacktestCommand: AsyncParsableCommand {
         config.margin = margin
         config.tradeOnClose = tradeOnClose
         config.fractional = fractional
+        config.reenterOnRepeatedEntry = reenter
         config.stopLossFraction = sl
         config.takeProfitFraction = tp
         config.trailingStopFraction = trailing

@@ -7,7 +7,13 @@ import Testing
     /// Every registered function at its defaults, plus non-default variants of the close-only ones.
     static let specs: [String] =
         IndicatorRegistry.standard.definitions.map { $0.name.lowercased() } + [
-            "sma:1", "sma:7", "ema:1", "ema:9", "rsi:2", "rsi:31",
+            "sma:1", "sma:7", "ema:1", "ema:9", "wma:1", "wma:4", "dema:5", "tema:4", "trima:1", "trima:7",
+            "trima:10", "kama:1", "kama:10", "t3:1", "t3:8,0.4", "ma:1,3", "ma:10,1", "ma:10,2", "ma:10,3", "ma:10,4",
+            "ma:10,5", "ma:10,6", "ma:10,8", "bbands:5", "bbands:10,1.5,2.5", "bbands:12,2,2,1", "bbands:9,2,1,3",
+            "bbands:6,2,2,8", "midpoint:3", "var:1", "var:20", "stddev:20,2.5", "linearreg:5", "linearreg_slope:30",
+            "rsi:2", "rsi:31", "cmo:5", "mom:1", "roc:3", "rocp:1", "macd:5,3,1", "macdext:12,1,26,1,9,1",
+            "macdext:5,3,10,2,4,6", "macdext:8,8,6,4,3,5", "apo:5,10,0", "ppo:10,4,2", "trix:5",
+            "stochrsi:14,5,3,1", "stochrsi:6,1,1,0",
         ]
 
     static func bitwiseEqual(_ a: Double, _ b: Double) -> Bool { a.bitPattern == b.bitPattern || (a.isNaN && b.isNaN) }

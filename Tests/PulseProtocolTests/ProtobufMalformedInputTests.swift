@@ -63,7 +63,7 @@ struct ProtobufMalformedInputTests {
     func randomBytes() {
         var generator = SplitMix64(seed: 0x5EED)
         var failures = 0
-        for _ in 0..<20_000 {
+        for _ in 0..<4_000 {
             let count = Int(generator.next() % 64)
             let bytes = (0..<count).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
             if decodeError(SampleMessage.self, bytes) != nil { failures += 1 }
@@ -71,7 +71,7 @@ struct ProtobufMalformedInputTests {
             _ = try? HealthCheckResponse(serializedBytes: bytes)
         }
         // Most random inputs are malformed; the point is that none trapped.
-        #expect(failures > 10_000)
+        #expect(failures > 2_000)
     }
 
     @Test("errors say where and in which field")

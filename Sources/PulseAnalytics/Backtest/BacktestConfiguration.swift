@@ -29,6 +29,10 @@ public struct BacktestConfiguration: Sendable, Equatable {
     /// Trailing stop: at each bar's close the stop-loss of an open trade is raised (long) or lowered (short)
     /// to this fraction away from the close, never loosened.
     public var trailingStopFraction: Double?
+    /// What an entry signal does while a position (or pending entry) on the same side exists: false (the default)
+    /// keeps it, so level conditions such as `rsi(close, 14) < 30` hold one trade; true closes and re-opens, as
+    /// a backtesting.py strategy that calls `buy()` on every such bar does.
+    public var reenterOnRepeatedEntry = false
 
     public init() {}
 

@@ -25,9 +25,14 @@ extension BrokerSimulation {
         }
     }
 
-    /// Exclusive orders: cancel the pending entry, close the open trade, place the new entry. An entry whose
-    /// brackets sit on the wrong side of its price is rejected (backtesting.py raises) and changes nothing.
+    /// Exclusive orders: cancel the pending entry, close the open trade, place the new entry. An entry on the
+    /// side already held or pending is ignored unless `reenterOnRepeatedEntry`. An entry whose brackets sit on
+    /// the wrong side of its price is rejected (backtesting.py raises) and changes nothing.
     private mutating func placeEntry(isLong: Bool, bar i: Int) {
+        if !config.reenterOnRepeatedEntry {
+            if hasTrade && (tradeSize > 0) == isLong { return }
+            if hasEntry && entryIsLong == isLong { return }
+        }
         let c = close[i]
         let orders = signals.orders
         let limit = orders?.limit?[i] ?? .nan

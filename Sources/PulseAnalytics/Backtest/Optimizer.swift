@@ -4,9 +4,10 @@
 /// var space = ParameterSpace()
 /// try space.add(range: "fast=5:30:5")
 /// try space.add(range: "slow=20:80:10")
+/// let evaluator = try Strategy.compile(named: "sma-cross").evaluator(for: bars)
 /// let outcome = try await Optimizer.run(
 ///     bars: bars, space: space, maximize: "Sharpe Ratio", configuration: config,
-///     makeSignals: { params in try SMACrossSignals.make(close: bars.close, fast: Int(params["fast"]!), slow: Int(params["slow"]!)) },
+///     makeSignals: { params in try evaluator.signals(parameters: params) },
 ///     onResult: { run in print(run.parameters, run.score ?? .nan) })
 /// ```
 public enum Optimizer {

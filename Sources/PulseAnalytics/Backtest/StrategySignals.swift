@@ -6,6 +6,7 @@
 ///
 /// Semantics (backtesting.py's `exclusive_orders=True`): a long entry closes any open position and places a
 /// long order; a short entry does the same for a short order (a long entry wins when both fire on one bar).
+/// An entry on the side already held is ignored unless `BacktestConfiguration.reenterOnRepeatedEntry`.
 /// Otherwise a long exit closes an open long position (and cancels a pending long entry order), a short exit
 /// an open short one.
 ///

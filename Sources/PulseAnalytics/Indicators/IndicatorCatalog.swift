@@ -5,5 +5,10 @@ enum IndicatorCatalog {
         OverlapStudies.definitions,
         MomentumIndicators.definitions,
         StatisticFunctions.definitions,
+        VolatilityIndicators.definitions,
+        TrendIndicators.definitions,
+        OscillatorIndicators.definitions,
+        VolumeIndicators.definitions,
+        PriceIndicators.definitions,
     ]
 }

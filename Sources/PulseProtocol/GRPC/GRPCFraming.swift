@@ -7,7 +7,8 @@ public enum GRPCFraming {
     public static let defaultMaxMessageSize = 4 * 1024 * 1024
 
     /// Encodes `message` with its prefix in one buffer: the body is written once, then the length patched in.
-    public static func frame<M: ProtoMessage>(_ message: M, capacity: Int = 64) -> [UInt8] {
+    /// `capacity` is the first allocation's size; larger messages grow the buffer geometrically.
+    public static func frame<M: ProtoMessage>(_ message: M, capacity: Int = 256) -> [UInt8] {
         var buffer: [UInt8] = []
         buffer.reserveCapacity(capacity + prefixSize)
         append(message, to: &buffer)
@@ -17,7 +18,7 @@ public enum GRPCFraming {
     /// Appends `message` with its prefix to `buffer` (for example after earlier messages of a stream).
     public static func append<M: ProtoMessage>(_ message: M, to buffer: inout [UInt8]) {
         let start = buffer.count
-        buffer.append(contentsOf: [0, 0, 0, 0, 0] as [UInt8])
+        for _ in 0..<prefixSize { buffer.append(0) }
         var writer = ProtobufWriter(appendingTo: buffer)
         buffer = []  // the writer holds the only reference now, so appends do not copy
         message.encode(to: &writer)
@@ -30,7 +31,7 @@ public enum GRPCFraming {
         var buffer: [UInt8] = []
         buffer.reserveCapacity(body.count + prefixSize)
         buffer.append(compressed ? 1 : 0)
-        buffer.append(contentsOf: [0, 0, 0, 0] as [UInt8])
+        for _ in 0..<4 { buffer.append(0) }
         writeLength(body.count, into: &buffer, at: 1)
         buffer.append(contentsOf: body)
         return buffer

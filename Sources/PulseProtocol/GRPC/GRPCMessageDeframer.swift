@@ -43,10 +43,24 @@ public struct GRPCMessageDeframer: Sendable {
         buffer.append(contentsOf: bytes)
     }
 
-    /// Adds received bytes.
-    public mutating func append(_ bytes: some Collection<UInt8>) {
+    /// Adds received bytes. When nothing is pending the array is adopted rather than copied.
+    public mutating func append(_ bytes: [UInt8]) {
+        if readIndex == buffer.count {
+            buffer = bytes
+            readIndex = 0
+            return
+        }
         compactIfNeeded()
         buffer.append(contentsOf: bytes)
+    }
+
+    /// Adds received bytes.
+    public mutating func append(_ bytes: some Collection<UInt8>) {
+        let copied: Void? = bytes.withContiguousStorageIfAvailable { append(UnsafeRawBufferPointer($0)) }
+        if copied == nil {
+            compactIfNeeded()
+            buffer.append(contentsOf: bytes)
+        }
     }
 
     /// Returns the next complete message body, or nil when more bytes are needed.

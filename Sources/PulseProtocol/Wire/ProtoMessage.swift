@@ -39,23 +39,32 @@ extension ProtoMessage {
 
     /// Decodes a message from bytes.
     public init(serializedBytes bytes: [UInt8]) throws(ProtocolError) {
-        let result: Result<Self, ProtocolError> = bytes.withUnsafeBytes { buffer in
-            Result { () throws(ProtocolError) in try Self(serializedBytes: buffer) }
+        // A non-throwing closure plus an error slot: generic `Result` plumbing here cost more than the decode.
+        var message = Self()
+        var failure: ProtocolError? = nil
+        bytes.withUnsafeBytes { buffer in
+            var reader = ProtobufReader(buffer)
+            do throws(ProtocolError) { try message.merge(from: &reader) } catch { failure = error }
         }
-        self = try result.get()
+        if let failure { throw failure }
+        self = message
     }
 
     /// Decodes a message from a slice of bytes (for example a gRPC frame's body).
     public init(serializedBytes bytes: ArraySlice<UInt8>) throws(ProtocolError) {
-        let result: Result<Self, ProtocolError> = bytes.withUnsafeBytes { buffer in
-            Result { () throws(ProtocolError) in try Self(serializedBytes: buffer) }
+        var message = Self()
+        var failure: ProtocolError? = nil
+        bytes.withUnsafeBytes { buffer in
+            var reader = ProtobufReader(buffer)
+            do throws(ProtocolError) { try message.merge(from: &reader) } catch { failure = error }
         }
-        self = try result.get()
+        if let failure { throw failure }
+        self = message
     }
 
     /// The message's protobuf encoding.
     public func serializedBytes() -> [UInt8] {
-        var writer = ProtobufWriter(capacity: 64)
+        var writer = ProtobufWriter(capacity: 128)
         encode(to: &writer)
         return writer.finish()
     }

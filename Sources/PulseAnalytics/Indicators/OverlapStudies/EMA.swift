@@ -1,10 +1,10 @@
 extension TA {
     /// Exponential moving average, TA-Lib's `EMA`: k = 2/(N+1), seeded with the mean of the first N inputs
-    /// (lookback `period − 1`).
+    /// (lookback `period − 1`); each step is `prev + (x − prev)·k` fused, as TA-Lib 0.8 computes it.
     public static func ema(_ x: [Double], period: Int = 30) throws(IndicatorError) -> [Double] {
         try ParameterCheck.period(period, in: 1...100_000, function: "EMA")
         return AlignedOutput.make(count: x.count, begin: period - 1) { out in
-            withBase(x) { emaCore($0, begin: period - 1, end: x.count, period: period, out: out) }
+            withBase(x) { emaCore($0, count: x.count, period: period, out: out) }
         }
     }
 
@@ -12,24 +12,19 @@ extension TA {
     @inline(__always)
     static func emaFactor(_ period: Int) -> Double { 2.0 / Double(period + 1) }
 
-    /// Writes EMA outputs for `begin..<end`, seeding at `begin` with the mean of the `period` inputs ending there
-    /// (TA-Lib's rule for any start index, which MACD relies on).
+    /// Writes EMA outputs at `period − 1..<count`.
     @inline(__always)
     static func emaCore(
-        _ x: UnsafePointer<Double>, begin: Int, end: Int, period: Int, k: Double? = nil,
-        out: UnsafeMutablePointer<Double>
+        _ x: UnsafePointer<Double>, count: Int, period: Int, k: Double? = nil, out: UnsafeMutablePointer<Double>
     ) {
+        guard count >= period else { return }
         let k = k ?? emaFactor(period)
         var sum = 0.0
-        var j = begin - period + 1
-        while j <= begin {
-            sum += x[j]
-            j += 1
-        }
+        for j in 0..<period { sum += x[j] }
         var previous = sum / Double(period)
-        out[begin] = previous
-        var i = begin + 1
-        while i < end {
+        out[period - 1] = previous
+        var i = period
+        while i < count {
             previous = previous.addingProduct(x[i] - previous, k)
             out[i] = previous
             i += 1
@@ -37,38 +32,28 @@ extension TA {
     }
 }
 
-/// Streaming EMA, bit-identical to `TA.ema`; `start` is the index of the first output (≥ period − 1), for the
-/// functions that seed an EMA later than its own lookback (MACD).
+/// Streaming EMA, bit-identical to `TA.ema`.
 struct EMAState: ValueStepper {
-    private let period: Int
     private let k: Double
-    private let start: Int
-    private var index = -1
-    private var window: RingBuffer?
+    private var count = 0
+    private var sum = 0.0
+    private let period: Int
     private var previous = Double.nan
 
-    init(period: Int, k: Double? = nil, start: Int? = nil) {
+    init(period: Int, k: Double? = nil) {
         self.period = period
         self.k = k ?? TA.emaFactor(period)
-        self.start = start ?? period - 1
-        window = RingBuffer(capacity: period)
     }
 
     mutating func step(_ x: Double) -> Double {
-        guard var seeding = window else {
+        if count >= period {
             previous = previous.addingProduct(x - previous, k)
             return previous
         }
-        index += 1
-        seeding.push(x)
-        guard index >= start else {
-            window = seeding
-            return .nan
-        }
-        var sum = 0.0
-        for j in 0..<period { sum += seeding[j] }
+        count += 1
+        sum += x
+        guard count == period else { return .nan }
         previous = sum / Double(period)
-        window = nil
         return previous
     }
 }

@@ -3,25 +3,24 @@ extension TA {
     public static func sma(_ x: [Double], period: Int = 30) throws(IndicatorError) -> [Double] {
         try ParameterCheck.period(period, in: 1...100_000, function: "SMA")
         return AlignedOutput.make(count: x.count, begin: period - 1) { out in
-            withBase(x) { smaCore($0, begin: period - 1, end: x.count, period: period, out: out) }
+            withBase(x) { smaCore($0, count: x.count, period: period, out: out) }
         }
     }
 
-    /// Writes SMA outputs for indices `begin..<end` (`begin ≥ period − 1` counted from the first valid input).
-    /// TA-Lib's running sum: add the newest, divide, then subtract the oldest — the order matters for rounding.
+    /// Writes SMA outputs at `period − 1..<count`. TA-Lib's running sum: add the newest, divide, then subtract
+    /// the oldest — the order shows in the rounding.
     @inline(__always)
-    static func smaCore(
-        _ x: UnsafePointer<Double>, begin: Int, end: Int, period: Int, out: UnsafeMutablePointer<Double>
-    ) {
+    static func smaCore(_ x: UnsafePointer<Double>, count: Int, period: Int, out: UnsafeMutablePointer<Double>) {
+        guard count >= period else { return }
         var total = 0.0
-        var trailing = begin - period + 1
-        var i = trailing
-        while i < begin {
+        var i = 0
+        while i < period - 1 {
             total += x[i]
             i += 1
         }
         let n = Double(period)
-        while i < end {
+        var trailing = 0
+        while i < count {
             total += x[i]
             let sum = total
             total -= x[trailing]

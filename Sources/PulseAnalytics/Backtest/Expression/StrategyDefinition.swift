@@ -1,0 +1,60 @@
+/// A strategy written as data: up to four conditions in the expression language and the parameters they read,
+/// with defaults. The built-in strategies are values of this type (see `Strategy.builtIn`).
+public struct StrategyDefinition: Sendable, Equatable {
+    public struct Parameter: Sendable, Equatable {
+        public let name: String
+        public let defaultValue: Double
+        public let summary: String
+
+        public init(_ name: String, _ defaultValue: Double, _ summary: String) {
+            self.name = name
+            self.defaultValue = defaultValue
+            self.summary = summary
+        }
+    }
+
+    public let name: String
+    public let summary: String
+    public let parameters: [Parameter]
+    /// Open a long position (closing a short one first) when this holds at a bar's close.
+    public let longEntry: String?
+    /// Close an open long position.
+    public let longExit: String?
+    /// Open a short position (closing a long one first).
+    public let shortEntry: String?
+    /// Close an open short position.
+    public let shortExit: String?
+
+    public init(
+        name: String, summary: String, parameters: [Parameter], longEntry: String?, longExit: String? = nil,
+        shortEntry: String? = nil, shortExit: String? = nil
+    ) {
+        self.name = name
+        self.summary = summary
+        self.parameters = parameters
+        self.longEntry = longEntry
+        self.longExit = longExit
+        self.shortEntry = shortEntry
+        self.shortExit = shortExit
+    }
+
+    /// Parameter defaults by name.
+    public var defaults: [String: Double] {
+        Dictionary(parameters.map { ($0.name, $0.defaultValue) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// A multi-line description for `--list-strategies`: name, summary, parameters with defaults, expressions.
+    public var listing: String {
+        var lines = ["\(name): \(summary)"]
+        if !parameters.isEmpty {
+            let shown = parameters.map { "\($0.name)=\(Token.format($0.defaultValue)) (\($0.summary))" }
+            lines.append("  parameters: " + shown.joined(separator: ", "))
+        }
+        for (role, text) in [
+            ("long entry", longEntry), ("long exit", longExit), ("short entry", shortEntry), ("short exit", shortExit),
+        ] {
+            if let text { lines.append("  \(role): \(text)") }
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,47 @@
+extension TA {
+    /// Chande momentum oscillator, TA-Lib's `CMO`: Wilder-smoothed gains G and losses L, 100·(G − L)/(G + L)
+    /// (lookback `period`).
+    public static func cmo(_ x: [Double], period: Int = 14) throws(IndicatorError) -> [Double] {
+        try ParameterCheck.period(period, function: "CMO")
+        return AlignedOutput.make(count: x.count, begin: period) { out in
+            var state = CMOState(period: period)
+            for i in 0..<x.count {
+                let value = state.step(x[i])
+                if i >= period { out[i] = value }
+            }
+        }
+    }
+}
+
+/// Streaming CMO, bit-identical to `TA.cmo`. Unlike TA-Lib 0.8's RSI, CMO divides by the period.
+struct CMOState: ValueStepper {
+    private let period: Int
+    private var index = -1
+    private var previousValue = 0.0
+    private var gain = 0.0
+    private var loss = 0.0
+
+    init(period: Int) { self.period = period }
+
+    mutating func step(_ x: Double) -> Double {
+        index += 1
+        let change = x - previousValue
+        previousValue = x
+        if index == 0 { return .nan }
+        let n = Double(period)
+        if index <= period {
+            if change < 0 { loss -= change } else { gain += change }
+            guard index == period else { return .nan }
+            loss /= n
+            gain /= n
+        } else {
+            loss *= Double(period - 1)
+            gain *= Double(period - 1)
+            if change < 0 { loss -= change } else { gain += change }
+            loss /= n
+            gain /= n
+        }
+        let total = gain + loss
+        return total.isAlmostZero ? 0 : ((gain - loss) / total) * 100.0
+    }
+}

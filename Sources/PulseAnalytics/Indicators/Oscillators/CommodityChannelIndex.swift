@@ -1,0 +1,56 @@
+extension TA {
+    /// CCI, Commodity Channel Index: with typical price tp = (high + low + close)/3, its N-bar mean m and mean
+    /// absolute deviation d, CCI = (tp − m)/(0.015·d), 0 when either is 0. Like TA-Lib, the mean and deviation are
+    /// summed afresh each bar (in ring order), so each bar costs O(N): a mean absolute deviation has no O(1)
+    /// update that keeps TA-Lib's bits. Lookback N−1.
+    /// - Throws: `IndicatorError` unless `timePeriod` is in 2...100000.
+    public static func cci(
+        high: [Double], low: [Double], close: [Double], timePeriod: Int = 14
+    ) throws(IndicatorError) -> [Double] {
+        var state = try CCIState(timePeriod: timePeriod)
+        try OHLC.checkLengths([high.count, low.count, close.count], function: "CCI")
+        return AlignedOutput.make(count: close.count, begin: 0) { out in
+            for i in 0..<close.count { out[i] = state.next(high: high[i], low: low[i], close: close[i]) }
+        }
+    }
+}
+
+/// Streaming CCI (O(N) per bar, see `TA.cci`).
+public struct CCIState: StreamingIndicator {
+    private let period: Int
+    /// Typical prices; the value of bar i sits at slot i mod N, TA-Lib's circular-buffer order.
+    private var ring: [Double]
+    private var position = 0
+    private var seen = 0
+
+    /// - Throws: `IndicatorError` unless `timePeriod` is in 2...100000.
+    public init(timePeriod: Int = 14) throws(IndicatorError) {
+        try ParameterCheck.period(timePeriod, "timeperiod", in: 2...100_000, function: "CCI")
+        period = timePeriod
+        ring = [Double](repeating: 0, count: timePeriod)
+    }
+
+    public mutating func update(_ bar: BarInput) -> IndicatorOutput {
+        IndicatorOutput(next(high: bar.high, low: bar.low, close: bar.close))
+    }
+
+    mutating func next(high: Double, low: Double, close: Double) -> Double {
+        let typical = (high + low + close) / 3
+        ring[position] = typical
+        position += 1
+        if position == period { position = 0 }
+        seen += 1
+        guard seen >= period else { return .nan }
+        return ring.withUnsafeBufferPointer { r in
+            var mean = 0.0
+            for j in 0..<period { mean += r[j] }
+            mean /= Double(period)
+            var deviation = 0.0
+            for j in 0..<period { deviation += abs(r[j] - mean) }
+            let distance = typical - mean
+            // TA-Lib 0.8 takes a distance lost in rounding as none.
+            guard abs(distance) > 1e-14 * (abs(typical) + abs(mean)), deviation != 0 else { return 0 }
+            return distance / (0.015 * (deviation / Double(period)))
+        }
+    }
+}

@@ -1,0 +1,105 @@
+extension TA {
+    /// ADX, Average Directional Movement Index, as TA-Lib computes it: DX = 100·|−DI − +DI| / (−DI + +DI) from
+    /// bar N on; the first ADX (bar 2N−1) is the mean of the first N DX values, then `adx = (adx·(N−1) + dx)/N`.
+    /// A DX is skipped (the ADX carries over) when the smoothed true range or the DI sum is 0 (TA-Lib 0.8 tests exact zero, not 0.6's 1e-8).
+    /// Lookback 2N−1.
+    /// - Throws: `IndicatorError` unless `timePeriod` is in 2...100000.
+    public static func adx(
+        high: [Double], low: [Double], close: [Double], timePeriod: Int = 14
+    ) throws(IndicatorError) -> [Double] {
+        var state = try ADXState(timePeriod: timePeriod)
+        return try state.batch(high: high, low: low, close: close)
+    }
+
+    /// ADXR, Average Directional Movement Index Rating: (ADX now + ADX N−1 bars ago) / 2. Lookback 3N−2.
+    /// - Throws: `IndicatorError` unless `timePeriod` is in 2...100000.
+    public static func adxr(
+        high: [Double], low: [Double], close: [Double], timePeriod: Int = 14
+    ) throws(IndicatorError) -> [Double] {
+        try ParameterCheck.period(timePeriod, "timeperiod", in: 2...100_000, function: "ADXR")
+        var state = try ADXRState(timePeriod: timePeriod)
+        try OHLC.checkLengths([high.count, low.count, close.count], function: "ADXR")
+        return AlignedOutput.make(count: close.count, begin: 0) { out in
+            for i in 0..<close.count {
+                out[i] = state.update(BarInput(open: close[i], high: high[i], low: low[i], close: close[i])).v0
+            }
+        }
+    }
+}
+
+/// Streaming ADX.
+public struct ADXState: StreamingIndicator {
+    private var core: DirectionalMovementCore
+    private var sumDX = 0.0
+    private var adx = Double.nan
+
+    /// - Throws: `IndicatorError` unless `timePeriod` is in 2...100000.
+    public init(timePeriod: Int = 14) throws(IndicatorError) {
+        try ParameterCheck.period(timePeriod, "timeperiod", in: 2...100_000, function: "ADX")
+        core = DirectionalMovementCore(period: timePeriod)
+    }
+
+    public mutating func update(_ bar: BarInput) -> IndicatorOutput {
+        IndicatorOutput(next(high: bar.high, low: bar.low, close: bar.close))
+    }
+
+    @inline(__always)
+    mutating func next(high: Double, low: Double, close: Double) -> Double {
+        core.update(high: high, low: low, close: close)
+        let i = core.index
+        let n = core.period
+        guard i >= n else { return .nan }
+        var dx: Double?
+        if let di = core.directionalIndices {
+            let sum = di.minus + di.plus
+            if sum != 0 { dx = 100.0 * (abs(di.minus - di.plus) / sum) }
+        }
+        if i < 2 * n - 1 {
+            if let dx { sumDX += dx }
+            return .nan
+        }
+        if i == 2 * n - 1 {
+            if let dx { sumDX += dx }
+            adx = sumDX / Double(n)
+        } else if let dx {
+            adx = (adx * Double(n - 1) + dx) / Double(n)
+        }
+        return adx
+    }
+
+    mutating func batch(high: [Double], low: [Double], close: [Double]) throws(IndicatorError) -> [Double] {
+        try OHLC.checkLengths([high.count, low.count, close.count], function: "ADX")
+        return AlignedOutput.make(count: close.count, begin: 0) { out in
+            high.withUnsafeBufferPointer { h in
+                low.withUnsafeBufferPointer { l in
+                    close.withUnsafeBufferPointer { c in
+                        for i in 0..<c.count { out[i] = next(high: h[i], low: l[i], close: c[i]) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Streaming ADXR: keeps the last N ADX values in a ring.
+public struct ADXRState: StreamingIndicator {
+    private var adx: ADXState
+    private var ring: [Double]
+    private var position = 0
+
+    /// - Throws: `IndicatorError` unless `timePeriod` is in 2...100000.
+    public init(timePeriod: Int = 14) throws(IndicatorError) {
+        try ParameterCheck.period(timePeriod, "timeperiod", in: 2...100_000, function: "ADXR")
+        adx = try ADXState(timePeriod: timePeriod)
+        ring = [Double](repeating: .nan, count: timePeriod - 1)
+    }
+
+    public mutating func update(_ bar: BarInput) -> IndicatorOutput {
+        let now = adx.next(high: bar.high, low: bar.low, close: bar.close)
+        let then = ring[position]
+        ring[position] = now
+        position += 1
+        if position == ring.count { position = 0 }
+        return IndicatorOutput(then.isNaN ? .nan : (now + then) / 2.0)
+    }
+}

@@ -1,0 +1,113 @@
+extension TA {
+    /// ATR, Average True Range (Wilder): the first value is the mean of the first `timePeriod` true ranges
+    /// (bars 1…N), then `atr = w·atr + (1 − w)·tr` with `w = (N − 1)/N`, fused as TA-Lib 0.8 does. Lookback N.
+    /// - Throws: `IndicatorError` unless `timePeriod` is in 1...100000.
+    public static func atr(
+        high: [Double], low: [Double], close: [Double], timePeriod: Int = 14
+    ) throws(IndicatorError) -> [Double] {
+        try averageTrueRange(
+            high: high, low: low, close: close, timePeriod: timePeriod, function: "ATR", normalized: false)
+    }
+
+    /// NATR, Normalized Average True Range: `ATR / close · 100` (0 when the close is 0). Lookback N.
+    /// With N = 1 TA-Lib returns the true range itself (not normalised); so does this.
+    /// - Throws: `IndicatorError` unless `timePeriod` is in 1...100000.
+    public static func natr(
+        high: [Double], low: [Double], close: [Double], timePeriod: Int = 14
+    ) throws(IndicatorError) -> [Double] {
+        try averageTrueRange(
+            high: high, low: low, close: close, timePeriod: timePeriod, function: "NATR", normalized: true)
+    }
+
+    private static func averageTrueRange(
+        high: [Double], low: [Double], close: [Double], timePeriod: Int, function: String, normalized: Bool
+    ) throws(IndicatorError) -> [Double] {
+        try ParameterCheck.period(timePeriod, "timeperiod", in: 1...100_000, function: function)
+        try OHLC.checkLengths([high.count, low.count, close.count], function: function)
+        var state = AverageTrueRangeCore(timePeriod: timePeriod)
+        return AlignedOutput.make(count: close.count, begin: 0) { out in
+            high.withUnsafeBufferPointer { h in
+                low.withUnsafeBufferPointer { l in
+                    close.withUnsafeBufferPointer { c in
+                        for i in 0..<c.count {
+                            let atr = state.update(high: h[i], low: l[i], close: c[i])
+                            out[i] = normalized ? state.normalize(atr, close: c[i]) : atr
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The ATR recurrence shared by batch, streaming, ATR and NATR, so all four give the same bits.
+struct AverageTrueRangeCore: Codable, Sendable {
+    let timePeriod: Int
+    private var index = 0
+    private var prevClose = 0.0
+    private var sum = 0.0
+    private var atr = Double.nan
+
+    init(timePeriod: Int) { self.timePeriod = timePeriod }
+
+    @inline(__always)
+    mutating func update(high: Double, low: Double, close: Double) -> Double {
+        defer {
+            prevClose = close
+            index += 1
+        }
+        guard index > 0 else { return .nan }
+        let tr = OHLC.trueRange(high: high, low: low, prevClose: prevClose)
+        if index < timePeriod {
+            sum += tr
+            return .nan
+        }
+        if index == timePeriod {
+            sum += tr
+            atr = sum / Double(timePeriod)
+        } else {
+            let n = Double(timePeriod)
+            let w = (n - 1) / n
+            atr = (tr * (1 - w)).addingProduct(w, atr)
+        }
+        return atr
+    }
+
+    /// NATR's value: ATR/close·100, except that with period 1 TA-Lib returns the true range unscaled.
+    @inline(__always)
+    func normalize(_ atr: Double, close: Double) -> Double {
+        guard !atr.isNaN, timePeriod > 1 else { return atr }
+        return close == 0 ? 0 : (atr / close) * 100
+    }
+}
+
+/// Streaming ATR.
+public struct ATRState: StreamingIndicator {
+    private var core: AverageTrueRangeCore
+
+    /// - Throws: `IndicatorError` unless `timePeriod` is in 1...100000.
+    public init(timePeriod: Int = 14) throws(IndicatorError) {
+        try ParameterCheck.period(timePeriod, "timeperiod", in: 1...100_000, function: "ATR")
+        core = AverageTrueRangeCore(timePeriod: timePeriod)
+    }
+
+    public mutating func update(_ bar: BarInput) -> IndicatorOutput {
+        IndicatorOutput(core.update(high: bar.high, low: bar.low, close: bar.close))
+    }
+}
+
+/// Streaming NATR.
+public struct NATRState: StreamingIndicator {
+    private var core: AverageTrueRangeCore
+
+    /// - Throws: `IndicatorError` unless `timePeriod` is in 1...100000.
+    public init(timePeriod: Int = 14) throws(IndicatorError) {
+        try ParameterCheck.period(timePeriod, "timeperiod", in: 1...100_000, function: "NATR")
+        core = AverageTrueRangeCore(timePeriod: timePeriod)
+    }
+
+    public mutating func update(_ bar: BarInput) -> IndicatorOutput {
+        let atr = core.update(high: bar.high, low: bar.low, close: bar.close)
+        return IndicatorOutput(core.normalize(atr, close: bar.close))
+    }
+}

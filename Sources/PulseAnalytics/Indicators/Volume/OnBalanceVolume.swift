@@ -1,0 +1,42 @@
+extension TA {
+    /// OBV, On Balance Volume: starts at the first bar's volume, then adds the volume when the close rises,
+    /// subtracts it when the close falls, and keeps it on ties. Lookback 0.
+    public static func obv(close: [Double], volume: [Double]) throws(IndicatorError) -> [Double] {
+        try OHLC.checkLengths([close.count, volume.count], function: "OBV")
+        var state = OBVState()
+        return AlignedOutput.make(count: close.count, begin: 0) { out in
+            close.withUnsafeBufferPointer { c in
+                volume.withUnsafeBufferPointer { v in
+                    for i in 0..<c.count { out[i] = state.next(close: c[i], volume: v[i]) }
+                }
+            }
+        }
+    }
+}
+
+/// Streaming OBV.
+public struct OBVState: StreamingIndicator {
+    private var obv = Double.nan
+    private var prevClose = 0.0
+    private var seen = false
+
+    public init() {}
+
+    public mutating func update(_ bar: BarInput) -> IndicatorOutput {
+        IndicatorOutput(next(close: bar.close, volume: bar.volume))
+    }
+
+    @inline(__always)
+    mutating func next(close: Double, volume: Double) -> Double {
+        if !seen {
+            obv = volume
+        } else if close > prevClose {
+            obv += volume
+        } else if close < prevClose {
+            obv -= volume
+        }
+        seen = true
+        prevClose = close
+        return obv
+    }
+}
