@@ -13,7 +13,6 @@ import importlib
 import os
 import pathlib
 import re
-import shutil
 import signal
 import sys
 import tempfile
@@ -40,11 +39,10 @@ def _find_proto(pattern: str) -> pathlib.Path | None:
 def compile_protocol(out_dir: pathlib.Path | None = None, require_diagnostics=True) -> types.SimpleNamespace:
     """Generates Python classes and grpc stubs from Protocol/ into `out_dir` (a new temp dir by default).
 
-    Returns a namespace with `diagnostics_pb2`, `diagnostics_pb2_grpc`, `health_pb2`, `health_pb2_grpc`.
-    The standard health.proto is compiled from its own folder, so its modules are top-level
-    (`health_pb2`) and never shadow grpcio's own `grpc` package. With `require_diagnostics` (the
-    default) raises ProtocolMissing when Protocol/ has no `service Diagnostics`; otherwise the two
-    diagnostics entries are None.
+    Returns a namespace with `diagnostics_pb2`, `diagnostics_pb2_grpc` (generated modules),
+    `health_pb2` (HealthCheckRequest, HealthCheckResponse) and `health_pb2_grpc` (HealthStub). With
+    `require_diagnostics` (the default) raises ProtocolMissing when Protocol/ has no
+    `service Diagnostics`; otherwise the two diagnostics entries are None.
     """
     from grpc_tools import protoc  # imported here: only needed when generating
 
@@ -61,15 +59,6 @@ def compile_protocol(out_dir: pathlib.Path | None = None, require_diagnostics=Tr
         if protoc.main(args + pulse_protos) != 0:
             raise RuntimeError(f"grpc_tools.protoc failed on {pulse_protos}")
 
-    health = PROTOCOL / "grpc" / "health" / "v1" / "health.proto"
-    health_dir = out / "_health"
-    health_dir.mkdir(exist_ok=True)
-    if health.exists():
-        shutil.copy(health, health_dir / "health.proto")
-        args = ["protoc", f"-I{health_dir}", f"-I{include}", f"--python_out={out}", f"--grpc_python_out={out}"]
-        if protoc.main(args + ["health.proto"]) != 0:
-            raise RuntimeError("grpc_tools.protoc failed on health.proto")
-
     if str(out) not in sys.path:
         sys.path.insert(0, str(out))
     stubs = types.SimpleNamespace(diagnostics_pb2=None, diagnostics_pb2_grpc=None)
@@ -77,14 +66,50 @@ def compile_protocol(out_dir: pathlib.Path | None = None, require_diagnostics=Tr
         module = str(diagnostics.relative_to(PROTOCOL).with_suffix("")).replace("/", ".")
         stubs.diagnostics_pb2 = importlib.import_module(module + "_pb2")
         stubs.diagnostics_pb2_grpc = importlib.import_module(module + "_pb2_grpc")
-    if health.exists():
-        stubs.health_pb2 = importlib.import_module("health_pb2")
-        stubs.health_pb2_grpc = importlib.import_module("health_pb2_grpc")
-    else:  # the same standard proto, as grpcio-health-checking ships it
-        from grpc_health.v1 import health_pb2, health_pb2_grpc
-
-        stubs.health_pb2, stubs.health_pb2_grpc = health_pb2, health_pb2_grpc
+    stubs.health_pb2 = _health_messages(out, include)
+    stubs.health_pb2_grpc = types.SimpleNamespace(HealthStub=lambda channel: HealthStub(channel, stubs.health_pb2))
     return stubs
+
+
+def _health_messages(out: pathlib.Path, include: str) -> types.SimpleNamespace:
+    """HealthCheckRequest/HealthCheckResponse classes built from Protocol/grpc/health/v1/health.proto.
+
+    They live in a private descriptor pool: protobuf's default pool holds each message name once per
+    process, and other suites (or grpcio-health-checking) register the same standard messages there.
+    """
+    from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+    from grpc_tools import protoc
+
+    descriptor_set = out / "health.protoset"
+    args = ["protoc", f"-I{PROTOCOL}", f"-I{include}", f"--descriptor_set_out={descriptor_set}"]
+    if protoc.main(args + ["grpc/health/v1/health.proto"]) != 0:
+        raise RuntimeError("grpc_tools.protoc failed on grpc/health/v1/health.proto")
+    files = descriptor_pb2.FileDescriptorSet.FromString(descriptor_set.read_bytes())
+    pool = descriptor_pool.DescriptorPool()
+    for file in files.file:
+        pool.Add(file)
+    return types.SimpleNamespace(
+        **{
+            name: message_factory.GetMessageClass(pool.FindMessageTypeByName(f"grpc.health.v1.{name}"))
+            for name in ("HealthCheckRequest", "HealthCheckResponse")
+        }
+    )
+
+
+class HealthStub:
+    """grpc.health.v1.Health client calls (Check, Watch) over the classes `_health_messages` found."""
+
+    def __init__(self, channel, messages):
+        self.Check = channel.unary_unary(
+            "/grpc.health.v1.Health/Check",
+            request_serializer=messages.HealthCheckRequest.SerializeToString,
+            response_deserializer=messages.HealthCheckResponse.FromString,
+        )
+        self.Watch = channel.unary_stream(
+            "/grpc.health.v1.Health/Watch",
+            request_serializer=messages.HealthCheckRequest.SerializeToString,
+            response_deserializer=messages.HealthCheckResponse.FromString,
+        )
 
 
 def build_server(stubs: types.SimpleNamespace, port: int = 0, workers: int = 32):
@@ -122,27 +147,38 @@ def build_server(stubs: types.SimpleNamespace, port: int = 0, workers: int = 32)
         },
     )
 
-    class Health(stubs.health_pb2_grpc.HealthServicer):
-        known = {"", "grpc.health.v1.Health", "pulse.v1.Diagnostics"}
+    known = {"", "grpc.health.v1.Health", "pulse.v1.Diagnostics"}
+    serving = health_pb.HealthCheckResponse.SERVING
 
-        def Check(self, request, context):
-            if request.service not in self.known:
-                context.abort(grpc.StatusCode.NOT_FOUND, f"unknown service {request.service!r}")
-            return health_pb.HealthCheckResponse(status=health_pb.HealthCheckResponse.SERVING)
+    def check(request, context):
+        if request.service not in known:
+            context.abort(grpc.StatusCode.NOT_FOUND, f"unknown service {request.service!r}")
+        return health_pb.HealthCheckResponse(status=serving)
 
-        def Watch(self, request, context):
-            status = (
-                health_pb.HealthCheckResponse.SERVING
-                if request.service in self.known
-                else health_pb.HealthCheckResponse.SERVICE_UNKNOWN
-            )
-            yield health_pb.HealthCheckResponse(status=status)
-            while context.is_active():
-                time.sleep(0.05)
+    def watch(request, context):
+        status = serving if request.service in known else health_pb.HealthCheckResponse.SERVICE_UNKNOWN
+        yield health_pb.HealthCheckResponse(status=status)
+        while context.is_active():
+            time.sleep(0.05)
+
+    health = grpc.method_handlers_generic_handler(
+        "grpc.health.v1.Health",
+        {
+            "Check": grpc.unary_unary_rpc_method_handler(
+                check,
+                request_deserializer=health_pb.HealthCheckRequest.FromString,
+                response_serializer=health_pb.HealthCheckResponse.SerializeToString,
+            ),
+            "Watch": grpc.unary_stream_rpc_method_handler(
+                watch,
+                request_deserializer=health_pb.HealthCheckRequest.FromString,
+                response_serializer=health_pb.HealthCheckResponse.SerializeToString,
+            ),
+        },
+    )
 
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=workers))
-    server.add_generic_rpc_handlers((diagnostics,))
-    stubs.health_pb2_grpc.add_HealthServicer_to_server(Health(), server)
+    server.add_generic_rpc_handlers((diagnostics, health))
     bound = server.add_insecure_port(f"127.0.0.1:{port}")
     return server, bound
 

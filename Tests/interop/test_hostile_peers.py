@@ -16,7 +16,6 @@ import h2.events
 import h2.settings
 import hpack
 import pytest
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from grpc_peer_server import ProtocolMissing, compile_protocol
 from serve_process import ServeProcess
@@ -116,6 +115,21 @@ class RawPeer:
 
 
 @pytest.fixture(scope="module")
+def stubs(tmp_path_factory):
+    try:
+        return compile_protocol(tmp_path_factory.mktemp("stubs"))
+    except ProtocolMissing as error:
+        pytest.skip(f"Protocol/ not ready: {error}")
+
+
+def health_check(stubs, address):
+    """One Health/Check("") by a stock grpcio client; returns the serving status."""
+    with grpc.insecure_channel(address) as channel:
+        request = stubs.health_pb2.HealthCheckRequest(service="")
+        return stubs.health_pb2_grpc.HealthStub(channel).Check(request, timeout=10).status
+
+
+@pytest.fixture(scope="module")
 def server(pulse_bin):
     process = ServeProcess([pulse_bin, "serve", "--port", "0"])
     baseline = process.rss()
@@ -133,13 +147,11 @@ def peer(server):
 
 
 @pytest.fixture(autouse=True)
-def still_serves_well_behaved_clients(server):
+def still_serves_well_behaved_clients(server, stubs):
     """After every attack: a stock grpcio client is served, and the server's RSS is bounded."""
     yield
     assert server.alive(), server.stderr_tail()
-    with grpc.insecure_channel(server.address) as channel:
-        reply = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(service=""), timeout=10)
-    assert reply.status == health_pb2.HealthCheckResponse.SERVING
+    assert health_check(stubs, server.address) == stubs.health_pb2.HealthCheckResponse.SERVING
     assert server.rss() < 512 * MiB
 
 
@@ -233,11 +245,7 @@ def test_declared_four_gib_message_is_resource_exhausted_without_buffering(peer,
     assert server.rss() - before < 16 * MiB
 
 
-def test_client_that_never_reads_does_not_grow_server_memory(server):
-    try:
-        stubs = compile_protocol()
-    except ProtocolMissing as error:
-        pytest.skip(f"Protocol/ not ready: {error}")
+def test_client_that_never_reads_does_not_grow_server_memory(server, stubs):
     request = stubs.diagnostics_pb2.StreamRequest(count=100_000, payload_size=16 * 1024).SerializeToString()
     connection = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
     connection.initiate_connection()
@@ -258,9 +266,7 @@ def test_client_that_never_reads_does_not_grow_server_memory(server):
     for _ in range(30):  # 3 s of never reading, while another client must still be served
         time.sleep(0.1)
         peak = max(peak, server.rss())
-    with grpc.insecure_channel(server.address) as channel:
-        reply = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(service=""), timeout=5)
-    assert reply.status == health_pb2.HealthCheckResponse.SERVING
+    assert health_check(stubs, server.address) == stubs.health_pb2.HealthCheckResponse.SERVING
     sock.close()
     assert peak - before < 64 * MiB, f"server RSS grew {(peak - before) / MiB:.1f} MiB for a client that never reads"
 
