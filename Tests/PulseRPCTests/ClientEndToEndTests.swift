@@ -103,8 +103,9 @@ struct ClientEndToEndTests {
                     EchoRequest(payload: [1], delayMs: 20_000), options: CallOptions(timeout: .milliseconds(200)))
             }
             #expect(error?.code == .deadlineExceeded)
-            // Far below the server's 20 s delay; generous because parallel tests share two cores.
-            #expect(ContinuousClock.now - started < .seconds(5))
+            // Far below the server's 20 s delay. Generous: CPU-bound suites running in parallel can hold
+            // both cooperative threads for seconds before this task resumes.
+            #expect(ContinuousClock.now - started < .seconds(10))
             let afterDeadline = try await client.diagnostics.echo([7])
             #expect(afterDeadline == [7])
         }
@@ -118,7 +119,7 @@ struct ClientEndToEndTests {
             let started = ContinuousClock.now
             slow.cancel()
             let outcome = await slow.result
-            #expect(ContinuousClock.now - started < .seconds(1))
+            #expect(ContinuousClock.now - started < .seconds(5))
             #expect((outcome.failure as? RPCError)?.code == .cancelled)
 
             // A stream abandoned halfway is cancelled too; the connection goes on serving.
