@@ -8,6 +8,16 @@ let swiftSettings: [SwiftSetting] = [
     .unsafeFlags(["-cross-module-optimization"], .when(configuration: .release)),
 ]
 
+/// PulseAnalytics' recurrences use fused multiply-add (TA-Lib 0.8 does, and exactness needs it). Without a CPU
+/// baseline that has FMA, each `addingProduct` becomes a call into libm; release builds on x86-64 therefore target
+/// Haswell (x86-64-v3: FMA, AVX2), so the release binary needs a 2013-or-later x86-64 CPU. Debug builds stay
+/// baseline and compute the same values, only slower.
+#if arch(x86_64)
+    let analyticsSettings: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"], .when(configuration: .release))]
+#else
+    let analyticsSettings: [SwiftSetting] = []
+#endif
+
 let package = Package(
     name: "PulseTrader",
     platforms: [.macOS(.v15)],
@@ -55,7 +65,9 @@ let package = Package(
             name: "PulseMarketData",
             dependencies: ["PulseIO", "PulseStore", "PulseProtocol", "CCurl"],
             swiftSettings: swiftSettings),
-        .target(name: "PulseAnalytics", exclude: ["Backtest/Expression/LANGUAGE.md"], swiftSettings: swiftSettings),
+        .target(
+            name: "PulseAnalytics", exclude: ["Backtest/Expression/LANGUAGE.md"],
+            swiftSettings: swiftSettings + analyticsSettings),
         .target(
             name: "PulseServer",
             dependencies: [
