@@ -103,9 +103,9 @@ struct ClientEndToEndTests {
                     EchoRequest(payload: [1], delayMs: 20_000), options: CallOptions(timeout: .milliseconds(200)))
             }
             #expect(error?.code == .deadlineExceeded)
-            // Far below the server's 20 s delay. Generous: CPU-bound suites running in parallel can hold
+            // Well below the server's 20 s delay. Generous: CPU-bound suites running in parallel can hold
             // both cooperative threads for seconds before this task resumes.
-            #expect(ContinuousClock.now - started < .seconds(10))
+            #expect(ContinuousClock.now - started < .seconds(15))
             let afterDeadline = try await client.diagnostics.echo([7])
             #expect(afterDeadline == [7])
         }
