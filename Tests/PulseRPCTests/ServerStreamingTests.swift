@@ -49,6 +49,17 @@ struct ServerStreamingTests {
         }
     }
 
+    @Test("a streamed message over the size limit ends the stream with RESOURCE_EXHAUSTED")
+    func oversizedStreamMessage() async throws {
+        try await ServerFixture.withServer({ $0.maxMessageSize = 1000 }) { port, _, probe in
+            let client = try ServerTestClient(port: port)
+            let response = client.unary("/test.Probe/Stream", Self.streamRequest(3))
+            #expect(response.grpcStatus == 8)
+            #expect(response.messages.isEmpty)
+            #expect(probe.streamedMessages.load(ordering: .relaxed) == 0)
+        }
+    }
+
     @Test("cancelling a stream stops its producer")
     func cancelStopsProducer() async throws {
         try await ServerFixture.withServer { port, _, probe in

@@ -210,6 +210,7 @@ class SignalMirror(Strategy):
     """Trades precomputed condition arrays the way `pulse backtest` trades its strategy's signals: an entry on
     the side already held is ignored, an opposite entry closes first, exits close their side."""
     long_entry = long_exit = short_entry = short_exit = None
+    limit = stop = None
     indicators = ()
 
     def init(self):
@@ -217,21 +218,34 @@ class SignalMirror(Strategy):
         for k, values in enumerate(self.indicators):
             setattr(self, f"ind{k}", self.I(lambda v=values: v, name=f"ind{k}"))
 
+    def _prices(self, i):
+        kw = {}
+        for key, values in (("limit", self.limit), ("stop", self.stop)):
+            if values is not None and not np.isnan(values[i]):
+                kw[key] = values[i]
+        return kw
+
+    def _pending(self, long):
+        return any(o.is_long == long for o in self.orders if not o.parent_trade)
+
     def next(self):
         i = len(self.data) - 1
         if self.long_entry[i]:
-            if not self.position.is_long:
+            if not self.position.is_long and not self._pending(True):
                 self.position.close()
-                self.buy()
+                self.buy(**self._prices(i))
         elif self.short_entry[i]:
-            if not self.position.is_short:
+            if not self.position.is_short and not self._pending(False):
                 self.position.close()
-                self.sell()
+                self.sell(**self._prices(i))
         else:
-            if self.long_exit[i] and self.position.is_long:
-                self.position.close()
-            if self.short_exit[i] and self.position.is_short:
-                self.position.close()
+            for long, exits in ((True, self.long_exit), (False, self.short_exit)):
+                if exits[i]:
+                    if self.position and self.position.is_long == long:
+                        self.position.close()
+                    for o in list(self.orders):
+                        if not o.parent_trade and o.is_long == long:
+                            o.cancel()
 
 
 def crossover_array(a, b):
@@ -258,10 +272,25 @@ def expression_cases():
                                  "--exit", "crossover(ema(close, 26), ema(close, 12))"],
              dict(long_entry=crossover_array(fast, slow), long_exit=crossover_array(slow, fast), short_entry=none,
                   short_exit=none, indicators=(fast, slow))),
+        ] + [
+            (f"{kind}-orders", ["--entry", "crossover(ema(close, 12), ema(close, 26))",
+                                "--exit", "crossover(ema(close, 26), ema(close, 12))", *flags],
+             dict(long_entry=crossover_array(fast, slow), long_exit=crossover_array(slow, fast), short_entry=none,
+                  short_exit=none, indicators=(fast, slow), **prices))
+            for kind, flags, prices in (
+                ("limit", ["--limit", "close * 0.98"], {"limit": close * 0.98}),
+                ("stop", ["--stop", "close * 1.01"], {"stop": close * 1.01}),
+                ("stop-limit", ["--stop", "close * 1.01", "--limit", "close * 1.015"],
+                 {"stop": close * 1.01, "limit": close * 1.015}),
+            )
         ]
 
 
-@pytest.mark.parametrize("case", range(3), ids=["rsi-reversion", "bollinger-breakout", "ema-expressions"])
+EXPRESSION_IDS = ["rsi-reversion", "bollinger-breakout", "ema-expressions", "limit-orders", "stop-orders",
+                  "stop-limit-orders"]
+
+
+@pytest.mark.parametrize("case", range(len(EXPRESSION_IDS)), ids=EXPRESSION_IDS)
 def test_expression_strategies_match(goog_csv, case):
     name, flags, signals = expression_cases()[case]
     with warnings.catch_warnings():

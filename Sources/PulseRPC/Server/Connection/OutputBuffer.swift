@@ -10,7 +10,10 @@ final class OutputBuffer {
     private var readIndex = 0
     private var writeIndex = 0
 
-    init(capacity: Int = 64 * 1024) {
+    private let initialCapacity: Int
+
+    init(capacity: Int = 16 * 1024) {
+        initialCapacity = capacity
         self.capacity = capacity
         storage = .allocate(byteCount: capacity, alignment: 8)
     }
@@ -35,6 +38,12 @@ final class OutputBuffer {
         if readIndex == writeIndex {
             readIndex = 0
             writeIndex = 0
+            if capacity > 4 * initialCapacity {
+                // A burst grew the buffer; an idle connection gives the memory back.
+                storage.deallocate()
+                storage = .allocate(byteCount: initialCapacity, alignment: 8)
+                capacity = initialCapacity
+            }
         }
     }
 

@@ -33,7 +33,6 @@ final class ServerConnection: IOHandler {
     var idleTimer: TimerHandle?
     var shutdownTimers: [TimerHandle] = []
 
-    private let readBuffer: UnsafeMutableRawBufferPointer
     private let output = OutputBuffer()
     private var flushScheduled = false
     private var writeBlocked = false
@@ -52,13 +51,11 @@ final class ServerConnection: IOHandler {
         let now = MonotonicClock.now()
         controlWindowStart = now
         lastActivity = now
-        readBuffer = .allocate(byteCount: 32 * 1024, alignment: 8)
         try createSession()
     }
 
     deinit {
         if let session { nghttp2_session_del(session) }
-        readBuffer.deallocate()
     }
 
     /// Registers with the loop, submits our SETTINGS and arms the handshake and idle timers.
@@ -87,6 +84,9 @@ final class ServerConnection: IOHandler {
         if writeBlocked && events.isDisjoint(with: [.hangup, .error]) { return }
         if !events.isDisjoint(with: [.readable, .hangup, .error]) { readInput() }
     }
+
+    /// The loop's shared read buffer: nghttp2 consumes each read completely before the next.
+    private var readBuffer: UnsafeMutableRawBufferPointer { loop.readScratch }
 
     private func readInput() {
         if lingering || sessionFailed {

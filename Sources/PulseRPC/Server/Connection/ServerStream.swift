@@ -59,6 +59,7 @@ final class ServerStream {
         while true {
             if isOver { throw GRPCStatus(.cancelled, "the call is over") }
             try Task.checkCancellation()
+            try checkSize(framed)
             if queuedMessages < queueLimit {
                 queue.append(framed)
                 connection.outboundReady(self)
@@ -71,6 +72,7 @@ final class ServerStream {
     /// Appends without waiting; when full, replaces the newest message not yet being sent.
     func enqueueReplacingNewest(_ framed: [UInt8]) throws -> Bool {
         if isOver { throw GRPCStatus(.cancelled, "the call is over") }
+        try checkSize(framed)
         let last = queue.count - 1
         let replaceable = queuedMessages >= queueLimit && !(last == queueHead && sendOffset > 0)
         if replaceable {
@@ -85,6 +87,15 @@ final class ServerStream {
     /// Queues the unary response or a final message without flow checks (one message).
     func enqueueFinal(_ framed: [UInt8]) {
         queue.append(framed)
+    }
+
+    private func checkSize(_ framed: [UInt8]) throws(GRPCStatus) {
+        let size = framed.count - GRPCFraming.prefixSize
+        let limit = connection.core.configuration.maxMessageSize
+        if size > limit {
+            throw GRPCStatus(
+                .resourceExhausted, "response message of \(size) bytes exceeds the limit of \(limit) bytes")
+        }
     }
 
     private func waitForSpace() async throws {
