@@ -14,19 +14,34 @@ struct BacktestCommand: AsyncParsableCommand {
         commandName: "backtest",
         abstract: "Backtest a strategy over an OHLCV CSV file.",
         discussion: """
-            Fills follow backtesting.py 0.6.6 with exclusive orders: signals at a bar's close, market orders \
-            filled at the next bar's open (--trade-on-close: that close), whole units (--fractional), \
-            1 - 2.2e-16 of available margin per entry unless --size/--units/--size-cash, commission on entry \
-            and exit. Strategies: sma-cross (params fast, slow; defaults 10, 20): long when SMA(fast) crosses \
-            above SMA(slow), short when it crosses below, each signal closing the open position first.
+            Fills follow backtesting.py 0.6.6 with exclusive orders: signals at a bar's close; market orders \
+            fill at the next bar's open (--trade-on-close: at that close); whole units unless --fractional; \
+            1 - 2.2e-16 of available margin per entry unless --size/--units/--size-cash; commission on entry \
+            and exit. A new entry closes the open position first; an entry on the side already held is \
+            ignored unless --reenter. Stop-loss is checked before take-profit within a bar.
+            Strategies: --strategy NAME (see --list-strategies) or --entry/--exit/--short-entry/--short-exit \
+            expressions (Sources/PulseAnalytics/Backtest/Expression/LANGUAGE.md), parameters with --param.
             JSON output: {"stats": {backtesting.py name: value}, "trades": [...], "open_trade": ..., \
-            "equity": [{"time", "equity", "drawdown_pct"}]}, plus "results" (every parameter set with its \
-            ranking statistic) and "best" with --optimize. Numbers as JSON numbers, undefined as null, \
-            Start/End ISO 8601, durations in days.
+            "equity": [{"time", "equity", "drawdown_pct"}]}; with --optimize also "maximize", "best" and \
+            "results" (every parameter set with its ranking statistic), stats/trades/equity being the best \
+            run's; with --walk-forward IN:OUT {"maximize", "folds": [...]}. Numbers are JSON numbers, \
+            undefined values null, Start/End ISO 8601, durations days.
+            Portfolio: several --input SYMBOL=FILE share one cash balance; --weights signals (default: each \
+            symbol trades the strategy, symbols in a position share equity equally), equal, or SYM=W,...; \
+            --rebalance on-change|daily|weekly|monthly. Orders fill at each symbol's own next bar.
+            Bad flags, unreadable files and bad expressions exit with status 2.
             """)
 
-    @Option(name: .long, help: "The OHLCV CSV file to read, or - for standard input.")
-    var input: String?
+    @Option(
+        name: .long,
+        help: "The OHLCV CSV file to read, or - for standard input; repeat as SYMBOL=FILE for a portfolio.")
+    var input: [String] = []
+
+    @Option(name: .long, help: "Portfolio weights: signals (each symbol trades the strategy), equal, or SYM=W,SYM=W.")
+    var weights: String?
+
+    @Option(name: .long, help: "Portfolio rebalancing: on-change, daily, weekly or monthly.")
+    var rebalance: RebalanceSchedule?
 
     @Option(name: .long, help: "Named strategy: sma-cross, ema-cross, rsi-reversion, bollinger-breakout, macd-signal.")
     var strategy: String = "sma-cross"
@@ -145,7 +160,14 @@ struct BacktestCommand: AsyncParsableCommand {
             writeStandardOutput(Array((Strategy.listing + "\n").utf8))
             return
         }
-        guard let input else { throw UsageError("--input FILE.csv (or - for standard input) is required") }
+        guard let first = input.first else {
+            throw UsageError("--input FILE.csv (or - for standard input) is required")
+        }
+        if input.count > 1 || weights != nil || rebalance != nil {
+            try runPortfolio()
+            return
+        }
+        let input = first
         let config = try brokerConfiguration()
         let bytes = try IndicatorsCommand.readInput(input)
         let parseStart = ContinuousClock.now

@@ -1,9 +1,141 @@
 import ArgumentParser
+import Logging
+import PulseRPC
+import PulseServer
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `pulse serve`: the gRPC server. Every flag has an environment variable (`PULSE_HOST`, …); flags win.
 struct ServeCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the gRPC server.")
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the gRPC server (Health, Diagnostics).",
+        discussion: """
+            Prints `listening on HOST:PORT` on standard output once it accepts connections; logs go to \
+            standard error. SIGTERM or SIGINT shut down gracefully: in-flight calls get the grace period, \
+            then end with UNAVAILABLE, and the process exits 0.
+            Environment: PULSE_HOST, PULSE_PORT, PULSE_LOOPS, PULSE_MAX_CONCURRENT_STREAMS, \
+            PULSE_MAX_MESSAGE_SIZE, PULSE_MAX_CONNECTIONS, PULSE_IDLE_TIMEOUT, PULSE_GRACE_PERIOD, PULSE_LOG_LEVEL.
+            """)
+
+    @Option(help: "Address to bind (default 127.0.0.1; env PULSE_HOST).")
+    var host: String?
+    @Option(help: "Port to bind, 0 for any free port (default 50051; env PULSE_PORT).")
+    var port: Int?
+    @Option(help: "Event loops, one thread each (default: one per core; env PULSE_LOOPS).")
+    var loops: Int?
+    @Option(help: "SETTINGS_MAX_CONCURRENT_STREAMS per connection (default 100; env PULSE_MAX_CONCURRENT_STREAMS).")
+    var maxConcurrentStreams: Int?
+    @Option(help: "Largest message in bytes (default 4194304; env PULSE_MAX_MESSAGE_SIZE).")
+    var maxMessageSize: Int?
+    @Option(help: "Open connections allowed (default 10000; env PULSE_MAX_CONNECTIONS).")
+    var maxConnections: Int?
+    @Option(
+        help:
+            "Seconds a connection may sit without streams before it is closed, 0 = never (default 300; env PULSE_IDLE_TIMEOUT)."
+    )
+    var idleTimeout: Double?
+    @Option(help: "Seconds in-flight calls get on shutdown (default 10; env PULSE_GRACE_PERIOD).")
+    var gracePeriod: Double?
+    @Option(help: "trace, debug, info, notice, warning, error or critical (default info; env PULSE_LOG_LEVEL).")
+    var logLevel: String?
 
     func run() async throws {
-        throw UsageError("pulse serve is not available in this build yet")
+        let settings = try resolvedConfiguration()
+        let level = try resolvedLogLevel()
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        var logger = Logger(label: "pulse.server")
+        logger.logLevel = level
+        let application = ServerApplication(configuration: settings, logger: logger)
+        try await application.run { address in
+            print("listening on \(address)")
+            fflush(nil)  // flushes every stream, standard output included, so scripts see the line at once
+        }
+    }
+
+    func resolvedConfiguration() throws -> ServerApplication.Configuration {
+        var configuration = ServerApplication.Configuration()
+        var rpc = configuration.rpc
+        rpc.host = host ?? Self.environment("PULSE_HOST") ?? rpc.host
+        rpc.port = try value(port, "PULSE_PORT", "--port", default: rpc.port, range: 0...65535)
+        if let count = try optionalValue(loops, "PULSE_LOOPS", "--loops", range: 1...1024) {
+            rpc.loops = .exactly(count)
+        }
+        rpc.maxConcurrentStreams = try value(
+            maxConcurrentStreams, "PULSE_MAX_CONCURRENT_STREAMS", "--max-concurrent-streams",
+            default: rpc.maxConcurrentStreams, range: 1...1_000_000)
+        rpc.maxMessageSize = try value(
+            maxMessageSize, "PULSE_MAX_MESSAGE_SIZE", "--max-message-size", default: rpc.maxMessageSize,
+            range: 1...(1 << 30))
+        rpc.maxConnections = try value(
+            maxConnections, "PULSE_MAX_CONNECTIONS", "--max-connections", default: rpc.maxConnections,
+            range: 1...10_000_000)
+        rpc.idleTimeout = try seconds(idleTimeout, "PULSE_IDLE_TIMEOUT", "--idle-timeout", default: rpc.idleTimeout)
+        rpc.gracePeriod = try seconds(gracePeriod, "PULSE_GRACE_PERIOD", "--grace-period", default: rpc.gracePeriod)
+        configuration.rpc = rpc
+        return configuration
+    }
+
+    private func resolvedLogLevel() throws -> Logger.Level {
+        let text = logLevel ?? Self.environment("PULSE_LOG_LEVEL") ?? "info"
+        guard let level = Logger.Level(rawValue: text.lowercased()) else {
+            throw UsageError(
+                "--log-level: '\(text)' is not one of trace, debug, info, notice, warning, error, critical")
+        }
+        return level
+    }
+
+    private static func environment(_ name: String) -> String? {
+        guard let raw = getenv(name) else { return nil }
+        let value = String(decoding: UnsafeRawBufferPointer(start: raw, count: strlen(raw)), as: UTF8.self)
+        return value.isEmpty ? nil : value
+    }
+
+    private func optionalValue(_ flag: Int?, _ variable: String, _ name: String, range: ClosedRange<Int>) throws -> Int?
+    {
+        let resolved: Int
+        if let flag {
+            resolved = flag
+        } else if let text = Self.environment(variable) {
+            guard let parsed = Int(text) else { throw UsageError("\(variable): '\(text)' is not a whole number") }
+            resolved = parsed
+        } else {
+            return nil
+        }
+        guard range.contains(resolved) else {
+            throw UsageError("\(name): \(resolved) is outside \(range.lowerBound)...\(range.upperBound)")
+        }
+        return resolved
+    }
+
+    private func value(
+        _ flag: Int?, _ variable: String, _ name: String, default fallback: Int, range: ClosedRange<Int>
+    ) throws -> Int {
+        try optionalValue(flag, variable, name, range: range) ?? fallback
+    }
+
+    private func seconds(_ flag: Double?, _ variable: String, _ name: String, default fallback: Double) throws -> Double
+    {
+        let resolved: Double
+        if let flag {
+            resolved = flag
+        } else if let text = Self.environment(variable) {
+            guard let parsed = Double(text) else {
+                throw UsageError("\(variable): '\(text)' is not a number of seconds")
+            }
+            resolved = parsed
+        } else {
+            return fallback
+        }
+        guard resolved >= 0, resolved.isFinite, resolved <= 86_400 * 365 else {
+            throw UsageError("\(name): \(resolved) must be between 0 and one year of seconds")
+        }
+        return resolved
     }
 }

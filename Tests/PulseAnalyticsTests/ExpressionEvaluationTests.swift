@@ -110,4 +110,16 @@ import Testing
         }
         #expect(throws: ExpressionError.self) { try strategy.signals(on: bars, parameters: ["m": 3]) }
     }
+
+    @Test func seriesExpressionsEvaluateOnTheirOwn() throws {
+        let momentum = try SeriesExpression("close / shift(close, lookback) - 1", parameters: ["lookback": 2])
+        #expect(momentum.type == .series)
+        let values = try momentum.values(on: bars)
+        #expect(sameSeries(values, [nan, nan, 2, 1, 2.0 / 3, 0, -0.4, -0.5, 0, 1]))
+        let longer = try momentum.values(on: bars, parameters: ["lookback": 3])
+        #expect(sameSeries(longer, [nan, nan, nan, 3, 1.5, 1.0 / 3, -0.25, -0.6, -0.25, 1.0 / 3]))
+        #expect(try SeriesExpression("close > 3").values(on: bars) == [0, 0, 0, 1, 1, 1, 0, 0, 0, 1])
+        #expect(try SeriesExpression("2 * k", parameters: ["k": 3]).type == .number)
+        #expect(throws: ExpressionError.self) { try SeriesExpression("close +") }
+    }
 }

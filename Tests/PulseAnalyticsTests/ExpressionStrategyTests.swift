@@ -23,12 +23,14 @@ import Testing
         #expect {
             try Strategy.compile(named: "sma-cross", parameters: ["fsat": 3])
         } throws: { error in
-            (error as? ExpressionError)?.message.contains("fast, slow") == true
+            let message = (error as? ExpressionError)?.message ?? ""
+            return message.contains("fast, slow") && message.contains("did you mean 'fast'?")
         }
         #expect {
             try Strategy.compile(named: "sma-crosss")
         } throws: { error in
-            (error as? ExpressionError)?.message.contains("rsi-reversion") == true
+            let message = (error as? ExpressionError)?.message ?? ""
+            return message.contains("rsi-reversion") && message.contains("did you mean 'sma-cross'?")
         }
     }
 
@@ -69,6 +71,38 @@ import Testing
                 let fresh = try Strategy.compile(named: "sma-cross", parameters: parameters).signals(on: bars)
                 #expect(cached == fresh, "fast \(fast) slow \(slow)")
             }
+        }
+    }
+
+    @Test func aTinyCacheStillGivesTheSameSignals() throws {
+        let bars = ExpressionFixture.bars(closes: ExpressionFixture.wave(count: 200))
+        let strategy = try Strategy.compile(named: "sma-cross")
+        let tiny = ProgramEvaluator(
+            program: strategy.program, base: bars, cache: EvaluationCache(budget: 300, identityLimit: 3))
+        for (fast, slow) in [(2.0, 5.0), (5, 2), (3, 9), (2, 5), (9, 3)] {
+            let parameters = ["fast": fast, "slow": slow]
+            let roots = try tiny.evaluate(parameters: parameters).roots
+            let fresh = try strategy.signals(on: bars, parameters: parameters)
+            #expect(roots[0] == fresh.longEntry && roots[1] == fresh.shortEntry, "fast \(fast) slow \(slow)")
+        }
+    }
+
+    @Test func oneEvaluatorServesConcurrentEvaluations() async throws {
+        let bars = ExpressionFixture.bars(closes: ExpressionFixture.wave(count: 400))
+        let strategy = try Strategy.compile(named: "sma-cross")
+        let evaluator = strategy.evaluator(for: bars)
+        let grid = (2...9).flatMap { fast in (10...17).map { slow in (Double(fast), Double(slow)) } }
+        let results = try await withThrowingTaskGroup(of: (Int, StrategySignals).self) { group in
+            for (index, (fast, slow)) in grid.enumerated() {
+                group.addTask { (index, try evaluator.signals(parameters: ["fast": fast, "slow": slow])) }
+            }
+            var results: [Int: StrategySignals] = [:]
+            for try await (index, signals) in group { results[index] = signals }
+            return results
+        }
+        for (index, (fast, slow)) in grid.enumerated() {
+            let fresh = try strategy.signals(on: bars, parameters: ["fast": fast, "slow": slow])
+            #expect(results[index] == fresh)
         }
     }
 

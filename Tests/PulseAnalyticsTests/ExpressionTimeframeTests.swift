@@ -63,6 +63,8 @@ import Testing
         #expect(values[0..<5].allSatisfy { $0.isNaN })
         #expect(values[5..<10].allSatisfy { $0 == closes[4] })
         #expect(values[10..<15].allSatisfy { $0 == closes[9] })
+        // A daily bar completes its own day.
+        #expect(try ExpressionFixture.values("close@1d", on: bars) == closes)
     }
 
     @Test func mixedTimeframesAreCarriedToTheBaseBars() throws {

@@ -54,3 +54,25 @@ import Testing
         #expect(MovingAverageType(code: "9") == nil)
     }
 }
+
+/// Inputs shorter than, equal to and just past the lookback: no crash, aligned outputs, NaN exactly in the lookback.
+@Suite struct IndicatorShortInputTests {
+    @Test(arguments: IndicatorRegistry.standard.definitions.map { $0.name.lowercased() })
+    func shortInputsAreAllLookback(_ name: String) throws {
+        let spec = try IndicatorRegistry.standard.spec(name)
+        let lookback = spec.lookback
+        let full = IndicatorTestSeries.walk(count: lookback + 2, scale: 1, seed: 11)
+        for n in Set([0, 1, 2, 3, lookback, lookback + 1, lookback + 2]) where n <= full.count {
+            let bars = BarSeries(
+                labels: Array(full.labels.prefix(n)), timestamps: full.timestamps.map { Array($0.prefix(n)) },
+                open: Array(full.open.prefix(n)), high: Array(full.high.prefix(n)), low: Array(full.low.prefix(n)),
+                close: Array(full.close.prefix(n)), volume: full.volume.map { Array($0.prefix(n)) })
+            let outputs = try spec.compute(bars)
+            for output in outputs {
+                #expect(output.count == n)
+                let leading = output.firstIndex { !$0.isNaN } ?? n
+                #expect(leading == min(lookback, n), "\(name) with \(n) bars")
+            }
+        }
+    }
+}

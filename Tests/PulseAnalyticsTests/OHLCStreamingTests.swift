@@ -120,6 +120,27 @@ struct OHLCStreamingTests {
     }
 
     @Test(arguments: OHLCCase.all)
+    func seriesShorterThanTheLookbackGiveAlignedNaN(_ testCase: OHLCCase) throws {
+        for length in [0, 1, 2, 5] {
+            let full = OHLCTestSeries.all[1]
+            var short = OHLCTestSeries(name: "short")
+            short.open = Array(full.open.prefix(length))
+            short.high = Array(full.high.prefix(length))
+            short.low = Array(full.low.prefix(length))
+            short.close = Array(full.close.prefix(length))
+            short.volume = Array(full.volume.prefix(length))
+            short.timestamps = Array(full.timestamps.prefix(length))
+            let batch = try testCase.batch(short)
+            #expect(batch.allSatisfy { $0.count == length }, "\(testCase) length \(length)")
+            var state = try testCase.stream()
+            for i in 0..<length {
+                let out = state.update(short.bar(i))
+                for k in 0..<batch.count { #expect(out[k].bitPattern == batch[k][i].bitPattern, "\(testCase) at \(i)") }
+            }
+        }
+    }
+
+    @Test(arguments: OHLCCase.all)
     func checkpointRestoreContinuesExactly(_ testCase: OHLCCase) throws {
         let series = OHLCTestSeries.all[1]
         let batch = try testCase.batch(series)

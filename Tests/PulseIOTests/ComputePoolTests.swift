@@ -1,5 +1,10 @@
 import PulseIO
+import Synchronization
 import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 @Suite("ComputePool")
 struct ComputePoolTests {
@@ -25,17 +30,27 @@ struct ComputePoolTests {
         defer { pool.shutdown() }
         try await EventLoopGroup.withGroup(loops: 1) { group in
             let loop = group.loops[0]
-            async let slow: Int = Task(executorPreference: loop) {
+            let release = ReleaseFlag()
+            // The pool work holds until the loop has served other work: if awaiting the pool stalled
+            // the loop, the release would never come and the work would report a timeout.
+            async let released: Bool = Task(executorPreference: loop) {
                 try await pool.run {
-                    var x = 0
-                    for i in 0..<50_000_000 { x &+= i }
-                    return x
+                    let deadline = MonotonicClock.now() + 10_000_000_000
+                    while !release.value.load(ordering: .acquiring) {
+                        if MonotonicClock.now() > deadline { return false }
+                        usleep(100)
+                    }
+                    return true
                 }
             }.value
-            let start = MonotonicClock.now()
-            await withCheckedContinuation { continuation in loop.execute { continuation.resume() } }
-            #expect(MonotonicClock.now() - start < 200_000_000)
-            _ = try await slow
+            await withCheckedContinuation { continuation in
+                loop.execute {
+                    release.value.store(true, ordering: .releasing)
+                    continuation.resume()
+                }
+            }
+            let outcome = try await released
+            #expect(outcome)
         }
     }
 
@@ -49,4 +64,8 @@ struct ComputePoolTests {
         }
         await #expect(throws: CancellationError.self) { try await task.value }
     }
+}
+
+private final class ReleaseFlag: Sendable {
+    let value = Atomic<Bool>(false)
 }

@@ -82,3 +82,44 @@ struct EventLoopTests {
         #expect(picked == [0, 1, 2, 0, 1, 2])
     }
 }
+
+@Suite("EventLoop sleep and cross-thread timers")
+struct EventLoopSleepTests {
+    @Test("sleep waits on the loop's timer and resumes on the loop")
+    func sleepResumesOnLoop() async throws {
+        try await EventLoopGroup.withGroup(loops: 1) { group in
+            let loop = group.loops[0]
+            let (elapsed, onLoop) = try await Task(executorPreference: loop) {
+                let start = MonotonicClock.now()
+                try await loop.sleep(nanoseconds: 20_000_000)
+                return (MonotonicClock.now() - start, loop.inEventLoop)
+            }.value
+            #expect(elapsed >= 20_000_000)
+            #expect(onLoop)
+        }
+    }
+
+    @Test("cancelling a sleeping task ends the sleep with CancellationError")
+    func sleepCancels() async throws {
+        try await EventLoopGroup.withGroup(loops: 1) { group in
+            let loop = group.loops[0]
+            let task = Task(executorPreference: loop) { try await loop.sleep(nanoseconds: 10_000_000_000) }
+            try await Task.sleep(nanoseconds: 10_000_000)
+            let start = MonotonicClock.now()
+            task.cancel()
+            await #expect(throws: CancellationError.self) { try await task.value }
+            #expect(MonotonicClock.now() - start < 5_000_000_000)
+        }
+    }
+
+    @Test("a timer scheduled from another thread fires on the loop")
+    func crossThreadTimer() async throws {
+        try await EventLoopGroup.withGroup(loops: 1) { group in
+            let loop = group.loops[0]
+            let onLoop = await withCheckedContinuation { continuation in
+                loop.schedule(afterNanoseconds: 5_000_000) { continuation.resume(returning: loop.inEventLoop) }
+            }
+            #expect(onLoop)
+        }
+    }
+}

@@ -210,6 +210,7 @@ class SignalMirror(Strategy):
     """Trades precomputed condition arrays the way `pulse backtest` trades its strategy's signals: an entry on
     the side already held is ignored, an opposite entry closes first, exits close their side."""
     long_entry = long_exit = short_entry = short_exit = None
+    limit = stop = None
     indicators = ()
 
     def init(self):
@@ -217,21 +218,34 @@ class SignalMirror(Strategy):
         for k, values in enumerate(self.indicators):
             setattr(self, f"ind{k}", self.I(lambda v=values: v, name=f"ind{k}"))
 
+    def _prices(self, i):
+        kw = {}
+        for key, values in (("limit", self.limit), ("stop", self.stop)):
+            if values is not None and not np.isnan(values[i]):
+                kw[key] = values[i]
+        return kw
+
+    def _pending(self, long):
+        return any(o.is_long == long for o in self.orders if not o.parent_trade)
+
     def next(self):
         i = len(self.data) - 1
         if self.long_entry[i]:
-            if not self.position.is_long:
+            if not self.position.is_long and not self._pending(True):
                 self.position.close()
-                self.buy()
+                self.buy(**self._prices(i))
         elif self.short_entry[i]:
-            if not self.position.is_short:
+            if not self.position.is_short and not self._pending(False):
                 self.position.close()
-                self.sell()
+                self.sell(**self._prices(i))
         else:
-            if self.long_exit[i] and self.position.is_long:
-                self.position.close()
-            if self.short_exit[i] and self.position.is_short:
-                self.position.close()
+            for long, exits in ((True, self.long_exit), (False, self.short_exit)):
+                if exits[i]:
+                    if self.position and self.position.is_long == long:
+                        self.position.close()
+                    for o in list(self.orders):
+                        if not o.parent_trade and o.is_long == long:
+                            o.cancel()
 
 
 def crossover_array(a, b):
@@ -258,10 +272,25 @@ def expression_cases():
                                  "--exit", "crossover(ema(close, 26), ema(close, 12))"],
              dict(long_entry=crossover_array(fast, slow), long_exit=crossover_array(slow, fast), short_entry=none,
                   short_exit=none, indicators=(fast, slow))),
+        ] + [
+            (f"{kind}-orders", ["--entry", "crossover(ema(close, 12), ema(close, 26))",
+                                "--exit", "crossover(ema(close, 26), ema(close, 12))", *flags],
+             dict(long_entry=crossover_array(fast, slow), long_exit=crossover_array(slow, fast), short_entry=none,
+                  short_exit=none, indicators=(fast, slow), **prices))
+            for kind, flags, prices in (
+                ("limit", ["--limit", "close * 0.98"], {"limit": close * 0.98}),
+                ("stop", ["--stop", "close * 1.01"], {"stop": close * 1.01}),
+                ("stop-limit", ["--stop", "close * 1.01", "--limit", "close * 1.015"],
+                 {"stop": close * 1.01, "limit": close * 1.015}),
+            )
         ]
 
 
-@pytest.mark.parametrize("case", range(3), ids=["rsi-reversion", "bollinger-breakout", "ema-expressions"])
+EXPRESSION_IDS = ["rsi-reversion", "bollinger-breakout", "ema-expressions", "limit-orders", "stop-orders",
+                  "stop-limit-orders"]
+
+
+@pytest.mark.parametrize("case", range(len(EXPRESSION_IDS)), ids=EXPRESSION_IDS)
 def test_expression_strategies_match(goog_csv, case):
     name, flags, signals = expression_cases()[case]
     with warnings.catch_warnings():
@@ -274,3 +303,53 @@ def test_expression_strategies_match(goog_csv, case):
     out = json.loads(proc.stdout)
     assert ref["# Trades"] > 3, name
     assert_same(ref, out)
+
+
+def test_portfolio_fixed_weights_match_an_independent_calculation(tmp_path):
+    """Two symbols on different calendars, 60/40 fractional weights rebalanced monthly, no costs: pulse's
+    equity equals a direct simulation of the same rules (decide at the first bar of a month, fill each symbol
+    at its next own bar's open, sells before buys, a buy cut to the cash left)."""
+    days = pd.bdate_range("2021-01-01", periods=300)
+    rng = np.random.default_rng(3)
+    frames = {}
+    for sym, drop in (("AAA", 7), ("BBB", 5)):
+        close = 100 * np.exp(np.cumsum(rng.normal(0, 0.01, len(days))))
+        df = pd.DataFrame({"Open": close * (1 + rng.normal(0, 0.002, len(days))), "High": close * 1.01,
+                           "Low": close * 0.99, "Close": close}, index=days)
+        df = df.drop(df.index[::drop])  # holidays differ per symbol
+        df.index.name = "Date"
+        df.to_csv(tmp_path / f"{sym}.csv")
+        frames[sym] = df
+    out = pulse(tmp_path / "AAA.csv", "--input", tmp_path / "BBB.csv", "--weights", "AAA=0.6,BBB=0.4",
+                "--rebalance", "monthly", "--fractional")
+    assert out["symbols"] == ["AAA", "BBB"]
+
+    timeline = sorted(set(frames["AAA"].index) | set(frames["BBB"].index))
+    weights = {"AAA": 0.6, "BBB": 0.4}
+    cash, units, last, pending, equity, month = 10_000.0, {s: 0.0 for s in frames}, {}, {}, [], None
+    for t in timeline:
+        for phase in ("sell", "buy"):
+            for s, df in frames.items():
+                if s in pending and t in df.index:
+                    delta = pending[s] - units[s]
+                    if (delta < 0) == (phase == "sell"):
+                        price = df.at[t, "Open"]
+                        if delta > 0:  # a buy is cut to the cash left
+                            delta = min(delta, max(0.0, cash / price))
+                        cash -= delta * price
+                        units[s] += delta
+                        del pending[s]
+        for s, df in frames.items():
+            if t in df.index:
+                last[s] = df.at[t, "Close"]
+        value = cash + sum(units[s] * last[s] for s in units if units[s])
+        equity.append(value)
+        if (t.year, t.month) != month:
+            month = (t.year, t.month)
+            for s in frames:
+                if s in last:
+                    pending[s] = weights[s] * value / last[s]
+    got = [row["equity"] for row in out["equity"]]
+    assert len(got) == len(equity)
+    assert got == pytest.approx(equity, rel=1e-9)
+    assert out["stats"]["Equity Final [$]"] == pytest.approx(equity[-1], rel=1e-9)

@@ -97,8 +97,10 @@ public enum BacktestReport {
     }
 
     /// The statistics as aligned `name  value` lines, as backtesting.py prints them.
-    public static func text(_ result: BacktestResult) -> String {
-        let s = result.statistics
+    public static func text(_ result: BacktestResult) -> String { text(statistics: result.statistics) }
+
+    /// The statistics as aligned `name  value` lines.
+    public static func text(statistics s: BacktestStatistics) -> String {
         let width = BacktestStatistics.names.map(\.count).max() ?? 0
         var out = ""
         for name in BacktestStatistics.names {

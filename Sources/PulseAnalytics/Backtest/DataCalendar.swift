@@ -29,9 +29,19 @@ struct DataCalendar {
             median = (gaps[gaps.count / 2 - 1] + gaps[gaps.count / 2]) / 2
         }
         let days = median.isFinite ? Int((median / 86_400).rounded(.down)) : 0
-        let weekend = timestamps.reduce(0) { count, t in
-            let weekday = Self.weekday(Self.dayNumber(t))
-            return count + (weekday >= 5 ? 1 : 0)
+        // Day arithmetic only when a bar leaves the current day (intraday bars share it).
+        var weekend = 0
+        var dayStart = Int64.max
+        var dayEnd = Int64.min
+        var isWeekend = false
+        for t in timestamps {
+            if t < dayStart || t >= dayEnd {
+                let day = Self.dayNumber(t)
+                dayStart = day * 86_400
+                dayEnd = dayStart + 86_400
+                isWeekend = Self.weekday(day) >= 5
+            }
+            if isWeekend { weekend += 1 }
         }
         let haveWeekends = Double(weekend) / Double(timestamps.count) > 2.0 / 7.0 * 0.6
         switch days {
@@ -65,8 +75,17 @@ struct DataCalendar {
         var previousKey = Int64.min
         var previousValue = Double.nan
         var lastOfPeriod = Double.nan
+        var dayStart = Int64.max
+        var dayEnd = Int64.min
+        var key = Int64.min
         for i in equity.indices {
-            let key = periodKey(timestamps[i])
+            let t = timestamps[i]
+            if t < dayStart || t >= dayEnd {
+                let day = Self.dayNumber(t)
+                dayStart = day * 86_400
+                dayEnd = dayStart + 86_400
+                key = periodKey(day: day)
+            }
             if key != previousKey && previousKey != Int64.min {
                 if !previousValue.isNaN { returns.append(lastOfPeriod / previousValue - 1) }
                 previousValue = lastOfPeriod
@@ -78,8 +97,7 @@ struct DataCalendar {
         return returns
     }
 
-    private func periodKey(_ t: Int64) -> Int64 {
-        let day = Self.dayNumber(t)
+    private func periodKey(day: Int64) -> Int64 {
         switch period {
         case .day: return day
         case .week: return day + Int64(6 - Self.weekday(day))

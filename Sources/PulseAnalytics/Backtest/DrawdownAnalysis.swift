@@ -12,26 +12,28 @@ struct DrawdownAnalysis {
 
     init(equity: [Double], timestamps: [Int64]?) {
         let n = equity.count
-        var dd = [Double](repeating: 0, count: n)
+        func position(_ i: Int) -> Double { timestamps.map { Double($0[i]) } ?? Double(i) }
         var peak = -Double.infinity
         var maximum = 0.0
-        for i in 0..<n {
-            peak = max(peak, equity[i])
-            dd[i] = 1 - equity[i] / peak
-            if dd[i] > maximum { maximum = dd[i] }
-        }
-        self.maximum = maximum
-
-        func position(_ i: Int) -> Double { timestamps.map { Double($0[i]) } ?? Double(i) }
-        var previous = -1
+        var previous = -1  // last bar at a peak
+        var deepest = 0.0  // deepest drawdown since `previous`
         var peaks = 0.0
         var periods = 0
         var longest = -Double.infinity
         var total = 0.0
-        for i in 0..<n where dd[i] == 0 || i == n - 1 {
+        var underwaterSum = 0.0
+        var underwaterCount = 0
+        for i in 0..<n {
+            peak = max(peak, equity[i])
+            let dd = 1 - equity[i] / peak
+            if dd > maximum { maximum = dd }
+            if dd != 0 && !dd.isNaN {
+                underwaterSum += dd
+                underwaterCount += 1
+            }
+            deepest = max(deepest, dd)
+            guard dd == 0 || i == n - 1 else { continue }
             if previous >= 0 && i > previous + 1 {
-                var deepest = -Double.infinity
-                for k in previous...i { deepest = max(deepest, dd[k]) }
                 let length = position(i) - position(previous)
                 peaks += deepest
                 periods += 1
@@ -39,15 +41,16 @@ struct DrawdownAnalysis {
                 total += length
             }
             previous = i
+            deepest = 0
         }
+        self.maximum = maximum
         if periods > 0 {
             averagePeak = peaks / Double(periods)
             maxDuration = longest
             averageDuration = total / Double(periods)
         } else {
             // backtesting.py then averages the non-zero drawdowns themselves.
-            let underwater = dd.filter { $0 != 0 && !$0.isNaN }
-            averagePeak = underwater.isEmpty ? .nan : underwater.reduce(0, +) / Double(underwater.count)
+            averagePeak = underwaterCount == 0 ? .nan : underwaterSum / Double(underwaterCount)
             maxDuration = nil
             averageDuration = nil
         }

@@ -56,14 +56,7 @@ public enum Optimizer {
             throw BacktestError(.invalidInput, "unknown statistic to maximize: \(maximize)")
         }
         try configuration.validate()
-        var indices = Array(0..<space.count)
-        if let constraint { indices = indices.filter { constraint(space.combination($0)) } }
-        if case .random(let tries, let seed) = method, tries < indices.count {
-            var generator = SplitMix64(seed: seed)
-            indices.shuffle(using: &generator)
-            indices = Array(indices.prefix(max(0, tries))).sorted()
-        }
-        let chosen = indices
+        let chosen = try Self.choose(space: space, method: method, constraint: constraint)
         let workerCount = max(1, min(workers, chosen.count))
         let runs = try await withThrowingTaskGroup(of: [Run].self) { group in
             for w in 0..<workerCount {
@@ -102,6 +95,52 @@ public enum Optimizer {
                 bars: bars, signals: try makeSignals(best.parameters), configuration: configuration, control: control)
         }
         return Outcome(runs: runs, best: best, bestResult: bestResult)
+    }
+}
+
+extension Optimizer {
+    /// Largest grid searched exhaustively, and most random tries.
+    public static let maximumRuns = 1_000_000
+
+    /// The grid positions to evaluate, in grid order.
+    static func choose(
+        space: ParameterSpace, method: Method, constraint: (@Sendable ([String: Double]) -> Bool)?
+    ) throws(BacktestError) -> [Int] {
+        let total = space.count
+        switch method {
+        case .grid:
+            guard total <= maximumRuns else {
+                throw BacktestError(
+                    .invalidInput,
+                    "the grid has \(total == .max ? "too many" : String(total)) parameter sets; at most "
+                        + "\(maximumRuns) are searched exhaustively (use random search)")
+            }
+            let all = Array(0..<total)
+            return constraint.map { c in all.filter { c(space.combination($0)) } } ?? all
+        case .random(let tries, let seed):
+            guard tries >= 1, tries <= maximumRuns else {
+                throw BacktestError(.invalidInput, "random search tries must be in 1...\(maximumRuns), got \(tries)")
+            }
+            var generator = SplitMix64(seed: seed)
+            if total <= 4 * tries {
+                // Small grid: shuffle its (allowed) points and keep the first `tries`.
+                var all = Array(0..<total)
+                if let constraint { all = all.filter { constraint(space.combination($0)) } }
+                all.shuffle(using: &generator)
+                return Array(all.prefix(tries)).sorted()
+            }
+            // Large grid: draw distinct points; give up on a constraint that rejects nearly everything.
+            var picked = Set<Int>()
+            var draws = 0
+            while picked.count < tries && draws < 20 * tries {
+                draws += 1
+                let index = Int.random(in: 0..<total, using: &generator)
+                if picked.contains(index) { continue }
+                if let constraint, !constraint(space.combination(index)) { continue }
+                picked.insert(index)
+            }
+            return picked.sorted()
+        }
     }
 }
 

@@ -52,8 +52,17 @@ public struct ParameterSpace: Sendable, Equatable {
         }
     }
 
-    /// Number of combinations.
-    public var count: Int { values.isEmpty ? 0 : values.reduce(1) { $0 * $1.count } }
+    /// Number of combinations (`Int.max` when that overflows).
+    public var count: Int {
+        guard !values.isEmpty else { return 0 }
+        var total = 1
+        for column in values {
+            let (product, overflow) = total.multipliedReportingOverflow(by: column.count)
+            if overflow { return .max }
+            total = product
+        }
+        return total
+    }
 
     /// The `index`-th combination (last parameter fastest, as `itertools.product`).
     public func combination(_ index: Int) -> [String: Double] {

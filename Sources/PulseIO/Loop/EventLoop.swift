@@ -41,6 +41,10 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     private var timers = TimerQueue()
     private var armedDeadline: UInt64 = .max
 
+    /// A 64 KiB buffer for reads on this loop, shared by all its connections: a read is consumed
+    /// before the next one starts, so one buffer per loop (not per connection) is enough. Loop thread only.
+    public let readScratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
+
     /// Creates the loop's descriptors and starts its thread.
     public init(index: Int = 0) throws(IOError) {
         self.index = index
@@ -54,6 +58,7 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     }
 
     deinit {
+        readScratch.deallocate()
         close(epollFD)
         close(wakeFD)
         close(timerFD)

@@ -31,7 +31,16 @@ public final class ListeningSocket {
         self.fd = fd
     }
 
-    deinit { Glibc.close(fd) }
+    private var isClosed = false
+
+    deinit { close() }
+
+    /// Closes the socket: connections not yet accepted are refused from now on. Idempotent.
+    public func close() {
+        guard !isClosed else { return }
+        isClosed = true
+        Glibc.close(fd)
+    }
 
     /// Accepts one pending connection as a non-blocking socket with `TCP_NODELAY`, or nil when none
     /// is pending. The caller owns the returned descriptor.

@@ -40,7 +40,9 @@ public struct CompiledStrategy: Sendable {
 
 /// Evaluates one compiled strategy over one bar series for any number of parameter sets.
 public struct StrategyEvaluator: Sendable {
+    /// The strategy evaluated.
     public let strategy: CompiledStrategy
+    /// The bars every evaluation runs over (indicator results are cached for them).
     public let bars: BarSeries
     private let evaluator: ProgramEvaluator
 

@@ -5,7 +5,8 @@ import Synchronization
 /// once parameters are substituted — `sma(close, fast)` with fast = 20 and `sma(close, slow)` with slow = 20
 /// are the same entry — so an optimiser's grid computes each distinct indicator once.
 ///
-/// Memory is bounded: when the stored values exceed `budget` doubles, the cache starts afresh.
+/// Memory is bounded: when the stored values exceed `budget` doubles, or the identities `identityLimit`
+/// entries, that table starts afresh.
 final class EvaluationCache: Sendable {
     /// What a step computes: its operation, its operands' identities or values, and its timeframe.
     struct StepKey: Hashable {
@@ -20,6 +21,9 @@ final class EvaluationCache: Sendable {
 
     private struct State {
         var identities: [StepKey: Int] = [:]
+        /// Never reused, even after a reset: an evaluation holding an old identity must not read another
+        /// step's value.
+        var nextIdentity = 0
         var values: [Int: RuntimeValue] = [:]
         var footprint = 0
         var frames: [Timeframe: TimeframeBars] = [:]
@@ -27,14 +31,21 @@ final class EvaluationCache: Sendable {
 
     private let state = Mutex(State())
     let budget: Int
+    /// Distinct steps remembered before the identity table starts afresh (a long random search).
+    let identityLimit: Int
 
-    init(budget: Int = 16_000_000) { self.budget = budget }
+    init(budget: Int = 16_000_000, identityLimit: Int = 100_000) {
+        self.budget = budget
+        self.identityLimit = identityLimit
+    }
 
     /// A small integer naming the step, stable for the cache's lifetime.
     func identity(of key: StepKey) -> Int {
         state.withLock { state in
             if let id = state.identities[key] { return id }
-            let id = state.identities.count
+            if state.identities.count >= identityLimit { state.identities.removeAll(keepingCapacity: true) }
+            let id = state.nextIdentity
+            state.nextIdentity += 1
             state.identities[key] = id
             return id
         }

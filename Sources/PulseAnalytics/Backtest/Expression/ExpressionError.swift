@@ -37,6 +37,7 @@ public struct ExpressionError: Error, CustomStringConvertible, Sendable, Equatab
         public var description: String { kind.rawValue }
     }
 
+    /// What kind of problem this is, for callers that branch on it.
     public var code: Code
     /// What is wrong, without the position (see `description` for the full rendering).
     public var message: String
@@ -45,6 +46,7 @@ public struct ExpressionError: Error, CustomStringConvertible, Sendable, Equatab
     /// The expression text the column refers to.
     public var source: String?
 
+    /// An error of kind `code`; `column` (1-based) and `source` place it in the text.
     public init(_ code: Code, _ message: String, column: Int? = nil, source: String? = nil) {
         self.code = code
         self.message = message

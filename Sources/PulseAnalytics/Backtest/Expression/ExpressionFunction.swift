@@ -16,8 +16,12 @@ public struct ExpressionFunction: Sendable {
         case seriesOrCondition
     }
 
+    /// One parameter of a function's signature.
     public struct Parameter: Sendable {
+        /// The name shown in signatures and messages (`n`, `timeperiod`).
+        /// The name the language calls it by (`sma`, `bbands_upper`).
         public let name: String
+        /// What the argument must be.
         public let kind: ParameterKind
         /// The value used when a trailing argument is omitted; nil when the argument is required.
         public let defaultValue: Double?
@@ -32,9 +36,11 @@ public struct ExpressionFunction: Sendable {
     }
 
     public let name: String
+    /// The parameters, in call order; trailing ones may have defaults.
     public let parameters: [Parameter]
     /// The result type; `nil` when it follows the first argument (`shift(x, n)` has x's type).
     public let result: ValueType?
+    /// A one-line description for listings.
     public let summary: String
     /// Whether the result is an indicator: cached across evaluations and counted in the warm-up.
     let isIndicator: Bool

@@ -16,6 +16,7 @@ public struct OrderExpressions: Sendable, Equatable {
     /// Take-profit level attached to the trade the entry opens.
     public var takeProfit: String?
 
+    /// Any subset of the four prices; nil ones are not set.
     public init(limit: String? = nil, stop: String? = nil, stopLoss: String? = nil, takeProfit: String? = nil) {
         self.limit = limit
         self.stop = stop

@@ -6,6 +6,26 @@ struct ProgramEvaluator: Sendable {
     let program: Program
     let base: BarSeries
     let cache: EvaluationCache
+    /// For each step, the earlier steps whose values nobody needs after it: dropped as evaluation goes, so
+    /// memory holds the live intermediate series rather than all of them.
+    private let releases: [[Int]]
+
+    init(program: Program, base: BarSeries, cache: EvaluationCache) {
+        self.program = program
+        self.base = base
+        self.cache = cache
+        var lastUse = Array(program.instructions.indices)
+        for (index, instruction) in program.instructions.enumerated() {
+            for operand in instruction.operands { lastUse[operand] = index }
+        }
+        var releases = [[Int]](repeating: [], count: program.instructions.count)
+        let roots = Set(program.roots)
+        for (step, last) in lastUse.enumerated()
+        where !roots.contains(step) && program.instructions[step].type != .number {
+            releases[last].append(step)
+        }
+        self.releases = releases
+    }
 
     /// The value of each root, as a condition over the base bars, and the warm-up: the first index at which
     /// every indicator on the base bars is defined (backtesting.py's `_indicator_warmup_nbars`; 0 when no
@@ -38,6 +58,7 @@ struct ProgramEvaluator: Sendable {
                 warmup = max(warmup, series.firstIndex { !$0.isNaN } ?? 0)
             }
             values.append(value)
+            for step in releases[index] { values[step] = .number(.nan) }
         }
         return (program.roots.map { values[$0] }, warmup)
     }

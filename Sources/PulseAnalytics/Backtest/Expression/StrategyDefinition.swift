@@ -1,11 +1,18 @@
 /// A strategy written as data: up to four conditions in the expression language and the parameters they read,
 /// with defaults. The built-in strategies are values of this type (see `Strategy.builtIn`).
 public struct StrategyDefinition: Sendable, Equatable {
+    /// A parameter of a built-in strategy, with its default.
     public struct Parameter: Sendable, Equatable {
+        /// The name the expressions use and `--param` sets.
+        /// The name `--strategy` takes (`sma-cross`).
         public let name: String
+        /// The value used unless overridden.
         public let defaultValue: Double
+        /// What the parameter controls.
+        /// One line: what the strategy does.
         public let summary: String
 
+        /// A parameter `name` defaulting to `defaultValue`.
         public init(_ name: String, _ defaultValue: Double, _ summary: String) {
             self.name = name
             self.defaultValue = defaultValue
@@ -15,6 +22,7 @@ public struct StrategyDefinition: Sendable, Equatable {
 
     public let name: String
     public let summary: String
+    /// The parameters its expressions read, with defaults.
     public let parameters: [Parameter]
     /// Open a long position (closing a short one first) when this holds at a bar's close.
     public let longEntry: String?
@@ -25,6 +33,7 @@ public struct StrategyDefinition: Sendable, Equatable {
     /// Close an open short position.
     public let shortExit: String?
 
+    /// A strategy from its conditions (nil = never).
     public init(
         name: String, summary: String, parameters: [Parameter], longEntry: String?, longExit: String? = nil,
         shortEntry: String? = nil, shortExit: String? = nil

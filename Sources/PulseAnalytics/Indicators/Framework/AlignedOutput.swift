@@ -16,6 +16,24 @@ enum AlignedOutput {
         }
     }
 
+    /// Three outputs sharing one lookback, written together by `body` (for functions whose outputs come from one
+    /// pass).
+    @inline(__always)
+    static func make3(
+        count: Int, begin: Int,
+        _ body: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>) -> Void
+    ) -> ([Double], [Double], [Double]) {
+        var second: [Double] = []
+        var third: [Double] = []
+        let first = make(count: count, begin: begin) { a in
+            second = make(count: count, begin: begin) { b in
+                third = make(count: count, begin: begin) { c in body(a, b, c) }
+            }
+        }
+        if begin >= count { return (first, AlignedOutput.empty(count), AlignedOutput.empty(count)) }
+        return (first, second, third)
+    }
+
     /// All-NaN output.
     static func empty(_ count: Int) -> [Double] { [Double](repeating: .nan, count: count) }
 }

@@ -1,4 +1,13 @@
 extension TA {
+    /// One smoothing step of CMO (TA-Lib divides by the period here), branch-free.
+    @inline(__always)
+    static func cmoStep(_ gain: Double, _ loss: Double, _ change: Double, keep: Double, n: Double) -> (Double, Double) {
+        let isLoss = change < 0
+        let gainAdd = isLoss ? 0.0 : change
+        let lossAdd = isLoss ? -change : 0.0
+        return ((gain * keep + gainAdd) / n, (loss * keep + lossAdd) / n)
+    }
+
     /// Chande momentum oscillator, TA-Lib's `CMO`: Wilder-smoothed gains G and losses L, 100·(G − L)/(G + L)
     /// (lookback `period`).
     public static func cmo(_ x: [Double], period: Int = 14) throws(IndicatorError) -> [Double] {
@@ -35,11 +44,7 @@ struct CMOState: ValueStepper {
             loss /= n
             gain /= n
         } else {
-            loss *= Double(period - 1)
-            gain *= Double(period - 1)
-            if change < 0 { loss -= change } else { gain += change }
-            loss /= n
-            gain /= n
+            (gain, loss) = TA.cmoStep(gain, loss, change, keep: Double(period - 1), n: n)
         }
         let total = gain + loss
         return total.isAlmostZero ? 0 : ((gain - loss) / total) * 100.0

@@ -9,44 +9,58 @@ extension TA {
         try ParameterCheck.period(slow, "slowperiod", function: "MACD")
         try ParameterCheck.period(signal, "signalperiod", in: 1...100_000, function: "MACD")
         let (fast, slow) = slow < fast ? (slow, fast) : (fast, slow)
-        return withBase(x) { base in
-            macdOutputs(x.count, signalType: .ema, signal: signal) { line in
-                guard x.count >= slow else { return slow - 1 }
-                let skip = slow - fast
-                var fastLine = [Double](repeating: .nan, count: x.count)
-                fastLine.withUnsafeMutableBufferPointer { f in
-                    emaCore(base + skip, count: x.count - skip, period: fast, out: f.baseAddress! + skip)
-                }
-                emaCore(base, count: x.count, period: slow, out: line)
-                for i in (slow - 1)..<x.count { line[i] = fastLine[i] - line[i] }
-                return slow - 1
+        let count = x.count
+        let begin = slow - 1 + signal - 1
+        let (line, signalLine, histogram) = AlignedOutput.make3(count: count, begin: begin) {
+            macd, signalOut, histogramOut in
+            withBase(x) { x in
+                macdCore(
+                    x, count: count, fast: fast, slow: slow, signal: signal, macd: macd, signal: signalOut,
+                    histogram: histogramOut)
             }
-        }
-    }
-
-    /// Shared tail of MACD and MACDEXT: `fill` writes the MACD line (from the index it returns) into a buffer;
-    /// the signal is a moving average of it from there; every output starts once the signal does.
-    static func macdOutputs(
-        _ count: Int, signalType: MovingAverageType, signal: Int,
-        fill: (UnsafeMutablePointer<Double>) -> Int
-    ) -> (macd: [Double], signal: [Double], histogram: [Double]) {
-        var line = [Double](repeating: .nan, count: count)
-        var lineStart = 0
-        line.withUnsafeMutableBufferPointer { lineStart = fill($0.baseAddress!) }
-        let begin = lineStart + maLookback(signalType, signal)
-        guard begin < count else {
-            return (AlignedOutput.empty(count), AlignedOutput.empty(count), AlignedOutput.empty(count))
-        }
-        let signalLine = AlignedOutput.make(count: count, begin: begin) { out in
-            withBase(line) { l in
-                maCore(signalType, l + lineStart, count: count - lineStart, period: signal, out: out + lineStart)
-            }
-        }
-        for i in lineStart..<begin { line[i] = .nan }
-        let histogram = AlignedOutput.make(count: count, begin: begin) { out in
-            for i in begin..<count { out[i] = line[i] - signalLine[i] }
         }
         return (line, signalLine, histogram)
+    }
+
+    /// Writes MACD, signal and histogram at `slow − 1 + signal − 1..<count` in one pass (needs that to be
+    /// `< count`). Both EMAs are seeded at index slow − 1, the fast one with the mean of its last `fast` inputs
+    /// there; the signal EMA is seeded with the mean of the line's first `signal` values.
+    static func macdCore(
+        _ x: UnsafePointer<Double>, count: Int, fast: Int, slow: Int, signal: Int, macd: UnsafeMutablePointer<Double>,
+        signal signalOut: UnsafeMutablePointer<Double>, histogram: UnsafeMutablePointer<Double>
+    ) {
+        let begin = slow - 1 + signal - 1
+        let (kSlow, kFast, kSignal) = (emaFactor(slow), emaFactor(fast), emaFactor(signal))
+        var slowSum = 0.0
+        for j in 0..<slow { slowSum += x[j] }
+        var fastSum = 0.0
+        for j in (slow - fast)..<slow { fastSum += x[j] }
+        var slowEMA = slowSum / Double(slow)
+        var fastEMA = fastSum / Double(fast)
+        var value = fastEMA - slowEMA
+        var seed = value
+        var i = slow
+        while i <= begin {
+            slowEMA = slowEMA.addingProduct(x[i] - slowEMA, kSlow)
+            fastEMA = fastEMA.addingProduct(x[i] - fastEMA, kFast)
+            value = fastEMA - slowEMA
+            seed += value
+            i += 1
+        }
+        var signalEMA = seed / Double(signal)
+        macd[begin] = value
+        signalOut[begin] = signalEMA
+        histogram[begin] = value - signalEMA
+        while i < count {
+            slowEMA = slowEMA.addingProduct(x[i] - slowEMA, kSlow)
+            fastEMA = fastEMA.addingProduct(x[i] - fastEMA, kFast)
+            value = fastEMA - slowEMA
+            signalEMA = signalEMA.addingProduct(value - signalEMA, kSignal)
+            macd[i] = value
+            signalOut[i] = signalEMA
+            histogram[i] = value - signalEMA
+            i += 1
+        }
     }
 }
 

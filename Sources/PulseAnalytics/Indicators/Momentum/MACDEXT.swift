@@ -13,18 +13,30 @@ extension TA {
         try ParameterCheck.maType(signalType, "signalmatype", function: "MACDEXT")
         let ((fast, fastType), (slow, slowType)) =
             slow < fast ? ((slow, slowType), (fast, fastType)) : ((fast, fastType), (slow, slowType))
+        let count = x.count
         let lineStart = max(maLookback(fastType, fast), maLookback(slowType, slow))
-        return withBase(x) { base in
-            macdOutputs(x.count, signalType: signalType, signal: signal) { line in
-                guard lineStart < x.count else { return lineStart }
-                let fastSkip = lineStart - maLookback(fastType, fast)
-                let slowSkip = lineStart - maLookback(slowType, slow)
-                let fastLine = maArray(fastType, base + fastSkip, count: x.count - fastSkip, period: fast)
-                maCore(slowType, base + slowSkip, count: x.count - slowSkip, period: slow, out: line + slowSkip)
-                for i in lineStart..<x.count { line[i] = fastLine[i - fastSkip] - line[i] }
-                return lineStart
+        let begin = lineStart + maLookback(signalType, signal)
+        guard begin < count else {
+            return (AlignedOutput.empty(count), AlignedOutput.empty(count), AlignedOutput.empty(count))
+        }
+        let fastSkip = lineStart - maLookback(fastType, fast)
+        let slowSkip = lineStart - maLookback(slowType, slow)
+        let (line, signalLine, histogram) = AlignedOutput.make3(count: count, begin: begin) { line, signalOut, hist in
+            withBase(x) { x in
+                // The fast average goes into the signal's storage and the slow one into the line's; the line
+                // becomes fast − slow, then the signal overwrites the fast average it no longer needs.
+                maCore(fastType, x + fastSkip, count: count - fastSkip, period: fast, out: signalOut + fastSkip)
+                maCore(slowType, x + slowSkip, count: count - slowSkip, period: slow, out: line + slowSkip)
+            }
+            for i in lineStart..<count { line[i] = signalOut[i] - line[i] }
+            maCore(signalType, line + lineStart, count: count - lineStart, period: signal, out: signalOut + lineStart)
+            for i in begin..<count { hist[i] = line[i] - signalOut[i] }
+            for i in lineStart..<begin {
+                line[i] = .nan
+                signalOut[i] = .nan
             }
         }
+        return (line, signalLine, histogram)
     }
 
     static func macdextState(_ a: IndicatorArguments) -> MACDState {

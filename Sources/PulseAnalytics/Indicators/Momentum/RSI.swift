@@ -38,15 +38,17 @@ extension TA {
         }
     }
 
-    /// One Wilder update of the average gain and loss, as TA-Lib 0.8 rounds it.
+    /// One Wilder update of the average gain and loss, as TA-Lib 0.8 rounds it: (avg·(N−1) + change)·(1/N).
+    /// Written as selects rather than a branch (a random walk would mispredict half the time); adding the
+    /// zero to the untouched side leaves its value unchanged.
     @inline(__always)
     static func wilderStep(
         _ gain: Double, _ loss: Double, _ change: Double, keep: Double, inverse: Double
     ) -> (Double, Double) {
-        if change < 0 {
-            return (gain * keep * inverse, (loss * keep - change) * inverse)
-        }
-        return ((gain * keep + change) * inverse, loss * keep * inverse)
+        let isLoss = change < 0
+        let gainAdd = isLoss ? 0.0 : change
+        let lossAdd = isLoss ? -change : 0.0
+        return ((gain * keep + gainAdd) * inverse, (loss * keep + lossAdd) * inverse)
     }
 
     @inline(__always)

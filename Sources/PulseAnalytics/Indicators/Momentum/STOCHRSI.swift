@@ -13,11 +13,13 @@ extension TA {
         let begin = kStart + maLookback(fastDType, fastD)
         guard begin < count else { return (AlignedOutput.empty(count), AlignedOutput.empty(count)) }
         let rsi = try TA.rsi(x, period: period)
-        var k = [Double](repeating: .nan, count: count)
-        var extremes = SlidingExtremes(period: fastK)
-        for i in period..<count {
-            extremes.push(high: rsi[i], low: rsi[i])
-            if i >= kStart { k[i] = stochasticK(rsi[i], highest: extremes.highest, lowest: extremes.lowest) }
+        var k = AlignedOutput.make(count: count, begin: kStart) { k in
+            withBase(rsi) { r in
+                slidingExtremes(high: r + period, low: r + period, count: count - period, period: fastK) {
+                    i, highest, lowest in
+                    k[period + i] = stochasticK(r[period + i], highest: highest, lowest: lowest)
+                }
+            }
         }
         let d = withBase(k) { base in
             AlignedOutput.make(count: count, begin: begin) { out in

@@ -5,18 +5,16 @@ extension TA {
         try ParameterCheck.period(period, in: 1...100_000, function: "TRIX")
         let lookback = period - 1
         let begin = 3 * lookback + 1
-        guard x.count > 3 * lookback else { return AlignedOutput.empty(x.count) }
-        var buffers = [Double](repeating: .nan, count: 3 * x.count)
-        buffers.withUnsafeMutableBufferPointer { storage in
-            let e1 = storage.baseAddress!
-            let e2 = e1 + x.count
-            let e3 = e2 + x.count
-            withBase(x) { emaCore($0, count: x.count, period: period, out: e1) }
-            emaCore(e1 + lookback, count: x.count - lookback, period: period, out: e2 + lookback)
-            emaCore(e2 + 2 * lookback, count: x.count - 2 * lookback, period: period, out: e3 + 2 * lookback)
-        }
         return AlignedOutput.make(count: x.count, begin: begin) { out in
-            for i in begin..<x.count { out[i] = rateOfChange(buffers[2 * x.count + i], buffers[2 * x.count + i - 1]) }
+            withBase(x) { base in
+                var chain = TripleEMA(base, period: period)
+                var previous = chain.e3
+                for i in begin..<x.count {
+                    chain.step(base[i])
+                    out[i] = rateOfChange(chain.e3, previous)
+                    previous = chain.e3
+                }
+            }
         }
     }
 }

@@ -7,8 +7,8 @@ extension TA {
     ) throws(IndicatorError) -> [Double] {
         try OHLC.checkLengths([open.count, high.count, low.count, close.count], function: "BOP")
         return AlignedOutput.make(count: close.count, begin: 0) { out in
-            for i in 0..<close.count {
-                out[i] = BOPState.value(open: open[i], high: high[i], low: low[i], close: close[i])
+            withBases(open, high, low, close) { o, h, l, c in
+                for i in 0..<close.count { out[i] = BOPState.value(open: o[i], high: h[i], low: l[i], close: c[i]) }
             }
         }
     }

@@ -7,10 +7,10 @@ extension TA {
     public static func cci(
         high: [Double], low: [Double], close: [Double], timePeriod: Int = 14
     ) throws(IndicatorError) -> [Double] {
-        var state = try CCIState(timePeriod: timePeriod)
+        let state = try CCIState(timePeriod: timePeriod)
         try OHLC.checkLengths([high.count, low.count, close.count], function: "CCI")
-        return AlignedOutput.make(count: close.count, begin: 0) { out in
-            for i in 0..<close.count { out[i] = state.next(high: high[i], low: low[i], close: close[i]) }
+        return withBases(high, low, close) { h, l, c in
+            OHLC.fill(close.count, state) { s, i in s.next(high: h[i], low: l[i], close: c[i]) }
         }
     }
 }

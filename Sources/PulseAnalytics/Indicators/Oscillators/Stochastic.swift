@@ -8,10 +8,14 @@ extension TA {
         high: [Double], low: [Double], close: [Double], fastKPeriod: Int = 5, slowKPeriod: Int = 3,
         slowKType: MovingAverageType = .sma, slowDPeriod: Int = 3, slowDType: MovingAverageType = .sma
     ) throws(IndicatorError) -> (slowK: [Double], slowD: [Double]) {
-        var state = try StochasticState(
+        // The state's initialiser validates the parameters.
+        _ = try StochasticState(
             fastKPeriod: fastKPeriod, slowKPeriod: slowKPeriod, slowKType: slowKType, slowDPeriod: slowDPeriod,
             slowDType: slowDType)
-        return try state.batch(high: high, low: low, close: close, function: "STOCH")
+        try OHLC.checkLengths([high.count, low.count, close.count], function: "STOCH")
+        return StochasticBatch.run(
+            high: high, low: low, close: close, fastKPeriod: fastKPeriod,
+            kAverage: (slowKType, slowKPeriod), dAverage: (slowDType, slowDPeriod))
     }
 
     /// STOCHF, Stochastic Fast: fast %K (as in STOCH) and fast %D, its moving average of `fastDPeriod`. Lookback
@@ -21,9 +25,11 @@ extension TA {
         high: [Double], low: [Double], close: [Double], fastKPeriod: Int = 5, fastDPeriod: Int = 3,
         fastDType: MovingAverageType = .sma
     ) throws(IndicatorError) -> (fastK: [Double], fastD: [Double]) {
-        var state = try StochasticState.fast(fastKPeriod: fastKPeriod, fastDPeriod: fastDPeriod, fastDType: fastDType)
-        let (k, d) = try state.batch(high: high, low: low, close: close, function: "STOCHF")
-        return (k, d)
+        _ = try StochasticState.fast(fastKPeriod: fastKPeriod, fastDPeriod: fastDPeriod, fastDType: fastDType)
+        try OHLC.checkLengths([high.count, low.count, close.count], function: "STOCHF")
+        return StochasticBatch.run(
+            high: high, low: low, close: close, fastKPeriod: fastKPeriod, kAverage: nil,
+            dAverage: (fastDType, fastDPeriod))
     }
 }
 
@@ -93,20 +99,5 @@ public struct StochasticState: StreamingIndicator {
         let diff = highest - lowest
         if abs(diff) <= 1e-14 * (abs(highest) + abs(lowest)) { return 0 }
         return (close - lowest) / diff * 100.0
-    }
-
-    mutating func batch(
-        high: [Double], low: [Double], close: [Double], function: String
-    ) throws(IndicatorError) -> ([Double], [Double]) {
-        try OHLC.checkLengths([high.count, low.count, close.count], function: function)
-        var d = [Double]()
-        let k = AlignedOutput.make(count: close.count, begin: 0) { kOut in
-            d = AlignedOutput.make(count: close.count, begin: 0) { dOut in
-                for i in 0..<close.count {
-                    (kOut[i], dOut[i]) = next(high: high[i], low: low[i], close: close[i])
-                }
-            }
-        }
-        return (k, d)
     }
 }

@@ -7,23 +7,30 @@ extension TA {
         high: [Double], low: [Double], close: [Double], timePeriod1: Int = 7, timePeriod2: Int = 14,
         timePeriod3: Int = 28
     ) throws(IndicatorError) -> [Double] {
-        var state = try ULTOSCState(timePeriod1: timePeriod1, timePeriod2: timePeriod2, timePeriod3: timePeriod3)
+        let state = try ULTOSCState(timePeriod1: timePeriod1, timePeriod2: timePeriod2, timePeriod3: timePeriod3)
         try OHLC.checkLengths([high.count, low.count, close.count], function: "ULTOSC")
-        return AlignedOutput.make(count: close.count, begin: 0) { out in
-            for i in 0..<close.count { out[i] = state.next(high: high[i], low: low[i], close: close[i]) }
+        return withBases(high, low, close) { h, l, c in
+            OHLC.fill(close.count, state) { s, i in s.next(high: h[i], low: l[i], close: c[i]) }
         }
     }
 }
 
 /// Streaming ULTOSC: running sums over the three windows, with rings of the last terms to subtract.
 public struct ULTOSCState: StreamingIndicator {
-    /// The periods, shortest first.
-    private let periods: [Int]
-    /// The last `periods[2]` buying pressures and true ranges, at slot i mod longest.
+    /// Running sums of buying pressure and true range over one window.
+    struct Window: Codable, Sendable {
+        let period: Int
+        var pressure = 0.0
+        var range = 0.0
+    }
+
+    /// The windows, shortest first (TA-Lib sorts the periods; weights 4, 2, 1).
+    private var short: Window
+    private var medium: Window
+    private var long: Window
+    /// The last `long.period + 1` buying pressures and true ranges, at slot i mod slots.
     private var pressure: [Double]
     private var range: [Double]
-    private var sumsP = [0.0, 0.0, 0.0]
-    private var sumsR = [0.0, 0.0, 0.0]
     private var count = 0
     private var prevClose = 0.0
 
@@ -32,15 +39,19 @@ public struct ULTOSCState: StreamingIndicator {
         try ParameterCheck.period(timePeriod1, "timeperiod1", in: 1...100_000, function: "ULTOSC")
         try ParameterCheck.period(timePeriod2, "timeperiod2", in: 1...100_000, function: "ULTOSC")
         try ParameterCheck.period(timePeriod3, "timeperiod3", in: 1...100_000, function: "ULTOSC")
-        periods = [timePeriod1, timePeriod2, timePeriod3].sorted()
-        pressure = [Double](repeating: 0, count: periods[2] + 1)
-        range = [Double](repeating: 0, count: periods[2] + 1)
+        let sorted = [timePeriod1, timePeriod2, timePeriod3].sorted()
+        short = Window(period: sorted[0])
+        medium = Window(period: sorted[1])
+        long = Window(period: sorted[2])
+        pressure = [Double](repeating: 0, count: sorted[2] + 1)
+        range = [Double](repeating: 0, count: sorted[2] + 1)
     }
 
     public mutating func update(_ bar: BarInput) -> IndicatorOutput {
         IndicatorOutput(next(high: bar.high, low: bar.low, close: bar.close))
     }
 
+    @inline(__always)
     mutating func next(high: Double, low: Double, close: Double) -> Double {
         defer {
             prevClose = close
@@ -53,31 +64,40 @@ public struct ULTOSCState: StreamingIndicator {
         let tr = OHLC.trueRange(high: high, low: low, prevClose: prevClose)
         pressure[i % slots] = bp
         range[i % slots] = tr
-        let longest = periods[2]
-        if i < longest {
-            // Prime each window's sums with the bars before its first full window ends at `longest`.
-            for k in 0..<3 where i > longest - periods[k] {
-                sumsP[k] += bp
-                sumsR[k] += tr
-            }
+        if i < long.period {
+            // Prime each window with the bars of its first full window, which ends at bar `long.period`.
+            let longest = long.period
+            if i > longest - short.period { Self.add(&short, bp, tr) }
+            if i > longest - medium.period { Self.add(&medium, bp, tr) }
+            Self.add(&long, bp, tr)
             return .nan
         }
+        Self.add(&short, bp, tr)
+        Self.add(&medium, bp, tr)
+        Self.add(&long, bp, tr)
         var output = 0.0
-        let weights = [4.0, 2.0, 1.0]
-        for k in 0..<3 {
-            sumsP[k] += bp
-            sumsR[k] += tr
-            if sumsR[k] != 0 {
-                let ratio = sumsP[k] / sumsR[k]
-                output += k == 2 ? ratio : weights[k] * ratio
-            }
-        }
-        for k in 0..<3 {
-            // Remove the oldest bar of each window before the next bar arrives.
-            let oldest = (i - periods[k] + 1) % slots
-            sumsP[k] -= pressure[oldest]
-            sumsR[k] -= range[oldest]
-        }
+        if short.range != 0 { output += 4.0 * (short.pressure / short.range) }
+        if medium.range != 0 { output += 2.0 * (medium.pressure / medium.range) }
+        if long.range != 0 { output += long.pressure / long.range }
+        // Remove each window's oldest bar before the next bar arrives.
+        Self.removeOldest(&short, pressure, range, i, slots)
+        Self.removeOldest(&medium, pressure, range, i, slots)
+        Self.removeOldest(&long, pressure, range, i, slots)
         return 100.0 * (output / 7.0)
+    }
+
+    @inline(__always)
+    private static func add(_ w: inout Window, _ bp: Double, _ tr: Double) {
+        w.pressure += bp
+        w.range += tr
+    }
+
+    @inline(__always)
+    private static func removeOldest(
+        _ w: inout Window, _ pressure: [Double], _ range: [Double], _ i: Int, _ slots: Int
+    ) {
+        let oldest = (i - w.period + 1) % slots
+        w.pressure -= pressure[oldest]
+        w.range -= range[oldest]
     }
 }

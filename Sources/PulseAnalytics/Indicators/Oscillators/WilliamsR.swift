@@ -5,10 +5,15 @@ extension TA {
     public static func willr(
         high: [Double], low: [Double], close: [Double], timePeriod: Int = 14
     ) throws(IndicatorError) -> [Double] {
-        var state = try WILLRState(timePeriod: timePeriod)
+        try ParameterCheck.period(timePeriod, "timeperiod", in: 2...100_000, function: "WILLR")
         try OHLC.checkLengths([high.count, low.count, close.count], function: "WILLR")
-        return AlignedOutput.make(count: close.count, begin: 0) { out in
-            for i in 0..<close.count { out[i] = state.next(high: high[i], low: low[i], close: close[i]) }
+        let n = close.count
+        return AlignedOutput.make(count: n, begin: timePeriod - 1) { out in
+            withBases(high, low, close) { h, l, c in
+                RangeScan.run(high: h, low: l, count: n, window: timePeriod) { i, highest, lowest in
+                    out[i] = WILLRState.value(close: c[i], highest: highest, lowest: lowest)
+                }
+            }
         }
     }
 }
@@ -30,8 +35,14 @@ public struct WILLRState: StreamingIndicator {
     @inline(__always)
     mutating func next(high: Double, low: Double, close: Double) -> Double {
         guard let window = range.push(high: high, low: low) else { return .nan }
-        let diff = window.highest - window.lowest
-        if abs(diff) <= 1e-14 * (abs(window.highest) + abs(window.lowest)) { return 0 }
-        return (window.highest - close) / diff * -100.0
+        return Self.value(close: close, highest: window.highest, lowest: window.lowest)
+    }
+
+    /// TA-Lib 0.8's %R: 0 when the range is negligible against the prices.
+    @inline(__always)
+    static func value(close: Double, highest: Double, lowest: Double) -> Double {
+        let diff = highest - lowest
+        if abs(diff) <= 1e-14 * (abs(highest) + abs(lowest)) { return 0 }
+        return (highest - close) / diff * -100.0
     }
 }

@@ -9,22 +9,55 @@ extension TA {
         try ParameterCheck.real(deviationsUp, "nbdevup", function: "BBANDS")
         try ParameterCheck.real(deviationsDown, "nbdevdn", function: "BBANDS")
         try ParameterCheck.maType(type, function: "BBANDS")
+        if type == .sma { return bbandsSMA(x, period: period, up: deviationsUp, down: deviationsDown) }
         let count = x.count
         let begin = maLookback(type, period)
         // TA-Lib computes the deviation from where the average starts, so a slower average delays its anchor.
         let skip = begin - (period - 1)
         let middle = withBase(x) { maArray(type, $0, count: count, period: period) }
-        let deviation = withBase(x) { base in
+        // The deviation goes into the upper band's storage first, then both bands are written in one pass.
+        var upper = withBase(x) { base in
             AlignedOutput.make(count: count, begin: begin) { out in
-                shiftedVarianceCore(base + skip, count: count - skip, period: period, out: out + skip)
-                for i in begin..<count { out[i] = bandDeviation(out[i]) }
+                shiftedVarianceCore(base + skip, count: count - skip, period: period, out: out + skip) {
+                    bandDeviation($0)
+                }
             }
         }
-        var upper = AlignedOutput.empty(count)
-        var lower = AlignedOutput.empty(count)
-        if begin < count {
-            for i in begin..<count {
-                (upper[i], lower[i]) = bands(middle[i], deviation[i], deviationsUp, deviationsDown)
+        let lower = AlignedOutput.make(count: count, begin: begin) { lower in
+            upper.withUnsafeMutableBufferPointer { upper in
+                withBase(middle) { middle in
+                    for i in begin..<count {
+                        (upper[i], lower[i]) = bands(middle[i], upper[i], deviationsUp, deviationsDown)
+                    }
+                }
+            }
+        }
+        return (upper, middle, lower)
+    }
+
+    /// BBANDS over an SMA in one pass, as TA-Lib 0.8 fuses it: the running SMA sum, the shifted-sum variance
+    /// and both bands per bar.
+    static func bbandsSMA(_ x: [Double], period: Int, up: Double, down: Double)
+        -> (upper: [Double], middle: [Double], lower: [Double])
+    {
+        let count = x.count
+        let (upper, middle, lower) = AlignedOutput.make3(count: count, begin: period - 1) { upper, middle, lower in
+            withBase(x) { x in
+                var total = 0.0
+                var variance = ShiftedVariance(period: period, anchor: x[0])
+                for j in 0..<(period - 1) {
+                    total += x[j]
+                    variance.add(x[j])
+                }
+                let n = Double(period)
+                for i in (period - 1)..<count {
+                    total += x[i]
+                    let mean = total / n
+                    total -= x[i - period + 1]
+                    let deviation = bandDeviation(variance.next(x, today: i))
+                    middle[i] = mean
+                    (upper[i], lower[i]) = bands(mean, deviation, up, down)
+                }
             }
         }
         return (upper, middle, lower)

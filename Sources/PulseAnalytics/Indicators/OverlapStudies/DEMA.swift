@@ -7,17 +7,30 @@ extension TA {
         }
     }
 
-    /// Writes DEMA outputs at `2·(period − 1)..<count` (needs `count > 2·(period − 1)`).
+    /// Writes DEMA outputs at `2·(period − 1)..<count` in one pass: the second EMA is seeded with the mean of the
+    /// first one's first `period` values, exactly as running TA-Lib's EMA over the first EMA's output does.
     static func demaCore(_ x: UnsafePointer<Double>, count: Int, period: Int, out: UnsafeMutablePointer<Double>) {
         let lookback = period - 1
         guard count > 2 * lookback else { return }
-        var first = [Double](repeating: 0, count: count)
-        first.withUnsafeMutableBufferPointer { e1 in
-            let e1 = e1.baseAddress!
-            emaCore(x, count: count, period: period, out: e1)
-            // The second EMA runs over the first one's outputs; write it into `out`, then combine in place.
-            emaCore(e1 + lookback, count: count - lookback, period: period, out: out + lookback)
-            for i in (2 * lookback)..<count { out[i] = 2.0 * e1[i] - out[i] }
+        let k = emaFactor(period)
+        let n = Double(period)
+        var sum = 0.0
+        for j in 0..<period { sum += x[j] }
+        var e1 = sum / n
+        var seed = e1
+        var i = period
+        while i <= 2 * lookback {
+            e1 = e1.addingProduct(x[i] - e1, k)
+            seed += e1
+            i += 1
+        }
+        var e2 = seed / n
+        out[2 * lookback] = 2.0 * e1 - e2
+        while i < count {
+            e1 = e1.addingProduct(x[i] - e1, k)
+            e2 = e2.addingProduct(e1 - e2, k)
+            out[i] = 2.0 * e1 - e2
+            i += 1
         }
     }
 }

@@ -4,10 +4,10 @@ extension TA {
     public static func midpoint(_ x: [Double], period: Int = 14) throws(IndicatorError) -> [Double] {
         try ParameterCheck.period(period, function: "MIDPOINT")
         return AlignedOutput.make(count: x.count, begin: period - 1) { out in
-            var state = MIDPOINTState(period: period)
-            for i in 0..<x.count {
-                let value = state.step(x[i])
-                if i >= period - 1 { out[i] = value }
+            withBase(x) { base in
+                slidingExtremes(high: base, low: base, count: x.count, period: period) { i, highest, lowest in
+                    out[i] = (highest + lowest) / 2.0
+                }
             }
         }
     }

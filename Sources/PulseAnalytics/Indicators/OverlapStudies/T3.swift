@@ -20,6 +20,12 @@ extension TA {
         return (c1, c2, c3, c4)
     }
 
+    /// One level of T3: (1 − k)·e + k·input, the product with the input rounded first (TA-Lib 0.8's contraction).
+    @inline(__always)
+    static func t3Smooth(_ e: Double, _ input: Double, _ k: Double, _ oneMinusK: Double) -> Double {
+        (k * input).addingProduct(oneMinusK, e)
+    }
+
     /// Writes T3 outputs at `6·(period − 1)..<count`.
     static func t3Core(
         _ x: UnsafePointer<Double>, count: Int, period: Int, volumeFactor: Double, out: UnsafeMutablePointer<Double>
@@ -40,68 +46,67 @@ extension TA {
             sum += x[today]
             today += 1
         }
-        var e1 = sum / n, e2 = 0.0, e3 = 0.0, e4 = 0.0, e5 = 0.0, e6 = 0.0
-        @inline(__always) func smooth(_ e: Double, _ input: Double) -> Double {
-            (k * input).addingProduct(oneMinusK, e)
-        }
+        var e1 = sum / n
+        var e2 = 0.0
+        var e3 = 0.0
+        var e4 = 0.0
+        var e5 = 0.0
+        var e6 = 0.0
         sum = e1
         for _ in 1..<period {
-            e1 = smooth(e1, x[today])
+            e1 = t3Smooth(e1, x[today], k, oneMinusK)
             today += 1
             sum += e1
         }
         e2 = sum / n
         sum = e2
         for _ in 1..<period {
-            e1 = smooth(e1, x[today])
-            e2 = smooth(e2, e1)
+            e1 = t3Smooth(e1, x[today], k, oneMinusK)
+            e2 = t3Smooth(e2, e1, k, oneMinusK)
             today += 1
             sum += e2
         }
         e3 = sum / n
         sum = e3
         for _ in 1..<period {
-            e1 = smooth(e1, x[today])
-            e2 = smooth(e2, e1)
-            e3 = smooth(e3, e2)
+            e1 = t3Smooth(e1, x[today], k, oneMinusK)
+            e2 = t3Smooth(e2, e1, k, oneMinusK)
+            e3 = t3Smooth(e3, e2, k, oneMinusK)
             today += 1
             sum += e3
         }
         e4 = sum / n
         sum = e4
         for _ in 1..<period {
-            e1 = smooth(e1, x[today])
-            e2 = smooth(e2, e1)
-            e3 = smooth(e3, e2)
-            e4 = smooth(e4, e3)
+            e1 = t3Smooth(e1, x[today], k, oneMinusK)
+            e2 = t3Smooth(e2, e1, k, oneMinusK)
+            e3 = t3Smooth(e3, e2, k, oneMinusK)
+            e4 = t3Smooth(e4, e3, k, oneMinusK)
             today += 1
             sum += e4
         }
         e5 = sum / n
         sum = e5
         for _ in 1..<period {
-            e1 = smooth(e1, x[today])
-            e2 = smooth(e2, e1)
-            e3 = smooth(e3, e2)
-            e4 = smooth(e4, e3)
-            e5 = smooth(e5, e4)
+            e1 = t3Smooth(e1, x[today], k, oneMinusK)
+            e2 = t3Smooth(e2, e1, k, oneMinusK)
+            e3 = t3Smooth(e3, e2, k, oneMinusK)
+            e4 = t3Smooth(e4, e3, k, oneMinusK)
+            e5 = t3Smooth(e5, e4, k, oneMinusK)
             today += 1
             sum += e5
         }
         e6 = sum / n
         let (c1, c2, c3, c4) = t3Coefficients(volumeFactor)
-        @inline(__always) func combine() -> Double {
-            (c2 * e5).addingProduct(c1, e6).addingProduct(c3, e4).addingProduct(c4, e3)
-        }
-        out[lookback] = combine()
+        out[lookback] = (c2 * e5).addingProduct(c1, e6).addingProduct(c3, e4).addingProduct(c4, e3)
         while today < count {
-            e1 = smooth(e1, x[today])
-            e2 = smooth(e2, e1)
-            e3 = smooth(e3, e2)
-            e4 = smooth(e4, e3)
-            e5 = smooth(e5, e4)
-            e6 = smooth(e6, e5)
-            out[today] = combine()
+            e1 = t3Smooth(e1, x[today], k, oneMinusK)
+            e2 = t3Smooth(e2, e1, k, oneMinusK)
+            e3 = t3Smooth(e3, e2, k, oneMinusK)
+            e4 = t3Smooth(e4, e3, k, oneMinusK)
+            e5 = t3Smooth(e5, e4, k, oneMinusK)
+            e6 = t3Smooth(e6, e5, k, oneMinusK)
+            out[today] = (c2 * e5).addingProduct(c1, e6).addingProduct(c3, e4).addingProduct(c4, e3)
             today += 1
         }
     }

@@ -7,18 +7,17 @@ extension TA {
         }
     }
 
-    /// Writes TEMA outputs at `3·(period − 1)..<count` (needs `count > 3·(period − 1)`).
+    /// Writes TEMA outputs at `3·(period − 1)..<count`.
     static func temaCore(_ x: UnsafePointer<Double>, count: Int, period: Int, out: UnsafeMutablePointer<Double>) {
         let lookback = period - 1
         guard count > 3 * lookback else { return }
-        var buffers = [Double](repeating: 0, count: 2 * count)
-        buffers.withUnsafeMutableBufferPointer { storage in
-            let e1 = storage.baseAddress!
-            let e2 = e1 + count
-            emaCore(x, count: count, period: period, out: e1)
-            emaCore(e1 + lookback, count: count - lookback, period: period, out: e2 + lookback)
-            emaCore(e2 + 2 * lookback, count: count - 2 * lookback, period: period, out: out + 2 * lookback)
-            for i in (3 * lookback)..<count { out[i] = temaValue(e1[i], e2[i], out[i]) }
+        var chain = TripleEMA(x, period: period)
+        out[3 * lookback] = temaValue(chain.e1, chain.e2, chain.e3)
+        var i = 3 * lookback + 1
+        while i < count {
+            chain.step(x[i])
+            out[i] = temaValue(chain.e1, chain.e2, chain.e3)
+            i += 1
         }
     }
 
@@ -51,5 +50,48 @@ struct TEMAState: ValueStepper {
         let e3 = third.step(e2)
         guard index >= 3 * lookback else { return .nan }
         return TA.temaValue(e1, e2, e3)
+    }
+}
+
+/// Three chained EMAs run in one loop (TEMA, TRIX), seeded the way TA-Lib's EMA-of-EMA seeds them: each level
+/// with the mean of the previous level's first `period` values. After `init`, the levels hold their values at
+/// index `3·(period − 1)`.
+struct TripleEMA {
+    private let k: Double
+    private(set) var e1: Double
+    private(set) var e2: Double
+    private(set) var e3: Double
+
+    @inline(__always)
+    init(_ x: UnsafePointer<Double>, period: Int) {
+        let lookback = period - 1
+        let n = Double(period)
+        k = TA.emaFactor(period)
+        var sum = 0.0
+        for j in 0..<period { sum += x[j] }
+        var e1 = sum / n
+        var seed = e1
+        var i = period
+        while i <= 2 * lookback {
+            e1 = e1.addingProduct(x[i] - e1, k)
+            seed += e1
+            i += 1
+        }
+        var e2 = seed / n
+        seed = e2
+        while i <= 3 * lookback {
+            e1 = e1.addingProduct(x[i] - e1, k)
+            e2 = e2.addingProduct(e1 - e2, k)
+            seed += e2
+            i += 1
+        }
+        (self.e1, self.e2, e3) = (e1, e2, seed / n)
+    }
+
+    @inline(__always)
+    mutating func step(_ x: Double) {
+        e1 = e1.addingProduct(x - e1, k)
+        e2 = e2.addingProduct(e1 - e2, k)
+        e3 = e3.addingProduct(e2 - e3, k)
     }
 }

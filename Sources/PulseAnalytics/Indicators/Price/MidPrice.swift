@@ -3,10 +3,15 @@ extension TA {
     /// - Throws: `IndicatorError` unless `timePeriod` is in 2...100000.
     public static func midprice(high: [Double], low: [Double], timePeriod: Int = 14) throws(IndicatorError) -> [Double]
     {
-        var state = try MIDPRICEState(timePeriod: timePeriod)
+        try ParameterCheck.period(timePeriod, "timeperiod", in: 2...100_000, function: "MIDPRICE")
         try OHLC.checkLengths([high.count, low.count], function: "MIDPRICE")
-        return AlignedOutput.make(count: high.count, begin: 0) { out in
-            for i in 0..<high.count { out[i] = state.next(high: high[i], low: low[i]) }
+        let n = high.count
+        return AlignedOutput.make(count: n, begin: timePeriod - 1) { out in
+            withBases(high, low) { h, l in
+                RangeScan.run(high: h, low: l, count: n, window: timePeriod) { i, highest, lowest in
+                    out[i] = MIDPRICEState.value(highest: highest, lowest: lowest)
+                }
+            }
         }
     }
 }
@@ -28,6 +33,9 @@ public struct MIDPRICEState: StreamingIndicator {
     @inline(__always)
     mutating func next(high: Double, low: Double) -> Double {
         guard let window = range.push(high: high, low: low) else { return .nan }
-        return (window.highest + window.lowest) / 2.0
+        return Self.value(highest: window.highest, lowest: window.lowest)
     }
+
+    @inline(__always)
+    static func value(highest: Double, lowest: Double) -> Double { (highest + lowest) / 2.0 }
 }

@@ -14,8 +14,11 @@ extension TA {
         try ParameterCheck.period(period, function: "STDDEV")
         try ParameterCheck.real(deviations, "nbdev", function: "STDDEV")
         return AlignedOutput.make(count: x.count, begin: period - 1) { out in
-            withBase(x) { shiftedVarianceCore($0, count: x.count, period: period, out: out) }
-            for i in (period - 1)..<x.count { out[i] = standardDeviation(out[i], deviations) }
+            withBase(x) {
+                shiftedVarianceCore($0, count: x.count, period: period, out: out) {
+                    standardDeviation($0, deviations)
+                }
+            }
         }
     }
 
@@ -27,15 +30,18 @@ extension TA {
     /// Writes the rolling population variance at `period − 1..<count`, the way TA-Lib 0.8 computes it: running
     /// sums of (x − K) and (x − K)² around an anchor K (first the window's first value), re-anchored at the
     /// window mean, with fresh sums, whenever cancellation threatens or every 32·period bars.
+    /// `transform` maps each variance before it is stored (the square root for STDDEV and BBANDS).
+    @inline(__always)
     static func shiftedVarianceCore(
-        _ x: UnsafePointer<Double>, count: Int, period: Int, out: UnsafeMutablePointer<Double>
+        _ x: UnsafePointer<Double>, count: Int, period: Int, out: UnsafeMutablePointer<Double>,
+        transform: (Double) -> Double = { $0 }
     ) {
         guard count >= period else { return }
         var state = ShiftedVariance(period: period, anchor: x[0])
         for j in 0..<(period - 1) { state.add(x[j]) }
         var i = period - 1
         while i < count {
-            out[i] = state.next(x, today: i)
+            out[i] = transform(state.next(x, today: i))
             i += 1
         }
     }

@@ -5,15 +5,14 @@ extension TA {
     public static func aroon(
         high: [Double], low: [Double], timePeriod: Int = 14
     ) throws(IndicatorError) -> (aroonDown: [Double], aroonUp: [Double]) {
-        var state = try AroonState(timePeriod: timePeriod)
+        try ParameterCheck.period(timePeriod, "timeperiod", in: 2...100_000, function: "AROON")
         try OHLC.checkLengths([high.count, low.count], function: "AROON")
-        var up = [Double]()
-        let down = AlignedOutput.make(count: high.count, begin: 0) { downOut in
-            up = AlignedOutput.make(count: high.count, begin: 0) { upOut in
-                for i in 0..<high.count {
-                    let (d, u) = state.next(high: high[i], low: low[i])
-                    downOut[i] = d
-                    upOut[i] = u
+        let n = high.count
+        let (down, up) = OHLC.output2(count: n, begin: timePeriod) { downOut, upOut in
+            withBases(high, low) { h, l in
+                ExtremeScan.run(high: h, low: l, count: n, window: timePeriod + 1) { i, hi, lo in
+                    downOut[i] = AroonState.value(period: timePeriod, today: i, extremeIndex: lo)
+                    upOut[i] = AroonState.value(period: timePeriod, today: i, extremeIndex: hi)
                 }
             }
         }
@@ -26,10 +25,15 @@ extension TA {
     public static func aroonOscillator(high: [Double], low: [Double], timePeriod: Int = 14) throws(IndicatorError)
         -> [Double]
     {
-        var state = try AroonOscillatorState(timePeriod: timePeriod)
+        try ParameterCheck.period(timePeriod, "timeperiod", in: 2...100_000, function: "AROONOSC")
         try OHLC.checkLengths([high.count, low.count], function: "AROONOSC")
-        return AlignedOutput.make(count: high.count, begin: 0) { out in
-            for i in 0..<high.count { out[i] = state.next(high: high[i], low: low[i]) }
+        let n = high.count
+        return AlignedOutput.make(count: n, begin: timePeriod) { out in
+            withBases(high, low) { h, l in
+                ExtremeScan.run(high: h, low: l, count: n, window: timePeriod + 1) { i, hi, lo in
+                    out[i] = AroonOscillatorState.value(period: timePeriod, highIndex: hi, lowIndex: lo)
+                }
+            }
         }
     }
 }
@@ -75,9 +79,16 @@ public struct AroonState: StreamingIndicator {
     mutating func next(high: Double, low: Double) -> (down: Double, up: Double) {
         guard let at = window.push(high: high, low: low) else { return (.nan, .nan) }
         let n = window.period
-        let factor = 100.0 / Double(n)
-        let today = window.index
-        return (factor * Double(n - (today - at.lowIndex)), factor * Double(n - (today - at.highIndex)))
+        return (
+            Self.value(period: n, today: window.index, extremeIndex: at.lowIndex),
+            Self.value(period: n, today: window.index, extremeIndex: at.highIndex)
+        )
+    }
+
+    /// TA-Lib's Aroon line: 100/N · (N − bars since the extreme).
+    @inline(__always)
+    static func value(period: Int, today: Int, extremeIndex: Int) -> Double {
+        (100.0 / Double(period)) * Double(period - (today - extremeIndex))
     }
 }
 
@@ -98,7 +109,11 @@ public struct AroonOscillatorState: StreamingIndicator {
     @inline(__always)
     mutating func next(high: Double, low: Double) -> Double {
         guard let at = window.push(high: high, low: low) else { return .nan }
-        let factor = 100.0 / Double(window.period)
-        return factor * Double(at.highIndex - at.lowIndex)
+        return Self.value(period: window.period, highIndex: at.highIndex, lowIndex: at.lowIndex)
+    }
+
+    @inline(__always)
+    static func value(period: Int, highIndex: Int, lowIndex: Int) -> Double {
+        (100.0 / Double(period)) * Double(highIndex - lowIndex)
     }
 }

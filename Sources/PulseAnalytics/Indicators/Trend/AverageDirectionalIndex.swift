@@ -7,7 +7,7 @@ extension TA {
     public static func adx(
         high: [Double], low: [Double], close: [Double], timePeriod: Int = 14
     ) throws(IndicatorError) -> [Double] {
-        var state = try ADXState(timePeriod: timePeriod)
+        let state = try ADXState(timePeriod: timePeriod)
         return try state.batch(high: high, low: low, close: close)
     }
 
@@ -17,11 +17,12 @@ extension TA {
         high: [Double], low: [Double], close: [Double], timePeriod: Int = 14
     ) throws(IndicatorError) -> [Double] {
         try ParameterCheck.period(timePeriod, "timeperiod", in: 2...100_000, function: "ADXR")
-        var state = try ADXRState(timePeriod: timePeriod)
-        try OHLC.checkLengths([high.count, low.count, close.count], function: "ADXR")
-        return AlignedOutput.make(count: close.count, begin: 0) { out in
-            for i in 0..<close.count {
-                out[i] = state.update(BarInput(open: close[i], high: high[i], low: low[i], close: close[i])).v0
+        let adx = try TA.adx(high: high, low: low, close: close, timePeriod: timePeriod)
+        let lag = timePeriod - 1
+        return AlignedOutput.make(count: adx.count, begin: 0) { out in
+            for i in 0..<min(lag, adx.count) { out[i] = .nan }
+            withBase(adx) { a in
+                for i in lag..<max(adx.count, lag) { out[i] = ADXRState.value(now: a[i], then: a[i - lag]) }
             }
         }
     }
@@ -67,16 +68,10 @@ public struct ADXState: StreamingIndicator {
         return adx
     }
 
-    mutating func batch(high: [Double], low: [Double], close: [Double]) throws(IndicatorError) -> [Double] {
+    func batch(high: [Double], low: [Double], close: [Double]) throws(IndicatorError) -> [Double] {
         try OHLC.checkLengths([high.count, low.count, close.count], function: "ADX")
-        return AlignedOutput.make(count: close.count, begin: 0) { out in
-            high.withUnsafeBufferPointer { h in
-                low.withUnsafeBufferPointer { l in
-                    close.withUnsafeBufferPointer { c in
-                        for i in 0..<c.count { out[i] = next(high: h[i], low: l[i], close: c[i]) }
-                    }
-                }
-            }
+        return withBases(high, low, close) { h, l, c in
+            OHLC.fill(close.count, self) { s, i in s.next(high: h[i], low: l[i], close: c[i]) }
         }
     }
 }
@@ -100,6 +95,9 @@ public struct ADXRState: StreamingIndicator {
         ring[position] = now
         position += 1
         if position == ring.count { position = 0 }
-        return IndicatorOutput(then.isNaN ? .nan : (now + then) / 2.0)
+        return IndicatorOutput(Self.value(now: now, then: then))
     }
+
+    @inline(__always)
+    static func value(now: Double, then: Double) -> Double { then.isNaN ? .nan : (now + then) / 2.0 }
 }

@@ -3,14 +3,14 @@ extension TA {
     /// Lookback N−1 (1 when N is 1, where the output is the bar's raw +DM).
     /// - Throws: `IndicatorError` unless `timePeriod` is in 1...100000.
     public static func plusDM(high: [Double], low: [Double], timePeriod: Int = 14) throws(IndicatorError) -> [Double] {
-        var state = try DirectionalMovementState(.plusDM, timePeriod: timePeriod)
+        let state = try DirectionalMovementState(.plusDM, timePeriod: timePeriod)
         return try state.batch(high: high, low: low, close: low)
     }
 
     /// MINUS_DM, Minus Directional Movement. Lookback N−1 (1 when N is 1).
     /// - Throws: `IndicatorError` unless `timePeriod` is in 1...100000.
     public static func minusDM(high: [Double], low: [Double], timePeriod: Int = 14) throws(IndicatorError) -> [Double] {
-        var state = try DirectionalMovementState(.minusDM, timePeriod: timePeriod)
+        let state = try DirectionalMovementState(.minusDM, timePeriod: timePeriod)
         return try state.batch(high: high, low: low, close: low)
     }
 
@@ -20,7 +20,7 @@ extension TA {
     public static func plusDI(
         high: [Double], low: [Double], close: [Double], timePeriod: Int = 14
     ) throws(IndicatorError) -> [Double] {
-        var state = try DirectionalMovementState(.plusDI, timePeriod: timePeriod)
+        let state = try DirectionalMovementState(.plusDI, timePeriod: timePeriod)
         return try state.batch(high: high, low: low, close: close)
     }
 
@@ -29,7 +29,7 @@ extension TA {
     public static func minusDI(
         high: [Double], low: [Double], close: [Double], timePeriod: Int = 14
     ) throws(IndicatorError) -> [Double] {
-        var state = try DirectionalMovementState(.minusDI, timePeriod: timePeriod)
+        let state = try DirectionalMovementState(.minusDI, timePeriod: timePeriod)
         return try state.batch(high: high, low: low, close: close)
     }
 }
@@ -85,16 +85,8 @@ public struct DirectionalMovementState: StreamingIndicator {
         }
     }
 
-    mutating func batch(high: [Double], low: [Double], close: [Double]) throws(IndicatorError) -> [Double] {
+    func batch(high: [Double], low: [Double], close: [Double]) throws(IndicatorError) -> [Double] {
         try OHLC.checkLengths([high.count, low.count, close.count], function: output.function)
-        return AlignedOutput.make(count: close.count, begin: 0) { out in
-            high.withUnsafeBufferPointer { h in
-                low.withUnsafeBufferPointer { l in
-                    close.withUnsafeBufferPointer { c in
-                        for i in 0..<c.count { out[i] = next(high: h[i], low: l[i], close: c[i]) }
-                    }
-                }
-            }
-        }
+        return DirectionalMovementBatch.run(output, period: core.period, high: high, low: low, close: close)
     }
 }

@@ -8,15 +8,9 @@ extension TA {
     public static func sar(
         high: [Double], low: [Double], acceleration: Double = 0.02, maximum: Double = 0.2
     ) throws(IndicatorError) -> [Double] {
-        var state = try SARState(acceleration: acceleration, maximum: maximum)
+        let state = try SARState(acceleration: acceleration, maximum: maximum)
         try OHLC.checkLengths([high.count, low.count], function: "SAR")
-        return AlignedOutput.make(count: high.count, begin: 0) { out in
-            high.withUnsafeBufferPointer { h in
-                low.withUnsafeBufferPointer { l in
-                    for i in 0..<h.count { out[i] = state.next(high: h[i], low: l[i]) }
-                }
-            }
-        }
+        return withBases(high, low) { h, l in OHLC.fill(high.count, state) { s, i in s.next(high: h[i], low: l[i]) } }
     }
 }
 
@@ -76,12 +70,12 @@ public struct SARState: StreamingIndicator {
         if isLong {
             if newLow <= sar {
                 isLong = false
-                sar = max(ep, prevHigh, newHigh)
+                sar = max(max(ep, prevHigh), newHigh)
                 output = sar
                 af = step
                 ep = newLow
                 sar = advance()
-                sar = max(sar, prevHigh, newHigh)
+                sar = max(max(sar, prevHigh), newHigh)
             } else {
                 output = sar
                 if newHigh > ep {
@@ -89,17 +83,17 @@ public struct SARState: StreamingIndicator {
                     af = min(af + step, maximum)
                 }
                 sar = advance()
-                sar = min(sar, prevLow, newLow)
+                sar = min(min(sar, prevLow), newLow)
             }
         } else {
             if newHigh >= sar {
                 isLong = true
-                sar = min(ep, prevLow, newLow)
+                sar = min(min(ep, prevLow), newLow)
                 output = sar
                 af = step
                 ep = newHigh
                 sar = advance()
-                sar = min(sar, prevLow, newLow)
+                sar = min(min(sar, prevLow), newLow)
             } else {
                 output = sar
                 if newLow < ep {
@@ -107,7 +101,7 @@ public struct SARState: StreamingIndicator {
                     af = min(af + step, maximum)
                 }
                 sar = advance()
-                sar = max(sar, prevHigh, newHigh)
+                sar = max(max(sar, prevHigh), newHigh)
             }
         }
         return output

@@ -52,7 +52,7 @@ enum TrendIndicators {
                 return readsClose ? n : max(n - 1, 1)
             },
             batch: { b, a in
-                var state = try! DirectionalMovementState(output, timePeriod: a.int(0))
+                let state = try! DirectionalMovementState(output, timePeriod: a.int(0))
                 return [try! state.batch(high: b.high, low: b.low, close: b.close)]
             },
             stream: { a in try! DirectionalMovementState(output, timePeriod: a.int(0)) })

@@ -24,16 +24,25 @@ extension TA {
     ) throws(IndicatorError) -> [Double] {
         try ParameterCheck.period(timePeriod, "timeperiod", in: 1...100_000, function: function)
         try OHLC.checkLengths([high.count, low.count, close.count], function: function)
-        var state = AverageTrueRangeCore(timePeriod: timePeriod)
-        return AlignedOutput.make(count: close.count, begin: 0) { out in
-            high.withUnsafeBufferPointer { h in
-                low.withUnsafeBufferPointer { l in
-                    close.withUnsafeBufferPointer { c in
-                        for i in 0..<c.count {
-                            let atr = state.update(high: h[i], low: l[i], close: c[i])
-                            out[i] = normalized ? state.normalize(atr, close: c[i]) : atr
-                        }
-                    }
+        let n = close.count
+        let period = timePeriod
+        // One pass: the true ranges are independent work that overlaps the serial recurrence. Same operations,
+        // same order as `AverageTrueRangeCore`.
+        return AlignedOutput.make(count: n, begin: period) { out in
+            withBases(high, low, close) { h, l, c in
+                var sum = 0.0
+                for i in 1...period { sum += OHLC.trueRange(high: h[i], low: l[i], prevClose: c[i - 1]) }
+                var atr = sum / Double(period)
+                out[period] = atr
+                let w = (Double(period) - 1) / Double(period)
+                let rest = 1 - w
+                for i in (period + 1)..<max(n, period + 1) {
+                    let tr = OHLC.trueRange(high: h[i], low: l[i], prevClose: c[i - 1])
+                    atr = (tr * rest).addingProduct(w, atr)
+                    out[i] = atr
+                }
+                if normalized && period > 1 {
+                    for i in period..<n { out[i] = c[i] == 0 ? 0 : (out[i] / c[i]) * 100 }
                 }
             }
         }

@@ -5,11 +5,8 @@ extension TA {
         high: [Double], low: [Double], close: [Double], volume: [Double]
     ) throws(IndicatorError) -> [Double] {
         try OHLC.checkLengths([high.count, low.count, close.count, volume.count], function: "AD")
-        var line = ADLine()
-        return AlignedOutput.make(count: close.count, begin: 0) { out in
-            for i in 0..<close.count {
-                out[i] = line.next(high: high[i], low: low[i], close: close[i], volume: volume[i])
-            }
+        return withBases(high, low, close, volume) { h, l, c, v in
+            OHLC.fill(close.count, ADLine()) { s, i in s.next(high: h[i], low: l[i], close: c[i], volume: v[i]) }
         }
     }
 
@@ -19,12 +16,10 @@ extension TA {
     public static func adosc(
         high: [Double], low: [Double], close: [Double], volume: [Double], fastPeriod: Int = 3, slowPeriod: Int = 10
     ) throws(IndicatorError) -> [Double] {
-        var state = try ADOSCState(fastPeriod: fastPeriod, slowPeriod: slowPeriod)
+        let state = try ADOSCState(fastPeriod: fastPeriod, slowPeriod: slowPeriod)
         try OHLC.checkLengths([high.count, low.count, close.count, volume.count], function: "ADOSC")
-        return AlignedOutput.make(count: close.count, begin: 0) { out in
-            for i in 0..<close.count {
-                out[i] = state.next(high: high[i], low: low[i], close: close[i], volume: volume[i])
-            }
+        return withBases(high, low, close, volume) { h, l, c, v in
+            OHLC.fill(close.count, state) { s, i in s.next(high: h[i], low: l[i], close: c[i], volume: v[i]) }
         }
     }
 }

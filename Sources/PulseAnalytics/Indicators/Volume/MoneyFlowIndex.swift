@@ -7,12 +7,10 @@ extension TA {
     public static func mfi(
         high: [Double], low: [Double], close: [Double], volume: [Double], timePeriod: Int = 14
     ) throws(IndicatorError) -> [Double] {
-        var state = try MFIState(timePeriod: timePeriod)
+        let state = try MFIState(timePeriod: timePeriod)
         try OHLC.checkLengths([high.count, low.count, close.count, volume.count], function: "MFI")
-        return AlignedOutput.make(count: close.count, begin: 0) { out in
-            for i in 0..<close.count {
-                out[i] = state.next(high: high[i], low: low[i], close: close[i], volume: volume[i])
-            }
+        return withBases(high, low, close, volume) { h, l, c, v in
+            OHLC.fill(close.count, state) { s, i in s.next(high: h[i], low: l[i], close: c[i], volume: v[i]) }
         }
     }
 }

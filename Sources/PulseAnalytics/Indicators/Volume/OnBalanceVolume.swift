@@ -3,13 +3,8 @@ extension TA {
     /// subtracts it when the close falls, and keeps it on ties. Lookback 0.
     public static func obv(close: [Double], volume: [Double]) throws(IndicatorError) -> [Double] {
         try OHLC.checkLengths([close.count, volume.count], function: "OBV")
-        var state = OBVState()
-        return AlignedOutput.make(count: close.count, begin: 0) { out in
-            close.withUnsafeBufferPointer { c in
-                volume.withUnsafeBufferPointer { v in
-                    for i in 0..<c.count { out[i] = state.next(close: c[i], volume: v[i]) }
-                }
-            }
+        return withBases(close, volume) { c, v in
+            OHLC.fill(close.count, OBVState()) { s, i in s.next(close: c[i], volume: v[i]) }
         }
     }
 }
@@ -30,10 +25,9 @@ public struct OBVState: StreamingIndicator {
     mutating func next(close: Double, volume: Double) -> Double {
         if !seen {
             obv = volume
-        } else if close > prevClose {
-            obv += volume
-        } else if close < prevClose {
-            obv -= volume
+        } else {
+            // A select rather than branches: rises and falls are unpredictable.
+            obv += close > prevClose ? volume : (close < prevClose ? -volume : 0)
         }
         seen = true
         prevClose = close

@@ -11,11 +11,12 @@ extension TA {
     ) throws(IndicatorError) -> [Double] {
         try OHLC.checkLengths(
             [high.count, low.count, close.count, volume.count, timestamps?.count ?? close.count], function: "VWAP")
-        var state = VWAPState()
-        return AlignedOutput.make(count: close.count, begin: 0) { out in
-            for i in 0..<close.count {
-                out[i] = state.next(
-                    high: high[i], low: low[i], close: close[i], volume: volume[i], timestamp: timestamps?[i] ?? 0)
+        let times = timestamps ?? [Int64](repeating: 0, count: close.count)
+        return withBases(high, low, close, volume) { h, l, c, v in
+            times.withUnsafeBufferPointer { t in
+                OHLC.fill(close.count, VWAPState()) { s, i in
+                    s.next(high: h[i], low: l[i], close: c[i], volume: v[i], timestamp: t[i])
+                }
             }
         }
     }

@@ -1,1 +1,0 @@
-// PulseRPC: see DESIGN.md for this module's job.

@@ -1,0 +1,206 @@
+internal import CNghttp2
+import PulseIO
+import PulseProtocol
+
+/// The life of a call on this connection: validation, dispatch to its handler, the response.
+extension ServerConnection {
+    func headersComplete(_ stream: ServerStream) {
+        switch stream.head.verdict() {
+        case .rejectHTTP(let status, let reason):
+            stream.phase = .finished
+            respondHTTPError(stream, status: status, reason: reason)
+        case .rejectGRPC(let status):
+            finish(stream, status)
+        case .accept(let routeIndex):
+            stream.routeIndex = routeIndex
+            stream.phase = .receivingBody
+            stream.deframer = GRPCMessageDeframer(
+                maxMessageSize: core.configuration.maxMessageSize, messageEncoding: stream.head.messageEncoding)
+            if let timeout = stream.head.timeout { armDeadline(stream, timeout) }
+        }
+    }
+
+    func requestEnded(_ stream: ServerStream) {
+        stream.remoteClosed = true
+        guard stream.phase == .receivingBody else { return }
+        if stream.deframer?.hasPartialMessage == true {
+            finish(stream, GRPCStatus(.internal, "request ended inside a message"))
+        } else if stream.request == nil {
+            finish(stream, GRPCStatus(.internal, "request ended without a message"))
+        } else {
+            dispatch(stream)
+        }
+    }
+
+    private func dispatch(_ stream: ServerStream) {
+        stream.phase = .running
+        let definition = core.router.routes[stream.routeIndex].definition
+        let context = ServerContext(
+            method: definition.method, metadata: stream.head.metadata, deadline: stream.deadline, loop: loop,
+            computePool: core.computePool, peer: peer)
+        let request = stream.request!
+        stream.request = nil
+        stream.deframer = nil
+        let bound = LoopPinned(stream)
+        switch definition.handler {
+        case .unary(let handler):
+            stream.task = Task(executorPreference: loop) {
+                let result: Result<ResponseMessage, any Error>
+                do {
+                    result = .success(try await handler(request, context))
+                } catch {
+                    result = .failure(error)
+                }
+                bound.value.connection.unaryCompleted(bound.value, result)
+            }
+        case .serverStreaming(let handler):
+            let writer = RawStreamWriter(loop: loop, stream: stream)
+            stream.task = Task(executorPreference: loop) {
+                var status = GRPCStatus.ok
+                do {
+                    try await handler(request, writer, context)
+                } catch {
+                    status = bound.value.connection.status(for: error, stream: bound.value)
+                }
+                bound.value.connection.finish(bound.value, status)
+            }
+        }
+    }
+
+    private func unaryCompleted(_ stream: ServerStream, _ result: Result<ResponseMessage, any Error>) {
+        if stream.isOver { return }
+        switch result {
+        case .success(let response):
+            if response.bodySize > core.configuration.maxMessageSize {
+                finish(
+                    stream, GRPCStatus(.resourceExhausted, "response of \(response.bodySize) bytes exceeds the limit"))
+            } else {
+                stream.enqueueFinal(response.framed)
+                finish(stream, .ok)
+            }
+        case .failure(let error):
+            finish(stream, status(for: error, stream: stream))
+        }
+    }
+
+    func status(for error: any Error, stream: ServerStream) -> GRPCStatus {
+        if let status = error as? GRPCStatus { return status }
+        if error is CancellationError {
+            if let deadline = stream.deadline, MonotonicClock.now() >= deadline {
+                return GRPCStatus(.deadlineExceeded, "deadline exceeded")
+            }
+            return GRPCStatus(.cancelled, "call cancelled")
+        }
+        let path = core.router.routes[stream.routeIndex].definition.method.path
+        core.logger.warning("handler failed: \(error)", metadata: ["method": "\(path)", "peer": "\(peer)"])
+        return GRPCStatus(.unknown, "\(error)")
+    }
+
+    /// Decides the call's final status and queues what is left: trailers after the data, or a
+    /// Trailers-Only response when nothing was sent yet.
+    func finish(_ stream: ServerStream, _ status: GRPCStatus) {
+        if stream.isOver { return }
+        core.recordCall(on: loop, status: status.code.rawValue)
+        stream.finalStatus = status
+        stream.phase = .finished
+        stream.failAllWaiters()
+        if let timer = stream.deadlineTimer {
+            loop.cancelTimer(timer)
+            stream.deadlineTimer = nil
+        }
+        if stream.resetAfterTrailers == nil && !stream.remoteClosed {
+            stream.resetAfterTrailers = NGHTTP2_NO_ERROR.rawValue
+        }
+        if !stream.headersSubmitted {
+            stream.headersSubmitted = true
+            if stream.hasQueuedOutput {
+                submitResponseHead(stream)
+            } else {
+                stream.trailersSubmitted = true
+                HeaderFields.withTrailers(status, trailersOnly: true) { fields, count in
+                    _ = nghttp2_submit_response(session, stream.id, fields, count, nil)
+                }
+            }
+        } else if stream.dataDeferred {
+            stream.dataDeferred = false
+            nghttp2_session_resume_data(session, stream.id)
+        }
+        requestFlush()
+    }
+
+    private func respondHTTPError(_ stream: ServerStream, status: Int, reason: String) {
+        core.recordHTTPRejection(on: loop)
+        stream.headersSubmitted = true
+        stream.trailersSubmitted = true
+        stream.finalStatus = GRPCStatus(.internal, reason)
+        if !stream.remoteClosed { stream.resetAfterTrailers = NGHTTP2_NO_ERROR.rawValue }
+        let grpc = GRPCStatus(status == 415 || status == 405 ? .unimplemented : .internal, reason)
+        HeaderFields.withHTTPError(status: status, grpc) { fields, count in
+            _ = nghttp2_submit_response(session, stream.id, fields, count, nil)
+        }
+        requestFlush()
+    }
+
+    /// A producer queued a message: start the response or wake the deferred data provider.
+    func outboundReady(_ stream: ServerStream) {
+        if stream.isClosed || isClosed { return }
+        if !stream.headersSubmitted {
+            stream.headersSubmitted = true
+            submitResponseHead(stream)
+        } else if stream.dataDeferred {
+            stream.dataDeferred = false
+            nghttp2_session_resume_data(session, stream.id)
+        }
+        requestFlush()
+    }
+
+    private func submitResponseHead(_ stream: ServerStream) {
+        var provider = nghttp2_data_provider(source: nghttp2_data_source(ptr: nil), read_callback: Self.readCallback)
+        HeaderFields.responseHead.withUnsafeBufferPointer { fields in
+            _ = nghttp2_submit_response(session, stream.id, fields.baseAddress, fields.count, &provider)
+        }
+    }
+
+    /// The data provider: copies queued messages; at the end sends the trailers in the same pass.
+    func readResponse(
+        _ streamID: Int32, into buffer: UnsafeMutablePointer<UInt8>, capacity: Int,
+        flags: UnsafeMutablePointer<UInt32>
+    ) -> Int {
+        guard let stream = stream(streamID) else { return Int(NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue) }
+        let written = stream.drain(into: UnsafeMutableRawPointer(buffer), capacity: capacity)
+        if !stream.hasQueuedOutput, let status = stream.finalStatus, !stream.trailersSubmitted {
+            stream.trailersSubmitted = true
+            flags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue | NGHTTP2_DATA_FLAG_NO_END_STREAM.rawValue
+            HeaderFields.withTrailers(status, trailersOnly: false) { fields, count in
+                _ = nghttp2_submit_trailer(session, streamID, fields, count)
+            }
+            return written
+        }
+        if written == 0 {
+            stream.dataDeferred = true
+            return Int(NGHTTP2_ERR_DEFERRED.rawValue)
+        }
+        return written
+    }
+
+    // MARK: Deadlines
+
+    private func armDeadline(_ stream: ServerStream, _ timeout: GRPCTimeout) {
+        let now = MonotonicClock.now()
+        let nanoseconds = UInt64(timeout.nanoseconds)
+        let deadline = nanoseconds > UInt64.max - now ? UInt64.max : now + nanoseconds
+        stream.deadline = deadline
+        if deadline == .max { return }
+        stream.deadlineTimer = loop.scheduleTimer(deadline: deadline) { [self] in
+            stream.deadlineTimer = nil
+            deadlineExceeded(stream)
+        }
+    }
+
+    private func deadlineExceeded(_ stream: ServerStream) {
+        if stream.isOver { return }
+        stream.task?.cancel()
+        if !stream.remoteClosed { stream.resetAfterTrailers = NGHTTP2_CANCEL.rawValue }
+        finish(stream, GRPCStatus(.deadlineExceeded, "deadline exceeded"))
+    }
+}

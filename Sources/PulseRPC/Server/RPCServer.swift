@@ -1,0 +1,133 @@
+import Logging
+import PulseIO
+import Synchronization
+
+/// The gRPC server: listens, spreads connections over the loops of a group, serves the methods of
+/// its services, and shuts down gracefully.
+///
+/// ```swift
+/// let server = RPCServer(configuration: config, services: [HealthService()], group: group, computePool: pool)
+/// let address = try await server.start()
+/// print("listening on \(address)")
+/// try await server.run()   // returns after a graceful shutdown
+/// ```
+public final class RPCServer: Sendable {
+    public let configuration: ServerConfiguration
+    private let core: ServerCore
+    private let state = Mutex<State>(State())
+
+    private struct State {
+        var acceptor: AcceptorBox?
+        var address: SocketAddress?
+        var shutdownRequested = false
+    }
+
+    /// Creates a server; nothing is bound until ``start()``.
+    public init(
+        configuration: ServerConfiguration, services: [any RPCService], group: EventLoopGroup,
+        computePool: ComputePool, logger: Logger = Logger(label: "pulse.rpc")
+    ) {
+        self.configuration = configuration
+        core = ServerCore(
+            configuration: configuration, router: MethodRouter(services: services), computePool: computePool,
+            logger: logger, group: group)
+    }
+
+    /// The bound address once ``start()`` returned (with the real port when 0 was asked for).
+    public var localAddress: SocketAddress? { state.withLock { $0.address } }
+
+    /// Finished calls by status so far, summed over all loops.
+    public func statistics() async -> CallStatistics {
+        await core.statistics()
+    }
+
+    /// Connections open right now.
+    public var connectionCount: Int { core.connectionCount }
+
+    /// Binds, listens and starts accepting on the group's first loop. Returns the bound address.
+    @discardableResult
+    public func start() async throws -> SocketAddress {
+        if state.withLock({ $0.acceptor != nil }) { throw RPCServerError(.alreadyStarted, "server already started") }
+        let address: SocketAddress
+        let socket: ListeningSocket
+        do {
+            address = try SocketAddress(host: configuration.host, port: configuration.port)
+            socket = try ListeningSocket(address: address)
+        } catch {
+            throw RPCServerError(
+                .bind, "cannot listen on \(configuration.host):\(configuration.port): \(error)", cause: error)
+        }
+        let bound = socket.localAddress
+        let loop = core.group.loops[0]
+        let core = self.core
+        let box = try await withCheckedThrowingContinuation {
+            (continuation: CheckedContinuation<AcceptorBox, any Error>) in
+            let transfer = AcceptorBox(socket: socket)
+            loop.execute {
+                let acceptor = ServerAcceptor(socket: transfer.socket!, loop: loop, core: core)
+                do {
+                    try acceptor.start()
+                    continuation.resume(returning: AcceptorBox(acceptor: acceptor))
+                } catch {
+                    continuation.resume(throwing: RPCServerError(.io, "cannot accept: \(error)", cause: error))
+                }
+            }
+        }
+        state.withLock {
+            $0.acceptor = box
+            $0.address = bound
+        }
+        return bound
+    }
+
+    /// Stops accepting and starts a graceful shutdown of every connection; callable from any thread,
+    /// more than once. ``waitForShutdown()`` returns when it is complete.
+    public func initiateGracefulShutdown(gracePeriod: Double? = nil) {
+        let acceptor = state.withLock { state -> AcceptorBox? in
+            if state.shutdownRequested { return nil }
+            state.shutdownRequested = true
+            return state.acceptor
+        }
+        guard let acceptor else { return }
+        core.logger.info("shutting down", metadata: ["connections": "\(core.connectionCount)"])
+        let grace = ServerConnection.nanoseconds(gracePeriod ?? configuration.gracePeriod)
+        let core = self.core
+        // Stop accepting first, on the acceptor's loop, so no connection arrives after the drain starts.
+        core.group.loops[0].execute {
+            acceptor.acceptor?.stop()
+            core.shutdownConnections(grace: grace)
+        }
+    }
+
+    /// Waits until a shutdown was initiated and every connection has closed.
+    public func waitForShutdown() async {
+        await core.waitUntilDrained()
+    }
+
+    /// Serves until the task is cancelled (or ``initiateGracefulShutdown(gracePeriod:)`` is called),
+    /// then shuts down gracefully. Starts the server first if needed.
+    public func run() async throws {
+        if state.withLock({ $0.acceptor == nil }) { try await start() }
+        await withTaskCancellationHandler {
+            await waitForShutdown()
+        } onCancel: {
+            initiateGracefulShutdown()
+        }
+    }
+}
+
+/// Moves the listening socket and then the acceptor between threads; each is used on loop 0 only.
+private final class AcceptorBox: @unchecked Sendable {
+    let socket: ListeningSocket?
+    let acceptor: ServerAcceptor?
+
+    init(socket: ListeningSocket) {
+        self.socket = socket
+        acceptor = nil
+    }
+
+    init(acceptor: ServerAcceptor) {
+        socket = nil
+        self.acceptor = acceptor
+    }
+}

@@ -1,0 +1,142 @@
+import Logging
+import PulseIO
+import Synchronization
+
+/// What every connection of one server shares: configuration, routes, the compute pool, the logger,
+/// and the bookkeeping of open connections per loop.
+// @unchecked: `registries[i]` is only touched on loop i; everything else is immutable or synchronised.
+final class ServerCore: @unchecked Sendable {
+    let configuration: ServerConfiguration
+    let router: MethodRouter
+    let computePool: ComputePool
+    let logger: Logger
+    let group: EventLoopGroup
+    private let openConnections = Atomic<Int>(0)
+    private let shutdownState = Mutex<ShutdownState>(ShutdownState())
+    /// Per-loop registries; each is touched only on its own loop.
+    private let registries: [LoopRegistry]
+
+    private struct ShutdownState {
+        var started = false
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    init(
+        configuration: ServerConfiguration, router: MethodRouter, computePool: ComputePool, logger: Logger,
+        group: EventLoopGroup
+    ) {
+        self.configuration = configuration
+        self.router = router
+        self.computePool = computePool
+        self.logger = logger
+        self.group = group
+        registries = group.loops.map { _ in LoopRegistry() }
+    }
+
+    var connectionCount: Int { openConnections.load(ordering: .relaxed) }
+
+    /// Reserves a connection slot; false when the limit is reached.
+    func reserveConnection() -> Bool {
+        let now = openConnections.wrappingAdd(1, ordering: .relaxed).newValue
+        if now > configuration.maxConnections {
+            releaseSlot()
+            return false
+        }
+        return true
+    }
+
+    /// Takes an accepted descriptor on `loop` (call there): builds its connection and starts it.
+    func adopt(fd: Int32, on loop: EventLoop) {
+        let registry = registries[loop.index]
+        do {
+            let connection = try ServerConnection(fd: fd, loop: loop, core: self)
+            try connection.start()
+            registry.connections[ObjectIdentifier(connection)] = connection
+            logger.debug("connection accepted", metadata: ["peer": "\(connection.peer)", "loop": "\(loop.index)"])
+            if registry.shuttingDown { connection.beginShutdown(grace: registry.grace) }
+        } catch {
+            logger.warning("could not set up connection: \(error)")
+            SocketIO.close(fd)
+            releaseSlot()
+        }
+    }
+
+    /// Counts a finished call on the connection's loop (no atomics: each loop has its own counters).
+    func recordCall(on loop: EventLoop, status code: Int) {
+        registries[loop.index].statistics.byStatus[(0...16).contains(code) ? code : 2] += 1
+    }
+
+    func recordHTTPRejection(on loop: EventLoop) {
+        registries[loop.index].statistics.rejectedHTTP += 1
+    }
+
+    /// Sums every loop's counters, reading each on its own loop.
+    func statistics() async -> CallStatistics {
+        var total = CallStatistics()
+        for loop in group.loops {
+            let registry = PinnedRegistry(registry: registries[loop.index])
+            let part = await withCheckedContinuation { continuation in
+                loop.execute { continuation.resume(returning: registry.registry.statistics) }
+            }
+            total.add(part)
+        }
+        return total
+    }
+
+    func connectionClosed(_ connection: ServerConnection) {
+        registries[connection.loop.index].connections[ObjectIdentifier(connection)] = nil
+        releaseSlot()
+    }
+
+    private func releaseSlot() {
+        let left = openConnections.wrappingSubtract(1, ordering: .relaxed).newValue
+        if left == 0 { notifyIfDrained() }
+    }
+
+    /// Starts graceful shutdown of every connection on every loop.
+    func shutdownConnections(grace: UInt64) {
+        shutdownState.withLock { $0.started = true }
+        for loop in group.loops {
+            let registry = PinnedRegistry(registry: registries[loop.index])
+            loop.execute {
+                registry.registry.shuttingDown = true
+                registry.registry.grace = grace
+                for connection in Array(registry.registry.connections.values) { connection.beginShutdown(grace: grace) }
+            }
+        }
+        notifyIfDrained()
+    }
+
+    /// Returns once shutdown has started and every connection is closed.
+    func waitUntilDrained() async {
+        await withCheckedContinuation { continuation in
+            let resumeNow = shutdownState.withLock { state -> Bool in
+                if state.started && openConnections.load(ordering: .relaxed) == 0 { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if resumeNow { continuation.resume() }
+        }
+    }
+
+    private func notifyIfDrained() {
+        let waiters = shutdownState.withLock { state -> [CheckedContinuation<Void, Never>] in
+            guard state.started, openConnections.load(ordering: .relaxed) == 0 else { return [] }
+            defer { state.waiters.removeAll() }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+}
+
+/// The connections of one loop. Only that loop's thread touches it.
+final class LoopRegistry {
+    var connections: [ObjectIdentifier: ServerConnection] = [:]
+    var statistics = CallStatistics()
+    var shuttingDown = false
+    var grace: UInt64 = 0
+}
+
+private struct PinnedRegistry: @unchecked Sendable {
+    let registry: LoopRegistry
+}

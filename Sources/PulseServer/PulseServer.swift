@@ -1,1 +1,0 @@
-// PulseServer: see DESIGN.md for this module's job.

@@ -1,0 +1,78 @@
+import ArgumentParser
+import PulseAnalytics
+
+extension RebalanceSchedule: ExpressibleByArgument {}
+
+extension BacktestCommand {
+    /// Several `--input SYMBOL=FILE` sharing one cash balance.
+    func runPortfolio() throws {
+        guard optimize.isEmpty, walkForward == nil else {
+            throw UsageError("--optimize and --walk-forward work on one --input at a time")
+        }
+        var assets: [PortfolioAsset] = []
+        for item in input {
+            let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+            let path = parts.count == 2 ? parts[1] : item
+            var symbol = parts.count == 2 ? parts[0] : String(path.split(separator: "/").last ?? Substring(path))
+            if parts.count != 2, let dot = symbol.lastIndex(of: ".") { symbol = String(symbol[..<dot]) }
+            guard !assets.contains(where: { $0.symbol == symbol }) else {
+                throw UsageError("--input \(item): symbol \(symbol) is given twice")
+            }
+            let bytes = try IndicatorsCommand.readInput(path)
+            do {
+                assets.append(
+                    PortfolioAsset(symbol: symbol, bars: try bytes.withUnsafeBufferPointer { try OHLCVCSV.parse($0) }))
+            } catch { throw UsageError("\(path): \(error)") }
+        }
+        let single = try brokerConfiguration()
+        var config = PortfolioConfiguration()
+        config.cash = single.cash
+        config.commission = single.commission
+        config.fixedCommission = single.fixedCommission
+        config.spread = single.spread
+        config.fractional = fractional
+        let rule: AllocationRule
+        switch weights ?? "signals" {
+        case "signals":
+            let fixed = try fixedParameters()
+            let orders = OrderExpressions(limit: limit, stop: stop, stopLoss: slPrice, takeProfit: tpPrice)
+            rule = .signals(
+                try assets.map { asset in
+                    try StrategyFactory(
+                        name: strategy, expressions: [entry, exit, shortEntry, shortExit], orders: orders,
+                        bars: asset.bars, fixed: fixed, optimized: [:]
+                    ).signals(fixed).restricted(to: direction)
+                })
+        case "equal": rule = .equal
+        case let text:
+            var map: [String: Double] = [:]
+            for pair in text.split(separator: ",") {
+                let kv = pair.split(separator: "=", maxSplits: 1)
+                guard kv.count == 2, let w = Double(kv[1]), w.isFinite, assets.contains(where: { $0.symbol == kv[0] })
+                else {
+                    throw UsageError(
+                        "--weights \(text): use signals, equal, or SYMBOL=WEIGHT,... with symbols "
+                            + assets.map(\.symbol).joined(separator: ", "))
+                }
+                map[String(kv[0])] = w
+            }
+            guard map.values.reduce(0, { $0 + abs($1) }) <= 1 + 1e-9 else {
+                throw UsageError("--weights \(text): the absolute weights add up to more than 1")
+            }
+            rule = .fixed(map)
+        }
+        let schedule: RebalanceSchedule
+        if case .signals = rule { schedule = rebalance ?? .onChange } else { schedule = rebalance ?? .monthly }
+        let result: PortfolioResult
+        do {
+            result = try PortfolioBacktest.run(assets: assets, rule: rule, schedule: schedule, configuration: config)
+        } catch { throw UsageError("\(error)") }
+        switch format {
+        case .json: writeStandardOutput(Array(BacktestReport.json(result).utf8))
+        case .text:
+            var text = "Portfolio \(result.symbols.joined(separator: ", ")), rebalancing \(schedule.rawValue)\n"
+            text += BacktestReport.text(statistics: result.statistics)
+            writeStandardOutput(Array(text.utf8))
+        }
+    }
+}
