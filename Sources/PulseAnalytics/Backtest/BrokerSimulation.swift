@@ -54,7 +54,7 @@ struct BrokerSimulation {
 
     // MARK: Fills
 
-    mutating func processOrders(bar i: Int) {
+    @inline(__always) mutating func processOrders(bar i: Int) {
         if pendingClose {
             pendingClose = false
             if hasTrade {
@@ -72,7 +72,7 @@ struct BrokerSimulation {
 
     /// Stop-loss first, then take-profit: when both lie inside one bar the loss is assumed (pessimistic).
     /// Brackets always fill at the open or their price, whichever is worse for a gap through it.
-    private mutating func processBrackets(bar i: Int) {
+    @inline(__always) private mutating func processBrackets(bar i: Int) {
         guard hasTrade else { return }
         let o = open[i]
         let isLong = tradeSize > 0

@@ -2,11 +2,13 @@
 /// be a typo (at most a third of the name's letters differ) or differs only in case.
 enum NameSuggestion {
     static func closest(to name: String, among candidates: [String]) -> String? {
+        // The distance table is |name| × |candidate|: no suggestion for absurdly long input.
+        guard name.count <= 64 else { return nil }
         let lowered = name.lowercased()
         if let sameLetters = candidates.first(where: { $0.lowercased() == lowered }) { return sameLetters }
         let limit = max(1, name.count / 3)
         var best: (name: String, distance: Int)?
-        for candidate in candidates {
+        for candidate in candidates where candidate.count <= 64 {
             let distance = editDistance(Array(lowered), Array(candidate.lowercased()))
             if distance <= limit, distance < (best?.distance ?? .max) { best = (candidate, distance) }
         }
