@@ -109,6 +109,9 @@ struct BacktestCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "An entry signal while already in a position on that side closes and re-opens it.")
     var reenter = false
 
+    @Flag(name: .long, help: "Close a trade open at the end (at the last bar's open) so it counts in the statistics.")
+    var finalizeTrades = false
+
     @Flag(name: .long, help: "Allow fractional units.")
     var fractional = false
 
@@ -268,6 +271,7 @@ struct BacktestCommand: AsyncParsableCommand {
         config.tradeOnClose = tradeOnClose
         config.fractional = fractional
         config.reenterOnRepeatedEntry = reenter
+        config.finalizeTrades = finalizeTrades
         config.stopLossFraction = sl
         config.takeProfitFraction = tp
         config.trailingStopFraction = trailing
