@@ -137,25 +137,59 @@ public struct BacktestStatistics: Sendable, Equatable {
     static func beta(equity: [Double], close: [Double]) -> Double {
         let n = equity.count
         guard n > 2 else { return .nan }
+        // In blocks: a branch-free loop the compiler vectorises computes both log-return series, the rare
+        // large moves are redone with `log`, then the sums.
+        let block = 1024
         return equity.withUnsafeBufferPointer { e in
             close.withUnsafeBufferPointer { c in
-                var sx = 0.0
-                var sy = 0.0
-                var sxy = 0.0
-                var syy = 0.0
-                for i in 1..<n {
-                    let x = logRatio(e[i], e[i - 1])
-                    let y = logRatio(c[i], c[i - 1])
-                    sx += x
-                    sy += y
-                    sxy += x * y
-                    syy += y * y
+                withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * block) { buffer in
+                    let xs = buffer.baseAddress!
+                    let ys = xs + block
+                    var sx = 0.0
+                    var sy = 0.0
+                    var sxy = 0.0
+                    var syy = 0.0
+                    var start = 1
+                    while start < n {
+                        let count = min(block, n - start)
+                        var large = false
+                        for k in 0..<count {
+                            let i = start + k
+                            let zx = (e[i] - e[i - 1]) / (e[i] + e[i - 1])
+                            let zy = (c[i] - c[i - 1]) / (c[i] + c[i - 1])
+                            xs[k] = atanhSeries(zx)
+                            ys[k] = atanhSeries(zy)
+                            large = large || !(abs(zx) < 0.05) || !(abs(zy) < 0.05)
+                        }
+                        if large {
+                            for k in 0..<count {
+                                let i = start + k
+                                xs[k] = logRatio(e[i], e[i - 1])
+                                ys[k] = logRatio(c[i], c[i - 1])
+                            }
+                        }
+                        for k in 0..<count {
+                            let x = xs[k]
+                            let y = ys[k]
+                            sx += x
+                            sy += y
+                            sxy += x * y
+                            syy += y * y
+                        }
+                        start += count
+                    }
+                    let count = Double(n - 1)
+                    return (sxy - sx * sy / count) / (syy - sy * sy / count)
                 }
-                let count = Double(n - 1)
-                return (sxy - sx * sy / count) / (syy - sy * sy / count)
             }
         }
     }
+}
+
+/// `2·atanh(z)` by its series up to z¹¹: `log(a/b)` for `z = (a − b)/(a + b)` when |z| < 0.05.
+@inline(__always) func atanhSeries(_ z: Double) -> Double {
+    let w = z * z
+    return 2 * z * (1 + w * (1.0 / 3 + w * (1.0 / 5 + w * (1.0 / 7 + w * (1.0 / 9 + w * (1.0 / 11))))))
 }
 
 /// `log(a / b)`. For the moves between consecutive bars (|a/b − 1| below ~10 %) the series
@@ -164,9 +198,7 @@ public struct BacktestStatistics: Sendable, Equatable {
 @inline(__always) func logRatio(_ a: Double, _ b: Double) -> Double {
     let z = (a - b) / (a + b)
     guard abs(z) < 0.05 else { return log(a / b) }
-    let w = z * z
-    let series = 1 + w * (1.0 / 3 + w * (1.0 / 5 + w * (1.0 / 7 + w * (1.0 / 9 + w * (1.0 / 11)))))
-    return 2 * z * series
+    return atanhSeries(z)
 }
 
 /// A finite value, or nil for NaN and ±infinity (backtesting.py's undefined results).
