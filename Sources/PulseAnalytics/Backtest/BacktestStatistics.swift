@@ -47,11 +47,15 @@ public struct BacktestStatistics: Sendable, Equatable {
 
     /// Computes every statistic from the equity curve and the closed trades.
     /// - Parameter warmupBars: the strategy's warm-up; Buy & Hold starts at that bar.
-    public init(bars: BarSeries, equity: [Double], trades: [BacktestTrade], warmupBars: Int) {
+    ///   - context: the bars' `StatisticsContext`, when several runs share the bars.
+    public init(
+        bars: BarSeries, equity: [Double], trades: [BacktestTrade], warmupBars: Int, context: StatisticsContext? = nil
+    ) {
         precondition(!equity.isEmpty && equity.count == bars.count, "one equity value per bar")
         let n = equity.count
         let times = bars.timestamps
-        let calendar = times.map { DataCalendar(timestamps: $0) }
+        let context = context ?? StatisticsContext(bars: bars)
+        let calendar = context.calendar
         start = times?.first
         end = times?.last
         duration = times.map { Double($0[n - 1] - $0[0]) / 86_400 } ?? Double(n - 1)
@@ -71,8 +75,8 @@ public struct BacktestStatistics: Sendable, Equatable {
         maxDrawdownDuration = drawdown.maxDuration.map { calendar?.roundedDays($0) ?? $0 }
         averageDrawdownDuration = drawdown.averageDuration.map { calendar?.roundedDays($0) ?? $0 }
 
-        if let calendar, let times {
-            let returns = calendar.periodReturns(equity: equity, timestamps: times)
+        if let calendar {
+            let returns = context.periodReturns(equity)
             let g = geometricMean(returns)
             let d = calendar.annualPeriods
             let annualized = pow(1 + g, d) - 1
@@ -87,7 +91,7 @@ public struct BacktestStatistics: Sendable, Equatable {
             sortinoRatio = defined(annualized / (downside.squareRoot() * d.squareRoot()))
             calmarRatio = drawdown.maximum != 0 ? defined(annualized / drawdown.maximum) : nil
         }
-        let betaValue = Self.beta(equity: equity, close: c)
+        let betaValue = context.beta(equity)
         beta = defined(betaValue)
         alphaPercent = defined(returnPercent - betaValue * (buyAndHoldReturnPercent ?? .nan))
 
@@ -129,60 +133,6 @@ public struct BacktestStatistics: Sendable, Equatable {
             end = exit
         }
         return covered
-    }
-
-    /// cov(log returns of equity, log returns of close) / var(log returns of close), sample (n − 1) moments,
-    /// in one pass without storing the returns (their means are tiny next to their spread, so the raw-sum
-    /// formula loses nothing at the 1e-12 level).
-    static func beta(equity: [Double], close: [Double]) -> Double {
-        let n = equity.count
-        guard n > 2 else { return .nan }
-        // In blocks: a branch-free loop the compiler vectorises computes both log-return series, the rare
-        // large moves are redone with `log`, then the sums.
-        let block = 1024
-        return equity.withUnsafeBufferPointer { e in
-            close.withUnsafeBufferPointer { c in
-                withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * block) { buffer in
-                    let xs = buffer.baseAddress!
-                    let ys = xs + block
-                    var sx = 0.0
-                    var sy = 0.0
-                    var sxy = 0.0
-                    var syy = 0.0
-                    var start = 1
-                    while start < n {
-                        let count = min(block, n - start)
-                        var large = false
-                        for k in 0..<count {
-                            let i = start + k
-                            let zx = (e[i] - e[i - 1]) / (e[i] + e[i - 1])
-                            let zy = (c[i] - c[i - 1]) / (c[i] + c[i - 1])
-                            xs[k] = atanhSeries(zx)
-                            ys[k] = atanhSeries(zy)
-                            large = large || !(abs(zx) < 0.05) || !(abs(zy) < 0.05)
-                        }
-                        if large {
-                            for k in 0..<count {
-                                let i = start + k
-                                xs[k] = logRatio(e[i], e[i - 1])
-                                ys[k] = logRatio(c[i], c[i - 1])
-                            }
-                        }
-                        for k in 0..<count {
-                            let x = xs[k]
-                            let y = ys[k]
-                            sx += x
-                            sy += y
-                            sxy += x * y
-                            syy += y * y
-                        }
-                        start += count
-                    }
-                    let count = Double(n - 1)
-                    return (sxy - sx * sy / count) / (syy - sy * sy / count)
-                }
-            }
-        }
     }
 }
 
