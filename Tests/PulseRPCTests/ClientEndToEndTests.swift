@@ -131,6 +131,33 @@ struct ClientEndToEndTests {
     }
 
     @Test(arguments: kinds)
+    func slowReaderOfALargeStreamGetsEveryMessage(kind: ClientTestServer.Kind) async throws {
+        // 32 MiB through a reader that keeps stalling: the client holds back flow-control credit
+        // past its high-water mark and returns it as the reader catches up, without losing a message.
+        try await withClient(kind) { client, _ in
+            var expected: UInt64 = 0
+            for try await item in client.diagnostics.stream(count: 2_000, payloadSize: 16 * 1024) {
+                #expect(item.index == expected)
+                expected += 1
+                if expected % 500 == 0 { try await Task.sleep(for: .milliseconds(200)) }
+            }
+            #expect(expected == 2_000)
+        }
+    }
+
+    @Test(arguments: kinds)
+    func oversizedRequestIsResourceExhausted(kind: ClientTestServer.Kind) async throws {
+        try await withClient(kind) { client, _ in
+            let error = await #expect(throws: RPCError.self) {
+                try await client.diagnostics.echo(Array(repeating: 1, count: 5 << 20))
+            }
+            #expect(error?.code == .resourceExhausted)
+            let after = try await client.diagnostics.echo([9])
+            #expect(after == [9])
+        }
+    }
+
+    @Test(arguments: kinds)
     func unknownMethodIsUnimplemented(kind: ClientTestServer.Kind) async throws {
         try await withClient(kind) { client, _ in
             let method = GRPCMethod(service: "pulse.v1.Diagnostics", name: "NoSuchMethod", kind: .unary)
@@ -157,6 +184,32 @@ struct ClientEndToEndTests {
         defer { second.stop() }
         let afterRestart = try await client.diagnostics.echo([3])
         #expect(afterRestart == [3])
+        await client.close()
+    }
+}
+
+@Suite("Swift client and a server shutting down")
+struct ClientShutdownTests {
+    @Test func inFlightCallCompletesAndTheClientReconnectsToTheNextServer() async throws {
+        guard ClientTestServer.isAvailable(.pulse) else { return }
+        let server = try ClientTestServer(.pulse)
+        let port = server.port
+        let client = try PulseClient(host: server.host, port: port)
+        let inFlight = Task { try await client.diagnostics.echo(EchoRequest(payload: [4], delayMs: 700)) }
+        try await Task.sleep(for: .milliseconds(200))
+        server.process.terminate()  // SIGTERM: GOAWAY, then the grace period for calls in flight
+
+        let answer = try await inFlight.value
+        #expect(answer.payload == [4])
+        server.process.waitUntilExit()
+        #expect(server.process.terminationStatus == 0)
+
+        let refused = await #expect(throws: RPCError.self) { try await client.diagnostics.echo([5]) }
+        #expect(refused?.code == .unavailable)
+        let next = try ClientTestServer(.pulse, port: port)
+        defer { next.stop() }
+        let echoed = try await client.diagnostics.echo([6])
+        #expect(echoed == [6])
         await client.close()
     }
 }
