@@ -190,27 +190,25 @@ struct ClientEndToEndTests {
 
 @Suite("Swift client and a server shutting down")
 struct ClientShutdownTests {
-    @Test func inFlightCallCompletesAndTheClientReconnectsToTheNextServer() async throws {
+    @Test func inFlightStreamCompletesAndNewCallsAreRefused() async throws {
         guard ClientTestServer.isAvailable(.pulse) else { return }
         let server = try ClientTestServer(.pulse)
-        let port = server.port
-        let client = try PulseClient(host: server.host, port: port)
-        let inFlight = Task { try await client.diagnostics.echo(EchoRequest(payload: [4], delayMs: 700)) }
-        try await Task.sleep(for: .milliseconds(200))
-        server.process.terminate()  // SIGTERM: GOAWAY, then the grace period for calls in flight
+        defer { server.stop() }
+        try await PulseClient.withClient(host: server.host, port: server.port) { client in
+            var items = client.diagnostics.stream(count: 4, intervalMs: 150).makeAsyncIterator()
+            let first = try await items.next()  // the call is now in flight on the server
+            #expect(first?.index == 0)
+            server.process.terminate()  // SIGTERM: GOAWAY, then the grace period for calls in flight
 
-        let answer = try await inFlight.value
-        #expect(answer.payload == [4])
-        server.process.waitUntilExit()
-        #expect(server.process.terminationStatus == 0)
+            var rest: [UInt64] = []
+            while let item = try await items.next() { rest.append(item.index) }
+            #expect(rest == [1, 2, 3])
+            server.process.waitUntilExit()
+            #expect(server.process.terminationStatus == 0)
 
-        let refused = await #expect(throws: RPCError.self) { try await client.diagnostics.echo([5]) }
-        #expect(refused?.code == .unavailable)
-        let next = try ClientTestServer(.pulse, port: port)
-        defer { next.stop() }
-        let echoed = try await client.diagnostics.echo([6])
-        #expect(echoed == [6])
-        await client.close()
+            let refused = await #expect(throws: RPCError.self) { try await client.diagnostics.echo([5]) }
+            #expect(refused?.code == .unavailable)
+        }
     }
 }
 
