@@ -20,6 +20,7 @@ extension IndicatorsCommand {
         for spec in specs {
             var best = Double.infinity
             var checksum = 0.0
+            _ = try spec.compute(bars)  // warm-up: page in code and let the allocator settle
             for _ in 0..<max(repeats, 1) {
                 let started = DispatchTime.now().uptimeNanoseconds
                 let outputs = try spec.compute(bars)

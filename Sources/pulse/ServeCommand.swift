@@ -32,7 +32,10 @@ struct ServeCommand: AsyncParsableCommand {
     var maxMessageSize: Int?
     @Option(help: "Open connections allowed (default 10000; env PULSE_MAX_CONNECTIONS).")
     var maxConnections: Int?
-    @Option(help: "Seconds a connection may sit without streams before it is closed, 0 = never (default 300).")
+    @Option(
+        help:
+            "Seconds a connection may sit without streams before it is closed, 0 = never (default 300; env PULSE_IDLE_TIMEOUT)."
+    )
     var idleTimeout: Double?
     @Option(help: "Seconds in-flight calls get on shutdown (default 10; env PULSE_GRACE_PERIOD).")
     var gracePeriod: Double?

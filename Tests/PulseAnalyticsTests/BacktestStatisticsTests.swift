@@ -94,3 +94,19 @@ struct BacktestStatisticsTests {
         #expect(BacktestStatistics.resolveName("nope") == nil)
     }
 }
+
+@Suite("Backtest log ratio")
+struct BacktestLogRatioTests {
+    /// `log(a / b)` itself rounds `a / b` first (an absolute error up to ~1.1e-16 near 1), so the comparison
+    /// allows that much on top of 1e-15 relative.
+    @Test("the series log ratio agrees with log(a / b), and falls back beyond its range")
+    func agreesWithLog() {
+        for (a, b) in [(100.0, 99.9), (1.0001, 1), (50, 52), (1, 1.099), (1, 1.2), (3, 1), (5, 5), (0.5, 0.49)] {
+            let exact = log(a / b)
+            let got = logRatio(a, b)
+            #expect(abs(got - exact) <= 2.5e-16 + 1e-15 * abs(exact), "\(a)/\(b)")
+        }
+        #expect(logRatio(0, 1) == -.infinity)
+        #expect(logRatio(0, 0).isNaN)
+    }
+}

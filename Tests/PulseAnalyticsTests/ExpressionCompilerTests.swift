@@ -8,6 +8,9 @@ import Testing
         let error = try #require(ExpressionFixture.compileError("close > smaa(close, 3)"))
         #expect(error.code == .unknownFunction)
         #expect(error.column == 9)
+        #expect(error.message.contains("did you mean 'sma'?"))
+        #expect(ExpressionFixture.compileError("SMA(close, 3) > 1")?.message.contains("did you mean 'sma'?") == true)
+        #expect(ExpressionFixture.compileError("zzzzzz(close) > 1")?.message.contains("did you mean") == false)
         for name in ["sma", "ema", "crossover", "shift", "highest"] {
             #expect(error.message.contains(name), "\(error.message)")
         }
@@ -52,6 +55,7 @@ import Testing
         #expect(error.code == .unknownIdentifier)
         #expect(error.column == 9)
         #expect(error.message.contains("fast, slow"))
+        #expect(error.message.contains("did you mean 'fast'?"))
         #expect(error.message.contains("open, high, low, close, volume"))
         let bare = try #require(ExpressionFixture.compileError("close > sma"))
         #expect(bare.message.contains("sma(x, n)"))

@@ -98,6 +98,16 @@ import Testing
         }
     }
 
+    @Test func indicatorsNeedingVolumeReportADataError() throws {
+        let noVolume = ExpressionFixture.bars(closes: [1, 2, 3])
+        #expect {
+            try Strategy.compile(entry: "obv() > 0").signals(on: noVolume)
+        } throws: { error in
+            let error = error as? ExpressionError
+            return error?.code == .data && error?.column == 1 && error?.message.contains("volume") == true
+        }
+    }
+
     @Test func periodsFromParametersAreCheckedAtEvaluation() throws {
         let strategy = try Strategy.compile(entry: "close > sma(close, n)", parameters: ["n": 3])
         for bad in [0.0, 2.5, -3, .nan, 1e12] {

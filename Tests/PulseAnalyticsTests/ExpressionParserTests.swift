@@ -81,4 +81,12 @@ import Testing
         let chain = "1" + String(repeating: " + 1", count: 100_000) + " > 0"
         #expect(throws: ExpressionError.self) { try Parser.parse(chain) }
     }
+
+    @Test func hugeNamesAreRejectedQuickly() {
+        let name = String(repeating: "x", count: 100_000)
+        let call = ExpressionFixture.compileError("\(name)(close) > 1")
+        #expect(call?.code == .unknownFunction)
+        let bare = ExpressionFixture.compileError("close > \(name)")
+        #expect(bare?.code == .unknownIdentifier)
+    }
 }

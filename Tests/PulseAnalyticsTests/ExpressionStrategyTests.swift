@@ -23,12 +23,14 @@ import Testing
         #expect {
             try Strategy.compile(named: "sma-cross", parameters: ["fsat": 3])
         } throws: { error in
-            (error as? ExpressionError)?.message.contains("fast, slow") == true
+            let message = (error as? ExpressionError)?.message ?? ""
+            return message.contains("fast, slow") && message.contains("did you mean 'fast'?")
         }
         #expect {
             try Strategy.compile(named: "sma-crosss")
         } throws: { error in
-            (error as? ExpressionError)?.message.contains("rsi-reversion") == true
+            let message = (error as? ExpressionError)?.message ?? ""
+            return message.contains("rsi-reversion") && message.contains("did you mean 'sma-cross'?")
         }
     }
 

@@ -157,6 +157,10 @@ CASES = [
     ("slippage", {}, {"spread": 0.001}, ["--slippage", "0.001"]),
     ("half-size", {"size": 0.5}, {"commission": 0.001}, ["--size", "0.5", "--commission", "0.001"]),
     ("ten-units", {"size": 10}, {}, ["--units", "10"]),
+    ("finalize-trades", {}, {"finalize_trades": True, "commission": 0.002},
+     ["--finalize-trades", "--commission", "0.002"]),
+    ("finalize-trades-close", {}, {"finalize_trades": True, "trade_on_close": True},
+     ["--finalize-trades", "--trade-on-close"]),
     ("windows-5-30-close", {"fast": 5, "slow": 30}, {"trade_on_close": True, "commission": 0.001},
      ["--param", "fast=5", "--param", "slow=30", "--trade-on-close", "--commission", "0.001"]),
 ]
@@ -353,3 +357,15 @@ def test_portfolio_fixed_weights_match_an_independent_calculation(tmp_path):
     assert len(got) == len(equity)
     assert got == pytest.approx(equity, rel=1e-9)
     assert out["stats"]["Equity Final [$]"] == pytest.approx(equity[-1], rel=1e-9)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "known difference: the expression language's sma is TA-Lib's running sum, backtesting.py's is pandas' "
+    "Kahan-compensated rolling mean; on 2010-08-18 SMA(5) and SMA(25) are both 489.242 in decimal and the last "
+    "bit decides the crossover (also fast 8/slow 5 on 2005-12-29). PandasRolling.mean reproduces pandas exactly; "
+    "sma-cross matches once the language's sma uses it. 338 of 340 pairs fast 2..50 x slow 5..100 match."))
+@pytest.mark.parametrize("fast,slow", [(5, 25), (8, 5)])
+def test_sma_near_tie_pairs(goog_csv, fast, slow):
+    ref = reference({"fast": fast, "slow": slow}, cash=10_000, commission=0.002)
+    out = pulse(goog_csv, "--param", f"fast={fast}", "--param", f"slow={slow}", "--commission", "0.002")
+    assert_same(ref, out)

@@ -321,3 +321,43 @@ def test_list_names_every_case_function_with_defaults():
     for spec, _ in CASES:
         assert spec.split(":")[0].lower() in listed
     assert "timeperiod=14" in proc.stdout
+
+
+def test_input_file_date_header_and_multi_output_columns(tmp_path):
+    d = _walk(12, 60, 1.0)
+    path = tmp_path / "bars.csv"
+    lines = ["Date,Open,High,Low,Close,Volume"] + [
+        f"2024-01-{1 + i % 28:02d},{float(d['open'][i])!r},{float(d['high'][i])!r},{float(d['low'][i])!r},"
+        f"{float(d['close'][i])!r},{float(d['volume'][i])!r}"
+        for i in range(60)
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    proc = run_pulse("indicators", "--input", path, "--indicator", "bbands:20,2,2", "--indicator", "macd:12,26,9")
+    assert proc.returncode == 0, proc.stderr
+    rows = list(csv.reader(io.StringIO(proc.stdout)))
+    assert rows[0] == [
+        "Date",
+        "bbands_20_2_2_upperband",
+        "bbands_20_2_2_middleband",
+        "bbands_20_2_2_lowerband",
+        "macd_12_26_9_macd",
+        "macd_12_26_9_macdsignal",
+        "macd_12_26_9_macdhist",
+    ]
+    assert [r[0] for r in rows[1:]] == [line.split(",")[0] for line in lines[1:]]
+    upper, middle, lower = talib.BBANDS(d["close"], 20, 2, 2)
+    assert [float(r[2]) for r in rows[20:]] == list(middle[19:])  # exact: shortest round-trip printing
+    assert proc.stderr == ""
+
+
+def test_missing_file_and_missing_volume_exit_2(tmp_path):
+    proc = run_pulse("indicators", "--input", tmp_path / "nope.csv", "--indicator", "rsi")
+    assert proc.returncode == 2 and "nope.csv" in proc.stderr and proc.stdout == ""
+    text = "timestamp,open,high,low,close\n1,1,2,0.5,1.5\n2,1.5,2.5,1,2\n"
+    proc = run_pulse("indicators", "--input", "-", "--indicator", "obv", input_text=text)
+    assert proc.returncode == 2 and "volume" in proc.stderr
+
+
+def test_no_indicator_is_a_usage_error():
+    proc = run_pulse("indicators", "--input", "-", input_text=_small_csv())
+    assert proc.returncode == 2 and "--indicator" in proc.stderr

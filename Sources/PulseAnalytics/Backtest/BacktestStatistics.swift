@@ -158,14 +158,15 @@ public struct BacktestStatistics: Sendable, Equatable {
     }
 }
 
-/// `log(a / b)`; for the small moves between consecutive bars a short series on `r = (a − b) / b` gives the
-/// same value to ~1e-16 relative several times faster than `log`.
+/// `log(a / b)`. For the moves between consecutive bars (|a/b − 1| below ~10 %) the series
+/// `log(a/b) = 2·atanh(z) = 2(z + z³/3 + z⁵/5 + …)`, `z = (a − b)/(a + b)`, truncated after z¹¹ (remainder
+/// below 2e-17 relative) is several times faster than `log` and needs no branch in practice.
 @inline(__always) func logRatio(_ a: Double, _ b: Double) -> Double {
-    let r = (a - b) / b
-    guard abs(r) < 0.01 else { return log(a / b) }
-    // log(1 + r) = r − r²/2 + r³/3 − …; the first omitted term, r⁹/9, is below 1.2e-19 (1e-17 of r).
-    let tail = 1.0 / 5 - r * (1.0 / 6 - r * (1.0 / 7 - r * (1.0 / 8)))
-    return r * (1 - r * (1.0 / 2 - r * (1.0 / 3 - r * (1.0 / 4 - r * tail))))
+    let z = (a - b) / (a + b)
+    guard abs(z) < 0.05 else { return log(a / b) }
+    let w = z * z
+    let series = 1 + w * (1.0 / 3 + w * (1.0 / 5 + w * (1.0 / 7 + w * (1.0 / 9 + w * (1.0 / 11)))))
+    return 2 * z * series
 }
 
 /// A finite value, or nil for NaN and ±infinity (backtesting.py's undefined results).

@@ -1,6 +1,6 @@
 extension BrokerSimulation {
     /// Bar `i`'s close: moves the trailing stop, then turns the bar's signals into orders for later bars.
-    mutating func act(bar i: Int) {
+    @inline(__always) mutating func act(bar i: Int) {
         let c = close[i]
         if hasTrade, let trail = config.trailingStopFraction {
             if tradeSize > 0 {

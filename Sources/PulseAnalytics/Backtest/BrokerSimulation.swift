@@ -54,7 +54,7 @@ struct BrokerSimulation {
 
     // MARK: Fills
 
-    mutating func processOrders(bar i: Int) {
+    @inline(__always) mutating func processOrders(bar i: Int) {
         if pendingClose {
             pendingClose = false
             if hasTrade {
@@ -72,7 +72,7 @@ struct BrokerSimulation {
 
     /// Stop-loss first, then take-profit: when both lie inside one bar the loss is assumed (pessimistic).
     /// Brackets always fill at the open or their price, whichever is worse for a gap through it.
-    private mutating func processBrackets(bar i: Int) {
+    @inline(__always) private mutating func processBrackets(bar i: Int) {
         guard hasTrade else { return }
         let o = open[i]
         let isLong = tradeSize > 0
@@ -186,6 +186,14 @@ struct BrokerSimulation {
             pnl: tradeSize * (exitPrice - tradeEntryPrice) - commissions,
             returnFraction: sign * (exitPrice / tradeEntryPrice - 1) - commissions / (abs(tradeSize) * tradeEntryPrice),
             commission: commissions, entryTime: nil, exitTime: nil)
+    }
+
+    /// Closes the open trade at the end of the data the way backtesting.py's `finalize_trades=True` does: a
+    /// close order processed with the last bar's prices again (so at its open, or at the previous close with
+    /// trade-on-close), together with any order still pending.
+    mutating func finalize(bar i: Int) {
+        if hasTrade { pendingClose = true }
+        processOrders(bar: i)
     }
 
     /// Equity fell to zero or below: close everything at this close and stop trading.

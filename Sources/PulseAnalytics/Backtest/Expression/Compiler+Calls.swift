@@ -43,7 +43,8 @@ extension Compiler {
         guard let function = FunctionCatalog.function(named: name) else {
             throw error(
                 .unknownFunction,
-                "unknown function '\(name)'; valid functions: \(FunctionCatalog.names.joined(separator: ", "))",
+                "unknown function '\(name)'\(NameSuggestion.hint(for: name, among: FunctionCatalog.names))"
+                    + "; valid functions: \(FunctionCatalog.names.joined(separator: ", "))",
                 at: column)
         }
         let (required, count) = (function.requiredCount, function.parameters.count)

@@ -121,7 +121,9 @@ struct Compiler {
     }
 
     private func unknownName(_ name: String, column: Int) -> ExpressionError {
-        var message = "unknown name '\(name)'; series are \(BarColumn.names)"
+        let known = BarColumn.allCases.map(\.rawValue) + parameterNames.sorted()
+        var message =
+            "unknown name '\(name)'\(NameSuggestion.hint(for: name, among: known)); series are \(BarColumn.names)"
         message +=
             parameterNames.isEmpty
             ? " and no parameters were given (pass one with --param \(name)=VALUE)"

@@ -9,7 +9,7 @@ public enum FunctionCatalog {
     /// The function called `name` (case-sensitive: the language's names are lower case).
     public static func function(named name: String) -> ExpressionFunction? { byName[name] }
 
-    /// One line per function, `signature — summary`, for `--list-functions` and the language reference.
+    /// One line per function, `signature — summary`, for listings (a CLI flag, the language reference).
     public static var listing: String {
         all.map { "\($0.signature) — \($0.summary)" }.joined(separator: "\n")
     }

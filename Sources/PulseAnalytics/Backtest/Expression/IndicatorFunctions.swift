@@ -60,6 +60,15 @@ extension FunctionCatalog {
         _ definition: IndicatorDefinition, output: Int, _ arguments: [Double], _ context: CallContext, series: Bool
     ) throws(ExpressionError) -> [Double] {
         let bars = context.bars
+        let lacking = [
+            definition.inputs.contains(.volume) && bars.volume == nil ? "a volume column" : nil,
+            definition.inputs.contains(.timestamp) && bars.timestamps == nil ? "bar times" : nil,
+        ].compactMap { $0 }
+        if let missing = lacking.first {
+            throw ExpressionError(
+                .data, "\(context.function) needs \(missing), which the bars do not have", column: context.callColumn,
+                source: context.source)
+        }
         let input =
             series
             ? {

@@ -26,7 +26,8 @@ public enum Strategy {
         guard let definition = definition(named: name) else {
             throw ExpressionError(
                 .unknownIdentifier,
-                "unknown strategy '\(name)'; built-in strategies: \(builtIn.map(\.name).joined(separator: ", "))")
+                "unknown strategy '\(name)'\(NameSuggestion.hint(for: name, among: builtIn.map(\.name)))"
+                    + "; built-in strategies: \(builtIn.map(\.name).joined(separator: ", "))")
         }
         return try compile(definition, parameters: parameters)
     }
@@ -40,7 +41,9 @@ public enum Strategy {
             let valid = definition.parameters.map(\.name).joined(separator: ", ")
             throw ExpressionError(
                 .unknownIdentifier,
-                "\(definition.name) has no parameter '\(unknown)'; its parameters: \(valid.isEmpty ? "none" : valid)")
+                "\(definition.name) has no parameter '\(unknown)'"
+                    + NameSuggestion.hint(for: unknown, among: definition.parameters.map(\.name))
+                    + "; its parameters: \(valid.isEmpty ? "none" : valid)")
         }
         return try compileConditions(
             name: definition.name,

@@ -1,5 +1,25 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Allocation helpers for batch outputs aligned with their input: NaN in the lookback, values after.
 enum AlignedOutput {
+    /// Asks the kernel for transparent huge pages over the 2 MiB-aligned interior of a large fresh buffer, before
+    /// its first write: a 10-million-point output then takes ~40 page faults instead of ~20,000 (NumPy does the
+    /// same for its arrays, so TA-Lib's outputs get them too). A hint only; ignored where unsupported.
+    @inline(__always)
+    static func adviseHugePages(_ base: UnsafeMutableRawPointer, bytes: Int) {
+        #if canImport(Glibc)
+            let huge = 2 << 20
+            guard bytes >= 2 * huge else { return }
+            let start = (Int(bitPattern: base) + huge - 1) & ~(huge - 1)
+            let end = (Int(bitPattern: base) + bytes) & ~(huge - 1)
+            if end > start, let pointer = UnsafeMutableRawPointer(bitPattern: start) {
+                _ = madvise(pointer, end - start, MADV_HUGEPAGE)
+            }
+        #endif
+    }
+
     /// `count` doubles, NaN in `0..<min(begin, count)`; when `begin < count`, `body` must write every index in
     /// `begin..<count` (it receives the base pointer so it can index by input position).
     @inline(__always)
@@ -9,6 +29,7 @@ enum AlignedOutput {
                 initialized = 0
                 return
             }
+            adviseHugePages(UnsafeMutableRawPointer(base), bytes: count * MemoryLayout<Double>.stride)
             let nanEnd = min(max(begin, 0), count)
             base.initialize(repeating: .nan, count: nanEnd)
             if nanEnd < count { body(base) }

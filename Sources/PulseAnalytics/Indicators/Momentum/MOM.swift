@@ -2,8 +2,11 @@ extension TA {
     /// Momentum, TA-Lib's `MOM`: x[i] − x[i − period] (lookback `period`).
     public static func mom(_ x: [Double], period: Int = 10) throws(IndicatorError) -> [Double] {
         try ParameterCheck.period(period, in: 1...100_000, function: "MOM")
-        return AlignedOutput.make(count: x.count, begin: period) { out in
-            for i in period..<x.count { out[i] = x[i] - x[i - period] }
+        let count = x.count
+        return AlignedOutput.make(count: count, begin: period) { out in
+            withBase(x) { x in
+                for i in period..<count { out[i] = x[i] - x[i - period] }
+            }
         }
     }
 }

@@ -3,8 +3,11 @@ extension TA {
     /// (lookback `period`).
     public static func roc(_ x: [Double], period: Int = 10) throws(IndicatorError) -> [Double] {
         try ParameterCheck.period(period, in: 1...100_000, function: "ROC")
-        return AlignedOutput.make(count: x.count, begin: period) { out in
-            for i in period..<x.count { out[i] = rateOfChange(x[i], x[i - period]) }
+        let count = x.count
+        return AlignedOutput.make(count: count, begin: period) { out in
+            withBase(x) { x in
+                for i in period..<count { out[i] = rateOfChange(x[i], x[i - period]) }
+            }
         }
     }
 
@@ -12,8 +15,11 @@ extension TA {
     /// is 0 (lookback `period`).
     public static func rocp(_ x: [Double], period: Int = 10) throws(IndicatorError) -> [Double] {
         try ParameterCheck.period(period, in: 1...100_000, function: "ROCP")
-        return AlignedOutput.make(count: x.count, begin: period) { out in
-            for i in period..<x.count { out[i] = rateOfChangePercentage(x[i], x[i - period]) }
+        let count = x.count
+        return AlignedOutput.make(count: count, begin: period) { out in
+            withBase(x) { x in
+                for i in period..<count { out[i] = rateOfChangePercentage(x[i], x[i - period]) }
+            }
         }
     }
 

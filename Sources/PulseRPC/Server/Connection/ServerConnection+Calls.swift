@@ -91,6 +91,8 @@ extension ServerConnection {
             }
             return GRPCStatus(.cancelled, "call cancelled")
         }
+        let path = core.router.routes[stream.routeIndex].definition.method.path
+        core.logger.warning("handler failed: \(error)", metadata: ["method": "\(path)", "peer": "\(peer)"])
         return GRPCStatus(.unknown, "\(error)")
     }
 

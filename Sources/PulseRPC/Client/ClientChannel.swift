@@ -1,0 +1,98 @@
+import PulseIO
+import PulseProtocol
+
+/// A gRPC client channel: one multiplexed HTTP/2 connection to one server, on one event loop.
+///
+/// Calls from any task share the connection. When the server goes away (restart, GOAWAY, broken
+/// socket) the calls in flight end UNAVAILABLE and the next call dials a new connection.
+///
+/// ```swift
+/// let channel = try ClientChannel(address: ServerAddress(host: "127.0.0.1", port: 50051), loop: loop)
+/// let body = try await channel.unary(ClientRequest(path: "/grpc.health.v1.Health/Check", body: framed))
+/// ```
+public final class ClientChannel: Sendable {
+    /// The server this channel dials.
+    public let address: ServerAddress
+    /// The loop that owns the connection.
+    public let loop: EventLoop
+    private let settings: HTTP2ClientSession.Settings
+    private let current: LoopBound<ClientConnection?>
+
+    /// Creates a channel; it dials lazily, on the first call.
+    public init(address: ServerAddress, loop: EventLoop) {
+        self.address = address
+        self.loop = loop
+        self.settings = HTTP2ClientSession.Settings()
+        self.current = LoopBound(nil, loop: loop)
+    }
+
+    /// Sends a unary request; returns the response message's body, or throws the call's status.
+    public func unary(_ request: ClientRequest) async throws(GRPCStatus) -> [UInt8] {
+        let sink = UnaryResponseSink()
+        let call = ClientCall(request: request, sink: sink)
+        let result = await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                sink.install(continuation)
+                loop.execute { self.startOnLoop(call) }
+            }
+        } onCancel: {
+            self.cancel(call)
+        }
+        return try result.get()
+    }
+
+    /// Starts a server-streaming call; its messages arrive through the returned stream.
+    public func serverStream(_ request: ClientRequest) -> ClientResponseStream {
+        let buffer = ClientStreamBuffer()
+        let call = ClientCall(request: request, sink: buffer)
+        buffer.onReaderCaughtUp = { [loop] in
+            loop.execute { call.connection?.readerCaughtUp(call) }
+        }
+        buffer.onCancel = { self.cancel(call) }
+        loop.execute { self.startOnLoop(call) }
+        return ClientResponseStream(buffer: buffer)
+    }
+
+    /// Closes the current connection (GOAWAY); calls still in flight end UNAVAILABLE.
+    public func close() async {
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            loop.execute {
+                let connection = self.current.value
+                self.current.value = nil
+                connection?.shutdown()
+                done.resume()
+            }
+        }
+    }
+
+    private func cancel(_ call: ClientCall) {
+        loop.execute {
+            let status = GRPCStatus(.cancelled, "the call was cancelled by the client")
+            if let connection = call.connection {
+                connection.cancel(call, status: status)
+            } else {
+                call.finish(status, on: self.loop)
+            }
+        }
+    }
+
+    private func startOnLoop(_ call: ClientCall) {
+        guard !call.isFinished else { return }
+        do {
+            try connection().start(call)
+        } catch {
+            call.finish(GRPCStatus(.unavailable, "cannot connect to \(address): \(error)"), on: loop)
+        }
+    }
+
+    /// The connection new calls go to, dialling one if there is none or the last one retired.
+    private func connection() throws -> ClientConnection {
+        if let existing = current.value, !existing.isDraining { return existing }
+        let fresh = try ClientConnection(address: address, loop: loop, settings: settings)
+        fresh.onRetire = { [current] retired in
+            if current.value === retired { current.value = nil }
+        }
+        current.value = fresh
+        return fresh
+    }
+}

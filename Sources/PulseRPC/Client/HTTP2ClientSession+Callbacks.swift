@@ -1,0 +1,44 @@
+private import CNghttp2
+
+extension HTTP2ClientSession {
+    /// Installs the nghttp2 callbacks: each recovers the session from `user_data` and delegates to it.
+    static func install(on callbacks: OpaquePointer?) {
+        nghttp2_session_callbacks_set_on_header_callback(callbacks) {
+            _, frame, name, nameLength, value, valueLength, _, userData in
+            guard let frame, let name, let value else { return 0 }
+            HTTP2ClientSession.owner(userData).header(
+                frame.pointee.hd.stream_id,
+                name: String(decoding: UnsafeBufferPointer(start: name, count: nameLength), as: UTF8.self),
+                value: String(decoding: UnsafeBufferPointer(start: value, count: valueLength), as: UTF8.self))
+            return 0
+        }
+        nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks) { _, frame, userData in
+            guard let frame else { return 0 }
+            let header = frame.pointee.hd
+            let endStream = header.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0
+            switch UInt32(header.type) {
+            case NGHTTP2_HEADERS.rawValue:
+                let isTrailers = frame.pointee.headers.cat == NGHTTP2_HCAT_HEADERS
+                HTTP2ClientSession.owner(userData).headersComplete(
+                    header.stream_id, isTrailers: isTrailers, endStream: endStream)
+            case NGHTTP2_GOAWAY.rawValue:
+                let goAway = frame.pointee.goaway
+                HTTP2ClientSession.owner(userData).goAway(
+                    lastStreamID: goAway.last_stream_id, errorCode: goAway.error_code)
+            default:
+                break
+            }
+            return 0
+        }
+        nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks) {
+            _, _, streamID, data, length, userData in
+            guard let data else { return 0 }
+            HTTP2ClientSession.owner(userData).data(streamID, UnsafeBufferPointer(start: data, count: length))
+            return 0
+        }
+        nghttp2_session_callbacks_set_on_stream_close_callback(callbacks) { _, streamID, errorCode, userData in
+            HTTP2ClientSession.owner(userData).streamClosed(streamID, errorCode: errorCode)
+            return 0
+        }
+    }
+}
