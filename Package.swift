@@ -66,7 +66,7 @@ let package = Package(
             dependencies: ["PulseIO", "PulseStore", "PulseProtocol", "CCurl"],
             swiftSettings: swiftSettings),
         .target(
-            name: "PulseAnalytics", exclude: ["Backtest/Expression/LANGUAGE.md"],
+            name: "PulseAnalytics", exclude: ["Backtest/Expression/LANGUAGE.md", "Backtest/ENGINE.md"],
             swiftSettings: swiftSettings + analyticsSettings),
         .target(
             name: "PulseServer",
