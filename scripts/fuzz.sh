@@ -12,13 +12,22 @@ out="$root/.build/fuzz"
 binary="$out/protocol-fuzz"
 mkdir -p "$out/corpus" "$out/seeds"
 
-sources=(Sources/PulseProtocol/*/*.swift Fuzz/ProtocolFuzz.swift)
+mapfile -t sources < <(find Sources/PulseProtocol -name "*.swift" | sort)
+sources+=(Fuzz/ProtocolFuzz.swift)
 if [ ! -x "$binary" ] || [ -n "$(find "${sources[@]}" -newer "$binary" -print -quit)" ]; then
     echo "fuzz: building $binary" >&2
+    rm -f "$binary"
     # ld.gold warns "Cannot export local symbol" for Swift's symbols: harmless, filtered.
+    set +e
     swiftc -parse-as-library -sanitize=fuzzer,address -O -module-name PulseProtocolFuzz \
-        "${sources[@]}" -o "$binary" 2>&1 | { grep -v -e 'Cannot export local symbol' -e '^$' >&2 || true; }
-    [ -x "$binary" ] || { echo "fuzz: build failed" >&2; exit 1; }
+        "${sources[@]}" -o "$binary" 2>"$out/build.log"
+    build_status=$?
+    set -e
+    grep -v -e 'Cannot export local symbol' -e '^$' "$out/build.log" >&2 || true
+    if [ $build_status -ne 0 ] || [ ! -x "$binary" ]; then
+        echo "fuzz: build failed (swiftc exit $build_status)" >&2
+        exit 1
+    fi
 fi
 
 # Seeds: each golden vector as a bare body and as a gRPC frame (flag 0 + big-endian length + body).
@@ -34,7 +43,9 @@ done
 
 echo "fuzz: running for ${seconds}s" >&2
 set +e
-"$binary" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
+# Swift's own crash backtracer would race libFuzzer's handler (and can outlive the run holding our output
+# open): libFuzzer reports the crash and saves the input; the backtrace is not needed.
+SWIFT_BACKTRACE=enable=no "$binary" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
     -artifact_prefix="$out/" "$out/corpus" "$out/seeds" 2>"$out/last-run.log"
 status=$?
 set -e

@@ -4,6 +4,19 @@ import PulseAnalytics
 extension RebalanceSchedule: ExpressibleByArgument {}
 
 extension BacktestCommand {
+    /// A numeric expression evaluated over one symbol's bars. The language evaluates numeric series for order
+    /// prices at every bar, so the expression is compiled as the limit price of a strategy that never enters.
+    static func scoreSeries(_ expression: String, bars: BarSeries, fixed: [String: Double]) throws -> [Double] {
+        do {
+            let strategy = try Strategy.compile(
+                entry: "close != close", orders: OrderExpressions(limit: expression), parameters: fixed)
+            let signals = try strategy.signals(on: bars)
+            return signals.orders?.limit ?? Array(repeating: .nan, count: bars.count)
+        } catch {
+            throw UsageError("--weights expr:\(expression): \(error)")
+        }
+    }
+
     /// Several `--input SYMBOL=FILE` sharing one cash balance.
     func runPortfolio() throws {
         guard optimize.isEmpty, walkForward == nil else {
@@ -44,6 +57,12 @@ extension BacktestCommand {
                     ).signals(fixed).restricted(to: direction)
                 })
         case "equal": rule = .equal
+        case let text where text.hasPrefix("expr:"):
+            let expression = String(text.dropFirst(5))
+            rule = .scores(
+                try assets.map { asset in
+                    try Self.scoreSeries(expression, bars: asset.bars, fixed: try fixedParameters())
+                })
         case let text:
             var map: [String: Double] = [:]
             for pair in text.split(separator: ",") {
@@ -63,6 +82,7 @@ extension BacktestCommand {
         }
         let schedule: RebalanceSchedule
         if case .signals = rule { schedule = rebalance ?? .onChange } else { schedule = rebalance ?? .monthly }
+
         let result: PortfolioResult
         do {
             result = try PortfolioBacktest.run(assets: assets, rule: rule, schedule: schedule, configuration: config)

@@ -23,11 +23,11 @@ extension BacktestCommand {
             folds = try await WalkForward.run(
                 bars: bars, inSampleBars: inBars, outOfSampleBars: outBars, space: space, method: method,
                 maximize: statistic, configuration: config, workers: workers,
-                makeSignals: { [direction] slice, p in
-                    try StrategyFactory(
+                signalSource: { [direction] slice in
+                    let factory = try StrategyFactory(
                         name: name, expressions: expressions, orders: orders, bars: slice, fixed: fixed,
-                        optimized: optimized
-                    ).signals(fixed.merging(p) { $1 }).restricted(to: direction)
+                        optimized: optimized)
+                    return { p in try factory.signals(fixed.merging(p) { $1 }).restricted(to: direction) }
                 })
         } catch let error as BacktestError { throw UsageError("\(error)") }
         switch format {

@@ -27,7 +27,7 @@ struct BacktestCommand: AsyncParsableCommand {
             run's; with --walk-forward IN:OUT {"maximize", "folds": [...]}. Numbers are JSON numbers, \
             undefined values null, Start/End ISO 8601, durations days.
             Portfolio: several --input SYMBOL=FILE share one cash balance; --weights signals (default: each \
-            symbol trades the strategy, symbols in a position share equity equally), equal, or SYM=W,...; \
+            symbol trades the strategy, symbols in a position share equity equally), equal, SYM=W,..., or expr:EXPR (positive values, normalised); \
             --rebalance on-change|daily|weekly|monthly. Orders fill at each symbol's own next bar.
             Bad flags, unreadable files and bad expressions exit with status 2.
             """)
@@ -37,7 +37,11 @@ struct BacktestCommand: AsyncParsableCommand {
         help: "The OHLCV CSV file to read, or - for standard input; repeat as SYMBOL=FILE for a portfolio.")
     var input: [String] = []
 
-    @Option(name: .long, help: "Portfolio weights: signals (each symbol trades the strategy), equal, or SYM=W,SYM=W.")
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Portfolio weights: signals (each symbol trades the strategy), equal, SYM=W,SYM=W, or expr:EXPRESSION "
+                + "(weights proportional to each symbol's positive value, e.g. 'expr:close / shift(close, 20) - 1')."))
     var weights: String?
 
     @Option(name: .long, help: "Portfolio rebalancing: on-change, daily, weekly or monthly.")
@@ -108,6 +112,9 @@ struct BacktestCommand: AsyncParsableCommand {
 
     @Flag(name: .long, help: "An entry signal while already in a position on that side closes and re-opens it.")
     var reenter = false
+
+    @Flag(name: .long, help: "Close a trade open at the end (at the last bar's open) so it counts in the statistics.")
+    var finalizeTrades = false
 
     @Flag(name: .long, help: "Allow fractional units.")
     var fractional = false
@@ -268,6 +275,7 @@ struct BacktestCommand: AsyncParsableCommand {
         config.tradeOnClose = tradeOnClose
         config.fractional = fractional
         config.reenterOnRepeatedEntry = reenter
+        config.finalizeTrades = finalizeTrades
         config.stopLossFraction = sl
         config.takeProfitFraction = tp
         config.trailingStopFraction = trailing

@@ -110,4 +110,18 @@ struct BacktestPortfolioTests {
         #expect(exits == [32, 61])
         #expect(r.trades.allSatisfy { $0.trade.pnl > 0 })
     }
+
+    @Test("score weights: positive scores normalised to 1, zero or negative scores get nothing")
+    func scores() throws {
+        let days = [0, 1, 2]
+        let flat: [(Double, Double)] = [(10, 10), (10, 10), (10, 10)]
+        let assets = ["A", "B", "C"].map { PortfolioAsset(symbol: $0, bars: Self.bars(days: days, flat)) }
+        var config = PortfolioConfiguration()
+        config.fractional = true
+        let r = try PortfolioBacktest.run(
+            assets: assets, rule: .scores([[3, 3, 3], [1, 1, 1], [-2, -2, -2]]), schedule: .onChange,
+            configuration: config)
+        // Equity 10 000 at 10 a unit: A gets 3/4 (750 units), B 1/4 (250), C nothing.
+        #expect(r.openUnits == [750, 250, 0])
+    }
 }

@@ -14,7 +14,10 @@ struct BacktestWalkForwardTests {
         let folds = try await WalkForward.run(
             bars: bars, inSampleBars: 150, outOfSampleBars: 80, space: space, maximize: "Return [%]",
             configuration: BacktestConfiguration(),
-            makeSignals: { slice, p in try strategy.signals(on: slice, parameters: p) })
+            signalSource: { slice in
+                let evaluator = strategy.evaluator(for: slice)
+                return { p in try evaluator.signals(parameters: p) }
+            })
         #expect(folds.map(\.outOfSample) == [150..<230, 230..<310, 310..<390])
         #expect(folds.map(\.inSample) == [0..<150, 80..<230, 160..<310])
         for fold in folds {
@@ -40,7 +43,7 @@ struct BacktestWalkForwardTests {
             _ = try await WalkForward.run(
                 bars: makeBars(flatRows(10, 1)), inSampleBars: 8, outOfSampleBars: 5, space: ParameterSpace(),
                 maximize: "SQN", configuration: BacktestConfiguration(),
-                makeSignals: { _, _ in StrategySignals(count: 0) })
+                signalSource: { _ in { _ in StrategySignals(count: 0) } })
         }
     }
 }

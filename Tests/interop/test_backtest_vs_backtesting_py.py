@@ -157,6 +157,10 @@ CASES = [
     ("slippage", {}, {"spread": 0.001}, ["--slippage", "0.001"]),
     ("half-size", {"size": 0.5}, {"commission": 0.001}, ["--size", "0.5", "--commission", "0.001"]),
     ("ten-units", {"size": 10}, {}, ["--units", "10"]),
+    ("finalize-trades", {}, {"finalize_trades": True, "commission": 0.002},
+     ["--finalize-trades", "--commission", "0.002"]),
+    ("finalize-trades-close", {}, {"finalize_trades": True, "trade_on_close": True},
+     ["--finalize-trades", "--trade-on-close"]),
     ("windows-5-30-close", {"fast": 5, "slow": 30}, {"trade_on_close": True, "commission": 0.001},
      ["--param", "fast=5", "--param", "slow=30", "--trade-on-close", "--commission", "0.001"]),
 ]

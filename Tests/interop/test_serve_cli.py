@@ -167,3 +167,33 @@ def test_sigterm_ends_calls_past_grace_with_unavailable():
     assert stop(process) == 0
     thread.join(timeout=10)
     assert outcome.get("code") == grpc.StatusCode.UNAVAILABLE
+
+
+def test_health_watch_sees_not_serving_then_unavailable_on_sigterm():
+    process, port = start_serve("--port", "0", "--grace-period", "5")
+    seen = []
+    outcome = {}
+
+    def watch():
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            stream = channel.unary_stream(
+                "/grpc.health.v1.Health/Watch", request_serializer=identity, response_deserializer=identity
+            )
+            try:
+                for message in stream(b"", timeout=15):
+                    seen.append(message)
+                outcome["code"] = grpc.StatusCode.OK
+            except grpc.RpcError as error:
+                outcome["code"] = error.code()
+
+    thread = threading.Thread(target=watch)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not seen and time.monotonic() < deadline:
+        time.sleep(0.05)
+    started = time.monotonic()
+    assert stop(process) == 0
+    thread.join(timeout=10)
+    assert seen == [b"\x08\x01", b"\x08\x02"]  # SERVING, then NOT_SERVING at shutdown
+    assert outcome.get("code") == grpc.StatusCode.UNAVAILABLE
+    assert time.monotonic() - started < 5  # watches end at once, not after the grace period

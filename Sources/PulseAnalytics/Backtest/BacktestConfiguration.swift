@@ -33,6 +33,9 @@ public struct BacktestConfiguration: Sendable, Equatable {
     /// keeps it, so level conditions such as `rsi(close, 14) < 30` hold one trade; true closes and re-opens, as
     /// a backtesting.py strategy that calls `buy()` on every such bar does.
     public var reenterOnRepeatedEntry = false
+    /// Close a trade still open after the last bar so it counts in the statistics (backtesting.py's
+    /// `finalize_trades=True`: filled with the last bar's prices, at its open).
+    public var finalizeTrades = false
 
     public init() {}
 

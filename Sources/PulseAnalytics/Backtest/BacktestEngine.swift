@@ -51,7 +51,9 @@ public enum BacktestEngine {
         var equity = [Double](repeating: configuration.cash, count: bars.count)
         let n = bars.count
         var i = max(1, signals.warmupBars + 1)
+        let start = i
         var nextCheck = i + control.checkInterval
+        var outOfMoney = false
         while i < n {
             broker.processOrders(bar: i)
             let value = broker.equity(bar: i)
@@ -59,6 +61,7 @@ public enum BacktestEngine {
             if value <= 0 {
                 broker.liquidate(bar: i)
                 for k in i..<n { equity[k] = 0 }
+                outOfMoney = true
                 break
             }
             broker.act(bar: i)
@@ -68,6 +71,11 @@ public enum BacktestEngine {
                 if control.isCancelled() { throw BacktestError(.cancelled, "the backtest was cancelled") }
                 control.progress?(Double(i) / Double(n))
             }
+        }
+        if configuration.finalizeTrades && !outOfMoney && start < n {
+            // backtesting.py's finalize_trades: close what is open by processing the last bar's orders again.
+            broker.finalize(bar: n - 1)
+            equity[n - 1] = max(0, broker.equity(bar: n - 1))
         }
         control.progress?(1)
         var trades = broker.trades

@@ -188,6 +188,14 @@ struct BrokerSimulation {
             commission: commissions, entryTime: nil, exitTime: nil)
     }
 
+    /// Closes the open trade at the end of the data the way backtesting.py's `finalize_trades=True` does: a
+    /// close order processed with the last bar's prices again (so at its open, or at the previous close with
+    /// trade-on-close), together with any order still pending.
+    mutating func finalize(bar i: Int) {
+        if hasTrade { pendingClose = true }
+        processOrders(bar: i)
+    }
+
     /// Equity fell to zero or below: close everything at this close and stop trading.
     mutating func liquidate(bar i: Int) {
         if hasTrade { closeTrade(price: close[i], bar: i) }

@@ -19,12 +19,13 @@ public enum WalkForward {
     /// Runs the folds.
     /// - Parameters:
     ///   - inSampleBars, outOfSampleBars: window lengths in bars (at least 2 each).
-    ///   - makeSignals: signals for a parameter set over the bars it is given (called with slices).
+    ///   - signalSource: for a slice of bars, a function giving a parameter set's signals over it — one per
+    ///     slice, so it can share indicator series across the fold's grid.
     public static func run(
         bars: BarSeries, inSampleBars: Int, outOfSampleBars: Int, space: ParameterSpace,
         method: Optimizer.Method = .grid,
         maximize: String, configuration: BacktestConfiguration, workers: Int = 2, control: BacktestControl = .none,
-        makeSignals: @escaping @Sendable (BarSeries, [String: Double]) throws -> StrategySignals,
+        signalSource: @escaping @Sendable (BarSeries) throws -> @Sendable ([String: Double]) throws -> StrategySignals,
         onFold: (@Sendable (Fold) -> Void)? = nil
     ) async throws -> [Fold] {
         guard inSampleBars >= 2, outOfSampleBars >= 2 else {
@@ -43,14 +44,14 @@ public enum WalkForward {
             let trainBars = bars.slice(train)
             let outcome = try await Optimizer.run(
                 bars: trainBars, space: space, method: method, maximize: maximize, configuration: configuration,
-                workers: workers, control: control, makeSignals: { p in try makeSignals(trainBars, p) })
+                workers: workers, control: control, makeSignals: try signalSource(trainBars))
             guard let best = outcome.best else {
                 throw BacktestError(
                     .invalidInput,
                     "no parameter set gave a defined \(maximize) on bars \(train.lowerBound)..<\(train.upperBound)")
             }
             let history = bars.slice(train.lowerBound..<test.upperBound)
-            let full = try makeSignals(history, best.parameters)
+            let full = try signalSource(history)(best.parameters)
             let signals = full.dropFirst(inSampleBars)
             let result = try BacktestEngine.run(
                 bars: bars.slice(test), signals: signals, configuration: configuration, control: control)

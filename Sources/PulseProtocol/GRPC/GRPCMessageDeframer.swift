@@ -2,8 +2,8 @@
 ///
 /// Feed each DATA payload to ``append(_:)`` and then call ``next()`` until it returns nil. The declared
 /// length is checked against ``maxMessageSize`` as soon as the 5-byte prefix is complete, before any of
-/// the body is buffered, so a peer announcing a 4 GiB message costs nothing. The buffer never holds more
-/// than one message plus the bytes of one `append`.
+/// the body is buffered, so a peer announcing a 4 GiB message costs nothing. As long as ``next()`` is
+/// drained after each `append`, the buffer never holds more than one message plus the bytes of one `append`.
 ///
 /// ```swift
 /// var deframer = GRPCMessageDeframer()
@@ -18,6 +18,8 @@ public struct GRPCMessageDeframer: Sendable {
 
     private var buffer: [UInt8] = []
     private var readIndex = 0
+    /// The most buffer capacity kept between messages.
+    private static let retainedCapacity = 64 * 1024
 
     /// Creates a deframer.
     /// - Parameters:
@@ -101,7 +103,8 @@ public struct GRPCMessageDeframer: Sendable {
         let body = Array(buffer[bodyStart..<bodyEnd])
         readIndex = bodyEnd
         if readIndex == buffer.count {
-            buffer.removeAll(keepingCapacity: true)
+            // Keep a small buffer for the next messages, but do not pin the memory of a large one.
+            buffer.removeAll(keepingCapacity: buffer.capacity <= Self.retainedCapacity)
             readIndex = 0
         }
         return body

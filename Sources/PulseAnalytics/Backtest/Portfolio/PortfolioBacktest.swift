@@ -32,6 +32,11 @@ public enum PortfolioBacktest {
                 throw BacktestError(.invalidInput, "\(a.symbol): \(s.count) signals for \(a.bars.count) bars")
             }
         }
+        if case .scores(let list) = rule {
+            guard list.count == assets.count, zip(assets, list).allSatisfy({ $0.bars.count == $1.count }) else {
+                throw BacktestError(.invalidInput, "one score per bar of each symbol is needed")
+            }
+        }
         let timeline = try PortfolioTimeline(assets)
         var book = PortfolioBook(assets: assets, configuration: configuration)
         let n = timeline.times.count

@@ -18,6 +18,9 @@ public enum AllocationRule: Sendable {
     /// Each symbol trades its own signals (one `StrategySignals` per asset, same order): long from a long entry
     /// to a long exit (or a short entry), short likewise; the symbols holding a position share equity equally.
     case signals([StrategySignals])
+    /// Weights from a score per symbol and bar (one series per asset, same order, aligned with its bars):
+    /// at each decision the symbols' latest positive scores, normalised to sum to 1 (NaN or ≤ 0 gets nothing).
+    case scores([[Double]])
 }
 
 /// When a portfolio trades towards its target weights. Decisions are taken at a bar's close (on the combined
