@@ -1,21 +1,12 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-/// Release builds on x86-64 use the CPU's fused multiply-add (Haswell, 2013, and later): the TA-Lib-exact indicator
-/// recurrences are written with `addingProduct`, which is otherwise a libm call per step (several times slower).
-/// Results are bit-identical either way; only the speed changes.
-#if arch(x86_64)
-    let hardwareFMA: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-mfma"], .when(configuration: .release))]
-#else
-    let hardwareFMA: [SwiftSetting] = []
-#endif
-
 /// One settings array for every Swift target: Swift 6 language mode (strict concurrency) everywhere,
 /// and cross-module optimisation so the hot paths of PulseAnalytics and PulseProtocol inline into callers.
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .unsafeFlags(["-cross-module-optimization"], .when(configuration: .release)),
-] + hardwareFMA
+]
 
 /// PulseAnalytics' recurrences use fused multiply-add (TA-Lib 0.8 does, and exactness needs it). Without a CPU
 /// baseline that has FMA, each `addingProduct` becomes a call into libm; release builds on x86-64 therefore target

@@ -1,6 +1,6 @@
 // libFuzzer target for PulseProtocol's decoders, compiled together with Sources/PulseProtocol by
 // scripts/fuzz.sh (one module, so no import). Every input is decoded as every message type and fed to the
-// gRPC deframer. Decoding may fail, but must never trap, hang or over-allocate (AddressSanitizer and
+// gRPC deframer and the metadata codecs. Decoding may fail, but must never trap, hang or over-allocate (AddressSanitizer and
 // libFuzzer's limits watch that), and whatever decodes must re-encode to a fixed point.
 
 /// Decodes `input` as `M`; when that succeeds, checks that encode∘decode is idempotent.
@@ -55,10 +55,27 @@ func fuzzDeframer(_ input: UnsafeRawBufferPointer) {
     }
 }
 
+/// Feeds `input` to the metadata codecs and checks their round trips.
+func fuzzMetadata(_ input: UnsafeRawBufferPointer) {
+    let bytes = [UInt8](input)
+    let text = String(decoding: bytes, as: UTF8.self)
+    if let timeout = GRPCTimeout(headerValue: text) {
+        guard let again = GRPCTimeout(headerValue: timeout.headerValue), again.nanoseconds >= timeout.nanoseconds else {
+            fatalError("grpc-timeout \(text) does not survive formatting")
+        }
+    }
+    if Base64.decode(Base64.encode(bytes)) != bytes { fatalError("base64 round trip failed") }
+    _ = Base64.decode(text)
+    if GRPCMessageEncoding.percentDecode(GRPCMessageEncoding.percentEncode(text)) != text {
+        fatalError("grpc-message round trip failed")
+    }
+}
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func protocolFuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let input = UnsafeRawBufferPointer(start: data, count: size)
     for type in fuzzedMessageTypes { fuzzMessage(type, input) }
     fuzzDeframer(input)
+    fuzzMetadata(input)
     return 0
 }

@@ -114,6 +114,19 @@ struct ResamplerTests {
         #expect(try Resampler.resample(bars, to: .oneMonth).labels == ["2024-12-01", "2025-01-01"])
     }
 
+    @Test(arguments: [Timeframe.oneMinute, .fourHours, .oneDay, .oneWeek, .oneMonth])
+    func absurdTimesDoNotCrash(_ timeframe: Timeframe) throws {
+        let t: [Int64] = [.min, .min + 1, -1, 0, 1, .max - 1, .max]
+        let prices = t.map { _ in 1.0 }
+        let bars = BarSeries(
+            labels: t.map(String.init), timestamps: t, open: prices, high: prices, low: prices, close: prices,
+            volume: prices)
+        let out = try Resampler.resample(bars, to: timeframe, times: .instants)
+        #expect(out.count >= 1 && out.count <= t.count)
+        #expect(out.volume!.reduce(0, +) == Double(t.count))
+        _ = try Resampler.completedIndex(bars, higher: timeframe)
+    }
+
     @Test func seriesWithoutTimesIsRejected() {
         let bars = BarSeries(labels: ["a"], timestamps: nil, open: [1], high: [1], low: [1], close: [1], volume: nil)
         #expect(throws: ResampleError.self) { try Resampler.resample(bars, to: .oneDay) }

@@ -131,6 +131,33 @@ struct ClientEndToEndTests {
     }
 
     @Test(arguments: kinds)
+    func slowReaderOfALargeStreamGetsEveryMessage(kind: ClientTestServer.Kind) async throws {
+        // 32 MiB through a reader that keeps stalling: the client holds back flow-control credit
+        // past its high-water mark and returns it as the reader catches up, without losing a message.
+        try await withClient(kind) { client, _ in
+            var expected: UInt64 = 0
+            for try await item in client.diagnostics.stream(count: 2_000, payloadSize: 16 * 1024) {
+                #expect(item.index == expected)
+                expected += 1
+                if expected % 500 == 0 { try await Task.sleep(for: .milliseconds(200)) }
+            }
+            #expect(expected == 2_000)
+        }
+    }
+
+    @Test(arguments: kinds)
+    func oversizedRequestIsResourceExhausted(kind: ClientTestServer.Kind) async throws {
+        try await withClient(kind) { client, _ in
+            let error = await #expect(throws: RPCError.self) {
+                try await client.diagnostics.echo(Array(repeating: 1, count: 5 << 20))
+            }
+            #expect(error?.code == .resourceExhausted)
+            let after = try await client.diagnostics.echo([9])
+            #expect(after == [9])
+        }
+    }
+
+    @Test(arguments: kinds)
     func unknownMethodIsUnimplemented(kind: ClientTestServer.Kind) async throws {
         try await withClient(kind) { client, _ in
             let method = GRPCMethod(service: "pulse.v1.Diagnostics", name: "NoSuchMethod", kind: .unary)
@@ -158,6 +185,30 @@ struct ClientEndToEndTests {
         let afterRestart = try await client.diagnostics.echo([3])
         #expect(afterRestart == [3])
         await client.close()
+    }
+}
+
+@Suite("Swift client and a server shutting down")
+struct ClientShutdownTests {
+    @Test func inFlightStreamCompletesAndNewCallsAreRefused() async throws {
+        guard ClientTestServer.isAvailable(.pulse) else { return }
+        let server = try ClientTestServer(.pulse)
+        defer { server.stop() }
+        try await PulseClient.withClient(host: server.host, port: server.port) { client in
+            var items = client.diagnostics.stream(count: 4, intervalMs: 150).makeAsyncIterator()
+            let first = try await items.next()  // the call is now in flight on the server
+            #expect(first?.index == 0)
+            server.process.terminate()  // SIGTERM: GOAWAY, then the grace period for calls in flight
+
+            var rest: [UInt64] = []
+            while let item = try await items.next() { rest.append(item.index) }
+            #expect(rest == [1, 2, 3])
+            server.process.waitUntilExit()
+            #expect(server.process.terminationStatus == 0)
+
+            let refused = await #expect(throws: RPCError.self) { try await client.diagnostics.echo([5]) }
+            #expect(refused?.code == .unavailable)
+        }
     }
 }
 

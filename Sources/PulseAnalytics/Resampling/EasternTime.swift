@@ -5,23 +5,26 @@
 /// - 1967–1986: last Sunday of April to the last Sunday of October, except 1974 (from January 6) and 1975
 ///   (from February 23);
 /// - before 1967 the same April–October rule is assumed (New York's local practice was close to it).
+///
+/// Arithmetic wraps rather than traps, so absurd times (near `Int64.min`/`max`) give meaningless results, never
+/// a crash.
 public enum EasternTime {
     /// The offset from UTC in seconds (−4 h in daylight time, −5 h otherwise) at an instant.
     public static func utcOffset(at utc: Int64) -> Int64 {
         // Decide the year in standard time; the transitions are far from New Year.
-        let standard = utc - 5 * 3600
+        let standard = utc &- 5 * 3600
         let days = floorDiv(standard, 86_400)
         let year = TimestampParser.civilFromDays(days).year
         let (start, end) = daylightSaving(year: year)
         // Spring forward at 02:00 EST = 07:00 UTC; fall back at 02:00 EDT = 06:00 UTC.
-        let startUTC = start * 86_400 + 7 * 3600
-        let endUTC = end * 86_400 + 6 * 3600
+        let startUTC = start &* 86_400 &+ 7 * 3600
+        let endUTC = end &* 86_400 &+ 6 * 3600
         return utc >= startUTC && utc < endUTC ? -4 * 3600 : -5 * 3600
     }
 
     /// Local wall-clock time, as seconds since 1970-01-01T00:00 local.
     @inline(__always)
-    public static func wallClock(at utc: Int64) -> Int64 { utc + utcOffset(at: utc) }
+    public static func wallClock(at utc: Int64) -> Int64 { utc &+ utcOffset(at: utc) }
 
     /// The Eastern calendar day (days since 1970-01-01) of an instant: its trading session.
     @inline(__always)
@@ -30,9 +33,9 @@ public enum EasternTime {
     /// The instant of a local wall-clock time. For a time that occurs twice (the repeated hour in November) the
     /// first (daylight) one; for one that does not exist (the skipped hour in March) the instant an hour later.
     public static func instant(ofWallClock wall: Int64) -> Int64 {
-        let daylight = wall + 4 * 3600
+        let daylight = wall &+ 4 * 3600
         if utcOffset(at: daylight) == -4 * 3600 { return daylight }
-        return wall + 5 * 3600
+        return wall &+ 5 * 3600
     }
 
     /// The first and last day (days since 1970-01-01) of daylight saving time in `year`: the days of the
@@ -69,8 +72,8 @@ public enum EasternTime {
     }
 
     @inline(__always)
-    static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : (a - b + 1) / b }
+    static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : (a &- b &+ 1) / b }
 
     @inline(__always)
-    static func floorMod(_ a: Int64, _ b: Int64) -> Int64 { a - floorDiv(a, b) * b }
+    static func floorMod(_ a: Int64, _ b: Int64) -> Int64 { a &- floorDiv(a, b) &* b }
 }

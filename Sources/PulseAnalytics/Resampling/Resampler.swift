@@ -59,7 +59,8 @@ public enum Resampler {
         for i in 0..<series.count {
             let k = grouped.bucketOfBar[i]
             let isLastOfBucket = i + 1 == series.count || grouped.bucketOfBar[i + 1] != k
-            let complete = isLastOfBucket && timestamps[i] + interval >= grouped.ends[k]
+            let (barEnd, overflow) = timestamps[i].addingReportingOverflow(interval)
+            let complete = isLastOfBucket && (overflow ? Int64.max : barEnd) >= grouped.ends[k]
             result[i] = complete ? k : k - 1
         }
         return result
@@ -68,7 +69,8 @@ public enum Resampler {
     static func smallestGap(_ timestamps: [Int64]) -> Int64 {
         var gap = Int64.max
         for i in timestamps.indices.dropFirst() where timestamps[i] > timestamps[i - 1] {
-            gap = min(gap, timestamps[i] - timestamps[i - 1])
+            let (difference, overflow) = timestamps[i].subtractingReportingOverflow(timestamps[i - 1])
+            if !overflow { gap = min(gap, difference) }
         }
         return gap == .max ? 0 : gap
     }

@@ -22,7 +22,7 @@ struct TimeBucket: Sendable {
             return size <= 3600
                 ? EasternTime.floorDiv(t, size) : EasternTime.floorDiv(EasternTime.wallClock(at: t), size)
         case .day: return session(t)
-        case .week: return EasternTime.floorDiv(session(t) + 3, 7)
+        case .week: return EasternTime.floorDiv(session(t) &+ 3, 7)
         case .month:
             let date = TimestampParser.civilFromDays(session(t))
             return Int64(date.year) * 12 + Int64(date.month - 1)
@@ -38,7 +38,7 @@ struct TimeBucket: Sendable {
     /// The first session day of a day, week or month bucket.
     func firstDay(_ key: Int64) -> Int64 {
         switch timeframe.unit {
-        case .week: return key * 7 - 3
+        case .week: return key &* 7 &- 3
         case .month:
             let year = Int(EasternTime.floorDiv(key, 12))
             return TimestampParser.daysFromCivil(year: year, month: Int(EasternTime.floorMod(key, 12)) + 1, day: 1)
@@ -52,18 +52,18 @@ struct TimeBucket: Sendable {
         switch timeframe.unit {
         case .minute, .hour:
             let size = timeframe.fixedSeconds!
-            return size <= 3600 ? key * size : EasternTime.instant(ofWallClock: key * size)
-        case .day, .week, .month: return firstDay(key) * 86_400
+            return size <= 3600 ? key &* size : EasternTime.instant(ofWallClock: key &* size)
+        case .day, .week, .month: return firstDay(key) &* 86_400
         }
     }
 
     /// The instant the bucket closes (the start of the next one), in the same time convention as the input.
     func end(_ key: Int64) -> Int64 {
         switch timeframe.unit {
-        case .minute, .hour: return start(key + 1)
+        case .minute, .hour: return start(key &+ 1)
         case .day, .week, .month:
-            let nextDay = firstDay(key + 1)
-            return dateOnly ? nextDay * 86_400 : EasternTime.instant(ofWallClock: nextDay * 86_400)
+            let nextDay = firstDay(key &+ 1)
+            return dateOnly ? nextDay &* 86_400 : EasternTime.instant(ofWallClock: nextDay &* 86_400)
         }
     }
 

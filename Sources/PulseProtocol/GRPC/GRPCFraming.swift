@@ -9,9 +9,11 @@ public enum GRPCFraming {
     /// Encodes `message` with its prefix in one buffer: the body is written once, then the length patched in.
     /// `capacity` is the first allocation's size; larger messages grow the buffer geometrically.
     public static func frame<M: ProtoMessage>(_ message: M, capacity: Int = 256) -> [UInt8] {
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(capacity + prefixSize)
-        append(message, to: &buffer)
+        var writer = ProtobufWriter(capacity: capacity + prefixSize)
+        for _ in 0..<prefixSize { writer.bytes.append(0) }
+        message.encode(to: &writer)
+        var buffer = writer.finish()
+        writeLength(buffer.count - prefixSize, into: &buffer, at: 1)
         return buffer
     }
 

@@ -19,7 +19,8 @@ public struct GRPCTimeout: Hashable, Sendable, CustomStringConvertible {
 
     /// Parses a header value; nil when it is not 1–8 digits plus a valid unit.
     public init?(headerValue: some StringProtocol) {
-        let utf8 = Array(headerValue.utf8)
+        // Valid values are at most 9 bytes, which Swift stores inline: no allocation.
+        let utf8 = String(headerValue).utf8
         guard utf8.count >= 2, utf8.count <= 9, let unit = utf8.last else { return nil }
         let perUnit: Int64
         switch unit {

@@ -17,9 +17,7 @@ extension PulseV1 {
         /// The text form; whole numbers print without a fraction (`bbands:20,2,2`).
         public var description: String {
             guard !parameters.isEmpty else { return function }
-            let texts = parameters.map { value in
-                value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
-            }
+            let texts = parameters.map { value in Int64(exactly: value).map { String($0) } ?? String(value) }
             return function + ":" + texts.joined(separator: ",")
         }
 

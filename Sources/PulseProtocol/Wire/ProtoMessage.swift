@@ -4,6 +4,10 @@
 /// protobuf's own serializers) and handles one field at a time in `decodeField(_:from:)`, skipping the
 /// ones it does not know with `reader.skip(tag)`.
 ///
+/// Unknown fields are skipped, not kept: re-encoding a message from a newer peer drops what this build does
+/// not know. Equality is field by field with Swift's `==`, so a message holding a NaN is not equal to itself;
+/// compare encodings when NaN matters.
+///
 /// ```swift
 /// let bytes = EchoRequest(payload: [1, 2, 3]).serializedBytes()
 /// let echoed = try EchoRequest(serializedBytes: bytes)

@@ -9,8 +9,11 @@ extension TA {
     ) throws(IndicatorError) -> [Double] {
         let state = try CCIState(timePeriod: timePeriod)
         try OHLC.checkLengths([high.count, low.count, close.count], function: "CCI")
-        return withBases(high, low, close) { h, l, c in
-            OHLC.fill(close.count, state) { s, i in s.next(high: h[i], low: l[i], close: c[i]) }
+        return AlignedOutput.make(count: close.count, begin: 0) { out in
+            withBases(high, low, close) { h, l, c in
+                var s = state
+                for i in 0..<close.count { out[i] = s.next(high: h[i], low: l[i], close: c[i]) }
+            }
         }
     }
 }

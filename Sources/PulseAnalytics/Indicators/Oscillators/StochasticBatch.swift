@@ -16,7 +16,7 @@ enum StochasticBatch {
         // Fast %K for bars fastKPeriod − 1 …, stored from index 0.
         let fastK = [Double](unsafeUninitializedCapacity: valid) { buffer, initialized in
             withBases(high, low, close) { h, l, c in
-                RangeScan.run(high: h, low: l, count: n, window: fastKPeriod) { i, highest, lowest in
+                TA.slidingExtremes(high: h, low: l, count: n, period: fastKPeriod) { i, highest, lowest in
                     buffer[i - (fastKPeriod - 1)] = StochasticState.fastK(close: c[i], highest: highest, lowest: lowest)
                 }
             }

@@ -9,8 +9,8 @@ extension TA {
     ) throws(IndicatorError) -> [Double] {
         let state = try ULTOSCState(timePeriod1: timePeriod1, timePeriod2: timePeriod2, timePeriod3: timePeriod3)
         try OHLC.checkLengths([high.count, low.count, close.count], function: "ULTOSC")
-        return withBases(high, low, close) { h, l, c in
-            OHLC.fill(close.count, state) { s, i in s.next(high: h[i], low: l[i], close: c[i]) }
+        return AlignedOutput.make(count: close.count, begin: state.lookback) { out in
+            withBases(high, low, close) { h, l, c in state.batch(h, l, c, count: close.count, out: out) }
         }
     }
 }
@@ -51,6 +51,58 @@ public struct ULTOSCState: StreamingIndicator {
         IndicatorOutput(next(high: bar.high, low: bar.low, close: bar.close))
     }
 
+    /// The longest period: the bars before the first output.
+    var lookback: Int { long.period }
+
+    /// The batch kernel, as TA-Lib does it: the terms of the bar leaving each window are recomputed from the
+    /// input (the same operations give the same values) instead of kept in a ring.
+    func batch(
+        _ h: UnsafePointer<Double>, _ l: UnsafePointer<Double>, _ c: UnsafePointer<Double>, count n: Int,
+        out: UnsafeMutablePointer<Double>
+    ) {
+        @inline(__always) func terms(_ j: Int) -> (bp: Double, tr: Double) {
+            (c[j] - min(l[j], c[j - 1]), OHLC.trueRange(high: h[j], low: l[j], prevClose: c[j - 1]))
+        }
+        var short = short
+        var medium = medium
+        var long = long
+        let longest = long.period
+        for i in 1..<min(longest, n) {
+            let (bp, tr) = terms(i)
+            if i > longest - short.period { Self.add(&short, bp, tr) }
+            if i > longest - medium.period { Self.add(&medium, bp, tr) }
+            Self.add(&long, bp, tr)
+        }
+        for i in longest..<max(n, longest) {
+            let (bp, tr) = terms(i)
+            Self.add(&short, bp, tr)
+            Self.add(&medium, bp, tr)
+            Self.add(&long, bp, tr)
+            out[i] = Self.value(short, medium, long)
+            let oldShort = terms(i - short.period + 1)
+            Self.remove(&short, oldShort.bp, oldShort.tr)
+            let oldMedium = terms(i - medium.period + 1)
+            Self.remove(&medium, oldMedium.bp, oldMedium.tr)
+            let oldLong = terms(i - long.period + 1)
+            Self.remove(&long, oldLong.bp, oldLong.tr)
+        }
+    }
+
+    @inline(__always)
+    private static func value(_ short: Window, _ medium: Window, _ long: Window) -> Double {
+        var output = 0.0
+        if short.range != 0 { output += 4.0 * (short.pressure / short.range) }
+        if medium.range != 0 { output += 2.0 * (medium.pressure / medium.range) }
+        if long.range != 0 { output += long.pressure / long.range }
+        return 100.0 * (output / 7.0)
+    }
+
+    @inline(__always)
+    private static func remove(_ w: inout Window, _ bp: Double, _ tr: Double) {
+        w.pressure -= bp
+        w.range -= tr
+    }
+
     @inline(__always)
     mutating func next(high: Double, low: Double, close: Double) -> Double {
         defer {
@@ -75,15 +127,12 @@ public struct ULTOSCState: StreamingIndicator {
         Self.add(&short, bp, tr)
         Self.add(&medium, bp, tr)
         Self.add(&long, bp, tr)
-        var output = 0.0
-        if short.range != 0 { output += 4.0 * (short.pressure / short.range) }
-        if medium.range != 0 { output += 2.0 * (medium.pressure / medium.range) }
-        if long.range != 0 { output += long.pressure / long.range }
+        let output = Self.value(short, medium, long)
         // Remove each window's oldest bar before the next bar arrives.
         Self.removeOldest(&short, pressure, range, i, slots)
         Self.removeOldest(&medium, pressure, range, i, slots)
         Self.removeOldest(&long, pressure, range, i, slots)
-        return 100.0 * (output / 7.0)
+        return output
     }
 
     @inline(__always)

@@ -10,7 +10,7 @@ extension TA {
         let n = close.count
         return AlignedOutput.make(count: n, begin: timePeriod - 1) { out in
             withBases(high, low, close) { h, l, c in
-                RangeScan.run(high: h, low: l, count: n, window: timePeriod) { i, highest, lowest in
+                TA.slidingExtremes(high: h, low: l, count: n, period: timePeriod) { i, highest, lowest in
                     out[i] = WILLRState.value(close: c[i], highest: highest, lowest: lowest)
                 }
             }

@@ -8,7 +8,7 @@ extension TA {
         let n = high.count
         return AlignedOutput.make(count: n, begin: timePeriod - 1) { out in
             withBases(high, low) { h, l in
-                RangeScan.run(high: h, low: l, count: n, window: timePeriod) { i, highest, lowest in
+                TA.slidingExtremes(high: h, low: l, count: n, period: timePeriod) { i, highest, lowest in
                     out[i] = MIDPRICEState.value(highest: highest, lowest: lowest)
                 }
             }

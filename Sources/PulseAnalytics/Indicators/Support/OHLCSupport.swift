@@ -20,17 +20,6 @@ enum OHLC {
 }
 
 extension OHLC {
-    /// A batch run of a streaming recurrence: `step` is called for every bar with the state held in a local (so
-    /// it stays in registers) and writes output i. Sharing the step with the streaming type is what makes batch
-    /// and streaming give the same bits.
-    @inline(__always)
-    static func fill<State>(_ count: Int, _ initial: State, _ step: (inout State, Int) -> Double) -> [Double] {
-        AlignedOutput.make(count: count, begin: 0) { out in
-            var state = initial
-            for i in 0..<count { out[i] = step(&state, i) }
-        }
-    }
-
     /// Two aligned outputs (NaN in `0..<begin`) written together by `body`, which runs only when `begin < count`
     /// and must write both at every index from `begin` on.
     @inline(__always)
@@ -43,17 +32,6 @@ extension OHLC {
             second = AlignedOutput.make(count: count, begin: begin) { out1 in body(out0, out1) }
         }
         return (first, second)
-    }
-
-    /// `fill` for recurrences with two outputs.
-    @inline(__always)
-    static func fill2<State>(
-        _ count: Int, _ initial: State, _ step: (inout State, Int) -> (Double, Double)
-    ) -> ([Double], [Double]) {
-        output2(count: count, begin: 0) { out0, out1 in
-            var state = initial
-            for i in 0..<count { (out0[i], out1[i]) = step(&state, i) }
-        }
     }
 }
 

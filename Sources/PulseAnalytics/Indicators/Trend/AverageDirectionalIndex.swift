@@ -70,8 +70,11 @@ public struct ADXState: StreamingIndicator {
 
     func batch(high: [Double], low: [Double], close: [Double]) throws(IndicatorError) -> [Double] {
         try OHLC.checkLengths([high.count, low.count, close.count], function: "ADX")
-        return withBases(high, low, close) { h, l, c in
-            OHLC.fill(close.count, self) { s, i in s.next(high: h[i], low: l[i], close: c[i]) }
+        return AlignedOutput.make(count: close.count, begin: 0) { out in
+            withBases(high, low, close) { h, l, c in
+                var s = self
+                for i in 0..<close.count { out[i] = s.next(high: h[i], low: l[i], close: c[i]) }
+            }
         }
     }
 }

@@ -18,33 +18,44 @@ enum DirectionalMovementBatch {
         let begin = readsRange ? period : max(period - 1, 1)
         return AlignedOutput.make(count: n, begin: begin) { out in
             withBases(high, low, close) { h, l, c in
-                let p = Double(period)
-                var dm = 0.0
-                var range = 0.0
-                for i in 1..<n {
+                @inline(__always) func dm(_ i: Int) -> Double {
                     let r = raw(h, l, i)
-                    let x = plus ? r.plus : r.minus
-                    if !readsRange {
-                        if period == 1 {
+                    return plus ? r.plus : r.minus
+                }
+                @inline(__always) func tr(_ i: Int) -> Double {
+                    OHLC.trueRange(high: h[i], low: l[i], prevClose: c[i - 1])
+                }
+                if period == 1 {
+                    for i in 1..<n {
+                        let x = dm(i)
+                        if readsRange {
+                            let range = tr(i)
+                            out[i] = x == 0 || range == 0 ? 0 : x / range
+                        } else {
                             out[i] = x
-                            continue
                         }
-                        dm = i < period ? dm + x : dm - dm / p + x
-                        if i >= period - 1 { out[i] = dm }
-                        continue
                     }
-                    let tr = OHLC.trueRange(high: h[i], low: l[i], prevClose: c[i - 1])
-                    if period == 1 {
-                        out[i] = x == 0 || tr == 0 ? 0 : x / tr
-                        continue
+                    return
+                }
+                // Sums of bars 1…N−1, then Wilder's smoothing; separate loops keep the serial chain short.
+                let p = Double(period)
+                var sum = 0.0
+                var range = 0.0
+                for i in 1..<period {
+                    sum += dm(i)
+                    if readsRange { range += tr(i) }
+                }
+                if readsRange {
+                    for i in period..<n {
+                        sum = sum - sum / p + dm(i)
+                        range = range - range / p + tr(i)
+                        out[i] = range != 0 ? 100.0 * (sum / range) : 0
                     }
-                    if i < period {
-                        dm += x
-                        range += tr
-                    } else {
-                        dm = dm - dm / p + x
-                        range = range - range / p + tr
-                        out[i] = range != 0 ? 100.0 * (dm / range) : 0
+                } else {
+                    out[period - 1] = sum
+                    for i in period..<n {
+                        sum = sum - sum / p + dm(i)
+                        out[i] = sum
                     }
                 }
             }

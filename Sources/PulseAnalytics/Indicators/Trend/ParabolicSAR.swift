@@ -10,7 +10,12 @@ extension TA {
     ) throws(IndicatorError) -> [Double] {
         let state = try SARState(acceleration: acceleration, maximum: maximum)
         try OHLC.checkLengths([high.count, low.count], function: "SAR")
-        return withBases(high, low) { h, l in OHLC.fill(high.count, state) { s, i in s.next(high: h[i], low: l[i]) } }
+        return AlignedOutput.make(count: high.count, begin: 0) { out in
+            withBases(high, low) { h, l in
+                var s = state
+                for i in 0..<high.count { out[i] = s.next(high: h[i], low: l[i]) }
+            }
+        }
     }
 }
 

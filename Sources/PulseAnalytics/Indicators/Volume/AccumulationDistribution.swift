@@ -5,8 +5,11 @@ extension TA {
         high: [Double], low: [Double], close: [Double], volume: [Double]
     ) throws(IndicatorError) -> [Double] {
         try OHLC.checkLengths([high.count, low.count, close.count, volume.count], function: "AD")
-        return withBases(high, low, close, volume) { h, l, c, v in
-            OHLC.fill(close.count, ADLine()) { s, i in s.next(high: h[i], low: l[i], close: c[i], volume: v[i]) }
+        return AlignedOutput.make(count: close.count, begin: 0) { out in
+            withBases(high, low, close, volume) { h, l, c, v in
+                var s = ADLine()
+                for i in 0..<close.count { out[i] = s.next(high: h[i], low: l[i], close: c[i], volume: v[i]) }
+            }
         }
     }
 
@@ -18,8 +21,11 @@ extension TA {
     ) throws(IndicatorError) -> [Double] {
         let state = try ADOSCState(fastPeriod: fastPeriod, slowPeriod: slowPeriod)
         try OHLC.checkLengths([high.count, low.count, close.count, volume.count], function: "ADOSC")
-        return withBases(high, low, close, volume) { h, l, c, v in
-            OHLC.fill(close.count, state) { s, i in s.next(high: h[i], low: l[i], close: c[i], volume: v[i]) }
+        return AlignedOutput.make(count: close.count, begin: 0) { out in
+            withBases(high, low, close, volume) { h, l, c, v in
+                var s = state
+                for i in 0..<close.count { out[i] = s.next(high: h[i], low: l[i], close: c[i], volume: v[i]) }
+            }
         }
     }
 }

@@ -7,10 +7,12 @@ extension TA {
     public static func mfi(
         high: [Double], low: [Double], close: [Double], volume: [Double], timePeriod: Int = 14
     ) throws(IndicatorError) -> [Double] {
-        let state = try MFIState(timePeriod: timePeriod)
+        try ParameterCheck.period(timePeriod, "timeperiod", in: 2...100_000, function: "MFI")
         try OHLC.checkLengths([high.count, low.count, close.count, volume.count], function: "MFI")
-        return withBases(high, low, close, volume) { h, l, c, v in
-            OHLC.fill(close.count, state) { s, i in s.next(high: h[i], low: l[i], close: c[i], volume: v[i]) }
+        return AlignedOutput.make(count: close.count, begin: timePeriod) { out in
+            withBases(high, low, close, volume) { h, l, c, v in
+                MFIState.batch(h, l, c, v, count: close.count, period: timePeriod, out: out)
+            }
         }
     }
 }
@@ -53,18 +55,9 @@ public struct MFIState: StreamingIndicator {
             negativeSum -= negative[position]
             if positive[position] != 0 || negative[position] != 0 { flowingBars -= 1 }
         }
-        let change = typical - prevTypical
-        let flow = typical * volume
-        var (up, down) = (0.0, 0.0)
-        if abs(change) <= 1e-14 * (abs(typical) + abs(prevTypical)) {
-            // TA-Lib 0.8 treats a change lost in rounding as no change.
-        } else if change < 0 {
-            down = flow
-            negativeSum += flow
-        } else if change > 0 {
-            up = flow
-            positiveSum += flow
-        }
+        let (up, down) = Self.flows(typical: typical, previous: prevTypical, volume: volume)
+        positiveSum += up
+        negativeSum += down
         positive[position] = up
         negative[position] = down
         if up != 0 || down != 0 { flowingBars += 1 }
@@ -77,9 +70,67 @@ public struct MFIState: StreamingIndicator {
             negativeSum = 0
             return 0
         }
-        // Rounding residue can leave a sum slightly negative; TA-Lib 0.8 counts it as 0.
+        return Self.value(positiveSum: positiveSum, negativeSum: negativeSum)
+    }
+
+    /// The bar's positive and negative money flow (at most one is non-zero).
+    @inline(__always)
+    static func flows(typical: Double, previous: Double, volume: Double) -> (up: Double, down: Double) {
+        let change = typical - previous
+        // TA-Lib 0.8 treats a change lost in rounding as no change.
+        if abs(change) <= 1e-14 * (abs(typical) + abs(previous)) { return (0, 0) }
+        let flow = typical * volume
+        return change < 0 ? (0, flow) : (change > 0 ? (flow, 0) : (0, 0))
+    }
+
+    /// Rounding residue can leave a sum slightly negative; TA-Lib 0.8 counts it as 0.
+    @inline(__always)
+    static func value(positiveSum: Double, negativeSum: Double) -> Double {
         let inflow = max(positiveSum, 0)
         let total = inflow + max(negativeSum, 0)
         return total <= 0 ? 0 : 100.0 * (inflow / total)
+    }
+
+    /// The batch kernel: the same steps with the flow ring in raw memory.
+    static func batch(
+        _ h: UnsafePointer<Double>, _ l: UnsafePointer<Double>, _ c: UnsafePointer<Double>,
+        _ v: UnsafePointer<Double>, count n: Int, period: Int, out: UnsafeMutablePointer<Double>
+    ) {
+        let ups = UnsafeMutablePointer<Double>.allocate(capacity: period)
+        let downs = UnsafeMutablePointer<Double>.allocate(capacity: period)
+        defer {
+            ups.deallocate()
+            downs.deallocate()
+        }
+        var positiveSum = 0.0
+        var negativeSum = 0.0
+        var flowingBars = 0
+        var position = 0
+        var previous = (h[0] + l[0] + c[0]) / 3
+        for i in 1..<n {
+            let typical = (h[i] + l[i] + c[i]) / 3
+            if i > period {
+                positiveSum -= ups[position]
+                negativeSum -= downs[position]
+                if ups[position] != 0 || downs[position] != 0 { flowingBars -= 1 }
+            }
+            let (up, down) = flows(typical: typical, previous: previous, volume: v[i])
+            previous = typical
+            positiveSum += up
+            negativeSum += down
+            ups[position] = up
+            downs[position] = down
+            if up != 0 || down != 0 { flowingBars += 1 }
+            position += 1
+            if position == period { position = 0 }
+            guard i >= period else { continue }
+            if flowingBars == 0 {
+                positiveSum = 0
+                negativeSum = 0
+                out[i] = 0
+            } else {
+                out[i] = value(positiveSum: positiveSum, negativeSum: negativeSum)
+            }
+        }
     }
 }

@@ -3,8 +3,11 @@ extension TA {
     /// subtracts it when the close falls, and keeps it on ties. Lookback 0.
     public static func obv(close: [Double], volume: [Double]) throws(IndicatorError) -> [Double] {
         try OHLC.checkLengths([close.count, volume.count], function: "OBV")
-        return withBases(close, volume) { c, v in
-            OHLC.fill(close.count, OBVState()) { s, i in s.next(close: c[i], volume: v[i]) }
+        return AlignedOutput.make(count: close.count, begin: 0) { out in
+            withBases(close, volume) { c, v in
+                var s = OBVState()
+                for i in 0..<close.count { out[i] = s.next(close: c[i], volume: v[i]) }
+            }
         }
     }
 }

@@ -14,8 +14,11 @@ extension TA {
         let times = timestamps ?? [Int64](repeating: 0, count: close.count)
         return withBases(high, low, close, volume) { h, l, c, v in
             times.withUnsafeBufferPointer { t in
-                OHLC.fill(close.count, VWAPState()) { s, i in
-                    s.next(high: h[i], low: l[i], close: c[i], volume: v[i], timestamp: t[i])
+                AlignedOutput.make(count: close.count, begin: 0) { out in
+                    var s = VWAPState()
+                    for i in 0..<close.count {
+                        out[i] = s.next(high: h[i], low: l[i], close: c[i], volume: v[i], timestamp: t[i])
+                    }
                 }
             }
         }

@@ -51,6 +51,11 @@ public final class PulseClient: Sendable {
         ownedLoops = loops
     }
 
+    deinit {
+        // A client dropped without `close()` must not leave its loop thread running.
+        for loop in ownedLoops?.loops ?? [] { loop.stop() }
+    }
+
     /// Closes the connection and stops the client's own event loop. Calls in flight end UNAVAILABLE.
     public func close() async {
         await channel.close()
