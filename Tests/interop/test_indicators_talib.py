@@ -90,6 +90,7 @@ CASES = [
     ("macdext:12,1,26,1,9,1", lambda d: talib.MACDEXT(d["close"], 12, 1, 26, 1, 9, 1)),
     ("macdext:5,3,10,2,4,6", lambda d: talib.MACDEXT(d["close"], 5, 3, 10, 2, 4, 6)),
     ("macdext:8,8,6,4,3,5", lambda d: talib.MACDEXT(d["close"], 8, 8, 6, 4, 3, 5)),
+    ("macdext:26,1,12,1,1,1", lambda d: talib.MACDEXT(d["close"], 26, 1, 12, 1, 1, 1)),
     ("apo", lambda d: talib.APO(d["close"])),
     ("apo:5,10,0", lambda d: talib.APO(d["close"], 5, 10, 0)),
     ("ppo", lambda d: talib.PPO(d["close"])),

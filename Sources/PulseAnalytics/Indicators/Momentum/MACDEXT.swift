@@ -13,6 +13,11 @@ extension TA {
         try ParameterCheck.maType(signalType, "signalmatype", function: "MACDEXT")
         let ((fast, fastType), (slow, slowType)) =
             slow < fast ? ((slow, slowType), (fast, fastType)) : ((fast, fastType), (slow, slowType))
+        // With EMAs throughout, TA-Lib's MACDEXT runs exactly MACD's arithmetic (same seeding, same start), so
+        // take its single fused pass; a signal period of 1 differs (TA_MA copies the line) and stays generic.
+        if fastType == .ema && slowType == .ema && signalType == .ema && signal > 1 {
+            return try macd(x, fast: fast, slow: slow, signal: signal)
+        }
         let count = x.count
         let lineStart = max(maLookback(fastType, fast), maLookback(slowType, slow))
         let begin = lineStart + maLookback(signalType, signal)

@@ -78,21 +78,48 @@ enum MovingAverageState: ValueStepper {
         case .tema: self = .tema(TEMAState(period: period))
         case .trima: self = .trima(TRIMAState(period: period))
         case .kama: self = .kama(KAMAState(period: period))
-        case .t3, .mama: self = .t3(T3State(period: period, volumeFactor: 0.7))
+        case .t3: self = .t3(T3State(period: period, volumeFactor: 0.7))
+        case .mama: preconditionFailure("MAMA is rejected by parameter validation")
         }
     }
 
+    /// Each case moves its state out and parks `.copy` meanwhile, so the state's buffers stay uniquely referenced
+    /// and are mutated in place (binding the payload alone would copy its ring buffer on every step).
     mutating func step(_ x: Double) -> Double {
         switch self {
         case .copy: return x
-        case .sma(var s): defer { self = .sma(s) }; return s.step(x)
-        case .ema(var s): defer { self = .ema(s) }; return s.step(x)
-        case .wma(var s): defer { self = .wma(s) }; return s.step(x)
-        case .dema(var s): defer { self = .dema(s) }; return s.step(x)
-        case .tema(var s): defer { self = .tema(s) }; return s.step(x)
-        case .trima(var s): defer { self = .trima(s) }; return s.step(x)
-        case .kama(var s): defer { self = .kama(s) }; return s.step(x)
-        case .t3(var s): defer { self = .t3(s) }; return s.step(x)
+        case .sma(var s):
+            self = .copy
+            defer { self = .sma(s) }
+            return s.step(x)
+        case .ema(var s):
+            self = .copy
+            defer { self = .ema(s) }
+            return s.step(x)
+        case .wma(var s):
+            self = .copy
+            defer { self = .wma(s) }
+            return s.step(x)
+        case .dema(var s):
+            self = .copy
+            defer { self = .dema(s) }
+            return s.step(x)
+        case .tema(var s):
+            self = .copy
+            defer { self = .tema(s) }
+            return s.step(x)
+        case .trima(var s):
+            self = .copy
+            defer { self = .trima(s) }
+            return s.step(x)
+        case .kama(var s):
+            self = .copy
+            defer { self = .kama(s) }
+            return s.step(x)
+        case .t3(var s):
+            self = .copy
+            defer { self = .t3(s) }
+            return s.step(x)
         }
     }
 }
