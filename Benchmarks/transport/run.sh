@@ -6,6 +6,7 @@
 # Usage: Benchmarks/transport/run.sh [SECONDS]      (default 10 s per measurement, 2 s warm-up)
 # Env:   PULSE_BENCH_SKIP="grpcio grpc-swift"        skip some peers
 #        PULSE_BENCH_LOOPS=N                          `pulse serve --loops N` (default: its own default)
+#        PULSE_BENCH_THREADS=N                        h2load -t N (default 1: leaves the other core to the server)
 # Prints requests/s, latency percentiles (from h2load's per-request log) and ratios, and checks each
 # gRPC server with real grpcio calls afterwards (h2load alone counts a grpc-status error as success).
 set -euo pipefail
@@ -87,7 +88,7 @@ for shape in "4 32" "64 10"; do
             url="http://${targets[$name]}/pulse.v1.Diagnostics/Echo"
             extra=("${grpc_headers[@]}")
         fi
-        command=(h2load -c "$clients" -m "$streams" -t 1 -D "$seconds" --warm-up-time=2
+        command=(h2load -c "$clients" -m "$streams" -t "${PULSE_BENCH_THREADS:-1}" -D "$seconds" --warm-up-time=2
             --log-file="$work/$name.$clients.log" "${extra[@]}" "$url")
         echo "== $name ${clients}x$streams: ${command[*]}" >&2
         "${command[@]}" >"$work/$name.$clients.txt" 2>&1 || { cat "$work/$name.$clients.txt" >&2; exit 1; }
@@ -103,11 +104,12 @@ done
 {
     for key in "${!results[@]}"; do printf '%s\t%s\n' "$key" "${results[$key]}"; done
 } >"$work/results.tsv"
-"$python" - "$work/results.tsv" "$seconds" <<'EOF'
-import json, sys
+"$python" - "$work/results.tsv" "$seconds" "${PULSE_BENCH_THREADS:-1}" <<'EOF'
+import json, os, sys
 rows = dict(line.rstrip("\n").split("\t", 1) for line in open(sys.argv[1]))
-print(f"\nTransport benchmark: h2load -t 1 -D {sys.argv[2]} --warm-up-time=2, Diagnostics/Echo (4-byte payload); "
-      "nghttpd serves a 4-byte file")
+print(f"\nTransport benchmark: h2load -t {sys.argv[3]} -D {sys.argv[2]} --warm-up-time=2, Diagnostics/Echo "
+      f"(4-byte payload); nghttpd serves a 4-byte file. {os.cpu_count()} cores, load average at the end "
+      f"{os.getloadavg()[0]:.1f} (other work on the machine skews every figure alike)")
 for clients, streams in (("4", "32"), ("64", "10")):
     print(f"\n{clients} connections x {streams} streams")
     print(f"{'server':<11}{'req/s':>11}{'mean ms':>9}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'max ms':>9}"

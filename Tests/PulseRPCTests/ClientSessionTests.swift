@@ -95,6 +95,19 @@ struct ClientSessionTests {
         #expect(!session.canOpenStream)
     }
 
+    @Test func cancelSendsRstStreamCancelAndClosesTheStreamWhenSent() throws {
+        let session = try HTTP2ClientSession()
+        let stream = try request(session)
+        _ = try output(session)
+        _ = try feed(session, F.serverPreface + F.responseHeaders(stream: 1))
+        session.cancel(streamID: stream)
+        let bytes = try output(session)
+        let resets = F.frames(ofType: F.rstStream, in: bytes)
+        #expect(resets.map(\.stream) == [UInt32(stream)])
+        #expect(resets.first?.payload == F.bigEndian(0x8))  // CANCEL
+        #expect(session.takeEvents() == [.streamClosed(streamID: stream, errorCode: 0x8)])
+    }
+
     @Test func protocolViolationByTheServerEndsTheSessionWithGoAwayProtocolError() throws {
         let session = try HTTP2ClientSession()
         _ = try output(session)

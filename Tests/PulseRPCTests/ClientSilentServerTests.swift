@@ -46,6 +46,19 @@ struct ClientSilentServerTests {
         }
     }
 
+    @Test func callsAfterCloseFailAtOnce() async throws {
+        let listener = try ListeningSocket(address: SocketAddress(host: "127.0.0.1", port: 0))
+        defer { listener.close() }
+        let client = try PulseClient(host: "127.0.0.1", port: listener.localAddress.port)
+        await client.close()
+        let error = await #expect(throws: RPCError.self) { try await client.diagnostics.echo([1]) }
+        #expect(error?.code == .unavailable)
+        let streamError = await #expect(throws: RPCError.self) {
+            for try await _ in client.diagnostics.stream(count: 1) {}
+        }
+        #expect(streamError?.code == .unavailable)
+    }
+
     @Test func refusedConnectionIsUnavailable() async throws {
         let port: Int
         do {  // a port that was free a moment ago: nothing listens there now

@@ -369,3 +369,25 @@ def test_sma_near_tie_pairs(goog_csv, fast, slow):
     ref = reference({"fast": fast, "slow": slow}, cash=10_000, commission=0.002)
     out = pulse(goog_csv, "--param", f"fast={fast}", "--param", f"slow={slow}", "--commission", "0.002")
     assert_same(ref, out)
+
+
+@pytest.mark.parametrize("freq,bars", [("min", 20_000), ("h", 6_000), ("W-FRI", 600)])
+def test_intraday_and_weekly_statistics_match(tmp_path, freq, bars):
+    """Minute, hourly and weekly bars exercise the day/week resampling, the weekend rule (365 vs 252 days, 52
+    for weekly data) and durations rounded to the data's resolution."""
+    rng = np.random.default_rng(11)
+    close = 100 * np.exp(np.cumsum(rng.normal(0, 0.002, bars)))
+    open_ = np.r_[close[0], close[:-1]]
+    df = pd.DataFrame({"Open": open_, "High": np.maximum(open_, close) * 1.001,
+                       "Low": np.minimum(open_, close) * 0.999, "Close": close},
+                      index=pd.date_range("2022-01-03", periods=bars, freq=freq))
+    df.index.name = "Date"
+    path = tmp_path / "walk.csv"
+    df.to_csv(path, float_format="%.6f")
+    df = pd.read_csv(path, index_col=0, parse_dates=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = Backtest(df, Mirror, cash=100_000, commission=0.0005, exclusive_orders=True).run()
+    out = pulse(path, "--cash", "100000", "--commission", "0.0005")
+    assert ref["# Trades"] > 10
+    assert_same(ref, out)

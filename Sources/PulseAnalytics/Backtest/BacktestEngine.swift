@@ -13,13 +13,15 @@
 public enum BacktestEngine {
     /// Backtests `signals` over `bars`.
     /// - Throws: `BacktestError` for bad settings, signals of the wrong length, or cancellation.
+    /// - Parameter context: the bars' `StatisticsContext` when many runs share the bars (computed otherwise).
     public static func run(
         bars: BarSeries, signals: StrategySignals, configuration: BacktestConfiguration,
-        control: BacktestControl = .none
+        control: BacktestControl = .none, context: StatisticsContext? = nil
     ) throws(BacktestError) -> BacktestResult {
         let simulation = try simulate(bars: bars, signals: signals, configuration: configuration, control: control)
         let statistics = BacktestStatistics(
-            bars: bars, equity: simulation.equity, trades: simulation.trades, warmupBars: signals.warmupBars)
+            bars: bars, equity: simulation.equity, trades: simulation.trades, warmupBars: signals.warmupBars,
+            context: context)
         return BacktestResult(
             trades: simulation.trades, openTrade: simulation.openTrade, equity: simulation.equity,
             statistics: statistics)

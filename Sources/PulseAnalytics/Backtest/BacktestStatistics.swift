@@ -47,11 +47,15 @@ public struct BacktestStatistics: Sendable, Equatable {
 
     /// Computes every statistic from the equity curve and the closed trades.
     /// - Parameter warmupBars: the strategy's warm-up; Buy & Hold starts at that bar.
-    public init(bars: BarSeries, equity: [Double], trades: [BacktestTrade], warmupBars: Int) {
+    ///   - context: the bars' `StatisticsContext`, when several runs share the bars.
+    public init(
+        bars: BarSeries, equity: [Double], trades: [BacktestTrade], warmupBars: Int, context: StatisticsContext? = nil
+    ) {
         precondition(!equity.isEmpty && equity.count == bars.count, "one equity value per bar")
         let n = equity.count
         let times = bars.timestamps
-        let calendar = times.map { DataCalendar(timestamps: $0) }
+        let context = context ?? StatisticsContext(bars: bars)
+        let calendar = context.calendar
         start = times?.first
         end = times?.last
         duration = times.map { Double($0[n - 1] - $0[0]) / 86_400 } ?? Double(n - 1)
@@ -71,8 +75,8 @@ public struct BacktestStatistics: Sendable, Equatable {
         maxDrawdownDuration = drawdown.maxDuration.map { calendar?.roundedDays($0) ?? $0 }
         averageDrawdownDuration = drawdown.averageDuration.map { calendar?.roundedDays($0) ?? $0 }
 
-        if let calendar, let times {
-            let returns = calendar.periodReturns(equity: equity, timestamps: times)
+        if let calendar {
+            let returns = context.periodReturns(equity)
             let g = geometricMean(returns)
             let d = calendar.annualPeriods
             let annualized = pow(1 + g, d) - 1
@@ -87,7 +91,7 @@ public struct BacktestStatistics: Sendable, Equatable {
             sortinoRatio = defined(annualized / (downside.squareRoot() * d.squareRoot()))
             calmarRatio = drawdown.maximum != 0 ? defined(annualized / drawdown.maximum) : nil
         }
-        let betaValue = Self.beta(equity: equity, close: c)
+        let betaValue = context.beta(equity)
         beta = defined(betaValue)
         alphaPercent = defined(returnPercent - betaValue * (buyAndHoldReturnPercent ?? .nan))
 
@@ -130,32 +134,12 @@ public struct BacktestStatistics: Sendable, Equatable {
         }
         return covered
     }
+}
 
-    /// cov(log returns of equity, log returns of close) / var(log returns of close), sample (n − 1) moments,
-    /// in one pass without storing the returns (their means are tiny next to their spread, so the raw-sum
-    /// formula loses nothing at the 1e-12 level).
-    static func beta(equity: [Double], close: [Double]) -> Double {
-        let n = equity.count
-        guard n > 2 else { return .nan }
-        return equity.withUnsafeBufferPointer { e in
-            close.withUnsafeBufferPointer { c in
-                var sx = 0.0
-                var sy = 0.0
-                var sxy = 0.0
-                var syy = 0.0
-                for i in 1..<n {
-                    let x = logRatio(e[i], e[i - 1])
-                    let y = logRatio(c[i], c[i - 1])
-                    sx += x
-                    sy += y
-                    sxy += x * y
-                    syy += y * y
-                }
-                let count = Double(n - 1)
-                return (sxy - sx * sy / count) / (syy - sy * sy / count)
-            }
-        }
-    }
+/// `2·atanh(z)` by its series up to z¹¹: `log(a/b)` for `z = (a − b)/(a + b)` when |z| < 0.05.
+@inline(__always) func atanhSeries(_ z: Double) -> Double {
+    let w = z * z
+    return 2 * z * (1 + w * (1.0 / 3 + w * (1.0 / 5 + w * (1.0 / 7 + w * (1.0 / 9 + w * (1.0 / 11))))))
 }
 
 /// `log(a / b)`. For the moves between consecutive bars (|a/b − 1| below ~10 %) the series
@@ -164,9 +148,7 @@ public struct BacktestStatistics: Sendable, Equatable {
 @inline(__always) func logRatio(_ a: Double, _ b: Double) -> Double {
     let z = (a - b) / (a + b)
     guard abs(z) < 0.05 else { return log(a / b) }
-    let w = z * z
-    let series = 1 + w * (1.0 / 3 + w * (1.0 / 5 + w * (1.0 / 7 + w * (1.0 / 9 + w * (1.0 / 11)))))
-    return 2 * z * series
+    return atanhSeries(z)
 }
 
 /// A finite value, or nil for NaN and ±infinity (backtesting.py's undefined results).

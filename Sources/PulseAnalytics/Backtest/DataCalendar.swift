@@ -8,7 +8,7 @@
 /// 100 bars), the periods per year used to annualise (252 trading days, 365 when weekends trade, 52 for
 /// weekly, 12 for monthly, 1 for yearly data), how equity is resampled into period returns, and the unit
 /// durations are rounded up to.
-struct DataCalendar {
+struct DataCalendar: Sendable {
     enum Period { case day, week, month, year }
 
     let period: Period
@@ -68,17 +68,14 @@ struct DataCalendar {
         (seconds / resolution).rounded(.up) * resolution / 86_400
     }
 
-    /// Equity resampled to the period (last value of each calendar day / week ending Sunday / month / year
-    /// that has bars), then simple returns between consecutive periods.
-    func periodReturns(equity: [Double], timestamps: [Int64]) -> [Double] {
-        var returns: [Double] = []
-        var previousKey = Int64.min
-        var previousValue = Double.nan
-        var lastOfPeriod = Double.nan
+    /// Index of the last bar of each calendar day / week ending Sunday / month / year that has bars.
+    func periodEnds(_ timestamps: [Int64]) -> [Int] {
+        var ends: [Int] = []
         var dayStart = Int64.max
         var dayEnd = Int64.min
         var key = Int64.min
-        for i in equity.indices {
+        var previousKey = Int64.min
+        for i in timestamps.indices {
             let t = timestamps[i]
             if t < dayStart || t >= dayEnd {
                 let day = Self.dayNumber(t)
@@ -86,15 +83,11 @@ struct DataCalendar {
                 dayEnd = dayStart + 86_400
                 key = periodKey(day: day)
             }
-            if key != previousKey && previousKey != Int64.min {
-                if !previousValue.isNaN { returns.append(lastOfPeriod / previousValue - 1) }
-                previousValue = lastOfPeriod
-            }
+            if key != previousKey && i > 0 { ends.append(i - 1) }
             previousKey = key
-            lastOfPeriod = equity[i]
         }
-        if !previousValue.isNaN { returns.append(lastOfPeriod / previousValue - 1) }
-        return returns
+        if !timestamps.isEmpty { ends.append(timestamps.count - 1) }
+        return ends
     }
 
     private func periodKey(day: Int64) -> Int64 {

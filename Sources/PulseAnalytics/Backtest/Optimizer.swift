@@ -58,6 +58,7 @@ public enum Optimizer {
         try configuration.validate()
         let chosen = try Self.choose(space: space, method: method, constraint: constraint)
         let workerCount = max(1, min(workers, chosen.count))
+        let context = StatisticsContext(bars: bars)
         let runs = try await withThrowingTaskGroup(of: [Run].self) { group in
             for w in 0..<workerCount {
                 group.addTask {
@@ -69,7 +70,8 @@ public enum Optimizer {
                         let parameters = space.combination(index)
                         let signals = try makeSignals(parameters)
                         let result = try BacktestEngine.run(
-                            bars: bars, signals: signals, configuration: configuration, control: control)
+                            bars: bars, signals: signals, configuration: configuration, control: control,
+                            context: context)
                         let run = Run(
                             index: index, parameters: parameters, statistics: result.statistics,
                             score: result.statistics.value(named: maximize).number)

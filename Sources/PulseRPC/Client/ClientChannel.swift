@@ -1,5 +1,6 @@
 import PulseIO
 import PulseProtocol
+import Synchronization
 
 /// A gRPC client channel: one multiplexed HTTP/2 connection to one server, on one event loop.
 ///
@@ -17,6 +18,9 @@ public final class ClientChannel: Sendable {
     public let loop: EventLoop
     private let settings: HTTP2ClientSession.Settings
     private let current: LoopBound<ClientConnection?>
+    /// Set by `close()`. Checked and set under the lock together with handing work to the loop, so no
+    /// call can slip onto a loop that is about to stop (it would never be answered).
+    private let closed = Mutex(false)
 
     /// Creates a channel; it dials lazily, on the first call.
     public init(address: ServerAddress, loop: EventLoop) {
@@ -33,7 +37,7 @@ public final class ClientChannel: Sendable {
         let result = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 sink.install(continuation)
-                loop.execute { self.startOnLoop(call) }
+                self.submit(call)
             }
         } onCancel: {
             self.cancel(call)
@@ -49,19 +53,35 @@ public final class ClientChannel: Sendable {
             loop.execute { call.connection?.readerCaughtUp(call) }
         }
         buffer.onCancel = { self.cancel(call) }
-        loop.execute { self.startOnLoop(call) }
+        submit(call)
         return ClientResponseStream(buffer: buffer)
     }
 
     /// Closes the current connection (GOAWAY); calls still in flight end UNAVAILABLE.
     public func close() async {
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            let alreadyClosed = closed.withLock { closed in
+                defer { closed = true }
+                return closed
+            }
+            guard !alreadyClosed else { return done.resume() }
             loop.execute {
                 let connection = self.current.value
                 self.current.value = nil
                 connection?.shutdown()
                 done.resume()
             }
+        }
+    }
+
+    /// Starts `call` on the loop, or ends it UNAVAILABLE at once when the channel is closed.
+    private func submit(_ call: ClientCall) {
+        let accepted = closed.withLock { closed in
+            if !closed { loop.execute { self.startOnLoop(call) } }
+            return !closed
+        }
+        if !accepted {
+            call.sink.finish(GRPCStatus(.unavailable, "the client was closed"))
         }
     }
 

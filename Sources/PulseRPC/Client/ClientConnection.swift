@@ -195,6 +195,7 @@ final class ClientConnection: IOHandler {
                 outputOffset = 0
             }
             try session.drainOutput(into: &output)
+            for event in session.takeEvents() { handle(event) }
             if isConnected, outputOffset < output.count {
                 let written = try output.withUnsafeBytes { raw throws(IOError) in
                     try SocketIO.write(fd, UnsafeRawBufferPointer(rebasing: raw[outputOffset...]))

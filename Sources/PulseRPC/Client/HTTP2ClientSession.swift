@@ -109,6 +109,14 @@ final class HTTP2ClientSession {
         }
     }
 
+    /// Events that arose while sending (a stream closes once its RST_STREAM is out); the caller takes
+    /// them after `drainOutput(into:)`.
+    func takeEvents() -> [HTTP2ClientEvent] {
+        guard !events.isEmpty else { return [] }
+        defer { events.removeAll(keepingCapacity: true) }
+        return events
+    }
+
     /// Whether the session still wants to read or write; false once it is finished with the peer.
     var isActive: Bool {
         nghttp2_session_want_read(session) != 0 || nghttp2_session_want_write(session) != 0

@@ -15,13 +15,17 @@ extension ServerConnection {
             queueLimit: configuration.streamQueueLimit)
         streams.insert(stream)
         nghttp2_session_set_stream_user_data(session, id, Unmanaged.passUnretained(stream).toOpaque())
+        headerBlockStream = stream
         return 0
     }
 
     func header(
         _ frame: UnsafePointer<nghttp2_frame>, name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer
     ) -> Int32 {
-        guard let stream = stream(frame.pointee.hd.stream_id), stream.phase == .receivingHeaders else { return 0 }
+        // The fields of one block arrive back to back: remember its stream instead of a lookup per field.
+        let id = frame.pointee.hd.stream_id
+        let current = headerBlockStream?.id == id ? headerBlockStream : stream(id)
+        guard let stream = current, stream.phase == .receivingHeaders else { return 0 }
         if stream.head.add(name: name, value: value, router: core.router) == .becameTooLarge {
             glitch("header list too large")
         }
@@ -33,6 +37,7 @@ extension ServerConnection {
         let endStream = header.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0
         switch UInt32(header.type) {
         case NGHTTP2_HEADERS.rawValue:
+            headerBlockStream = nil
             guard let stream = stream(header.stream_id) else { return 0 }
             if stream.phase == .receivingHeaders {
                 headersComplete(stream)
@@ -81,6 +86,7 @@ extension ServerConnection {
 
     func streamClosed(_ streamID: Int32, errorCode: UInt32) -> Int32 {
         guard let stream = stream(streamID), streams.remove(stream) else { return 0 }
+        if headerBlockStream === stream { headerBlockStream = nil }
         streamGone(stream)
         lastActivity = MonotonicClock.now()
         if goawaySent && streams.isEmpty { endAfterShutdown() }

@@ -20,6 +20,8 @@ final class ServerConnection: IOHandler {
     /// The nghttp2 session, owned by this object and deleted in `deinit`.
     var session: OpaquePointer!
     var streams = StreamTable()
+    /// The stream whose header block is being received (set in on_begin_headers).
+    var headerBlockStream: ServerStream?
     var isClosed = false
     var handshakeDone = false
     var glitches = 0
@@ -233,6 +235,7 @@ final class ServerConnection: IOHandler {
         if let idleTimer { loop.cancelTimer(idleTimer) }
         if let lingerTimer { loop.cancelTimer(lingerTimer) }
         for timer in shutdownTimers { loop.cancelTimer(timer) }
+        headerBlockStream = nil
         for stream in streams.removeAll() { streamGone(stream) }
         core.connectionClosed(self)
         core.logger.debug("connection closed", metadata: ["peer": "\(peer)"])
