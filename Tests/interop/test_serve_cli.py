@@ -1,13 +1,16 @@
 """`pulse serve` as a process: the listening line, flags and environment, health, graceful SIGTERM."""
 import os
 import re
+import resource
 import select
 import signal
+import socket
 import subprocess
 import threading
 import time
 
 import grpc
+import psutil
 import pytest
 
 from conftest import pulse_binary
@@ -19,7 +22,7 @@ def identity(b):
     return b
 
 
-def start_serve(*args, env=None):
+def start_serve(*args, env=None, preexec_fn=None):
     """Starts `pulse serve ARGS`, waits for its listening line, returns (process, port)."""
     full_env = dict(os.environ)
     full_env.update(env or {})
@@ -29,6 +32,7 @@ def start_serve(*args, env=None):
         stderr=subprocess.PIPE,
         text=True,
         env=full_env,
+        preexec_fn=preexec_fn,
     )
     ready, _, _ = select.select([process.stdout], [], [], 30)
     if not ready:
@@ -197,3 +201,27 @@ def test_health_watch_sees_not_serving_then_unavailable_on_sigterm():
     assert seen == [b"\x08\x01", b"\x08\x02"]  # SERVING, then NOT_SERVING at shutdown
     assert outcome.get("code") == grpc.StatusCode.UNAVAILABLE
     assert time.monotonic() - started < 5  # watches end at once, not after the grace period
+
+
+def test_running_out_of_descriptors_does_not_spin_and_recovers():
+    def few_descriptors():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
+
+    process, port = start_serve("--port", "0", preexec_fn=few_descriptors)
+    sockets = []
+    try:
+        for _ in range(100):  # more than the server can accept
+            sockets.append(socket.create_connection(("127.0.0.1", port), timeout=5))
+        watched = psutil.Process(process.pid)
+        watched.cpu_percent()
+        time.sleep(1.0)
+        assert watched.cpu_percent() < 50  # paused accepting instead of spinning on EMFILE
+        for sock in sockets:
+            sock.close()
+        sockets.clear()
+        time.sleep(0.5)
+        assert health_check(port) == b"\x08\x01"
+    finally:
+        for sock in sockets:
+            sock.close()
+        assert stop(process) == 0

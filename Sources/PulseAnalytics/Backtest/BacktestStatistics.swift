@@ -54,7 +54,7 @@ public struct BacktestStatistics: Sendable, Equatable {
         precondition(!equity.isEmpty && equity.count == bars.count, "one equity value per bar")
         let n = equity.count
         let times = bars.timestamps
-        let context = context ?? StatisticsContext(bars: bars)
+        let context = context ?? StatisticsContext(bars: bars, sharedByRuns: false)
         let calendar = context.calendar
         start = times?.first
         end = times?.last
@@ -91,7 +91,7 @@ public struct BacktestStatistics: Sendable, Equatable {
             sortinoRatio = defined(annualized / (downside.squareRoot() * d.squareRoot()))
             calmarRatio = drawdown.maximum != 0 ? defined(annualized / drawdown.maximum) : nil
         }
-        let betaValue = context.beta(equity)
+        let betaValue = context.beta(equity, close: c)
         beta = defined(betaValue)
         alphaPercent = defined(returnPercent - betaValue * (buyAndHoldReturnPercent ?? .nan))
 

@@ -9,7 +9,9 @@ public struct StatisticsContext: Sendable {
     let marketSum: Double
     let marketSquares: Double
 
-    public init(bars: BarSeries) {
+    /// - Parameter sharedByRuns: store the market's log returns for reuse (worth it for a grid; a single run
+    ///   computes them fused with the equity's instead).
+    public init(bars: BarSeries, sharedByRuns: Bool = true) {
         if let times = bars.timestamps, !times.isEmpty {
             let calendar = DataCalendar(timestamps: times)
             self.calendar = calendar
@@ -19,7 +21,7 @@ public struct StatisticsContext: Sendable {
             periodEnds = []
         }
         let c = bars.close
-        var returns = [Double](repeating: 0, count: max(0, c.count - 1))
+        var returns = [Double](repeating: 0, count: sharedByRuns ? max(0, c.count - 1) : 0)
         var sum = 0.0
         var squares = 0.0
         for i in returns.indices {
@@ -44,9 +46,10 @@ public struct StatisticsContext: Sendable {
     }
 
     /// cov(log returns of equity, market log returns) / var(market log returns), sample moments.
-    func beta(_ equity: [Double]) -> Double {
+    func beta(_ equity: [Double], close: [Double]) -> Double {
         let n = equity.count
-        guard n > 2, marketReturns.count == n - 1 else { return .nan }
+        guard n > 2 else { return .nan }
+        guard marketReturns.count == n - 1 else { return Self.beta(equity, close) }
         return equity.withUnsafeBufferPointer { e in
             marketReturns.withUnsafeBufferPointer { y in
                 var sx = 0.0
@@ -58,6 +61,29 @@ public struct StatisticsContext: Sendable {
                 }
                 let count = Double(n - 1)
                 return (sxy - sx * marketSum / count) / (marketSquares - marketSum * marketSum / count)
+            }
+        }
+    }
+
+    /// The same without stored market returns: both series' log returns in one pass.
+    static func beta(_ equity: [Double], _ close: [Double]) -> Double {
+        let n = equity.count
+        return equity.withUnsafeBufferPointer { e in
+            close.withUnsafeBufferPointer { c in
+                var sx = 0.0
+                var sy = 0.0
+                var sxy = 0.0
+                var syy = 0.0
+                for i in 1..<n {
+                    let x = logRatio(e[i], e[i - 1])
+                    let y = logRatio(c[i], c[i - 1])
+                    sx += x
+                    sy += y
+                    sxy += x * y
+                    syy += y * y
+                }
+                let count = Double(n - 1)
+                return (sxy - sx * sy / count) / (syy - sy * sy / count)
             }
         }
     }

@@ -21,11 +21,28 @@ final class ServerAcceptor: IOHandler {
         try loop.register(fd: socket.fd, interest: .readable, handler: self)
     }
 
+    private var paused = false
+
+    private func pause() {
+        guard !paused, !stopped else { return }
+        paused = true
+        loop.deregister(fd: socket.fd)
+        loop.scheduleTimer(afterNanoseconds: 100_000_000) { [self] in
+            paused = false
+            guard !stopped else { return }
+            do {
+                try loop.register(fd: socket.fd, interest: .readable, handler: self)
+            } catch {
+                core.logger.warning("cannot resume accepting: \(error)")
+            }
+        }
+    }
+
     /// Stops accepting and closes the listening socket, so new connections are refused.
     func stop() {
         guard !stopped else { return }
         stopped = true
-        loop.deregister(fd: socket.fd)
+        if !paused { loop.deregister(fd: socket.fd) }
         socket.close()
     }
 
@@ -37,8 +54,10 @@ final class ServerAcceptor: IOHandler {
                 guard let accepted = try socket.accept() else { return }
                 fd = accepted
             } catch {
-                // EMFILE and friends: log and retry on the next readiness event rather than spin.
-                core.logger.warning("accept failed: \(error)")
+                // Out of descriptors or memory: the listener stays readable, so retrying at once would
+                // spin. Stop watching it for a moment instead.
+                core.logger.warning("accept failed, pausing accepts for 100 ms: \(error)")
+                pause()
                 return
             }
             guard core.reserveConnection() else {

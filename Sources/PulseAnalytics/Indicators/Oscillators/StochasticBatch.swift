@@ -12,31 +12,27 @@ enum StochasticBatch {
         let n = close.count
         let kLookback = kAverage.map { TA.maLookback($0.0, $0.1) } ?? 0
         let begin = fastKPeriod - 1 + kLookback + TA.maLookback(dAverage.0, dAverage.1)
-        let valid = max(n - (fastKPeriod - 1), 0)
-        // Fast %K for bars fastKPeriod − 1 …, stored from index 0.
-        let fastK = [Double](unsafeUninitializedCapacity: valid) { buffer, initialized in
+        let valid = n - (fastKPeriod - 1)
+        return OHLC.output2(count: n, begin: begin) { kOut, dOut in
             withBases(high, low, close) { h, l, c in
+                // Fast %K lands in the slow %K output (STOCHF) or a scratch buffer (STOCH), from bar fastK − 1.
+                let fastK =
+                    kAverage == nil
+                    ? kOut + (fastKPeriod - 1) : UnsafeMutablePointer<Double>.allocate(capacity: valid)
+                defer { if kAverage != nil { fastK.deallocate() } }
                 TA.slidingExtremes(high: h, low: l, count: n, period: fastKPeriod) { i, highest, lowest in
-                    buffer[i - (fastKPeriod - 1)] = StochasticState.fastK(close: c[i], highest: highest, lowest: lowest)
+                    fastK[i - (fastKPeriod - 1)] = StochasticState.fastK(close: c[i], highest: highest, lowest: lowest)
                 }
-            }
-            initialized = valid
-        }
-        let k: [Double]
-        if let (type, period) = kAverage {
-            k = withBase(fastK) { TA.maArray(type, $0, count: valid, period: period) }
-        } else {
-            k = fastK
-        }
-        let dCount = max(valid - kLookback, 0)
-        let d = withBase(k) { TA.maArray(dAverage.0, $0 + min(kLookback, valid), count: dCount, period: dAverage.1) }
-        // Both outputs start at the combined lookback, as in TA-Lib.
-        let shiftK = fastKPeriod - 1
-        let shiftD = fastKPeriod - 1 + kLookback
-        return OHLC.output2(count: n, begin: begin) { kp, dp in
-            for i in begin..<n {
-                kp[i] = k[i - shiftK]
-                dp[i] = d[i - shiftD]
+                // Each average writes its valid part in place, aligned with its input.
+                let k = kOut + (fastKPeriod - 1)
+                if let (type, period) = kAverage {
+                    TA.maCore(type, fastK, count: valid, period: period, out: k)
+                }
+                TA.maCore(
+                    dAverage.0, k + kLookback, count: valid - kLookback, period: dAverage.1,
+                    out: dOut + (fastKPeriod - 1 + kLookback))
+                // TA-Lib starts both outputs at the combined lookback.
+                for i in (fastKPeriod - 1)..<begin { kOut[i] = .nan }
             }
         }
     }

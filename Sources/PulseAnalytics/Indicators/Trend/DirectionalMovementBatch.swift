@@ -4,9 +4,7 @@ enum DirectionalMovementBatch {
     /// This bar's raw +DM and −DM (TA-Lib's rules; at most one is non-zero).
     @inline(__always)
     static func raw(_ h: UnsafePointer<Double>, _ l: UnsafePointer<Double>, _ i: Int) -> (plus: Double, minus: Double) {
-        let up = h[i] - h[i - 1]
-        let down = l[i - 1] - l[i]
-        return ((up > 0 && up > down) ? up : 0, (down > 0 && up < down) ? down : 0)
+        DirectionalMovementCore.movement(up: h[i] - h[i - 1], down: l[i - 1] - l[i])
     }
 
     static func run(

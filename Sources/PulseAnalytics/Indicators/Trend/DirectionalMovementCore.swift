@@ -32,15 +32,7 @@ struct DirectionalMovementCore: Codable, Sendable {
             count += 1
         }
         guard count > 0 else { return }
-        let up = high - prevHigh
-        let down = prevLow - low
-        rawPlus = 0
-        rawMinus = 0
-        if down > 0, up < down {
-            rawMinus = down
-        } else if up > 0, up > down {
-            rawPlus = up
-        }
+        (rawPlus, rawMinus) = Self.movement(up: high - prevHigh, down: prevLow - low)
         rawRange = OHLC.trueRange(high: high, low: low, prevClose: prevClose)
         if count < period {
             plusDM += rawPlus
@@ -52,6 +44,13 @@ struct DirectionalMovementCore: Codable, Sendable {
             minusDM = minusDM - minusDM / n + rawMinus
             trueRange = trueRange - trueRange / n + rawRange
         }
+    }
+
+    /// TA-Lib's raw +DM and −DM of one bar: −DM = down when down > 0 and up < down, else +DM = up when up > 0
+    /// and up > down. Written as selects (no branches: the rules flip unpredictably from bar to bar).
+    @inline(__always)
+    static func movement(up: Double, down: Double) -> (plus: Double, minus: Double) {
+        (max(up > down ? up : 0, 0), max(down > up ? down : 0, 0))
     }
 
     /// +DI and −DI from the smoothed values; nil when the true range is about zero.
