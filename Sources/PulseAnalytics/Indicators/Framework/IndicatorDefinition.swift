@@ -14,7 +14,7 @@
 ///     parameters: [.period(default: 30, range: 1...100_000)], outputs: ["real"],
 ///     lookback: { $0.int(0) - 1 },
 ///     batch: { bars, a in [TA.sma(bars.close, period: a.int(0))] },
-///     stream: { a in SMAState(period: a.int(0)) })
+///     stream: { a in CloseIndicator(SMAState(period: a.int(0))) })
 /// ```
 public struct IndicatorDefinition: Sendable {
     /// TA-Lib's function name, upper case (`BBANDS`).
