@@ -28,6 +28,8 @@ public struct Metadata: Sendable, Sequence {
 
     mutating func appendRaw(name: some Collection<UInt8>, value: some Collection<UInt8>, binary: Bool) {
         let nameLength = Swift.min(name.count, Int(UInt16.max))
+        // One growth per field at most (requests usually carry one or two custom headers).
+        storage.reserveCapacity(Swift.max(64, storage.count + 7 + nameLength + value.count))
         storage.append(binary ? 1 : 0)
         storage.append(UInt8(truncatingIfNeeded: nameLength >> 8))
         storage.append(UInt8(truncatingIfNeeded: nameLength))
