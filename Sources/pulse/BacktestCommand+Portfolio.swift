@@ -22,6 +22,18 @@ extension BacktestCommand {
         guard optimize.isEmpty, walkForward == nil else {
             throw UsageError("--optimize and --walk-forward work on one --input at a time")
         }
+        let unsupported = [
+            ("--trade-on-close", tradeOnClose), ("--margin", margin != 1), ("--sl", sl != nil), ("--tp", tp != nil),
+            ("--trailing", trailing != nil), ("--size", size != nil), ("--units", units != nil),
+            ("--size-cash", sizeCash != nil), ("--reenter", reenter), ("--finalize-trades", finalizeTrades),
+            ("--limit", limit != nil), ("--stop", stop != nil), ("--sl-price", slPrice != nil),
+            ("--tp-price", tpPrice != nil),
+        ].filter(\.1).map(\.0)
+        guard unsupported.isEmpty else {
+            throw UsageError(
+                "\(unsupported.joined(separator: ", ")): not available for portfolios (several --input); "
+                    + "portfolios size by --weights and fill at each symbol's next open")
+        }
         var assets: [PortfolioAsset] = []
         for item in input {
             let parts = item.split(separator: "=", maxSplits: 1).map(String.init)

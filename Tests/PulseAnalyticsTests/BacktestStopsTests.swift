@@ -125,4 +125,23 @@ struct BacktestStopsTests {
         #expect(pythonFloorDivide(1, 0.1) == 9)
         #expect((1 / 0.1).rounded(.down) == 10)
     }
+
+    @Test("long-only turns short entries into long exits; short-only the reverse")
+    func directions() throws {
+        var rows = flatRows(8, 100)
+        rows[3] = (110, 110, 110, 110)
+        rows[5] = (90, 90, 90, 90)
+        var signals = StrategySignals(count: 8)
+        signals.longEntry[1] = true
+        signals.shortEntry[4] = true
+        let bars = makeBars(rows)
+        let longOnly = try BacktestEngine.run(
+            bars: bars, signals: signals.restricted(to: .long), configuration: BacktestConfiguration())
+        #expect(longOnly.trades.count == 1 && longOnly.trades[0].isLong && longOnly.trades[0].exitBar == 5)
+        #expect(longOnly.openTrade == nil)
+        let shortOnly = try BacktestEngine.run(
+            bars: bars, signals: signals.restricted(to: .short), configuration: BacktestConfiguration())
+        #expect(shortOnly.trades.isEmpty)
+        #expect(shortOnly.openTrade?.isLong == false && shortOnly.openTrade?.entryBar == 5)
+    }
 }

@@ -202,8 +202,14 @@ def test_optimize_grid_matches(goog_csv):
     (["--margin", "2"], "margin"),
     (["--optimize", "fast=5:1"], "STOP"),
     (["--maximize", "nothing", "--optimize", "fast=5:10:5"], "unknown statistic"),
+    (["--entry", "close >"], "column"),
+    (["--optimize", "fast=1:100000", "--optimize", "slow=1:100000"], "at most"),
+    (["--input", "B=/nonexistent.csv"], "cannot read"),
+    (["--weights", "equal", "--sl", "0.05"], "not available for portfolios"),
+    (["--walk-forward", "10", "--optimize", "fast=5:10:5"], "IN:OUT"),
 ])
 def test_bad_input_exits_2(goog_csv, flags, needle):
+    """Usage problems: exit status 2 and a message naming the problem."""
     args = ["backtest"] + (flags if flags[0] == "--input" else ["--input", str(goog_csv), *flags])
     proc = run_pulse(*args)
     assert proc.returncode == 2, (proc.returncode, proc.stdout[:200], proc.stderr)

@@ -54,37 +54,55 @@ public struct ULTOSCState: StreamingIndicator {
     /// The longest period: the bars before the first output.
     var lookback: Int { long.period }
 
-    /// The batch kernel, as TA-Lib does it: the terms of the bar leaving each window are recomputed from the
-    /// input (the same operations give the same values) instead of kept in a ring.
+    /// The batch kernel: the same steps, with the terms of the last `longest` bars in a raw-memory ring and one
+    /// wrapping cursor per window (no division or modulo per bar).
     func batch(
         _ h: UnsafePointer<Double>, _ l: UnsafePointer<Double>, _ c: UnsafePointer<Double>, count n: Int,
         out: UnsafeMutablePointer<Double>
     ) {
-        @inline(__always) func terms(_ j: Int) -> (bp: Double, tr: Double) {
-            (c[j] - min(l[j], c[j - 1]), OHLC.trueRange(high: h[j], low: l[j], prevClose: c[j - 1]))
-        }
         var short = short
         var medium = medium
         var long = long
         let longest = long.period
-        for i in 1..<min(longest, n) {
-            let (bp, tr) = terms(i)
-            if i > longest - short.period { Self.add(&short, bp, tr) }
-            if i > longest - medium.period { Self.add(&medium, bp, tr) }
-            Self.add(&long, bp, tr)
+        let pressures = UnsafeMutablePointer<Double>.allocate(capacity: longest)
+        let ranges = UnsafeMutablePointer<Double>.allocate(capacity: longest)
+        defer {
+            pressures.deallocate()
+            ranges.deallocate()
         }
-        for i in longest..<max(n, longest) {
-            let (bp, tr) = terms(i)
+        // Bar j's terms sit at slot (j − 1) mod longest; a window of p bars ending at i starts at slot
+        // (i − p) mod longest, which is where each cursor points.
+        var slot = 0
+        var shortCursor = (longest - short.period) % longest
+        var mediumCursor = (longest - medium.period) % longest
+        var longCursor = 0
+        @inline(__always) func advance(_ cursor: inout Int) {
+            cursor += 1
+            if cursor == longest { cursor = 0 }
+        }
+        for i in 1..<n {
+            let bp = c[i] - min(l[i], c[i - 1])
+            let tr = OHLC.trueRange(high: h[i], low: l[i], prevClose: c[i - 1])
+            pressures[slot] = bp
+            ranges[slot] = tr
+            advance(&slot)
+            if i < longest {
+                // Prime each window with the bars of its first full window, which ends at bar `longest`.
+                if i > longest - short.period { Self.add(&short, bp, tr) }
+                if i > longest - medium.period { Self.add(&medium, bp, tr) }
+                Self.add(&long, bp, tr)
+                continue
+            }
             Self.add(&short, bp, tr)
             Self.add(&medium, bp, tr)
             Self.add(&long, bp, tr)
             out[i] = Self.value(short, medium, long)
-            let oldShort = terms(i - short.period + 1)
-            Self.remove(&short, oldShort.bp, oldShort.tr)
-            let oldMedium = terms(i - medium.period + 1)
-            Self.remove(&medium, oldMedium.bp, oldMedium.tr)
-            let oldLong = terms(i - long.period + 1)
-            Self.remove(&long, oldLong.bp, oldLong.tr)
+            Self.remove(&short, pressures[shortCursor], ranges[shortCursor])
+            Self.remove(&medium, pressures[mediumCursor], ranges[mediumCursor])
+            Self.remove(&long, pressures[longCursor], ranges[longCursor])
+            advance(&shortCursor)
+            advance(&mediumCursor)
+            advance(&longCursor)
         }
     }
 
