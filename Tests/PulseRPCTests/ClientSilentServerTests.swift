@@ -46,6 +46,17 @@ struct ClientSilentServerTests {
         }
     }
 
+    @Test func callWithoutDeadlineFailsWhenTheHandshakeNeverCompletes() async throws {
+        let listener = try ListeningSocket(address: SocketAddress(host: "127.0.0.1", port: 0))
+        defer { listener.close() }
+        let client = try PulseClient(
+            host: "127.0.0.1", port: listener.localAddress.port, connectTimeout: .milliseconds(300))
+        let error = await #expect(throws: RPCError.self) { try await client.health.check() }
+        #expect(error?.code == .unavailable)
+        #expect(error?.message.contains("handshake") == true)
+        await client.close()
+    }
+
     @Test func callsAfterCloseFailAtOnce() async throws {
         let listener = try ListeningSocket(address: SocketAddress(host: "127.0.0.1", port: 0))
         defer { listener.close() }

@@ -22,10 +22,15 @@ public final class ClientChannel: Sendable {
     /// call can slip onto a loop that is about to stop (it would never be answered).
     private let closed = Mutex(false)
 
+    /// How long a new connection may take to connect and hear the server's HTTP/2 SETTINGS before its
+    /// calls fail UNAVAILABLE (a peer that accepts and stays silent must not hang calls without deadline).
+    public let connectTimeout: Duration
+
     /// Creates a channel; it dials lazily, on the first call.
-    public init(address: ServerAddress, loop: EventLoop) {
+    public init(address: ServerAddress, loop: EventLoop, connectTimeout: Duration = .seconds(10)) {
         self.address = address
         self.loop = loop
+        self.connectTimeout = connectTimeout
         self.settings = HTTP2ClientSession.Settings()
         self.current = LoopBound(nil, loop: loop)
     }
@@ -108,7 +113,8 @@ public final class ClientChannel: Sendable {
     /// The connection new calls go to, dialling one if there is none or the last one retired.
     private func connection() throws -> ClientConnection {
         if let existing = current.value, !existing.isDraining { return existing }
-        let fresh = try ClientConnection(address: address, loop: loop, settings: settings)
+        let fresh = try ClientConnection(
+            address: address, loop: loop, settings: settings, handshakeTimeout: connectTimeout)
         fresh.onRetire = { [current] retired in
             if current.value === retired { current.value = nil }
         }

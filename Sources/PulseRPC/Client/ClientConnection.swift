@@ -16,6 +16,8 @@ final class ClientConnection: IOHandler {
     private var output: [UInt8] = []
     private var outputOffset = 0
     private var isConnected = false
+    /// Armed until the server's first bytes (its SETTINGS) arrive.
+    private var handshakeTimer: TimerHandle?
     private var watchingWritable = true
     private var flushScheduled = false
     private let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
@@ -28,7 +30,9 @@ final class ClientConnection: IOHandler {
     var onRetire: ((ClientConnection) -> Void)?
 
     /// Starts connecting to `address` on `loop` (loop thread only).
-    init(address: ServerAddress, loop: EventLoop, settings: HTTP2ClientSession.Settings) throws {
+    init(
+        address: ServerAddress, loop: EventLoop, settings: HTTP2ClientSession.Settings, handshakeTimeout: Duration
+    ) throws {
         self.loop = loop
         self.address = address
         self.session = try HTTP2ClientSession(settings: settings)
@@ -38,6 +42,12 @@ final class ClientConnection: IOHandler {
         } catch {
             close(fd)
             throw error
+        }
+        handshakeTimer = loop.scheduleTimer(afterNanoseconds: handshakeTimeout.wholeNanoseconds) { [weak self] in
+            guard let self else { return }
+            self.handshakeTimer = nil
+            self.closeConnection(
+                GRPCStatus(.unavailable, "\(address) did not complete the HTTP/2 handshake within \(handshakeTimeout)"))
         }
     }
 
@@ -67,10 +77,8 @@ final class ClientConnection: IOHandler {
             return
         }
         if let timeout = call.request.timeout {
-            let nanoseconds =
-                UInt64(clamping: max(0, timeout.components.seconds)) &* 1_000_000_000
-                &+ UInt64(clamping: max(0, timeout.components.attoseconds / 1_000_000_000))
-            call.deadlineTimer = loop.scheduleTimer(afterNanoseconds: nanoseconds) { [weak self, weak call] in
+            call.deadlineTimer = loop.scheduleTimer(afterNanoseconds: timeout.wholeNanoseconds) {
+                [weak self, weak call] in
                 guard let self, let call else { return }
                 call.deadlineTimer = nil
                 self.cancel(call, status: GRPCStatus(.deadlineExceeded, "the deadline of \(timeout) passed"))
@@ -165,6 +173,10 @@ final class ClientConnection: IOHandler {
                 closeConnection(GRPCStatus(.unavailable, "the server at \(address) closed the connection"))
                 return
             case .bytes(let count):
+                if let timer = handshakeTimer {
+                    loop.cancelTimer(timer)
+                    handshakeTimer = nil
+                }
                 do {
                     let events = try session.receive(UnsafeRawBufferPointer(rebasing: readBuffer[0..<count]))
                     for event in events { handle(event) }
@@ -221,6 +233,10 @@ final class ClientConnection: IOHandler {
         guard !isClosed else { return }
         isClosed = true
         isDraining = true
+        if let timer = handshakeTimer {
+            loop.cancelTimer(timer)
+            handshakeTimer = nil
+        }
         loop.deregister(fd: fd)
         close(fd)
         let orphans = calls.values
@@ -233,3 +249,13 @@ final class ClientConnection: IOHandler {
 
 @available(*, unavailable)
 extension ClientConnection: Sendable {}
+
+extension Duration {
+    /// The duration in nanoseconds for a loop timer: negative durations are 0, huge ones saturate.
+    var wholeNanoseconds: UInt64 {
+        let (seconds, attoseconds) = components
+        guard seconds >= 0 else { return 0 }
+        let (whole, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)
+        return overflow ? .max : whole &+ UInt64(max(0, attoseconds / 1_000_000_000))
+    }
+}

@@ -77,10 +77,11 @@ public struct MFIState: StreamingIndicator {
     @inline(__always)
     static func flows(typical: Double, previous: Double, volume: Double) -> (up: Double, down: Double) {
         let change = typical - previous
-        // TA-Lib 0.8 treats a change lost in rounding as no change.
-        if abs(change) <= 1e-14 * (abs(typical) + abs(previous)) { return (0, 0) }
-        let flow = typical * volume
-        return change < 0 ? (0, flow) : (change > 0 ? (flow, 0) : (0, 0))
+        // TA-Lib 0.8 treats a change lost in rounding as no change. Selects, not branches: the direction flips
+        // unpredictably from bar to bar.
+        let moved = abs(change) > 1e-14 * (abs(typical) + abs(previous))
+        let flow = moved ? typical * volume : 0
+        return (change > 0 ? flow : 0, change < 0 ? flow : 0)
     }
 
     /// Rounding residue can leave a sum slightly negative; TA-Lib 0.8 counts it as 0.
@@ -110,9 +111,10 @@ public struct MFIState: StreamingIndicator {
         for i in 1..<n {
             let typical = (h[i] + l[i] + c[i]) / 3
             if i > period {
-                positiveSum -= ups[position]
-                negativeSum -= downs[position]
-                if ups[position] != 0 || downs[position] != 0 { flowingBars -= 1 }
+                let (oldUp, oldDown) = (ups[position], downs[position])
+                positiveSum -= oldUp
+                negativeSum -= oldDown
+                flowingBars -= oldUp != 0 || oldDown != 0 ? 1 : 0
             }
             let (up, down) = flows(typical: typical, previous: previous, volume: v[i])
             previous = typical
@@ -120,7 +122,7 @@ public struct MFIState: StreamingIndicator {
             negativeSum += down
             ups[position] = up
             downs[position] = down
-            if up != 0 || down != 0 { flowingBars += 1 }
+            flowingBars += up != 0 || down != 0 ? 1 : 0
             position += 1
             if position == period { position = 0 }
             guard i >= period else { continue }

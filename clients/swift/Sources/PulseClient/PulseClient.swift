@@ -19,8 +19,10 @@ public final class PulseClient: Sendable {
     private let ownedLoops: EventLoopGroup?
 
     /// Connects lazily to `host:port`, on a private event loop.
+    /// - Parameter connectTimeout: how long a connection may take to connect and hear the server's
+    ///   HTTP/2 SETTINGS; calls waiting on it then fail UNAVAILABLE.
     /// - Throws: `RPCError` with code UNAVAILABLE when the host cannot be resolved.
-    public convenience init(host: String, port: Int) throws(RPCError) {
+    public convenience init(host: String, port: Int, connectTimeout: Duration = .seconds(10)) throws(RPCError) {
         let loops: EventLoopGroup
         do {
             loops = try EventLoopGroup(loops: 1)
@@ -28,7 +30,7 @@ public final class PulseClient: Sendable {
             throw RPCError(code: .unavailable, message: "cannot start the client's event loop: \(error)")
         }
         do {
-            try self.init(host: host, port: port, loop: loops.next(), owning: loops)
+            try self.init(host: host, port: port, loop: loops.next(), owning: loops, connectTimeout: connectTimeout)
         } catch {
             loops.shutdown()
             throw error
@@ -36,18 +38,22 @@ public final class PulseClient: Sendable {
     }
 
     /// Connects lazily to `host:port` on an event loop the caller owns (and keeps running).
-    public convenience init(host: String, port: Int, loop: EventLoop) throws(RPCError) {
-        try self.init(host: host, port: port, loop: loop, owning: nil)
+    public convenience init(
+        host: String, port: Int, loop: EventLoop, connectTimeout: Duration = .seconds(10)
+    ) throws(RPCError) {
+        try self.init(host: host, port: port, loop: loop, owning: nil, connectTimeout: connectTimeout)
     }
 
-    private init(host: String, port: Int, loop: EventLoop, owning loops: EventLoopGroup?) throws(RPCError) {
+    private init(
+        host: String, port: Int, loop: EventLoop, owning loops: EventLoopGroup?, connectTimeout: Duration
+    ) throws(RPCError) {
         let address: ServerAddress
         do {
             address = try ServerAddress(host: host, port: port)
         } catch {
             throw RPCError(code: .unavailable, message: "cannot resolve \(host):\(port): \(error)")
         }
-        channel = ClientChannel(address: address, loop: loop)
+        channel = ClientChannel(address: address, loop: loop, connectTimeout: connectTimeout)
         ownedLoops = loops
     }
 
