@@ -371,11 +371,18 @@ def test_sma_near_tie_pairs(goog_csv, fast, slow):
     2010-08-17; fast 8/slow 5 on 2005-12-29): the language's sma is pandas' rolling mean, as backtesting.py's, so
     the crossings agree (TA-Lib's running-sum SMA flips them). With pandas the 5/25 tie is no strict crossing
     down, so the next crossing up (2010-09-13) is a second long entry: backtesting.py's SmaCross (Mirror) closes
-    and re-opens the trade, which pulse does with --reenter (by default it keeps the open trade)."""
+    and re-opens the trade, which sma-cross does by default (--no-reenter keeps the open trade instead)."""
     ref = reference({"fast": fast, "slow": slow}, cash=10_000, commission=0.002)
-    out = pulse(goog_csv, "--param", f"fast={fast}", "--param", f"slow={slow}", "--commission", "0.002",
-                "--reenter")
+    out = pulse(goog_csv, "--param", f"fast={fast}", "--param", f"slow={slow}", "--commission", "0.002")
     assert_same(ref, out)
+
+
+def test_no_reenter_keeps_the_open_trade(goog_csv):
+    """At 5/25 the second long entry of 2010-09-13 re-opens the trade by default; --no-reenter keeps it, so
+    pulse then has exactly one trade fewer than backtesting.py."""
+    ref = reference({"fast": 5, "slow": 25}, cash=10_000, commission=0.002)
+    out = pulse(goog_csv, "--param", "fast=5", "--param", "slow=25", "--commission", "0.002", "--no-reenter")
+    assert out["stats"]["# Trades"] == ref["# Trades"] - 1
 
 
 @pytest.mark.parametrize("freq,bars", [("min", 20_000), ("h", 6_000), ("W-FRI", 600)])
