@@ -4,12 +4,10 @@ public struct StrategyDefinition: Sendable, Equatable {
     /// A parameter of a built-in strategy, with its default.
     public struct Parameter: Sendable, Equatable {
         /// The name the expressions use and `--param` sets.
-        /// The name `--strategy` takes (`sma-cross`).
         public let name: String
         /// The value used unless overridden.
         public let defaultValue: Double
         /// What the parameter controls.
-        /// One line: what the strategy does.
         public let summary: String
 
         /// A parameter `name` defaulting to `defaultValue`.
@@ -20,7 +18,9 @@ public struct StrategyDefinition: Sendable, Equatable {
         }
     }
 
+    /// The name `--strategy` takes (`sma-cross`).
     public let name: String
+    /// One line: what the strategy does.
     public let summary: String
     /// The parameters its expressions read, with defaults.
     public let parameters: [Parameter]
