@@ -25,7 +25,7 @@ extension BacktestCommand {
         let unsupported = [
             ("--trade-on-close", tradeOnClose), ("--margin", margin != 1), ("--sl", sl != nil), ("--tp", tp != nil),
             ("--trailing", trailing != nil), ("--size", size != nil), ("--units", units != nil),
-            ("--size-cash", sizeCash != nil), ("--reenter", reenter), ("--finalize-trades", finalizeTrades),
+            ("--size-cash", sizeCash != nil), ("--reenter", reenter != nil), ("--finalize-trades", finalizeTrades),
             ("--limit", limit != nil), ("--stop", stop != nil), ("--sl-price", slPrice != nil),
             ("--tp-price", tpPrice != nil),
         ].filter(\.1).map(\.0)

@@ -18,7 +18,7 @@ struct BacktestCommand: AsyncParsableCommand {
             fill at the next bar's open (--trade-on-close: at that close); whole units unless --fractional; \
             1 - 2.2e-16 of available margin per entry unless --size/--units/--size-cash; commission on entry \
             and exit. A new entry closes the open position first; an entry on the side already held is \
-            ignored unless --reenter. Stop-loss is checked before take-profit within a bar.
+            ignored unless --reenter (the default for the crossover strategies). Stop-loss is checked before take-profit within a bar.
             Strategies: --strategy NAME (see --list-strategies) or --entry/--exit/--short-entry/--short-exit \
             expressions (Sources/PulseAnalytics/Backtest/Expression/LANGUAGE.md), parameters with --param.
             JSON output: {"stats": {backtesting.py name: value}, "trades": [...], "open_trade": ..., \
@@ -110,8 +110,13 @@ struct BacktestCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Size each entry as this much cash.")
     var sizeCash: Double?
 
-    @Flag(name: .long, help: "An entry signal while already in a position on that side closes and re-opens it.")
-    var reenter = false
+    @Flag(
+        inversion: .prefixedNo,
+        help: """
+            Whether an entry signal while already in a position on that side closes and re-opens it. Default: on for \
+            the crossover strategies (sma-cross, ema-cross, macd-signal, as backtesting.py's SmaCross), off otherwise.
+            """)
+    var reenter: Bool?
 
     @Flag(name: .long, help: "Close a trade open at the end (at the last bar's open) so it counts in the statistics.")
     var finalizeTrades = false
@@ -265,6 +270,12 @@ struct BacktestCommand: AsyncParsableCommand {
         }
     }
 
+    /// The re-entry default of the named strategy, when no expression replaces it.
+    var namedStrategyReenters: Bool {
+        guard [entry, exit, shortEntry, shortExit].allSatisfy({ $0 == nil }) else { return false }
+        return Strategy.builtIn.first { $0.name == strategy }?.reentersOnRepeatedEntry ?? false
+    }
+
     func brokerConfiguration() throws -> BacktestConfiguration {
         var config = BacktestConfiguration()
         config.cash = cash
@@ -274,7 +285,7 @@ struct BacktestCommand: AsyncParsableCommand {
         config.margin = margin
         config.tradeOnClose = tradeOnClose
         config.fractional = fractional
-        config.reenterOnRepeatedEntry = reenter
+        config.reenterOnRepeatedEntry = reenter ?? namedStrategyReenters
         config.finalizeTrades = finalizeTrades
         config.stopLossFraction = sl
         config.takeProfitFraction = tp

@@ -18,7 +18,7 @@ import Testing
         let spread = zip(bars.close, bars.open).map { $0 - $1 }
         #expect(
             sameSeries(
-                try ExpressionFixture.values("sma(close - open, 4)", on: bars), try TA.sma(spread, period: 4),
+                try ExpressionFixture.values("ta_sma(close - open, 4)", on: bars), try TA.sma(spread, period: 4),
                 tolerance: 0))
     }
 

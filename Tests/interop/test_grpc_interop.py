@@ -169,13 +169,13 @@ def test_sigterm_lets_in_flight_call_finish_and_exits_zero(stubs, pulse_bin):
     try:
         with grpc.insecure_channel(process.address) as channel:
             grpc.channel_ready_future(channel).result(timeout=10)
-            future = diagnostics(stubs, channel).Echo.future(
-                stubs.diagnostics_pb2.EchoRequest(payload=b"in flight", delay_ms=500), timeout=10
+            stream = diagnostics(stubs, channel).Stream(
+                stubs.diagnostics_pb2.StreamRequest(count=4, interval_ms=150), timeout=10
             )
-            time.sleep(0.1)
+            assert next(stream).index == 0  # the call is now surely in flight on the server
             stopper = threading.Thread(target=process.terminate)
             stopper.start()
-            assert future.result().payload == b"in flight"
+            assert [item.index for item in stream] == [1, 2, 3]
             stopper.join()
         assert process.process.returncode == 0, process.stderr_tail()
     finally:

@@ -1,3 +1,4 @@
+internal import CPulseLinux
 import Synchronization
 
 #if canImport(Glibc)
@@ -36,6 +37,7 @@ public final class ComputePool: @unchecked Sendable {
                 &handle, nil,
                 { raw in
                     let pool = Unmanaged<ComputePool>.fromOpaque(raw!).takeRetainedValue()
+                    _ = cpulse_set_thread_name("pulse-compute")
                     pool.work()
                     return nil
                 }, context)

@@ -208,6 +208,7 @@ extension EventLoop {
     /// The thread body: wait for readiness, dispatch, run ready work, flush, repeat.
     fileprivate func runLoop() {
         threadID.store(UInt(pthread_self()), ordering: .releasing)
+        _ = cpulse_set_thread_name("pulse-loop-\(index)")
         let capacity = 128
         let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: capacity)
         defer { events.deallocate() }

@@ -8,13 +8,13 @@ extension Strategy {
                 + " (backtesting.py's SmaCross)",
             parameters: [.init("fast", 10, "fast SMA period"), .init("slow", 20, "slow SMA period")],
             longEntry: "crossover(sma(close, fast), sma(close, slow))",
-            shortEntry: "crossover(sma(close, slow), sma(close, fast))"),
+            shortEntry: "crossover(sma(close, slow), sma(close, fast))", reentersOnRepeatedEntry: true),
         StrategyDefinition(
             name: "ema-cross",
             summary: "long when the fast EMA of the close crosses above the slow one, short when it crosses below",
             parameters: [.init("fast", 12, "fast EMA period"), .init("slow", 26, "slow EMA period")],
             longEntry: "crossover(ema(close, fast), ema(close, slow))",
-            shortEntry: "crossover(ema(close, slow), ema(close, fast))"),
+            shortEntry: "crossover(ema(close, slow), ema(close, fast))", reentersOnRepeatedEntry: true),
         StrategyDefinition(
             name: "rsi-reversion",
             summary: "long when the RSI is below the lower band (oversold), out when it rises above the upper band",
@@ -41,6 +41,7 @@ extension Strategy {
                 .init("signal", 9, "signal EMA period"),
             ],
             longEntry: "crossover(macd(close, fast, slow, signal), macd_signal(close, fast, slow, signal))",
-            longExit: "crossunder(macd(close, fast, slow, signal), macd_signal(close, fast, slow, signal))"),
+            longExit: "crossunder(macd(close, fast, slow, signal), macd_signal(close, fast, slow, signal))",
+            reentersOnRepeatedEntry: true),
     ]
 }

@@ -31,14 +31,19 @@ struct IndicatorAlias: Sendable {
     private static let n = ExpressionFunction.Parameter("n", .period(minimum: 1))
 
     /// `name(x, n)` over a close-only moving average or oscillator.
-    private static func averaging(_ name: String, _ summary: String, minimum: Int = 1) -> IndicatorAlias {
+    private static func averaging(
+        _ name: String, _ summary: String, minimum: Int = 1, function: String? = nil
+    ) -> IndicatorAlias {
         IndicatorAlias(
-            name: name, function: name.uppercased(), parameters: [x, .init("n", .period(minimum: minimum))],
+            name: name, function: function ?? name.uppercased(),
+            parameters: [x, .init("n", .period(minimum: minimum))],
             output: 0, summary: summary, arguments: { $0 })
     }
 
     static let table: [IndicatorAlias] = [
-        averaging("sma", "simple moving average of x over n bars (TA-Lib SMA)"),
+        // `sma` itself is pandas' rolling mean, as backtesting.py's (`FunctionCatalog.pandas`).
+        averaging(
+            "ta_sma", "simple moving average of x over n bars, TA-Lib's running sum (TA-Lib SMA)", function: "SMA"),
         averaging("ema", "exponential moving average of x over n bars, seeded with the SMA (TA-Lib EMA)"),
         averaging("wma", "linearly weighted moving average (TA-Lib WMA)", minimum: 2),
         averaging("dema", "double exponential moving average (TA-Lib DEMA)", minimum: 2),

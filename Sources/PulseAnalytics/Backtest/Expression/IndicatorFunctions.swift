@@ -1,5 +1,6 @@
-/// Indicators callable from expressions, all computed by the indicator library's registry
-/// (`IndicatorRegistry.standard`), so they are TA-Lib-exact and there is one implementation of each.
+/// Indicators callable from expressions. Apart from `sma` (pandas' rolling mean, as backtesting.py's: see
+/// `FunctionCatalog.pandas`), all are computed by the indicator library's registry (`IndicatorRegistry.standard`),
+/// so they are TA-Lib-exact and there is one implementation of each.
 ///
 /// Two layers:
 /// - friendly names with short signatures (`sma(x, n)`, `bbands_upper(x, n, k)`, `macd_signal(x, f, s, sig)`,
@@ -7,15 +8,18 @@
 /// - every registry function under its lower-case TA-Lib name with TA-Lib's parameters and defaults
 ///   (`atr(timeperiod=14)`, `stochrsi_fastk(x, ...)`): close-only functions take the series as a first
 ///   argument `x`; the others read the bars' own columns; functions with several outputs get one name per
-///   output, `<function>_<output>`.
+///   output, `<function>_<output>`. A name the language already uses is not rebound: the registry's SMA is
+///   `ta_sma`, as `sma` is pandas' mean.
 ///
 /// An alias whose function the registry lacks is left out, so the language never offers a function it cannot run.
 extension FunctionCatalog {
     static let indicators: [ExpressionFunction] = {
         let registry = IndicatorRegistry.standard
-        var functions = IndicatorAlias.table.compactMap { alias in
-            registry.definition(named: alias.function).map { alias.function(calling: $0) }
-        }
+        var functions =
+            pandas
+            + IndicatorAlias.table.compactMap { alias in
+                registry.definition(named: alias.function).map { alias.function(calling: $0) }
+            }
         var taken = Set(functions.map(\.name)).union(core.map(\.name))
         for definition in registry.definitions {
             for (output, outputName) in definition.outputs.enumerated() {

@@ -32,11 +32,15 @@ public struct StrategyDefinition: Sendable, Equatable {
     public let shortEntry: String?
     /// Close an open short position.
     public let shortExit: String?
+    /// Whether an entry signal on the side already held closes and re-opens the trade. True for strategies whose
+    /// entries are events (crossovers), matching a backtesting.py strategy that calls `buy()` on each signal;
+    /// false for level conditions (`rsi < 30` holds for many bars and must not churn one trade per bar).
+    public let reentersOnRepeatedEntry: Bool
 
     /// A strategy from its conditions (nil = never).
     public init(
         name: String, summary: String, parameters: [Parameter], longEntry: String?, longExit: String? = nil,
-        shortEntry: String? = nil, shortExit: String? = nil
+        shortEntry: String? = nil, shortExit: String? = nil, reentersOnRepeatedEntry: Bool = false
     ) {
         self.name = name
         self.summary = summary
@@ -45,6 +49,7 @@ public struct StrategyDefinition: Sendable, Equatable {
         self.longExit = longExit
         self.shortEntry = shortEntry
         self.shortExit = shortExit
+        self.reentersOnRepeatedEntry = reentersOnRepeatedEntry
     }
 
     /// Parameter defaults by name.
