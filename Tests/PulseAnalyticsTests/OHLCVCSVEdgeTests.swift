@@ -85,6 +85,14 @@ import Testing
         }
     }
 
+    @Test func timesAcrossChangingDatesInOneFile() throws {
+        let rows = ["2024-01-01 09:30", "2024-01-01 09:31", "2024-01-02 09:30", "2024-01-01 10:00"]
+        let series = try OHLCVCSV.parse(header + rows.map { "\($0),1,2,0.5,1\n" }.joined())
+        let midnight: Int64 = 1_704_067_200  // 2024-01-01T00:00:00Z
+        let expected = [34_200, 34_260, 86_400 + 34_200, 36_000].map { midnight + Int64($0) }
+        #expect(series.timestamps == expected)
+    }
+
     @Test func timestampFormsAfterRewrite() {
         #expect(TimestampParser.parse("2024-03-10 14:30:00.123+01:30") == Int64(1_710_081_000 - 5_400))  // 13:00 UTC
         #expect(TimestampParser.parse("2024-03-10T14:30Z") == 1_710_081_000)

@@ -36,6 +36,7 @@ public enum OHLCVCSV {
         var volume: [Double] = []
         var times: [Int64] = []
         var timesValid = true
+        var days = TimestampParser.DayCache()
         var line = 1
         let needed = max(openIndex, highIndex, lowIndex, closeIndex, volumeIndex ?? 0, timeIndex)
         // One buffer for the fields every row needs, filled in place row after row.
@@ -79,7 +80,11 @@ public enum OHLCVCSV {
             close.append(try number(closeIndex))
             if let volumeIndex { volume.append(try number(volumeIndex)) }
             if timesValid {
-                if let t = TimestampParser.parse(row[timeIndex]) { times.append(t) } else { timesValid = false }
+                if let t = TimestampParser.parse(row[timeIndex], days: &days) {
+                    times.append(t)
+                } else {
+                    timesValid = false
+                }
             }
         }
         return BarSeries(

@@ -8,6 +8,18 @@ public enum TimestampParser {
     }
 
     public static func parse(_ b: UnsafeBufferPointer<UInt8>) -> Int64? {
+        var days = DayCache()
+        return parse(b, days: &days)
+    }
+
+    /// The day number of the last date seen; consecutive bars mostly share their date, so a column
+    /// parser keeps one of these to skip the calendar arithmetic.
+    struct DayCache {
+        var date = -1
+        var days: Int64 = 0
+    }
+
+    static func parse(_ b: UnsafeBufferPointer<UInt8>, days cache: inout DayCache) -> Int64? {
         var c = Cursor(bytes: b)
         while c.i < c.n, b[c.i] == 0x20 { c.i += 1 }
         while c.n > c.i, b[c.n - 1] == 0x20 || b[c.n - 1] == 0x0D { c.n -= 1 }
@@ -20,7 +32,12 @@ public enum TimestampParser {
         guard let year = c.digits(4), c.expect(UInt8(ascii: "-")), let month = c.digits(2),
             c.expect(UInt8(ascii: "-")), let day = c.digits(2), month >= 1, month <= 12, day >= 1, day <= 31
         else { return nil }
-        var seconds = daysFromCivil(year: year, month: month, day: day) * 86_400
+        let date = (year * 100 + month) * 100 + day
+        if date != cache.date {
+            cache.days = daysFromCivil(year: year, month: month, day: day)
+            cache.date = date
+        }
+        var seconds = cache.days * 86_400
         if c.atEnd { return seconds }
         guard c.expect(UInt8(ascii: " ")) || c.expect(UInt8(ascii: "T")) else { return nil }
         guard let hour = c.digits(2), c.expect(UInt8(ascii: ":")), let minute = c.digits(2), hour < 24, minute < 60
