@@ -5,10 +5,13 @@
 #
 # Usage: Benchmarks/transport/run.sh [SECONDS]      (default 10 s per measurement, 2 s warm-up)
 # Env:   PULSE_BENCH_SKIP="grpcio grpc-swift"        skip some peers
-#        PULSE_BENCH_LOOPS=N                          `pulse serve --loops N` (default: its own default)
+#        PULSE_BENCH_LOOPS=N                          `pulse serve --loops N` (default: 1 on <= 2 cores, where
+#                                                     h2load needs a core of its own; else pulse's default)
 #        PULSE_BENCH_THREADS=N                        h2load -t N (default 1: leaves the other core to the server)
 # Prints requests/s, latency percentiles (from h2load's per-request log) and ratios, and checks each
 # gRPC server with real grpcio calls afterwards (h2load alone counts a grpc-status error as success).
+# A run that failed (server gone, requests failed, gRPC check failed) is reported as FAILED with its
+# reason instead of figures, and the script then exits 1.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -34,12 +37,15 @@ if ! skip grpc-swift; then
     (cd "$here/grpc-swift-peer" && swift build -c release 2>&1 | tail -1) >&2
 fi
 
+declare -A targets server_pid end_status results
+
 # start NAME COMMAND... : runs a server that prints `listening on HOST:PORT`; sets $address.
 start() {
     local name="$1"
     shift
     "$@" >"$work/$name.out" 2>"$work/$name.err" &
     pids+=($!)
+    server_pid[$name]=$!
     for _ in $(seq 1 300); do
         address="$(sed -n 's/^listening on //p' "$work/$name.out" | head -1)"
         [ -n "$address" ] && return 0
@@ -56,14 +62,19 @@ free_port() { "$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1
 printf '\x00\x00\x00\x00\x06\x0a\x04ping' >"$work/echo.bin"
 mkdir -p "$work/www" && printf 'ping' >"$work/www/tiny"
 
-declare -A targets urls
+# h2load's single thread needs a core of its own: on 2 cores, a second pulse loop only contends with
+# it (see README.md), and nghttpd runs one worker thread too, so both servers get one thread there.
+cores="$(nproc)"
+loops="${PULSE_BENCH_LOOPS:-}"
+[ -z "$loops" ] && [ "$cores" -le 2 ] && loops=1
 loops_flag=()
-[ -n "${PULSE_BENCH_LOOPS:-}" ] && loops_flag=(--loops "$PULSE_BENCH_LOOPS")
+[ -n "$loops" ] && loops_flag=(--loops "$loops")
 start pulse "$root/.build/release/pulse" serve --port 0 "${loops_flag[@]}"
 targets[pulse]="$address"
 port="$(free_port)"
-nghttpd --no-tls -d "$work/www" "$port" >"$work/nghttpd.out" 2>&1 &
+nghttpd --no-tls --workers=1 -d "$work/www" "$port" >"$work/nghttpd.out" 2>"$work/nghttpd.err" &
 pids+=($!)
+server_pid[nghttpd]=$!
 sleep 0.5
 targets[nghttpd]="127.0.0.1:$port"
 if ! skip grpcio; then
@@ -76,7 +87,22 @@ if ! skip grpc-swift; then
 fi
 
 grpc_headers=(-d "$work/echo.bin" -H 'content-type: application/grpc' -H 'te: trailers')
-declare -A results
+# failed_run MESSAGE: what h2load_report.py prints for a run that measured nothing.
+failed_run() { "$python" -c 'import json, sys; print(json.dumps({"error": sys.argv[1]}))' "$1"; }
+# check_alive NAME: sets $ended to how the server ended and the end of its stderr, or to "" while it runs.
+check_alive() {
+    local pid="${server_pid[$1]}" status=0
+    ended=""
+    kill -0 "$pid" 2>/dev/null && return 0
+    if [ -z "${end_status[$1]:-}" ]; then
+        wait "$pid" 2>/dev/null || status=$?
+        end_status[$1]="$status"
+    fi
+    status="${end_status[$1]}"
+    local how="exit status $status"
+    [ "$status" -gt 128 ] && how="signal $((status - 128))"
+    ended="$1 ended ($how); its stderr ends: $(tail -c 300 "$work/$1.err" | tr '\n\t' '  ')"
+}
 for shape in "4 32" "64 10"; do
     read -r clients streams <<<"$shape"
     for name in pulse nghttpd grpcio grpc-swift; do
@@ -91,42 +117,33 @@ for shape in "4 32" "64 10"; do
         command=(h2load -c "$clients" -m "$streams" -t "${PULSE_BENCH_THREADS:-1}" -D "$seconds" --warm-up-time=2
             --log-file="$work/$name.$clients.log" "${extra[@]}" "$url")
         echo "== $name ${clients}x$streams: ${command[*]}" >&2
-        "${command[@]}" >"$work/$name.$clients.txt" 2>&1 || { cat "$work/$name.$clients.txt" >&2; exit 1; }
-        results["$name.$clients"]="$("$python" "$here/h2load_report.py" "$work/$name.$clients.txt" "$work/$name.$clients.log")"
+        key="$name.$clients"
+        check_alive "$name"
+        if [ -n "$ended" ]; then
+            results[$key]="$(failed_run "not run: $ended")"
+            echo "   FAILED: $name is not running" >&2
+            continue
+        fi
+        h2load_rc=0
+        "${command[@]}" >"$work/$key.txt" 2>&1 || h2load_rc=$?
+        if [ "$h2load_rc" -ne 0 ]; then
+            results[$key]="$(failed_run "h2load exited with status $h2load_rc: $(tail -3 "$work/$key.txt" | tr '\n\t' '  ')")"
+        else
+            results[$key]="$("$python" "$here/h2load_report.py" "$work/$key.txt" "$work/$key.log" || true)"
+        fi
+        check_alive "$name"
+        [ -n "$ended" ] && results[$key]="$(failed_run "during the run, $ended")"
+        case "${results[$key]}" in *'"error"'*) echo "   FAILED: ${results[$key]}" >&2 ;; esac
         if [ "$name" != nghttpd ]; then
-            "$python" "$here/grpc_check.py" "${targets[$name]}" 50 >"$work/$name.check" 2>&1 || true
-            results["$name.$clients.check"]="$(tail -1 "$work/$name.check")"
+            check_rc=0
+            "$python" "$here/grpc_check.py" "${targets[$name]}" 50 >"$work/$name.check" 2>&1 || check_rc=$?
+            results["$key.check"]="$(tail -1 "$work/$name.check")"
+            results["$key.checkrc"]="$check_rc"
         fi
     done
 done
 
-# The table, with ratios of pulse to each peer.
-{
-    for key in "${!results[@]}"; do printf '%s\t%s\n' "$key" "${results[$key]}"; done
-} >"$work/results.tsv"
-"$python" - "$work/results.tsv" "$seconds" "${PULSE_BENCH_THREADS:-1}" <<'EOF'
-import json, os, sys
-rows = dict(line.rstrip("\n").split("\t", 1) for line in open(sys.argv[1]))
-print(f"\nTransport benchmark: h2load -t {sys.argv[3]} -D {sys.argv[2]} --warm-up-time=2, Diagnostics/Echo "
-      f"(4-byte payload); nghttpd serves a 4-byte file. {os.cpu_count()} cores, load average at the end "
-      f"{os.getloadavg()[0]:.1f} (other work on the machine skews every figure alike)")
-for clients, streams in (("4", "32"), ("64", "10")):
-    print(f"\n{clients} connections x {streams} streams")
-    print(f"{'server':<11}{'req/s':>11}{'mean ms':>9}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'max ms':>9}"
-          f"{'failed':>8}  gRPC check")
-    pulse = json.loads(rows[f"pulse.{clients}"])
-    for name in ("pulse", "nghttpd", "grpcio", "grpc-swift"):
-        raw = rows.get(f"{name}.{clients}")
-        if not raw:
-            continue
-        r = json.loads(raw)
-        check = rows.get(f"{name}.{clients}.check", "n/a (HTTP file)")
-        print(f"{name:<11}{r['rps']:>11.0f}{r['mean_ms']:>9.3f}{r['p50_ms']:>9.3f}{r['p90_ms']:>9.3f}"
-              f"{r['p99_ms']:>9.3f}{r['max_ms']:>9.3f}{r['failed'] + r['non_2xx']:>8}  {check}")
-    for name in ("nghttpd", "grpcio", "grpc-swift"):
-        raw = rows.get(f"{name}.{clients}")
-        if raw:
-            print(f"  pulse / {name}: {pulse['rps'] / json.loads(raw)['rps']:.2f}x")
-    if clients == "4":
-        print(f"  targets: >= 0.5x nghttpd, >= 8x grpc-swift, p99 < 1 ms at 4x32 -> pulse p99 {pulse['p99_ms']:.3f} ms")
-EOF
+# The table, with ratios of pulse to each peer; exits 1 when a run failed.
+for key in "${!results[@]}"; do printf '%s\t%s\n' "$key" "${results[$key]}"; done >"$work/results.tsv"
+"$python" "$here/bench_report.py" "$work/results.tsv" "$seconds" "${PULSE_BENCH_THREADS:-1}" \
+    "${loops:-default ($cores cores)}"

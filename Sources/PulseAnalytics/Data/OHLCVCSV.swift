@@ -36,32 +36,55 @@ public enum OHLCVCSV {
         var volume: [Double] = []
         var times: [Int64] = []
         var timesValid = true
+        var days = TimestampParser.DayCache()
         var line = 1
         let needed = max(openIndex, highIndex, lowIndex, closeIndex, volumeIndex ?? 0, timeIndex)
-        while let row = reader.nextRow() {
+        // One buffer for the fields every row needs, filled in place row after row.
+        let row = UnsafeMutableBufferPointer<UnsafeBufferPointer<UInt8>>.allocate(capacity: needed + 1)
+        row.initialize(repeating: UnsafeBufferPointer(start: nil, count: 0))
+        defer { row.deallocate() }
+        func number(_ index: Int) throws(CSVError) -> Double {
+            let field = row[index]
+            if field.isEmpty { return .nan }
+            guard let value = parseDouble(field) else {
+                throw CSVError(
+                    "'\(String(decoding: field, as: UTF8.self))' in column '\(names[index])' is not a number",
+                    line: line)
+            }
+            return value
+        }
+        let dataStart = reader.offset
+        while let fieldCount = reader.nextRow(into: row) {
             line += 1
-            if row.count == 1 && row[0].isEmpty { continue }  // blank line
-            guard row.count > needed else {
-                throw CSVError("expected at least \(needed + 1) fields, found \(row.count)", line: line)
+            if fieldCount == 1 && row[0].isEmpty { continue }  // blank line
+            guard fieldCount > needed else {
+                throw CSVError("expected at least \(needed + 1) fields, found \(fieldCount)", line: line)
+            }
+            if labels.isEmpty {
+                // Size the columns from the first row's length so a large file fills them without regrowing;
+                // every row holds at least `needed + 1` separator bytes, which bounds the guess by the input size.
+                let rows =
+                    min((bytes.count - dataStart) / max(reader.offset - dataStart, 1), bytes.count / (needed + 1)) + 1
+                labels.reserveCapacity(rows)
+                open.reserveCapacity(rows)
+                high.reserveCapacity(rows)
+                low.reserveCapacity(rows)
+                close.reserveCapacity(rows)
+                if volumeIndex != nil { volume.reserveCapacity(rows) }
+                times.reserveCapacity(rows)
             }
             labels.append(String(decoding: row[0], as: UTF8.self))
-            func number(_ index: Int) throws(CSVError) -> Double {
-                let field = row[index]
-                if field.isEmpty { return .nan }
-                guard let value = parseDouble(field) else {
-                    throw CSVError(
-                        "'\(String(decoding: field, as: UTF8.self))' in column '\(names[index])' is not a number",
-                        line: line)
-                }
-                return value
-            }
             open.append(try number(openIndex))
             high.append(try number(highIndex))
             low.append(try number(lowIndex))
             close.append(try number(closeIndex))
             if let volumeIndex { volume.append(try number(volumeIndex)) }
             if timesValid {
-                if let t = TimestampParser.parse(row[timeIndex]) { times.append(t) } else { timesValid = false }
+                if let t = TimestampParser.parse(row[timeIndex], days: &days) {
+                    times.append(t)
+                } else {
+                    timesValid = false
+                }
             }
         }
         return BarSeries(
@@ -70,12 +93,14 @@ public enum OHLCVCSV {
     }
 
     static func parseDouble(_ field: UnsafeBufferPointer<UInt8>) -> Double? {
+        // A plain number, by far the common case, has no padding to trim.
+        if let value = DecimalParser.fastParse(field) { return value }
         var start = 0
         var end = field.count
         while start < end, field[start] == 0x20 || field[start] == 0x09 { start += 1 }
         while end > start, field[end - 1] == 0x20 || field[end - 1] == 0x09 || field[end - 1] == 0x0D { end -= 1 }
         guard start < end else { return .nan }
-        return Double(Substring(decoding: UnsafeBufferPointer(rebasing: field[start..<end]), as: UTF8.self))
+        return DecimalParser.parse(UnsafeBufferPointer(rebasing: field[start..<end]))
     }
 }
 
@@ -88,64 +113,6 @@ public struct CSVError: Error, CustomStringConvertible, Sendable, Equatable {
         self.line = line
     }
     public var description: String { "line \(line): \(message)" }
-}
-
-/// Splits CSV bytes into rows of fields without copying; handles `\n` and `\r\n` line ends and
-/// double-quoted fields (quotes are stripped; a doubled quote inside one is kept as two bytes, which
-/// never matters for the numeric and label fields read here).
-struct CSVRowReader {
-    private let bytes: UnsafeBufferPointer<UInt8>
-    private var position = 0
-
-    init(_ bytes: UnsafeBufferPointer<UInt8>) {
-        self.bytes = bytes
-        // Skip a UTF-8 byte-order mark, which spreadsheet exports add.
-        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { position = 3 }
-    }
-
-    mutating func nextRow() -> [UnsafeBufferPointer<UInt8>]? {
-        guard position < bytes.count else { return nil }
-        var fields: [UnsafeBufferPointer<UInt8>] = []
-        fields.reserveCapacity(8)
-        while true {
-            var start = position
-            var end: Int
-            if position < bytes.count, bytes[position] == UInt8(ascii: "\"") {
-                start = position + 1
-                position = start
-                while position < bytes.count {
-                    if bytes[position] == UInt8(ascii: "\"") {
-                        if position + 1 < bytes.count, bytes[position + 1] == UInt8(ascii: "\"") {
-                            position += 2
-                            continue
-                        }
-                        break
-                    }
-                    position += 1
-                }
-                end = position
-                if position < bytes.count { position += 1 }  // closing quote
-                while position < bytes.count, bytes[position] != UInt8(ascii: ","),
-                    bytes[position] != UInt8(ascii: "\n")
-                {
-                    position += 1
-                }
-            } else {
-                while position < bytes.count, bytes[position] != UInt8(ascii: ","),
-                    bytes[position] != UInt8(ascii: "\n")
-                {
-                    position += 1
-                }
-                end = position
-                if end > start, bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
-            }
-            fields.append(UnsafeBufferPointer(rebasing: bytes[start..<end]))
-            if position >= bytes.count { return fields }
-            let separator = bytes[position]
-            position += 1
-            if separator == UInt8(ascii: "\n") { return fields }
-        }
-    }
 }
 
 extension String {

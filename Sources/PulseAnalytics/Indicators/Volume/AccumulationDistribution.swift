@@ -21,11 +21,8 @@ extension TA {
     ) throws(IndicatorError) -> [Double] {
         let state = try ADOSCState(fastPeriod: fastPeriod, slowPeriod: slowPeriod)
         try OHLC.checkLengths([high.count, low.count, close.count, volume.count], function: "ADOSC")
-        return AlignedOutput.make(count: close.count, begin: 0) { out in
-            withBases(high, low, close, volume) { h, l, c, v in
-                var s = state
-                for i in 0..<close.count { out[i] = s.next(high: h[i], low: l[i], close: c[i], volume: v[i]) }
-            }
+        return AlignedOutput.make(count: close.count, begin: state.lookback) { out in
+            withBases(high, low, close, volume) { h, l, c, v in state.batch(h, l, c, v, count: close.count, out: out) }
         }
     }
 }
@@ -59,7 +56,7 @@ public struct ADState: StreamingIndicator {
 public struct ADOSCState: StreamingIndicator {
     private let fastK: Double
     private let slowK: Double
-    private let lookback: Int
+    let lookback: Int
     private var line = ADLine()
     private var fast = 0.0
     private var slow = 0.0
@@ -90,5 +87,23 @@ public struct ADOSCState: StreamingIndicator {
             slow = (slowK * ad).addingProduct(1.0 - slowK, slow)
         }
         return count >= lookback ? fast - slow : .nan
+    }
+
+    /// The batch kernel: the same recurrences with the per-bar bookkeeping hoisted out of the loop.
+    func batch(
+        _ h: UnsafePointer<Double>, _ l: UnsafePointer<Double>, _ c: UnsafePointer<Double>,
+        _ v: UnsafePointer<Double>, count n: Int, out: UnsafeMutablePointer<Double>
+    ) {
+        var line = ADLine()
+        let first = line.next(high: h[0], low: l[0], close: c[0], volume: v[0])
+        var fast = first
+        var slow = first
+        let (fastRest, slowRest) = (1.0 - fastK, 1.0 - slowK)
+        for i in 1..<n {
+            let ad = line.next(high: h[i], low: l[i], close: c[i], volume: v[i])
+            fast = (fastK * ad).addingProduct(fastRest, fast)
+            slow = (slowK * ad).addingProduct(slowRest, slow)
+            if i >= lookback { out[i] = fast - slow }
+        }
     }
 }
