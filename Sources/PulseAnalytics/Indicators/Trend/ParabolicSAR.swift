@@ -83,10 +83,11 @@ public struct SARState: StreamingIndicator {
                 sar = max(max(sar, prevHigh), newHigh)
             } else {
                 output = sar
-                if newHigh > ep {
-                    ep = newHigh
-                    af = min(af + step, maximum)
-                }
+                // Selects, not a branch: whether a bar makes a new extreme is a coin flip the predictor misses,
+                // and the stop's serial chain runs through `ep` and `af`.
+                let extends = newHigh > ep
+                af = extends ? min(af + step, maximum) : af
+                ep = extends ? newHigh : ep
                 sar = advance()
                 sar = min(min(sar, prevLow), newLow)
             }
@@ -101,10 +102,9 @@ public struct SARState: StreamingIndicator {
                 sar = min(min(sar, prevLow), newLow)
             } else {
                 output = sar
-                if newLow < ep {
-                    ep = newLow
-                    af = min(af + step, maximum)
-                }
+                let extends = newLow < ep
+                af = extends ? min(af + step, maximum) : af
+                ep = extends ? newLow : ep
                 sar = advance()
                 sar = max(max(sar, prevHigh), newHigh)
             }

@@ -36,16 +36,33 @@ extension TA {
                 out[period] = atr
                 let w = (Double(period) - 1) / Double(period)
                 let rest = 1 - w
-                for i in (period + 1)..<max(n, period + 1) {
-                    let tr = OHLC.trueRange(high: h[i], low: l[i], prevClose: c[i - 1])
-                    atr = (tr * rest).addingProduct(w, atr)
-                    out[i] = atr
-                }
-                if normalized && period > 1 {
-                    for i in period..<n { out[i] = c[i] == 0 ? 0 : (out[i] / c[i]) * 100 }
+                // NATR scales each block while it is still in L1 rather than in a second pass over the output.
+                let scaled = normalized && period > 1
+                var start = period
+                while start < n {
+                    let end = min(start &+ 512, n)
+                    var i = max(start, period &+ 1)
+                    while i < end {
+                        let tr = OHLC.trueRange(high: h[i], low: l[i], prevClose: c[i &- 1])
+                        atr = (tr * rest).addingProduct(w, atr)
+                        out[i] = atr
+                        i &+= 1
+                    }
+                    if scaled { normalize(out, c, start, end) }
+                    start = end
                 }
             }
         }
+    }
+}
+
+/// NATR's scaling of `out[start..<end]` in place: ATR / close · 100, 0 where the close is 0.
+@inline(never)
+private func normalize(_ out: UnsafeMutablePointer<Double>, _ c: UnsafePointer<Double>, _ start: Int, _ end: Int) {
+    var i = start
+    while i < end {
+        out[i] = c[i] == 0 ? 0 : (out[i] / c[i]) * 100
+        i &+= 1
     }
 }
 
