@@ -93,6 +93,18 @@ import Testing
         #expect(series.timestamps == expected)
     }
 
+    @Test func sharedDayCacheNeverAcceptsWhatAFreshParseRejects() {
+        var cache = TimestampParser.DayCache()
+        let texts = [
+            "2024-01-01 09:30", "2024-01-01x", "2024-01-01", "1704067200", "2024-01-01T00:00:01Z", "2024-01-0",
+        ]
+        for text in texts {
+            let shared = Array(text.utf8).withUnsafeBufferPointer { TimestampParser.parse($0, days: &cache) }
+            #expect(shared == TimestampParser.parse(text), "\(text)")
+        }
+        #expect(TimestampParser.parse("2024-01-01x") == nil)
+    }
+
     @Test func timestampFormsAfterRewrite() {
         #expect(TimestampParser.parse("2024-03-10 14:30:00.123+01:30") == Int64(1_710_081_000 - 5_400))  // 13:00 UTC
         #expect(TimestampParser.parse("2024-03-10T14:30Z") == 1_710_081_000)

@@ -93,6 +93,8 @@ public enum OHLCVCSV {
     }
 
     static func parseDouble(_ field: UnsafeBufferPointer<UInt8>) -> Double? {
+        // A plain number, by far the common case, has no padding to trim.
+        if let value = DecimalParser.fastParse(field) { return value }
         var start = 0
         var end = field.count
         while start < end, field[start] == 0x20 || field[start] == 0x09 { start += 1 }

@@ -12,32 +12,46 @@ public enum TimestampParser {
         return parse(b, days: &days)
     }
 
-    /// The day number of the last date seen; consecutive bars mostly share their date, so a column
-    /// parser keeps one of these to skip the calendar arithmetic.
+    /// The last `YYYY-MM-DD` text parsed and its day number: consecutive bars mostly share their date, so a
+    /// column parser keeps one of these and compares ten bytes instead of re-reading the date.
     struct DayCache {
-        var date = -1
+        var head: UInt64 = 0
+        var tail: UInt16 = 0
         var days: Int64 = 0
+        var valid = false
     }
 
     static func parse(_ b: UnsafeBufferPointer<UInt8>, days cache: inout DayCache) -> Int64? {
         var c = Cursor(bytes: b)
         while c.i < c.n, b[c.i] == 0x20 { c.i += 1 }
         while c.n > c.i, b[c.n - 1] == 0x20 || b[c.n - 1] == 0x0D { c.n -= 1 }
-        // All digits: epoch seconds (10 digits or fewer) or milliseconds (13).
-        if c.n - c.i >= 9, c.isAllDigits {
-            var v: Int64 = 0
-            for k in c.i..<c.n { v = v &* 10 &+ Int64(b[k] - 48) }
-            return c.n - c.i >= 13 ? v / 1000 : v
+        var head: UInt64 = 0
+        var tail: UInt16 = 0
+        if c.n - c.i >= 10, let base = b.baseAddress {
+            let date = UnsafeRawPointer(base + c.i)
+            head = date.loadUnaligned(as: UInt64.self)
+            tail = date.loadUnaligned(fromByteOffset: 8, as: UInt16.self)
         }
-        guard let year = c.digits(4), c.expect(UInt8(ascii: "-")), let month = c.digits(2),
-            c.expect(UInt8(ascii: "-")), let day = c.digits(2), month >= 1, month <= 12, day >= 1, day <= 31
-        else { return nil }
-        let date = (year * 100 + month) * 100 + day
-        if date != cache.date {
-            cache.days = daysFromCivil(year: year, month: month, day: day)
-            cache.date = date
+        let days: Int64
+        // Only a text that parsed as a date is cached, so a match is a date, never epoch digits.
+        if cache.valid, c.n - c.i >= 10, head == cache.head, tail == cache.tail {
+            c.i += 10
+            days = cache.days
+        } else {
+            // All digits: epoch seconds (10 digits or fewer) or milliseconds (13).
+            if c.n - c.i >= 9, c.isAllDigits {
+                var v: Int64 = 0
+                for k in c.i..<c.n { v = v &* 10 &+ Int64(b[k] - 48) }
+                return c.n - c.i >= 13 ? v / 1000 : v
+            }
+            guard let year = c.digits(4), c.expect(UInt8(ascii: "-")), let month = c.digits(2),
+                c.expect(UInt8(ascii: "-")), let day = c.digits(2), month >= 1, month <= 12, day >= 1, day <= 31
+            else { return nil }
+            days = daysFromCivil(year: year, month: month, day: day)
+            // The date took exactly ten bytes, so `head` and `tail` hold its text.
+            cache = DayCache(head: head, tail: tail, days: days, valid: true)
         }
-        var seconds = cache.days * 86_400
+        var seconds = days * 86_400
         if c.atEnd { return seconds }
         guard c.expect(UInt8(ascii: " ")) || c.expect(UInt8(ascii: "T")) else { return nil }
         guard let hour = c.digits(2), c.expect(UInt8(ascii: ":")), let minute = c.digits(2), hour < 24, minute < 60
