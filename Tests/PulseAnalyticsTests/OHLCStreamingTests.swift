@@ -19,6 +19,11 @@ struct OHLCCase: Sendable, CustomStringConvertible {
         OHLCCase(
             "PLUS_DM", { s in [try TA.plusDM(high: s.high, low: s.low)] }, { try DirectionalMovementState(.plusDM) }),
         OHLCCase(
+            "MINUS_DM", { s in [try TA.minusDM(high: s.high, low: s.low)] }, { try DirectionalMovementState(.minusDM) }),
+        OHLCCase(
+            "MINUS_DI", { s in [try TA.minusDI(high: s.high, low: s.low, close: s.close)] },
+            { try DirectionalMovementState(.minusDI) }),
+        OHLCCase(
             "MINUS_DM:1", { s in [try TA.minusDM(high: s.high, low: s.low, timePeriod: 1)] },
             { try DirectionalMovementState(.minusDM, timePeriod: 1) }),
         OHLCCase(
@@ -117,6 +122,23 @@ struct OHLCStreamingTests {
         #expect(mismatches == 0)
         // The outputs must not be all NaN: the series are longer than every lookback.
         #expect(batch.allSatisfy { column in column.contains { !$0.isNaN } })
+    }
+
+    /// Batch kernels work in blocks of a few hundred bars (DirectionalMovementBatch, NATR); a long series with
+    /// flat stretches checks the recurrences carry across block boundaries unchanged.
+    @Test(arguments: OHLCCase.all)
+    func longSeriesAcrossBatchBlocksEqualsStreaming(_ testCase: OHLCCase) throws {
+        var series = OHLCTestSeries.walk("long", count: 2_345, scale: 80, seed: 21)
+        for i in 1_020..<1_050 { (series.high[i], series.low[i], series.close[i]) = (80, 80, 80) }
+        let batch = try testCase.batch(series)
+        var state = try testCase.stream()
+        var mismatches = 0
+        for i in 0..<series.count {
+            let out = state.update(series.bar(i))
+            for k in 0..<batch.count where out[k].bitPattern != batch[k][i].bitPattern { mismatches += 1 }
+        }
+        #expect(mismatches == 0, "\(testCase)")
+        #expect(batch.allSatisfy { column in column.suffix(1_000).allSatisfy { !$0.isNaN } })
     }
 
     @Test(arguments: OHLCCase.all)

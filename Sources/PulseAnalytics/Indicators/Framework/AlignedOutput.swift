@@ -4,16 +4,22 @@
 
 /// Allocation helpers for batch outputs aligned with their input: NaN in the lookback, values after.
 enum AlignedOutput {
-    /// Asks the kernel for transparent huge pages over the 2 MiB-aligned interior of a large fresh buffer, before
-    /// its first write: a 10-million-point output then takes ~40 page faults instead of ~20,000 (NumPy does the
-    /// same for its arrays, so TA-Lib's outputs get them too). A hint only; ignored where unsupported.
+    /// Asks the kernel for transparent huge pages over the 2 MiB-aligned interior (and, for heap-sized buffers, the
+    /// region of the tail) of a large fresh buffer, before its first write: a 10-million-point output then takes
+    /// ~40 page faults instead of ~20,000 (NumPy does the same for its arrays, so TA-Lib's outputs get them too).
+    /// A hint only; ignored where unsupported.
     @inline(__always)
     static func adviseHugePages(_ base: UnsafeMutableRawPointer, bytes: Int) {
         #if canImport(Glibc)
             let huge = 2 << 20
             guard bytes >= 2 * huge else { return }
             let start = (Int(bitPattern: base) + huge - 1) & ~(huge - 1)
-            let end = (Int(bitPattern: base) + bytes) & ~(huge - 1)
+            // Below glibc's largest mmap threshold (32 MiB) the buffer lives in a malloc heap, and the 2 MiB
+            // region holding its tail is that heap's (the next output's, or free top): advising it too lets the
+            // kernel back the tail with a huge page. MACD's three 8 MB outputs, freed and faulted in again on every
+            // call, then take ~700 faults instead of ~1,700 (−30% time at 1M points).
+            let tail = bytes < 32 << 20 ? huge - 1 : 0
+            let end = (Int(bitPattern: base) + bytes + tail) & ~(huge - 1)
             if end > start, let pointer = UnsafeMutableRawPointer(bitPattern: start) {
                 _ = madvise(pointer, end - start, MADV_HUGEPAGE)
             }
