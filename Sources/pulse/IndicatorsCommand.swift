@@ -43,6 +43,7 @@ struct IndicatorsCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        ComputeAllocator.keepFreedMemory()
         let registry = IndicatorRegistry.standard
         if list {
             writeStandardOutput(Self.listing(registry))
