@@ -1,7 +1,7 @@
 #ifndef CPULSELINUX_SHIM_H
 #define CPULSELINUX_SHIM_H
 
-/* Linux-only system calls that Swift's Glibc module does not export: epoll, eventfd, timerfd, mallopt. */
+/* Linux-only system calls that Swift's Glibc module does not export: epoll, eventfd, timerfd. */
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/timerfd.h>
@@ -11,7 +11,6 @@
 #include <arpa/inet.h>
 #include <signal.h>
 #include <pthread.h>
-#include <malloc.h>
 
 /* pthread_setname_np is a GNU extension that Glibc's module hides without _GNU_SOURCE; this wrapper
    declares it so loop threads can carry a name in `top -H`, perf and /proc. */

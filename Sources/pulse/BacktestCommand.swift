@@ -168,7 +168,6 @@ struct BacktestCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        ComputeAllocator.keepFreedMemory()
         if listStrategies {
             writeStandardOutput(Array((Strategy.listing + "\n").utf8))
             return

@@ -43,7 +43,6 @@ struct IndicatorsCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        ComputeAllocator.keepFreedMemory()
         let registry = IndicatorRegistry.standard
         if list {
             writeStandardOutput(Self.listing(registry))
