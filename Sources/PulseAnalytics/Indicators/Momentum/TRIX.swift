@@ -21,29 +21,16 @@ extension TA {
 
 /// Streaming TRIX, bit-identical to `TA.trix`.
 struct TRIXState: ValueStepper {
-    private let lookback: Int
-    private var index = -1
-    private var first: EMAState
-    private var second: EMAState
-    private var third: EMAState
+    private var cascade: EMACascadeState
     private var previous = Double.nan
 
-    init(period: Int) {
-        lookback = period - 1
-        first = EMAState(period: period)
-        second = EMAState(period: period)
-        third = EMAState(period: period)
-    }
+    init(period: Int) { cascade = EMACascadeState(period: period, depth: 3) }
 
     mutating func step(_ x: Double) -> Double {
-        index += 1
-        let e1 = first.step(x)
-        guard index >= lookback else { return .nan }
-        let e2 = second.step(e1)
-        guard index >= 2 * lookback else { return .nan }
-        let e3 = third.step(e2)
+        let (_, _, e3) = cascade.step(x)
+        guard cascade.index >= 2 * cascade.lookback else { return .nan }
         defer { previous = e3 }
-        guard index > 3 * lookback else { return .nan }
+        guard cascade.index > 3 * cascade.lookback else { return .nan }
         return TA.rateOfChange(e3, previous)
     }
 }

@@ -37,23 +37,13 @@ extension TA {
 
 /// Streaming DEMA, bit-identical to `TA.dema`.
 struct DEMAState: ValueStepper {
-    private let lookback: Int
-    private var index = -1
-    private var first: EMAState
-    private var second: EMAState
+    private var cascade: EMACascadeState
 
-    init(period: Int) {
-        lookback = period - 1
-        first = EMAState(period: period)
-        second = EMAState(period: period)
-    }
+    init(period: Int) { cascade = EMACascadeState(period: period, depth: 2) }
 
     mutating func step(_ x: Double) -> Double {
-        index += 1
-        let e1 = first.step(x)
-        guard index >= lookback else { return .nan }
-        let e2 = second.step(e1)
-        guard index >= 2 * lookback else { return .nan }
+        let (e1, e2, _) = cascade.step(x)
+        guard cascade.index >= 2 * cascade.lookback else { return .nan }
         return 2.0 * e1 - e2
     }
 }

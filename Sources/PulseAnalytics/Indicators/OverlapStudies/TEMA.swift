@@ -28,27 +28,13 @@ extension TA {
 
 /// Streaming TEMA, bit-identical to `TA.tema`.
 struct TEMAState: ValueStepper {
-    private let lookback: Int
-    private var index = -1
-    private var first: EMAState
-    private var second: EMAState
-    private var third: EMAState
+    private var cascade: EMACascadeState
 
-    init(period: Int) {
-        lookback = period - 1
-        first = EMAState(period: period)
-        second = EMAState(period: period)
-        third = EMAState(period: period)
-    }
+    init(period: Int) { cascade = EMACascadeState(period: period, depth: 3) }
 
     mutating func step(_ x: Double) -> Double {
-        index += 1
-        let e1 = first.step(x)
-        guard index >= lookback else { return .nan }
-        let e2 = second.step(e1)
-        guard index >= 2 * lookback else { return .nan }
-        let e3 = third.step(e2)
-        guard index >= 3 * lookback else { return .nan }
+        let (e1, e2, e3) = cascade.step(x)
+        guard cascade.index >= 3 * cascade.lookback else { return .nan }
         return TA.temaValue(e1, e2, e3)
     }
 }
