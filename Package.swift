@@ -97,7 +97,10 @@ let package = Package(
         .testTarget(name: "PulseProtocolTests", dependencies: ["PulseProtocol"], swiftSettings: swiftSettings),
         .testTarget(
             name: "PulseRPCTests",
-            dependencies: ["PulseRPC", "PulseIO", "PulseClient", "PulseServer", "PulseProtocol", "CNghttp2"],
+            dependencies: [
+                "PulseRPC", "PulseIO", "PulseClient", "PulseServer", "PulseProtocol", "CNghttp2",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings),
         .testTarget(name: "PulseAnalyticsTests", dependencies: ["PulseAnalytics"], swiftSettings: swiftSettings),
     ]

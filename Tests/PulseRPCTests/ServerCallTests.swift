@@ -75,6 +75,27 @@ struct ServerCallTests {
         }
     }
 
+    @Test("an unexpected handler error reaches the client as UNKNOWN with an id, its cause only in the log")
+    func unexpectedErrorLeaksNothing() async throws {
+        let log = CapturedLog()
+        try await ServerFixture.withServer(logger: log.logger) { port, _, _ in
+            let client = try ServerTestClient(port: port)
+            let response = client.unary("/test.Probe/Crash", [])
+            #expect(response.grpcStatus == 2)
+            let message = try #require(response.grpcMessage)
+            let match = try #require(message.wholeMatch(of: /internal error \(id ([0-9a-f]{16})\)/))
+            for secret in ["s3cret", "db.internal", "postgres", "5432"] { #expect(!message.contains(secret)) }
+            let id = String(match.1)
+            let logged = log.lines.withLock { $0 }.filter { $0.contains("error_id=\(id)") }
+            #expect(logged.count == 1)
+            #expect(logged.first?.contains("postgres://pulse:s3cret@db.internal") == true)
+            #expect(logged.first?.contains("method=/test.Probe/Crash") == true)
+            // Each failure gets its own id.
+            let second = client.unary("/test.Probe/Crash", [])
+            #expect(second.grpcMessage != message)
+        }
+    }
+
     @Test(
         "non-gRPC requests get HTTP errors",
         arguments: [

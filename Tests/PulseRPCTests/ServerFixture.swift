@@ -1,3 +1,4 @@
+import Logging
 import PulseIO
 import PulseProtocol
 import PulseRPC
@@ -62,10 +63,45 @@ struct ProbeService: RPCService {
                         probe.streamedMessages.add(1, ordering: .relaxed)
                     }
                 }),
+            // Throws an error that is not a status and whose description holds a credential.
+            RPCMethodDefinition(
+                method: Self.method("Crash", .unary),
+                handler: .unary { _, _ in throw LeakyError() }),
             RPCMethodDefinition(
                 method: Self.method("Fail", .unary),
                 handler: .unary { _, _ in throw GRPCStatus(.failedPrecondition, "bad state: 100% sure\n") }),
         ]
+    }
+}
+
+/// An error whose description names a host and a password, as a database driver's might.
+struct LeakyError: Error, CustomStringConvertible {
+    var description: String { "could not connect to postgres://pulse:s3cret@db.internal:5432/pulse" }
+}
+
+/// Keeps every log message, so a test can find what the server logged.
+final class CapturedLog: Sendable {
+    let lines = Mutex<[String]>([])
+
+    var logger: Logger {
+        Logger(label: "test") { _ in CapturingLogHandler(log: self) }
+    }
+
+    struct CapturingLogHandler: LogHandler {
+        let log: CapturedLog
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(
+            level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String,
+            function: String, line: UInt
+        ) {
+            let fields = (metadata ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+            log.lines.withLock { $0.append(([message.description] + fields).joined(separator: " ")) }
+        }
     }
 }
 
@@ -74,6 +110,7 @@ enum ServerFixture {
     static func withServer<T>(
         _ configure: (inout ServerConfiguration) -> Void = { _ in },
         services: (ServerProbe) -> [any RPCService] = { [ProbeService(probe: $0)] },
+        logger: Logger = Logger(label: "pulse.rpc"),
         _ body: (Int, RPCServer, ServerProbe) async throws -> T
     ) async throws -> T {
         var configuration = ServerConfiguration()
@@ -83,7 +120,8 @@ enum ServerFixture {
         let probe = ServerProbe()
         let group = try EventLoopGroup(loops: 2)
         let pool = try ComputePool(threads: 1)
-        let server = RPCServer(configuration: configuration, services: services(probe), group: group, computePool: pool)
+        let server = RPCServer(
+            configuration: configuration, services: services(probe), group: group, computePool: pool, logger: logger)
         let address = try await server.start()
         do {
             let result = try await body(address.port, server, probe)

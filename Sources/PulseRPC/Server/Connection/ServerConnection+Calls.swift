@@ -91,9 +91,14 @@ extension ServerConnection {
             }
             return GRPCStatus(.cancelled, "call cancelled")
         }
+        // An error the handler did not turn into a status may describe a connection string, a host or SQL:
+        // the client gets only a generic message and an id; the cause goes to the log under the same id.
         let path = core.router.routes[stream.routeIndex].definition.method.path
-        core.logger.warning("handler failed: \(error)", metadata: ["method": "\(path)", "peer": "\(peer)"])
-        return GRPCStatus(.unknown, "\(error)")
+        let errorID = ErrorID.next()
+        core.logger.warning(
+            "handler failed: \(String(reflecting: error))",
+            metadata: ["method": "\(path)", "peer": "\(peer)", "error_id": "\(errorID)"])
+        return GRPCStatus(.unknown, "internal error (id \(errorID))")
     }
 
     /// Decides the call's final status and queues what is left: trailers after the data, or a
