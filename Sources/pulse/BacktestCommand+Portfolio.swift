@@ -44,10 +44,7 @@ extension BacktestCommand {
                 throw UsageError("--input \(item): symbol \(symbol) is given twice")
             }
             let bytes = try IndicatorsCommand.readInput(path)
-            do {
-                assets.append(
-                    PortfolioAsset(symbol: symbol, bars: try bytes.withUnsafeBufferPointer { try OHLCVCSV.parse($0) }))
-            } catch { throw UsageError("\(path): \(error)") }
+            assets.append(PortfolioAsset(symbol: symbol, bars: try InputBars.bars(from: bytes, input: path)))
         }
         let single = try brokerConfiguration()
         var config = PortfolioConfiguration()

@@ -183,12 +183,7 @@ struct BacktestCommand: AsyncParsableCommand {
         let config = try brokerConfiguration()
         let bytes = try IndicatorsCommand.readInput(input)
         let parseStart = ContinuousClock.now
-        let bars: BarSeries
-        do {
-            bars = try bytes.withUnsafeBufferPointer { try OHLCVCSV.parse($0) }
-        } catch {
-            throw UsageError("\(input == "-" ? "standard input" : input): \(error)")
-        }
+        let bars = try InputBars.bars(from: bytes, input: input)
         let parseTime = ContinuousClock.now - parseStart
         guard !bars.isEmpty else { throw UsageError("\(input): no bars") }
         let fixed = try fixedParameters()

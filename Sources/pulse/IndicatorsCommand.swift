@@ -60,12 +60,7 @@ struct IndicatorsCommand: AsyncParsableCommand {
             throw UsageError("give at least one --indicator NAME:P1,P2,... (pulse indicators --list shows them)")
         }
         let bytes = try Self.readInput(input)
-        let bars: BarSeries
-        do {
-            bars = try bytes.withUnsafeBufferPointer { try OHLCVCSV.parse($0) }
-        } catch {
-            throw UsageError("\(input == "-" ? "standard input" : input): \(error)")
-        }
+        let bars = try InputBars.bars(from: bytes, input: input)
         var columns: [(name: String, values: [Double])] = []
         for spec in specs {
             let outputs: [[Double]]

@@ -21,12 +21,17 @@ struct BacktestTimeframeTests {
         let result = try BacktestEngine.run(
             bars: bars, signals: try strategy.signals(on: bars), configuration: BacktestConfiguration())
         let trade = try #require(result.openTrade)
-        // The first hourly bar whose last completed daily bar (the resampler's session days) closed above 150.
-        let daily = try Resampler.resample(bars, to: Timeframe("1d"))
-        let completed = try Resampler.completedIndex(bars, higher: Timeframe("1d"))
-        let signalBar = try #require(completed.indices.first { completed[$0] >= 0 && daily.close[completed[$0]] > 150 })
-        #expect(signalBar > 36)
-        #expect(trade.entryBar == signalBar + 1)
+        // Worked out by hand, not with the resampler: bar h opens at 2024-03-04 00:00 UTC + h hours, which is
+        // 2024-03-03 19:00 EST + h (UTC−5; DST starts 2024-03-10). US/Eastern days: Mar 3 = bars 0–4,
+        // Mar 4 = bars 5–28, Mar 5 = bars 29–52, Mar 6 = bars 53–71 (still open at the end). Mar 4 closes at
+        // bar 28's 100; Mar 5 closes at bar 52's 200 and is complete when bar 52 ends (Mar 6 00:00 EST). So the
+        // signal is seen at bar 52's close and the market entry fills at bar 53's open.
+        #expect(trade.entryBar == 53)
+        // The same condition on an intraday close (no @1d) would have fired at bar 36.
+        let intraday = try BacktestEngine.run(
+            bars: bars, signals: try Strategy.compile(entry: "close > 150").signals(on: bars),
+            configuration: BacktestConfiguration())
+        #expect(intraday.openTrade?.entryBar == 37)
 
         // A spike inside a day that the day's close does not keep never triggers the daily condition.
         let spiked = Self.hourly([30: 200])

@@ -8,7 +8,7 @@ import Testing
 /// (Tests/interop/grpc_peer_server.py) — the same calls, so both directions of interop are covered.
 @Suite("Swift client end to end")
 struct ClientEndToEndTests {
-    static let kinds = ClientTestServer.Kind.allCases.filter(ClientTestServer.isAvailable)
+    static let kinds = ClientTestServer.Kind.allCases.filter(ClientTestServer.shouldTest)
 
     private func withClient<T>(
         _ kind: ClientTestServer.Kind, _ body: (PulseClient, ClientTestServer) async throws -> T
@@ -190,8 +190,8 @@ struct ClientEndToEndTests {
 
 @Suite("Swift client and a server shutting down")
 struct ClientShutdownTests {
-    @Test func inFlightStreamCompletesAndNewCallsAreRefused() async throws {
-        guard ClientTestServer.isAvailable(.pulse) else { return }
+    @Test(.enabled(if: ClientTestServer.shouldTest(.pulse), "needs the built `pulse` binary"))
+    func inFlightStreamCompletesAndNewCallsAreRefused() async throws {
         let server = try ClientTestServer(.pulse)
         defer { server.stop() }
         try await PulseClient.withClient(host: server.host, port: server.port) { client in

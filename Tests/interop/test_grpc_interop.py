@@ -11,6 +11,7 @@ import time
 import grpc
 import pytest
 
+from conftest import skip_or_fail
 from grpc_peer_server import ProtocolMissing, compile_protocol
 from serve_process import ServeProcess
 
@@ -22,7 +23,7 @@ def stubs(tmp_path_factory):
     try:
         return compile_protocol(tmp_path_factory.mktemp("stubs"))
     except ProtocolMissing as error:
-        pytest.skip(f"Protocol/ not ready: {error}")
+        skip_or_fail(f"Protocol/ not ready: {error}")
 
 
 @pytest.fixture(scope="module")

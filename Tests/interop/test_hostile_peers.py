@@ -17,6 +17,7 @@ import h2.settings
 import hpack
 import pytest
 
+from conftest import skip_or_fail
 from grpc_peer_server import ProtocolMissing, compile_protocol
 from serve_process import ServeProcess
 
@@ -119,7 +120,7 @@ def stubs(tmp_path_factory):
     try:
         return compile_protocol(tmp_path_factory.mktemp("stubs"))
     except ProtocolMissing as error:
-        pytest.skip(f"Protocol/ not ready: {error}")
+        skip_or_fail(f"Protocol/ not ready: {error}")
 
 
 def health_check(stubs, address):

@@ -328,7 +328,7 @@ def test_input_file_date_header_and_multi_output_columns(tmp_path):
     d = _walk(12, 60, 1.0)
     path = tmp_path / "bars.csv"
     lines = ["Date,Open,High,Low,Close,Volume"] + [
-        f"2024-01-{1 + i % 28:02d},{float(d['open'][i])!r},{float(d['high'][i])!r},{float(d['low'][i])!r},"
+        f"2024-{1 + i // 28:02d}-{1 + i % 28:02d},{float(d['open'][i])!r},{float(d['high'][i])!r},{float(d['low'][i])!r},"
         f"{float(d['close'][i])!r},{float(d['volume'][i])!r}"
         for i in range(60)
     ]

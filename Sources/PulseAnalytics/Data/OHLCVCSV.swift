@@ -4,16 +4,37 @@
 ///
 /// The first column is kept verbatim as the row label. The time column is the first of `timestamp`,
 /// `datetime`, `date`, `time` or, failing those, the first column, when every value in it parses as a time.
-/// Empty numeric fields read as NaN (pandas writes missing values that way).
+/// Every file is checked by `BarValidation`: unusable bars are refused with their line, bars out of time
+/// order are sorted.
 public enum OHLCVCSV {
-    /// Parses `text`; throws `CSVError` naming the line and column of the first problem.
+    /// Parses and checks `text` (see `BarValidation`); throws `CSVError` naming the line of the first problem.
+    /// Warnings about repaired input (rows sorted into time order) are dropped: use `read` to show them.
     public static func parse(_ text: String) throws(CSVError) -> BarSeries {
-        var text = text
-        let result = text.withUTF8 { bytes in Result { () throws(CSVError) in try parse(bytes) } }
-        return try result.get()
+        try read(text).bars
     }
 
     public static func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(CSVError) -> BarSeries {
+        try read(bytes).bars
+    }
+
+    /// Parses and checks `text`, returning the bars in time order and what was repaired or looked odd.
+    public static func read(_ text: String) throws(CSVError) -> BarValidation.Result {
+        var text = text
+        let result = text.withUTF8 { bytes in Result { () throws(CSVError) in try read(bytes) } }
+        return try result.get()
+    }
+
+    public static func read(_ bytes: UnsafeBufferPointer<UInt8>) throws(CSVError) -> BarValidation.Result {
+        let (series, lines) = try parseRows(bytes)
+        do {
+            return try BarValidation.validate(series) { "line \(lines.line(ofRow: $0))" }
+        } catch {
+            throw CSVError(error.message, line: lines.line(ofRow: error.row))
+        }
+    }
+
+    /// Reads the rows as they are, unchecked: NaN for empty numeric fields, any order.
+    static func parseRows(_ bytes: UnsafeBufferPointer<UInt8>) throws(CSVError) -> (BarSeries, RowLines) {
         var reader = CSVRowReader(bytes)
         guard let header = reader.nextRow() else { throw CSVError("the file is empty", line: 1) }
         let names = header.map { String(decoding: $0, as: UTF8.self).trimmed().lowercased() }
@@ -38,6 +59,7 @@ public enum OHLCVCSV {
         var timesValid = true
         var days = TimestampParser.DayCache()
         var line = 1
+        var lines = RowLines()
         let needed = max(openIndex, highIndex, lowIndex, closeIndex, volumeIndex ?? 0, timeIndex)
         // One buffer for the fields every row needs, filled in place row after row.
         let row = UnsafeMutableBufferPointer<UnsafeBufferPointer<UInt8>>.allocate(capacity: needed + 1)
@@ -56,7 +78,10 @@ public enum OHLCVCSV {
         let dataStart = reader.offset
         while let fieldCount = reader.nextRow(into: row) {
             line += 1
-            if fieldCount == 1 && row[0].isEmpty { continue }  // blank line
+            if fieldCount == 1 && row[0].isEmpty {  // blank line
+                lines.skipLine(beforeRow: labels.count)
+                continue
+            }
             guard fieldCount > needed else {
                 throw CSVError("expected at least \(needed + 1) fields, found \(fieldCount)", line: line)
             }
@@ -87,9 +112,10 @@ public enum OHLCVCSV {
                 }
             }
         }
-        return BarSeries(
+        let series = BarSeries(
             labels: labels, timestamps: timesValid && !labels.isEmpty ? times : nil,
             open: open, high: high, low: low, close: close, volume: volumeIndex == nil ? nil : volume)
+        return (series, lines)
     }
 
     static func parseDouble(_ field: UnsafeBufferPointer<UInt8>) -> Double? {
@@ -101,6 +127,26 @@ public enum OHLCVCSV {
         while end > start, field[end - 1] == 0x20 || field[end - 1] == 0x09 || field[end - 1] == 0x0D { end -= 1 }
         guard start < end else { return .nan }
         return DecimalParser.parse(UnsafeBufferPointer(rebasing: field[start..<end]))
+    }
+}
+
+/// Maps a row's index to its 1-based line in the file (the header is line 1). Only blank lines make the two
+/// drift apart, so only they are recorded.
+struct RowLines {
+    /// For each blank line, the index of the row that follows it.
+    private var blankLinesBefore: [Int] = []
+
+    mutating func skipLine(beforeRow row: Int) { blankLinesBefore.append(row) }
+
+    func line(ofRow row: Int) -> Int {
+        // Blank lines are recorded in row order, so those at or before `row` are a prefix.
+        var low = 0
+        var high = blankLinesBefore.count
+        while low < high {
+            let mid = (low + high) / 2
+            if blankLinesBefore[mid] <= row { low = mid + 1 } else { high = mid }
+        }
+        return row + 2 + low
     }
 }
 
