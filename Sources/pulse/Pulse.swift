@@ -17,6 +17,7 @@ struct Pulse: AsyncParsableCommand {
             ServeCommand.self,
             IndicatorsCommand.self,
             BacktestCommand.self,
+            CalendarCommand.self,
         ])
 
     static func main() async {
