@@ -17,6 +17,8 @@ public struct ServerApplication: Sendable {
         public var rpc = ServerConfiguration()
         /// Threads of the compute pool for CPU-heavy handlers.
         public var computeThreads = 2
+        /// Threads of the blocking pool for calls that cannot be non-blocking (`PQcancel`, `fsync`, DNS).
+        public var blockingThreads = 2
         /// Whether SIGTERM/SIGINT start a graceful shutdown (off for servers embedded in tests).
         public var handleSignals = true
 
@@ -48,13 +50,16 @@ public struct ServerApplication: Sendable {
         }
         let group = try EventLoopGroup(loops: loopCount)
         let pool = try ComputePool(threads: max(1, configuration.computeThreads))
+        let blocking = try BlockingPool(threads: max(1, configuration.blockingThreads))
         defer {
+            blocking.shutdown()
             pool.shutdown()
             group.shutdown()
         }
         let services = services()
         let server = RPCServer(
-            configuration: configuration.rpc, services: services, group: group, computePool: pool, logger: logger)
+            configuration: configuration.rpc, services: services, group: group, computePool: pool,
+            blockingPool: blocking, logger: logger)
         // SERVING before the socket exists: the first call that can arrive already sees it.
         health.setStatus(.serving, for: "")
         for service in services { health.setStatus(.serving, for: service.serviceName) }
@@ -77,37 +82,20 @@ public struct ServerApplication: Sendable {
 
     private func installSignalHandling(
         _ server: RPCServer, _ services: [any RPCService], _ group: EventLoopGroup
-    ) async throws -> SignalBox {
+    ) async throws -> LoopBound<SignalNotifier> {
         let loop = group.loops[0]
         let application = self
-        return try await withCheckedThrowingContinuation { continuation in
-            loop.execute {
-                do {
-                    let notifier = try SignalNotifier(loop: loop) { signal in
-                        application.logger.info("signal \(signal): shutting down gracefully")
-                        application.enterShutdown(services)
-                        server.initiateGracefulShutdown()
-                    }
-                    continuation.resume(returning: SignalBox(notifier: notifier))
-                } catch {
-                    continuation.resume(throwing: error)
-                }
+        return try await loop.submit {
+            let notifier = try SignalNotifier(loop: loop) { signal in
+                application.logger.info("signal \(signal): shutting down gracefully")
+                application.enterShutdown(services)
+                server.initiateGracefulShutdown()
             }
+            return LoopBound(notifier, loop: loop)
         }
     }
 
-    private func removeSignalHandling(_ box: SignalBox, _ group: EventLoopGroup) async {
-        await withCheckedContinuation { continuation in
-            group.loops[0].execute {
-                box.notifier.cancel()
-                continuation.resume()
-            }
-        }
+    private func removeSignalHandling(_ notifier: LoopBound<SignalNotifier>, _ group: EventLoopGroup) async {
+        _ = try? await notifier.submit { $0.cancel() }
     }
-}
-
-/// Carries the loop-bound notifier out of its loop; only used on loop 0.
-private final class SignalBox: @unchecked Sendable {
-    let notifier: SignalNotifier
-    init(notifier: SignalNotifier) { self.notifier = notifier }
 }

@@ -13,6 +13,8 @@ public struct ServerContext: Sendable {
     public let loop: EventLoop
     /// The pool for CPU-heavy work: `try await context.computePool.run { ... }`.
     public let computePool: ComputePool
+    /// The pool for calls that block (`PQcancel`, `fsync`): `try await context.blockingPool.run { ... }`.
+    public let blockingPool: BlockingPool
     /// The client's address, for logs.
     public let peer: String
 

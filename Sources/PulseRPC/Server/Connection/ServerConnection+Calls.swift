@@ -37,11 +37,11 @@ extension ServerConnection {
         let definition = core.router.routes[stream.routeIndex].definition
         let context = ServerContext(
             method: definition.method, metadata: stream.head.metadata, deadline: stream.deadline, loop: loop,
-            computePool: core.computePool, peer: peer)
+            computePool: core.computePool, blockingPool: core.blockingPool, peer: peer)
         let request = stream.request!
         stream.request = nil
         stream.deframer = nil
-        let bound = LoopPinned(stream)
+        let bound = LoopBound(stream, loop: loop)
         switch definition.handler {
         case .unary(let handler):
             stream.task = Task(executorPreference: loop) {

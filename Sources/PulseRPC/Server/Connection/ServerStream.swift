@@ -101,13 +101,13 @@ final class ServerStream {
     private func waitForSpace() async throws {
         let id = nextWaiterID
         nextWaiterID += 1
-        let handle = LoopPinned(self)
+        let handle = LoopBound(self, loop: connection.loop)
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 waiters.append((id, continuation))
             }
         } onCancel: {
-            handle.loop.execute { handle.value.failWaiter(id, CancellationError()) }
+            handle.execute { $0.failWaiter(id, CancellationError()) }
         }
     }
 
@@ -164,15 +164,3 @@ final class ServerStream {
 
 @available(*, unavailable)
 extension ServerStream: Sendable {}
-
-/// Carries a loop-bound object into a `@Sendable` closure; only use `value` on `loop`.
-struct LoopPinned<Value: AnyObject>: @unchecked Sendable {
-    let value: Value
-    let loop: EventLoop
-}
-
-extension LoopPinned where Value == ServerStream {
-    init(_ stream: ServerStream) {
-        self.init(value: stream, loop: stream.connection.loop)
-    }
-}
