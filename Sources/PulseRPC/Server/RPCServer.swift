@@ -1,5 +1,6 @@
 import Logging
 import PulseIO
+import ServiceLifecycle
 import Synchronization
 
 /// The gRPC server: listens, spreads connections over the loops of a group, serves the methods of
@@ -12,7 +13,7 @@ import Synchronization
 /// print("listening on \(address)")
 /// try await server.run()   // returns after a graceful shutdown
 /// ```
-public final class RPCServer: Sendable {
+public final class RPCServer: Service, Sendable {
     public let configuration: ServerConfiguration
     private let core: ServerCore
     private let state = Mutex<State>(State())
@@ -102,12 +103,17 @@ public final class RPCServer: Sendable {
         await core.waitUntilDrained()
     }
 
-    /// Serves until the task is cancelled (or ``initiateGracefulShutdown(gracePeriod:)`` is called),
-    /// then shuts down gracefully. Starts the server first if needed.
+    /// Serves until the task is cancelled, a graceful shutdown of its ``ProcessLifecycle`` (or
+    /// `ServiceGroup`) begins, or ``initiateGracefulShutdown(gracePeriod:)`` is called; then shuts down
+    /// gracefully and returns. Starts the server first if needed. This is its `Service` conformance.
     public func run() async throws {
         if state.withLock({ $0.acceptor == nil }) { try await start() }
         await withTaskCancellationHandler {
-            await waitForShutdown()
+            await withGracefulShutdownHandler {
+                await waitForShutdown()
+            } onGracefulShutdown: {
+                self.initiateGracefulShutdown()
+            }
         } onCancel: {
             initiateGracefulShutdown()
         }
