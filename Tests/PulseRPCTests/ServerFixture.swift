@@ -110,6 +110,7 @@ enum ServerFixture {
     static func withServer<T>(
         _ configure: (inout ServerConfiguration) -> Void = { _ in },
         services: (ServerProbe) -> [any RPCService] = { [ProbeService(probe: $0)] },
+        interceptors: [any ServerInterceptor] = [],
         logger: Logger = Logger(label: "pulse.rpc"),
         _ body: (Int, RPCServer, ServerProbe) async throws -> T
     ) async throws -> T {
@@ -123,7 +124,7 @@ enum ServerFixture {
         let blocking = try BlockingPool(threads: 1)
         let server = RPCServer(
             configuration: configuration, services: services(probe), group: group, computePool: pool,
-            blockingPool: blocking, logger: logger)
+            blockingPool: blocking, interceptors: interceptors, logger: logger)
         let address = try await server.start()
         do {
             let result = try await body(address.port, server, probe)

@@ -24,15 +24,17 @@ public final class RPCServer: Service, Sendable {
         var shutdownRequested = false
     }
 
-    /// Creates a server; nothing is bound until ``start()``.
+    /// Creates a server; nothing is bound until ``start()``. `interceptors` run around every call, in order
+    /// (see ``ServerInterceptor``).
     public init(
         configuration: ServerConfiguration, services: [any RPCService], group: EventLoopGroup,
-        computePool: ComputePool, blockingPool: BlockingPool, logger: Logger = Logger(label: "pulse.rpc")
+        computePool: ComputePool, blockingPool: BlockingPool, interceptors: [any ServerInterceptor] = [],
+        logger: Logger = Logger(label: "pulse.rpc")
     ) {
         self.configuration = configuration
         core = ServerCore(
             configuration: configuration, router: MethodRouter(services: services), computePool: computePool,
-            blockingPool: blockingPool, logger: logger, group: group)
+            blockingPool: blockingPool, interceptors: interceptors, logger: logger, group: group)
     }
 
     /// The bound address once ``start()`` returned (with the real port when 0 was asked for).

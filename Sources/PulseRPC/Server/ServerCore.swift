@@ -9,6 +9,9 @@ final class ServerCore: Sendable {
     let router: MethodRouter
     let computePool: ComputePool
     let blockingPool: BlockingPool
+    /// The interceptors by hook, call statistics first.
+    let interceptors: InterceptorChain
+    private let callStatistics: CallStatisticsInterceptor
     let logger: Logger
     let group: EventLoopGroup
     private let openConnections = Atomic<Int>(0)
@@ -23,8 +26,10 @@ final class ServerCore: Sendable {
 
     init(
         configuration: ServerConfiguration, router: MethodRouter, computePool: ComputePool,
-        blockingPool: BlockingPool, logger: Logger, group: EventLoopGroup
+        blockingPool: BlockingPool, interceptors: [any ServerInterceptor], logger: Logger, group: EventLoopGroup
     ) {
+        callStatistics = CallStatisticsInterceptor(group: group)
+        self.interceptors = InterceptorChain([callStatistics] + interceptors)
         self.configuration = configuration
         self.router = router
         self.computePool = computePool
@@ -62,19 +67,14 @@ final class ServerCore: Sendable {
         }
     }
 
-    /// Counts a finished call on the connection's loop (no atomics: each loop has its own counters).
-    func recordCall(on loop: EventLoop, status code: Int) {
-        registries[loop].statistics.byStatus[(0...16).contains(code) ? code : 2] += 1
-    }
-
     func recordHTTPRejection(on loop: EventLoop) {
-        registries[loop].statistics.rejectedHTTP += 1
+        registries[loop].rejectedHTTP += 1
     }
 
-    /// Sums every loop's counters, reading each on its own loop.
+    /// Finished calls by status (the statistics interceptor) and HTTP rejections, summed over the loops.
     func statistics() async -> CallStatistics {
-        var total = CallStatistics()
-        for part in await registries.collect({ $0.statistics }) { total.add(part) }
+        var total = await callStatistics.total()
+        total.rejectedHTTP = await registries.collect { $0.rejectedHTTP }.reduce(0, +)
         return total
     }
 
@@ -127,7 +127,7 @@ final class ServerCore: Sendable {
 /// The connections of one loop. Only that loop's thread touches it.
 struct LoopRegistry {
     var connections: [ObjectIdentifier: ServerConnection] = [:]
-    var statistics = CallStatistics()
+    var rejectedHTTP = 0
     var shuttingDown = false
     var grace: UInt64 = 0
 }
