@@ -30,6 +30,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // System libraries: one target per C library, shim headers only.
@@ -49,12 +50,20 @@ let package = Package(
         .target(name: "PulseProtocol", swiftSettings: swiftSettings),
         // Linux system calls Glibc does not export (epoll, eventfd, timerfd): headers only, nothing to link.
         .systemLibrary(name: "CPulseLinux"),
-        .target(name: "PulseIO", dependencies: ["CPulseLinux"], swiftSettings: swiftSettings),
+        .target(
+            name: "PulseIO",
+            dependencies: [
+                "CPulseLinux",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings),
         .target(
             name: "PulseRPC",
             dependencies: [
                 "PulseProtocol", "PulseIO", "CNghttp2",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings),
         .target(
@@ -73,6 +82,7 @@ let package = Package(
             dependencies: [
                 "PulseProtocol", "PulseIO", "PulseRPC", "PulseAnalytics", "PulseStore", "PulseMarketData",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings),
         .target(
@@ -93,7 +103,14 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
 
-        .testTarget(name: "PulseIOTests", dependencies: ["PulseIO"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PulseIOTests",
+            dependencies: [
+                "PulseIO",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings),
         .testTarget(name: "PulseProtocolTests", dependencies: ["PulseProtocol"], swiftSettings: swiftSettings),
         .testTarget(
             name: "PulseRPCTests",

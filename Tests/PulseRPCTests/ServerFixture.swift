@@ -107,6 +107,7 @@ enum ServerFixture {
     static func withServer<T>(
         _ configure: (inout ServerConfiguration) -> Void = { _ in },
         services: (ServerProbe) -> [any RPCService] = { [ProbeService(probe: $0)] },
+        interceptors: [any ServerInterceptor] = [],
         logger: Logger = Logger(label: "pulse.rpc"),
         _ body: (Int, RPCServer, ServerProbe) async throws -> T
     ) async throws -> T {
@@ -117,19 +118,23 @@ enum ServerFixture {
         let probe = ServerProbe()
         let group = try EventLoopGroup(loops: 2)
         let pool = try ComputePool(threads: 1)
+        let blocking = try BlockingPool(threads: 1)
         let server = RPCServer(
-            configuration: configuration, services: services(probe), group: group, computePool: pool, logger: logger)
+            configuration: configuration, services: services(probe), group: group, computePool: pool,
+            blockingPool: blocking, interceptors: interceptors, logger: logger)
         let address = try await server.start()
         do {
             let result = try await body(address.port, server, probe)
             server.initiateGracefulShutdown(gracePeriod: 0.1)
             await server.waitForShutdown()
+            blocking.shutdown()
             pool.shutdown()
             group.shutdown()
             return result
         } catch {
             server.initiateGracefulShutdown(gracePeriod: 0.1)
             await server.waitForShutdown()
+            blocking.shutdown()
             pool.shutdown()
             group.shutdown()
             throw error

@@ -12,25 +12,18 @@ public struct SocketAddress: Sendable, CustomStringConvertible {
     fileprivate var storage: sockaddr_storage
     fileprivate var length: socklen_t
 
-    /// Resolves `host` (a numeric IPv4/IPv6 address, `localhost`, or a name — resolution may block,
-    /// so call this before handing work to a loop).
+    /// Resolves `host` (a numeric IPv4/IPv6 address, `localhost`, or a name) for binding — resolution may
+    /// block, so call it off any event loop, or use ``AddressResolver/resolve(host:port:for:on:)``.
     public init(host: String, port: Int) throws(IOError) {
-        guard (0...65535).contains(port) else { throw IOError(operation: "resolve port \(port)", errno: EINVAL) }
-        var hints = addrinfo()
-        hints.ai_family = AF_UNSPEC
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        hints.ai_flags = AI_PASSIVE
-        var result: UnsafeMutablePointer<addrinfo>?
-        let rc = getaddrinfo(host, String(port), &hints, &result)
-        guard rc == 0, let info = result else {
-            throw IOError(operation: "resolve host \(host)", errno: rc == EAI_SYSTEM ? Glibc.errno : EINVAL)
-        }
-        defer { freeaddrinfo(result) }
+        self = try AddressResolver.resolve(host: host, port: port, for: .listen)
+    }
+
+    /// An address `getaddrinfo` returned, keeping the host as it was asked for.
+    init(host: String, port: Int, raw: UnsafePointer<sockaddr>, length: socklen_t) {
         storage = sockaddr_storage()
-        length = info.pointee.ai_addrlen
-        withUnsafeMutableBytes(of: &storage) { raw in
-            raw.copyMemory(
-                from: UnsafeRawBufferPointer(start: info.pointee.ai_addr, count: Int(info.pointee.ai_addrlen)))
+        self.length = length
+        withUnsafeMutableBytes(of: &storage) { bytes in
+            bytes.copyMemory(from: UnsafeRawBufferPointer(start: raw, count: Int(length)))
         }
         self.host = host
         self.port = port
@@ -90,6 +83,23 @@ public struct SocketAddress: Sendable, CustomStringConvertible {
         }
         try IOError.check("getsockname", rc)
         return SocketAddress(storage: storage, length: length)
+    }
+
+    /// Opens a non-blocking TCP socket with `TCP_NODELAY` and starts connecting to this address; the
+    /// connection completes (or fails) when the socket becomes writable — see
+    /// ``SocketIO/connectionError(of:)``. The caller owns the returned descriptor.
+    public func startConnecting() throws(IOError) -> Int32 {
+        let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw IOError.fromErrno("socket") }
+        var noDelay: Int32 = 1
+        _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &noDelay, socklen_t(MemoryLayout<Int32>.size))
+        let rc = withSockaddr { Glibc.connect(fd, $0, $1) }
+        if rc != 0 && errno != EINPROGRESS {
+            let error = IOError.fromErrno("connect to \(description)")
+            Glibc.close(fd)
+            throw error
+        }
+        return fd
     }
 
     /// The peer address of a connected socket, or nil when it cannot be read.

@@ -41,6 +41,14 @@ public enum SocketIO {
         _ = Glibc.close(fd)
     }
 
+    /// The outcome of a non-blocking connect once the socket is writable: nil when connected, else the errno.
+    public static func connectionError(of fd: Int32) -> Int32? {
+        var error: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        guard getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0 else { return errno }
+        return error == 0 ? nil : error
+    }
+
     /// `HOST:PORT` of the peer, for logs.
     public static func peerDescription(_ fd: Int32) -> String {
         SocketAddress.peer(of: fd)?.description ?? "unknown"

@@ -17,7 +17,7 @@ public final class ClientChannel: Sendable {
     /// The loop that owns the connection.
     public let loop: EventLoop
     private let settings: HTTP2ClientSession.Settings
-    private let current: LoopBound<ClientConnection?>
+    private let current: LoopBound<CurrentConnection>
     /// Set by `close()`. Checked and set under the lock together with handing work to the loop, so no
     /// call can slip onto a loop that is about to stop (it would never be answered).
     private let closed = Mutex(false)
@@ -32,7 +32,7 @@ public final class ClientChannel: Sendable {
         self.loop = loop
         self.connectTimeout = connectTimeout
         self.settings = HTTP2ClientSession.Settings()
-        self.current = LoopBound(nil, loop: loop)
+        self.current = LoopBound(CurrentConnection(), loop: loop)
     }
 
     /// Sends a unary request; returns the response message's body, or throws the call's status.
@@ -64,18 +64,16 @@ public final class ClientChannel: Sendable {
 
     /// Closes the current connection (GOAWAY); calls still in flight end UNAVAILABLE.
     public func close() async {
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            let alreadyClosed = closed.withLock { closed in
-                defer { closed = true }
-                return closed
-            }
-            guard !alreadyClosed else { return done.resume() }
-            loop.execute {
-                let connection = self.current.value
-                self.current.value = nil
-                connection?.shutdown()
-                done.resume()
-            }
+        let alreadyClosed = closed.withLock { closed in
+            defer { closed = true }
+            return closed
+        }
+        guard !alreadyClosed else { return }
+        let current = self.current
+        await loop.submit {
+            let connection = current.value.connection
+            current.value.connection = nil
+            connection?.shutdown()
         }
     }
 
@@ -112,13 +110,18 @@ public final class ClientChannel: Sendable {
 
     /// The connection new calls go to, dialling one if there is none or the last one retired.
     private func connection() throws -> ClientConnection {
-        if let existing = current.value, !existing.isDraining { return existing }
+        if let existing = current.value.connection, !existing.isDraining { return existing }
         let fresh = try ClientConnection(
             address: address, loop: loop, settings: settings, handshakeTimeout: connectTimeout)
         fresh.onRetire = { [current] retired in
-            if current.value === retired { current.value = nil }
+            if current.value.connection === retired { current.value.connection = nil }
         }
-        current.value = fresh
+        current.value.connection = fresh
         return fresh
     }
+}
+
+/// The connection a channel's calls go to; lives on the channel's loop.
+private final class CurrentConnection {
+    var connection: ClientConnection?
 }

@@ -36,7 +36,7 @@ final class ClientConnection: IOHandler {
         self.loop = loop
         self.address = address
         self.session = try HTTP2ClientSession(settings: settings)
-        self.fd = try address.startConnecting()
+        self.fd = try address.socketAddress.startConnecting()
         do {
             try loop.register(fd: fd, interest: [.readable, .writable], handler: self)
         } catch {
@@ -141,7 +141,7 @@ final class ClientConnection: IOHandler {
     func handleIO(_ events: IOEvents) {
         if !isConnected {
             guard events.contains(.writable) || events.contains(.error) || events.contains(.hangup) else { return }
-            if let error = ServerAddress.connectionError(of: fd) {
+            if let error = SocketIO.connectionError(of: fd) {
                 let reason = String(cString: strerror(error))
                 closeConnection(GRPCStatus(.unavailable, "cannot connect to \(address): \(reason)"))
                 return

@@ -1,36 +1,40 @@
 import Logging
 import PulseIO
+import ServiceLifecycle
 import Synchronization
 
 /// The gRPC server: listens, spreads connections over the loops of a group, serves the methods of
 /// its services, and shuts down gracefully.
 ///
 /// ```swift
-/// let server = RPCServer(configuration: config, services: [HealthService()], group: group, computePool: pool)
+/// let server = RPCServer(
+///     configuration: config, services: [HealthService()], group: group, computePool: pool, blockingPool: blocking)
 /// let address = try await server.start()
 /// print("listening on \(address)")
 /// try await server.run()   // returns after a graceful shutdown
 /// ```
-public final class RPCServer: Sendable {
+public final class RPCServer: Service, Sendable {
     public let configuration: ServerConfiguration
     private let core: ServerCore
     private let state = Mutex<State>(State())
 
     private struct State {
-        var acceptor: AcceptorBox?
+        var acceptor: LoopBound<ServerAcceptor>?
         var address: SocketAddress?
         var shutdownRequested = false
     }
 
-    /// Creates a server; nothing is bound until ``start()``.
+    /// Creates a server; nothing is bound until ``start()``. `interceptors` run around every call, in order
+    /// (see ``ServerInterceptor``).
     public init(
         configuration: ServerConfiguration, services: [any RPCService], group: EventLoopGroup,
-        computePool: ComputePool, logger: Logger = Logger(label: "pulse.rpc")
+        computePool: ComputePool, blockingPool: BlockingPool, interceptors: [any ServerInterceptor] = [],
+        logger: Logger = Logger(label: "pulse.rpc")
     ) {
         self.configuration = configuration
         core = ServerCore(
             configuration: configuration, router: MethodRouter(services: services), computePool: computePool,
-            logger: logger, group: group)
+            blockingPool: blockingPool, interceptors: interceptors, logger: logger, group: group)
     }
 
     /// The bound address once ``start()`` returned (with the real port when 0 was asked for).
@@ -48,10 +52,11 @@ public final class RPCServer: Sendable {
     @discardableResult
     public func start() async throws -> SocketAddress {
         if state.withLock({ $0.acceptor != nil }) { throw RPCServerError(.alreadyStarted, "server already started") }
-        let address: SocketAddress
         let socket: ListeningSocket
         do {
-            address = try SocketAddress(host: configuration.host, port: configuration.port)
+            // Off the loops: a host name may take DNS time.
+            let address = try await AddressResolver.resolve(
+                host: configuration.host, port: configuration.port, for: .listen, on: core.blockingPool)
             socket = try ListeningSocket(address: address)
         } catch {
             throw RPCServerError(
@@ -60,18 +65,14 @@ public final class RPCServer: Sendable {
         let bound = socket.localAddress
         let loop = core.group.loops[0]
         let core = self.core
-        let box = try await withCheckedThrowingContinuation {
-            (continuation: CheckedContinuation<AcceptorBox, any Error>) in
-            let transfer = AcceptorBox(socket: socket)
-            loop.execute {
-                let acceptor = ServerAcceptor(socket: transfer.socket!, loop: loop, core: core)
-                do {
-                    try acceptor.start()
-                    continuation.resume(returning: AcceptorBox(acceptor: acceptor))
-                } catch {
-                    continuation.resume(throwing: RPCServerError(.io, "cannot accept: \(error)", cause: error))
-                }
+        let box = try await loop.submit {
+            let acceptor = ServerAcceptor(socket: socket, loop: loop, core: core)
+            do {
+                try acceptor.start()
+            } catch {
+                throw RPCServerError(.io, "cannot accept: \(error)", cause: error)
             }
+            return LoopBound(acceptor, loop: loop)
         }
         state.withLock {
             $0.acceptor = box
@@ -83,7 +84,7 @@ public final class RPCServer: Sendable {
     /// Stops accepting and starts a graceful shutdown of every connection; callable from any thread,
     /// more than once. ``waitForShutdown()`` returns when it is complete.
     public func initiateGracefulShutdown(gracePeriod: Double? = nil) {
-        let acceptor = state.withLock { state -> AcceptorBox? in
+        let acceptor = state.withLock { state -> LoopBound<ServerAcceptor>? in
             if state.shutdownRequested { return nil }
             state.shutdownRequested = true
             return state.acceptor
@@ -93,8 +94,8 @@ public final class RPCServer: Sendable {
         let grace = ServerConnection.nanoseconds(gracePeriod ?? configuration.gracePeriod)
         let core = self.core
         // Stop accepting first, on the acceptor's loop, so no connection arrives after the drain starts.
-        core.group.loops[0].execute {
-            acceptor.acceptor?.stop()
+        acceptor.execute { acceptor in
+            acceptor.stop()
             core.shutdownConnections(grace: grace)
         }
     }
@@ -104,30 +105,19 @@ public final class RPCServer: Sendable {
         await core.waitUntilDrained()
     }
 
-    /// Serves until the task is cancelled (or ``initiateGracefulShutdown(gracePeriod:)`` is called),
-    /// then shuts down gracefully. Starts the server first if needed.
+    /// Serves until the task is cancelled, a graceful shutdown of its ``ProcessLifecycle`` (or
+    /// `ServiceGroup`) begins, or ``initiateGracefulShutdown(gracePeriod:)`` is called; then shuts down
+    /// gracefully and returns. Starts the server first if needed. This is its `Service` conformance.
     public func run() async throws {
         if state.withLock({ $0.acceptor == nil }) { try await start() }
         await withTaskCancellationHandler {
-            await waitForShutdown()
+            await withGracefulShutdownHandler {
+                await waitForShutdown()
+            } onGracefulShutdown: {
+                self.initiateGracefulShutdown()
+            }
         } onCancel: {
             initiateGracefulShutdown()
         }
-    }
-}
-
-/// Moves the listening socket and then the acceptor between threads; each is used on loop 0 only.
-private final class AcceptorBox: @unchecked Sendable {
-    let socket: ListeningSocket?
-    let acceptor: ServerAcceptor?
-
-    init(socket: ListeningSocket) {
-        self.socket = socket
-        acceptor = nil
-    }
-
-    init(acceptor: ServerAcceptor) {
-        socket = nil
-        self.acceptor = acceptor
     }
 }

@@ -4,17 +4,20 @@ import Synchronization
 
 /// What every connection of one server shares: configuration, routes, the compute pool, the logger,
 /// and the bookkeeping of open connections per loop.
-// @unchecked: `registries[i]` is only touched on loop i; everything else is immutable or synchronised.
-final class ServerCore: @unchecked Sendable {
+final class ServerCore: Sendable {
     let configuration: ServerConfiguration
     let router: MethodRouter
     let computePool: ComputePool
+    let blockingPool: BlockingPool
+    /// The interceptors by hook, call statistics first.
+    let interceptors: InterceptorChain
+    private let callStatistics: CallStatisticsInterceptor
     let logger: Logger
     let group: EventLoopGroup
     private let openConnections = Atomic<Int>(0)
     private let shutdownState = Mutex<ShutdownState>(ShutdownState())
     /// Per-loop registries; each is touched only on its own loop.
-    private let registries: [LoopRegistry]
+    private let registries: LoopLocal<LoopRegistry>
 
     private struct ShutdownState {
         var started = false
@@ -22,15 +25,18 @@ final class ServerCore: @unchecked Sendable {
     }
 
     init(
-        configuration: ServerConfiguration, router: MethodRouter, computePool: ComputePool, logger: Logger,
-        group: EventLoopGroup
+        configuration: ServerConfiguration, router: MethodRouter, computePool: ComputePool,
+        blockingPool: BlockingPool, interceptors: [any ServerInterceptor], logger: Logger, group: EventLoopGroup
     ) {
+        callStatistics = CallStatisticsInterceptor(group: group)
+        self.interceptors = InterceptorChain([callStatistics] + interceptors)
         self.configuration = configuration
         self.router = router
         self.computePool = computePool
+        self.blockingPool = blockingPool
         self.logger = logger
         self.group = group
-        registries = group.loops.map { _ in LoopRegistry() }
+        registries = LoopLocal(group: group) { _ in LoopRegistry() }
     }
 
     var connectionCount: Int { openConnections.load(ordering: .relaxed) }
@@ -47,12 +53,12 @@ final class ServerCore: @unchecked Sendable {
 
     /// Takes an accepted descriptor on `loop` (call there): builds its connection and starts it.
     func adopt(fd: Int32, on loop: EventLoop) {
-        let registry = registries[loop.index]
         do {
             let connection = try ServerConnection(fd: fd, loop: loop, core: self)
             try connection.start()
-            registry.connections[ObjectIdentifier(connection)] = connection
+            registries[loop].connections[ObjectIdentifier(connection)] = connection
             logger.debug("connection accepted", metadata: ["peer": "\(connection.peer)", "loop": "\(loop.index)"])
+            let registry = registries[loop]
             if registry.shuttingDown { connection.beginShutdown(grace: registry.grace) }
         } catch {
             logger.warning("could not set up connection: \(error)")
@@ -61,30 +67,19 @@ final class ServerCore: @unchecked Sendable {
         }
     }
 
-    /// Counts a finished call on the connection's loop (no atomics: each loop has its own counters).
-    func recordCall(on loop: EventLoop, status code: Int) {
-        registries[loop.index].statistics.byStatus[(0...16).contains(code) ? code : 2] += 1
-    }
-
     func recordHTTPRejection(on loop: EventLoop) {
-        registries[loop.index].statistics.rejectedHTTP += 1
+        registries[loop].rejectedHTTP += 1
     }
 
-    /// Sums every loop's counters, reading each on its own loop.
+    /// Finished calls by status (the statistics interceptor) and HTTP rejections, summed over the loops.
     func statistics() async -> CallStatistics {
-        var total = CallStatistics()
-        for loop in group.loops {
-            let registry = PinnedRegistry(registry: registries[loop.index])
-            let part = await withCheckedContinuation { continuation in
-                loop.execute { continuation.resume(returning: registry.registry.statistics) }
-            }
-            total.add(part)
-        }
+        var total = await callStatistics.total()
+        total.rejectedHTTP = await registries.collect { $0.rejectedHTTP }.reduce(0, +)
         return total
     }
 
     func connectionClosed(_ connection: ServerConnection) {
-        registries[connection.loop.index].connections[ObjectIdentifier(connection)] = nil
+        registries[connection.loop].connections[ObjectIdentifier(connection)] = nil
         releaseSlot()
     }
 
@@ -96,12 +91,12 @@ final class ServerCore: @unchecked Sendable {
     /// Starts graceful shutdown of every connection on every loop.
     func shutdownConnections(grace: UInt64) {
         shutdownState.withLock { $0.started = true }
+        let registries = self.registries
         for loop in group.loops {
-            let registry = PinnedRegistry(registry: registries[loop.index])
             loop.execute {
-                registry.registry.shuttingDown = true
-                registry.registry.grace = grace
-                for connection in Array(registry.registry.connections.values) { connection.beginShutdown(grace: grace) }
+                registries[loop].shuttingDown = true
+                registries[loop].grace = grace
+                for connection in Array(registries[loop].connections.values) { connection.beginShutdown(grace: grace) }
             }
         }
         notifyIfDrained()
@@ -130,13 +125,9 @@ final class ServerCore: @unchecked Sendable {
 }
 
 /// The connections of one loop. Only that loop's thread touches it.
-final class LoopRegistry {
+struct LoopRegistry {
     var connections: [ObjectIdentifier: ServerConnection] = [:]
-    var statistics = CallStatistics()
+    var rejectedHTTP = 0
     var shuttingDown = false
     var grace: UInt64 = 0
-}
-
-private struct PinnedRegistry: @unchecked Sendable {
-    let registry: LoopRegistry
 }

@@ -1,9 +1,14 @@
 import Logging
 import PulseIO
 import PulseRPC
+import ServiceLifecycle
 
-/// The `pulse serve` process: event loops, compute pool, the services, health, and the lifecycle
-/// from listening to a graceful exit on SIGTERM/SIGINT or task cancellation.
+/// The `pulse serve` process: event loops, pools, the services, health, and the lifecycle from
+/// listening to a graceful exit on SIGTERM/SIGINT or task cancellation.
+///
+/// The long-running parts run under one ``ProcessLifecycle`` (the only owner of signals): the RPC server
+/// first, then the health reporter, so on SIGTERM health turns NOT_SERVING (and watches end) before the
+/// server drains. Later parts (feed, ingesters, gateway, metrics) join the same list.
 ///
 /// ```swift
 /// var configuration = ServerApplication.Configuration()
@@ -17,6 +22,8 @@ public struct ServerApplication: Sendable {
         public var rpc = ServerConfiguration()
         /// Threads of the compute pool for CPU-heavy handlers.
         public var computeThreads = 2
+        /// Threads of the blocking pool for calls that cannot be non-blocking (`PQcancel`, `fsync`, DNS).
+        public var blockingThreads = 2
         /// Whether SIGTERM/SIGINT start a graceful shutdown (off for servers embedded in tests).
         public var handleSignals = true
 
@@ -39,8 +46,8 @@ public struct ServerApplication: Sendable {
     }
 
     /// Runs until SIGTERM/SIGINT or cancellation, then shuts down gracefully and returns.
-    /// `onListening` is called once with the bound address.
-    public func run(onListening: @Sendable (SocketAddress) -> Void = { _ in }) async throws {
+    /// `onListening` is called once with the bound address, after signals are trapped.
+    public func run(onListening: @escaping @Sendable (SocketAddress) -> Void = { _ in }) async throws {
         let loopCount: Int
         switch configuration.rpc.loops {
         case .cores: loopCount = EventLoopGroup.coreCount
@@ -48,22 +55,24 @@ public struct ServerApplication: Sendable {
         }
         let group = try EventLoopGroup(loops: loopCount)
         let pool = try ComputePool(threads: max(1, configuration.computeThreads))
+        let blocking = try BlockingPool(threads: max(1, configuration.blockingThreads))
         defer {
+            blocking.shutdown()
             pool.shutdown()
             group.shutdown()
         }
         let services = services()
         let server = RPCServer(
-            configuration: configuration.rpc, services: services, group: group, computePool: pool, logger: logger)
-        // SERVING before the socket exists: the first call that can arrive already sees it.
-        health.setStatus(.serving, for: "")
-        for service in services { health.setStatus(.serving, for: service.serviceName) }
-        let address = try await server.start()
-        let signals = configuration.handleSignals ? try await installSignalHandling(server, services, group) : nil
-        logger.info("listening", metadata: ["address": "\(address)", "loops": "\(loopCount)"])
-        onListening(address)
-        try await server.run()
-        if let signals { await removeSignalHandling(signals, group) }
+            configuration: configuration.rpc, services: services, group: group, computePool: pool,
+            blockingPool: blocking, logger: logger)
+        let listening = ListeningPart(server: server, health: health, services: services, logger: logger) { address in
+            logger.info("listening", metadata: ["address": "\(address)", "loops": "\(loopCount)"])
+            onListening(address)
+        }
+        let lifecycle = ProcessLifecycle(
+            parts: [listening, HealthReporter(application: self, services: services)],
+            handlesSignals: configuration.handleSignals, logger: logger)
+        try await lifecycle.run()
         let served = await server.statistics()
         logger.info("stopped", metadata: ["served": "\(served)"])
     }
@@ -74,40 +83,34 @@ public struct ServerApplication: Sendable {
         for service in services { health.setStatus(.notServing, for: service.serviceName) }
         health.finishAllWatches()
     }
+}
 
-    private func installSignalHandling(
-        _ server: RPCServer, _ services: [any RPCService], _ group: EventLoopGroup
-    ) async throws -> SignalBox {
-        let loop = group.loops[0]
-        let application = self
-        return try await withCheckedThrowingContinuation { continuation in
-            loop.execute {
-                do {
-                    let notifier = try SignalNotifier(loop: loop) { signal in
-                        application.logger.info("signal \(signal): shutting down gracefully")
-                        application.enterShutdown(services)
-                        server.initiateGracefulShutdown()
-                    }
-                    continuation.resume(returning: SignalBox(notifier: notifier))
-                } catch {
-                    continuation.resume(throwing: error)
-                }
-            }
-        }
-    }
+/// The RPC server as a part: binds (inside the lifecycle, so a signal can never arrive untrapped after
+/// `listening on` was printed), turns health SERVING, reports the address, and serves until shutdown.
+private struct ListeningPart: Service {
+    let server: RPCServer
+    let health: HealthStatusRegistry
+    let services: [any RPCService]
+    let logger: Logger
+    let onListening: @Sendable (SocketAddress) -> Void
 
-    private func removeSignalHandling(_ box: SignalBox, _ group: EventLoopGroup) async {
-        await withCheckedContinuation { continuation in
-            group.loops[0].execute {
-                box.notifier.cancel()
-                continuation.resume()
-            }
-        }
+    func run() async throws {
+        // SERVING before the socket exists: the first call that can arrive already sees it.
+        health.setStatus(.serving, for: "")
+        for service in services { health.setStatus(.serving, for: service.serviceName) }
+        onListening(try await server.start())
+        try await server.run()
     }
 }
 
-/// Carries the loop-bound notifier out of its loop; only used on loop 0.
-private final class SignalBox: @unchecked Sendable {
-    let notifier: SignalNotifier
-    init(notifier: SignalNotifier) { self.notifier = notifier }
+/// Turns health NOT_SERVING when the graceful shutdown begins; listed after the server, so it stops first.
+private struct HealthReporter: Service {
+    let application: ServerApplication
+    let services: [any RPCService]
+
+    func run() async throws {
+        try? await gracefulShutdown()  // returns on shutdown, throws on cancellation: both end serving
+        application.logger.info("shutting down gracefully")
+        application.enterShutdown(services)
+    }
 }

@@ -84,7 +84,7 @@ public struct Metadata: Sendable, Sequence {
     }
 
     /// Calls `body(binary, name, value)` for each field until it returns false.
-    private func forEachField(_ body: (Bool, ArraySlice<UInt8>, ArraySlice<UInt8>) -> Bool) {
+    func forEachField(_ body: (Bool, ArraySlice<UInt8>, ArraySlice<UInt8>) -> Bool) {
         var index = 0
         while index + 7 <= storage.count {
             let binary = storage[index] == 1

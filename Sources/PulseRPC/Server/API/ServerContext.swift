@@ -13,13 +13,42 @@ public struct ServerContext: Sendable {
     public let loop: EventLoop
     /// The pool for CPU-heavy work: `try await context.computePool.run { ... }`.
     public let computePool: ComputePool
+    /// The pool for calls that block (`PQcancel`, `fsync`): `try await context.blockingPool.run { ... }`.
+    public let blockingPool: BlockingPool
     /// The client's address, for logs.
     public let peer: String
+    /// The call's stream, for response metadata; used only on `loop`.
+    let call: LoopBound<ServerStream>
 
     /// Time left until the deadline in nanoseconds (nil without a deadline, 0 when it has passed).
     public var timeRemaining: UInt64? {
         guard let deadline else { return nil }
         let now = MonotonicClock.now()
         return deadline > now ? deadline - now : 0
+    }
+}
+
+extension ServerContext {
+    /// Adds a response header, sent with the response head. Call on the call's own task (its loop), before
+    /// the first response message is sent; returns false when the head is already on its way. Names are
+    /// lower-cased; `-bin` names take `.binary` values (sent base64). Pseudo-headers and `grpc-status`,
+    /// `grpc-message`, `content-type` are the transport's and are dropped.
+    @discardableResult
+    public func addResponseHeader(_ name: String, _ value: Metadata.Value) -> Bool {
+        let stream = call.value
+        guard !stream.headersSubmitted else { return false }
+        stream.responseHeaders.append(name: name.lowercased(), value: value)
+        return true
+    }
+
+    /// Adds a response trailer, sent after `grpc-status` (also in a Trailers-Only response), e.g.
+    /// `grpc-status-details-bin`. Call on the call's own task before it ends; returns false once the
+    /// trailers are on their way.
+    @discardableResult
+    public func addTrailer(_ name: String, _ value: Metadata.Value) -> Bool {
+        let stream = call.value
+        guard !stream.trailersSubmitted else { return false }
+        stream.responseTrailers.append(name: name.lowercased(), value: value)
+        return true
     }
 }

@@ -6,14 +6,14 @@ import PulseProtocol
 /// ``send(_:)`` suspends while the queue is full, so a producer never runs ahead of a slow reader;
 /// ``sendLatest(_:)`` never waits and replaces the newest queued message instead (for conflating
 /// producers such as market-data ticks). Both throw ``GRPCStatus`` CANCELLED once the call is over.
-public final class RawStreamWriter: @unchecked Sendable {
-    // @unchecked: `stream` is touched only on `loop`; every entry point hops there first.
+public final class RawStreamWriter: Sendable {
     let loop: EventLoop
-    private let stream: ServerStream
+    /// Used only on `loop`; every entry point hops there first.
+    private let stream: LoopBound<ServerStream>
 
     init(loop: EventLoop, stream: ServerStream) {
         self.loop = loop
-        self.stream = stream
+        self.stream = LoopBound(stream, loop: loop)
     }
 
     /// Sends one message body, waiting while the stream's queue is full.
@@ -31,22 +31,22 @@ public final class RawStreamWriter: @unchecked Sendable {
     /// Messages currently queued and not yet handed to HTTP/2.
     public var queuedCount: Int {
         get async {
-            if loop.inEventLoop { return stream.queuedMessages }
-            return await withTaskExecutorPreference(loop) { stream.queuedMessages }
+            if loop.inEventLoop { return stream.value.queuedMessages }
+            return await withTaskExecutorPreference(loop) { stream.value.queuedMessages }
         }
     }
 
     func sendFramed(_ framed: [UInt8]) async throws {
         if loop.inEventLoop {
-            try await stream.enqueue(framed)
+            try await stream.value.enqueue(framed)
         } else {
-            try await withTaskExecutorPreference(loop) { try await stream.enqueue(framed) }
+            try await withTaskExecutorPreference(loop) { try await stream.value.enqueue(framed) }
         }
     }
 
     func sendFramedLatest(_ framed: [UInt8]) async throws -> Bool {
-        if loop.inEventLoop { return try stream.enqueueReplacingNewest(framed) }
-        return try await withTaskExecutorPreference(loop) { try stream.enqueueReplacingNewest(framed) }
+        if loop.inEventLoop { return try stream.value.enqueueReplacingNewest(framed) }
+        return try await withTaskExecutorPreference(loop) { try stream.value.enqueueReplacingNewest(framed) }
     }
 }
 

@@ -33,29 +33,80 @@ enum HeaderFields {
     nonisolated(unsafe) static let statusName = immortal(":status")
     nonisolated(unsafe) static let contentTypePlain = constant("content-type", "text/plain")
 
-    /// Calls `body` with the trailer fields for `status` (plus the response head first when
-    /// `trailersOnly`), valid for the duration of the call.
+    /// Calls `body` with the trailer fields for `status` (plus the response head and `headers` first when
+    /// `trailersOnly`), then the custom `trailers`; valid for the duration of the call.
     static func withTrailers<T>(
-        _ status: GRPCStatus, trailersOnly: Bool, _ body: (UnsafePointer<nghttp2_nv>, Int) -> T
+        _ status: GRPCStatus, trailersOnly: Bool, headers: Metadata = Metadata(), trailers: Metadata = Metadata(),
+        _ body: (UnsafePointer<nghttp2_nv>, Int) -> T
     ) -> T {
-        if !trailersOnly && status.message.isEmpty, (0...16).contains(status.code.rawValue) {
-            // The common end of a successful call: a constant field, no allocation.
-            return statusFields.withUnsafeBufferPointer { body($0.baseAddress! + status.code.rawValue, 1) }
-        }
-        var fields: [nghttp2_nv] = trailersOnly ? responseHead : []
         let code = status.code.rawValue
-        fields.append(statusFields[(0...16).contains(code) ? code : 2])
-        if status.message.isEmpty {
-            return fields.withUnsafeBufferPointer { body($0.baseAddress!, $0.count) }
+        if !trailersOnly && status.message.isEmpty && trailers.isEmpty, (0...16).contains(code) {
+            // The common end of a successful call: a constant field, no allocation.
+            return statusFields.withUnsafeBufferPointer { body($0.baseAddress! + code, 1) }
         }
-        var encoded = Array(GRPCMessageEncoding.percentEncode(status.message).utf8)
-        return encoded.withUnsafeMutableBufferPointer { value in
-            fields.append(
+        return withCustomFields(trailersOnly ? headers : Metadata()) { customHeaders in
+            withCustomFields(trailers) { customTrailers in
+                var fields: [nghttp2_nv] = trailersOnly ? responseHead + customHeaders : []
+                fields.append(statusFields[(0...16).contains(code) ? code : 2])
+                if status.message.isEmpty {
+                    fields.append(contentsOf: customTrailers)
+                    return fields.withUnsafeBufferPointer { body($0.baseAddress!, $0.count) }
+                }
+                var encoded = Array(GRPCMessageEncoding.percentEncode(status.message).utf8)
+                return encoded.withUnsafeMutableBufferPointer { value in
+                    fields.append(
+                        nghttp2_nv(
+                            name: messageName.0, value: value.baseAddress!, namelen: messageName.1,
+                            valuelen: value.count, flags: UInt8(NGHTTP2_NV_FLAG_NO_COPY_NAME.rawValue)))
+                    fields.append(contentsOf: customTrailers)
+                    return fields.withUnsafeBufferPointer { body($0.baseAddress!, $0.count) }
+                }
+            }
+        }
+    }
+
+    /// Calls `body` with the response head plus custom `headers` (only called when there are some).
+    static func withResponseHead<T>(headers: Metadata, _ body: (UnsafePointer<nghttp2_nv>, Int) -> T) -> T {
+        withCustomFields(headers) { custom in
+            (responseHead + custom).withUnsafeBufferPointer { body($0.baseAddress!, $0.count) }
+        }
+    }
+
+    /// Fields set by handlers and interceptors, as `nghttp2_nv`s nghttp2 copies at submit time (`-bin` values
+    /// base64-encoded, unpadded). Pseudo-headers and the fields the transport owns are dropped.
+    private static func withCustomFields<T>(_ metadata: Metadata, _ body: ([nghttp2_nv]) -> T) -> T {
+        if metadata.isEmpty { return body([]) }
+        var storage: [UInt8] = []
+        var ranges: [(name: Range<Int>, value: Range<Int>)] = []
+        metadata.forEachField { binary, name, value in
+            guard !isReserved(name) else { return true }
+            let nameStart = storage.count
+            storage.append(contentsOf: name)
+            let valueStart = storage.count
+            if binary {
+                storage.append(contentsOf: Base64.encode(value).utf8)
+            } else {
+                storage.append(contentsOf: value)
+            }
+            ranges.append((nameStart..<valueStart, valueStart..<storage.count))
+            return true
+        }
+        storage.append(0)  // never empty, so the base address always exists
+        return storage.withUnsafeMutableBufferPointer { bytes in
+            let base = bytes.baseAddress!
+            let fields = ranges.map { range in
                 nghttp2_nv(
-                    name: messageName.0, value: value.baseAddress!, namelen: messageName.1, valuelen: value.count,
-                    flags: UInt8(NGHTTP2_NV_FLAG_NO_COPY_NAME.rawValue)))
-            return fields.withUnsafeBufferPointer { body($0.baseAddress!, $0.count) }
+                    name: base + range.name.lowerBound, value: base + range.value.lowerBound,
+                    namelen: range.name.count, valuelen: range.value.count, flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue))
+            }
+            return body(fields)
         }
+    }
+
+    private static func isReserved(_ name: ArraySlice<UInt8>) -> Bool {
+        if name.first == UInt8(ascii: ":") || name.isEmpty { return true }
+        let text = String(decoding: name, as: UTF8.self)
+        return text == "grpc-status" || text == "grpc-message" || text == "content-type" || text == "te"
     }
 
     /// A response to a non-gRPC request: `:status` plus a gRPC status for clients that look for one.

@@ -37,16 +37,19 @@ extension ServerConnection {
         let definition = core.router.routes[stream.routeIndex].definition
         let context = ServerContext(
             method: definition.method, metadata: stream.head.metadata, deadline: stream.deadline, loop: loop,
-            computePool: core.computePool, peer: peer)
+            computePool: core.computePool, blockingPool: core.blockingPool, peer: peer,
+            call: LoopBound(stream, loop: loop))
         let request = stream.request!
         stream.request = nil
         stream.deframer = nil
-        let bound = LoopPinned(stream)
+        let bound = LoopBound(stream, loop: loop)
+        let interceptors = core.interceptors.start
         switch definition.handler {
         case .unary(let handler):
             stream.task = Task(executorPreference: loop) {
                 let result: Result<ResponseMessage, any Error>
                 do {
+                    for interceptor in interceptors { try await interceptor.willStart(context) }
                     result = .success(try await handler(request, context))
                 } catch {
                     result = .failure(error)
@@ -58,6 +61,7 @@ extension ServerConnection {
             stream.task = Task(executorPreference: loop) {
                 var status = GRPCStatus.ok
                 do {
+                    for interceptor in interceptors { try await interceptor.willStart(context) }
                     try await handler(request, writer, context)
                 } catch {
                     status = bound.value.connection.status(for: error, stream: bound.value)
@@ -105,7 +109,7 @@ extension ServerConnection {
     /// Trailers-Only response when nothing was sent yet.
     func finish(_ stream: ServerStream, _ status: GRPCStatus) {
         if stream.isOver { return }
-        core.recordCall(on: loop, status: status.code.rawValue)
+        if !core.interceptors.finish.isEmpty { callFinished(stream, status) }
         stream.finalStatus = status
         stream.phase = .finished
         stream.failAllWaiters()
@@ -122,7 +126,9 @@ extension ServerConnection {
                 submitResponseHead(stream)
             } else {
                 stream.trailersSubmitted = true
-                HeaderFields.withTrailers(status, trailersOnly: true) { fields, count in
+                HeaderFields.withTrailers(
+                    status, trailersOnly: true, headers: stream.responseHeaders, trailers: stream.responseTrailers
+                ) { fields, count in
                     _ = nghttp2_submit_response(session, stream.id, fields, count, nil)
                 }
             }
@@ -161,8 +167,29 @@ extension ServerConnection {
 
     private func submitResponseHead(_ stream: ServerStream) {
         var provider = nghttp2_data_provider(source: nghttp2_data_source(ptr: nil), read_callback: Self.readCallback)
-        HeaderFields.responseHead.withUnsafeBufferPointer { fields in
-            _ = nghttp2_submit_response(session, stream.id, fields.baseAddress, fields.count, &provider)
+        if stream.responseHeaders.isEmpty {
+            HeaderFields.responseHead.withUnsafeBufferPointer { fields in
+                _ = nghttp2_submit_response(session, stream.id, fields.baseAddress, fields.count, &provider)
+            }
+        } else {
+            HeaderFields.withResponseHead(headers: stream.responseHeaders) { fields, count in
+                _ = nghttp2_submit_response(session, stream.id, fields, count, &provider)
+            }
+        }
+    }
+
+    /// Tells the finish interceptors (call statistics first) how the call ended; they may add trailers.
+    private func callFinished(_ stream: ServerStream, _ status: GRPCStatus) {
+        let duration: Duration =
+            stream.startedAt == 0 ? .zero : .nanoseconds(Int64(clamping: MonotonicClock.now() &- stream.startedAt))
+        let summary = ServerCallSummary(
+            method: stream.routeIndex >= 0 ? core.router.routes[stream.routeIndex].definition.method : nil,
+            unknownPath: stream.routeIndex >= 0 ? nil : stream.head.path, peer: peer,
+            requestMetadata: stream.head.metadata, status: status, duration: duration,
+            requestBytes: stream.requestBytes, responseMessages: stream.responseMessages,
+            responseBytes: stream.responseBytes, loop: loop)
+        for interceptor in core.interceptors.finish {
+            interceptor.didFinish(summary, trailers: &stream.responseTrailers)
         }
     }
 
@@ -176,7 +203,7 @@ extension ServerConnection {
         if !stream.hasQueuedOutput, let status = stream.finalStatus, !stream.trailersSubmitted {
             stream.trailersSubmitted = true
             flags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue | NGHTTP2_DATA_FLAG_NO_END_STREAM.rawValue
-            HeaderFields.withTrailers(status, trailersOnly: false) { fields, count in
+            HeaderFields.withTrailers(status, trailersOnly: false, trailers: stream.responseTrailers) { fields, count in
                 _ = nghttp2_submit_trailer(session, streamID, fields, count)
             }
             return written

@@ -13,6 +13,7 @@ extension ServerConnection {
         let stream = ServerStream(
             id: id, connection: self, maxHeaderListSize: configuration.maxHeaderListSize,
             queueLimit: configuration.streamQueueLimit)
+        if core.interceptors.timing { stream.startedAt = MonotonicClock.now() }
         streams.insert(stream)
         nghttp2_session_set_stream_user_data(session, id, Unmanaged.passUnretained(stream).toOpaque())
         headerBlockStream = stream
@@ -77,6 +78,7 @@ extension ServerConnection {
                     return 0
                 }
                 stream.request = message
+                stream.requestBytes = message.count
             }
         } catch {
             finish(stream, error)

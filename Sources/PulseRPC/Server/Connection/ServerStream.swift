@@ -30,6 +30,15 @@ final class ServerStream {
     var finalStatus: GRPCStatus?
     var trailersSubmitted = false
     var dataDeferred = false
+    /// Custom response headers and trailers set by the handler or interceptors.
+    var responseHeaders = Metadata()
+    var responseTrailers = Metadata()
+    /// When the request's headers began (monotonic ns; 0 when no interceptor measures durations).
+    var startedAt: UInt64 = 0
+    /// Message sizes for interceptors: the request body, and the response bodies queued.
+    var requestBytes = 0
+    var responseMessages = 0
+    var responseBytes = 0
     /// Error code to reset with once the trailers are out (CANCEL after a deadline, NO_ERROR when the
     /// client is still sending).
     var resetAfterTrailers: UInt32?
@@ -61,6 +70,7 @@ final class ServerStream {
             try Task.checkCancellation()
             try checkSize(framed)
             if queuedMessages < queueLimit {
+                countResponse(framed)
                 queue.append(framed)
                 connection.outboundReady(self)
                 return
@@ -73,6 +83,7 @@ final class ServerStream {
     func enqueueReplacingNewest(_ framed: [UInt8]) throws -> Bool {
         if isOver { throw GRPCStatus(.cancelled, "the call is over") }
         try checkSize(framed)
+        countResponse(framed)
         let last = queue.count - 1
         let replaceable = queuedMessages >= queueLimit && !(last == queueHead && sendOffset > 0)
         if replaceable {
@@ -86,7 +97,13 @@ final class ServerStream {
 
     /// Queues the unary response or a final message without flow checks (one message).
     func enqueueFinal(_ framed: [UInt8]) {
+        countResponse(framed)
         queue.append(framed)
+    }
+
+    private func countResponse(_ framed: [UInt8]) {
+        responseMessages += 1
+        responseBytes += framed.count - GRPCFraming.prefixSize
     }
 
     private func checkSize(_ framed: [UInt8]) throws(GRPCStatus) {
@@ -101,13 +118,13 @@ final class ServerStream {
     private func waitForSpace() async throws {
         let id = nextWaiterID
         nextWaiterID += 1
-        let handle = LoopPinned(self)
+        let handle = LoopBound(self, loop: connection.loop)
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 waiters.append((id, continuation))
             }
         } onCancel: {
-            handle.loop.execute { handle.value.failWaiter(id, CancellationError()) }
+            handle.execute { $0.failWaiter(id, CancellationError()) }
         }
     }
 
@@ -164,15 +181,3 @@ final class ServerStream {
 
 @available(*, unavailable)
 extension ServerStream: Sendable {}
-
-/// Carries a loop-bound object into a `@Sendable` closure; only use `value` on `loop`.
-struct LoopPinned<Value: AnyObject>: @unchecked Sendable {
-    let value: Value
-    let loop: EventLoop
-}
-
-extension LoopPinned where Value == ServerStream {
-    init(_ stream: ServerStream) {
-        self.init(value: stream, loop: stream.connection.loop)
-    }
-}
