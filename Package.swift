@@ -68,7 +68,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .target(
             name: "PulseStore",
-            dependencies: ["PulseIO", "CLibPQ", "CHiredis"],
+            dependencies: ["PulseIO", "CLibPQ", "CHiredis", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings),
         .target(
             name: "PulseMarketData",
@@ -120,5 +120,6 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(name: "PulseAnalyticsTests", dependencies: ["PulseAnalytics"], swiftSettings: swiftSettings),
+        .testTarget(name: "PulseStoreTests", dependencies: ["PulseStore", "PulseIO"], swiftSettings: swiftSettings),
     ]
 )

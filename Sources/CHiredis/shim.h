@@ -2,5 +2,6 @@
 #define CHIREDIS_SHIM_H
 
 #include <hiredis/hiredis.h>
+#include <hiredis/async.h>
 
 #endif
