@@ -339,12 +339,15 @@ FLAT_CASES = _unique([c for c in CASES if ":" not in c[0]] + _matype_cases() + C
 
 
 def _flat_runs(seed, scale, run):
-    """A random walk at `scale` with two runs of `run` bars where open = high = low = close (the first entered at the
+    """A random walk at `scale` (volatility regimes) with two runs of `run` bars where open = high = low = close (the first entered at the
     previous close, the second after an opening gap), volume 0 during the first run and over a moving 40-bar stretch
     after it, and a last stretch flat to the end."""
     n = 2 * run + 560
     rng = np.random.default_rng(seed)
-    close = scale * (100 + np.cumsum(rng.normal(0, 1, n)))
+    # Steps of very different sizes (volatility regimes over four decades), so that the running sums of a flat run's
+    # window carry rounding residue from the large steps before it.
+    steps = rng.normal(0, 1, n) * 10.0 ** rng.uniform(-3, 1, n)
+    close = scale * (100 + np.cumsum(steps))
     d = _ohlcv(close, rng)
     first, second = 150, 150 + run + 150
     d["close"][second:] += scale * 7.25  # a gap before the second run
