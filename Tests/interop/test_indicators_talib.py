@@ -45,8 +45,10 @@ CASES = [
     ("wma:6", lambda d: talib.WMA(d["close"], 6)),
     ("dema", lambda d: talib.DEMA(d["close"])),
     ("dema:5", lambda d: talib.DEMA(d["close"], 5)),
+    ("dema:1", lambda d: talib.DEMA(d["close"], 1)),
     ("tema", lambda d: talib.TEMA(d["close"])),
     ("tema:4", lambda d: talib.TEMA(d["close"], 4)),
+    ("tema:1", lambda d: talib.TEMA(d["close"], 1)),
     ("trima", lambda d: talib.TRIMA(d["close"])),
     ("trima:1", lambda d: talib.TRIMA(d["close"], 1)),
     ("trima:7", lambda d: talib.TRIMA(d["close"], 7)),
@@ -108,6 +110,7 @@ CASES = [
     ("ppo:10,4,2", lambda d: talib.PPO(d["close"], 10, 4, 2)),
     ("trix", lambda d: talib.TRIX(d["close"])),
     ("trix:5", lambda d: talib.TRIX(d["close"], 5)),
+    ("trix:1", lambda d: talib.TRIX(d["close"], 1)),
     ("stochrsi", lambda d: talib.STOCHRSI(d["close"])),
     ("stochrsi:14,5,3,1", lambda d: talib.STOCHRSI(d["close"], 14, 5, 3, 1)),
     ("stochrsi:6,1,1,0", lambda d: talib.STOCHRSI(d["close"], 6, 1, 1, 0)),
@@ -193,6 +196,30 @@ def _ties(seed, n):
     return _ohlcv(close, rng)
 
 
+def _micro_steps(seed, n):
+    """Bars with open = high = low = close moving by a few 1e-14 relative steps (and some exact repeats): changes and
+    ranges right at TA-Lib 0.8's relative and absolute zero bands (1e-14)."""
+    rng = np.random.default_rng(seed)
+    steps = rng.choice([-3, -2, -1, 0, 0, 1, 2, 3], n) * 0.6e-14
+    close = 100.0 * (1.0 + np.cumsum(steps))
+    close[n // 2 :] *= 1e-12  # and the same near zero in absolute terms
+    volume = np.floor(rng.uniform(0, 3, n)) * 100  # a third of the bars without volume
+    return {"open": close.copy(), "high": close.copy(), "low": close.copy(), "close": close, "volume": volume}
+
+
+def _inconsistent_ohlc(seed, n):
+    """High, low and close drawn independently around a walk, so a close can be above the high or below the low and
+    the high below the low (bad data TA-Lib still computes on: clamps and range tests)."""
+    rng = np.random.default_rng(seed)
+    mid = 100 + np.cumsum(rng.normal(0, 1, n))
+    high = mid + rng.normal(0.5, 1, n)
+    low = mid - rng.normal(0.5, 1, n)
+    close = mid + rng.normal(0, 1, n)
+    open_ = mid + rng.normal(0, 1, n)
+    volume = np.floor(rng.uniform(0, 10_000, n))
+    return {"open": open_, "high": high, "low": low, "close": close, "volume": volume}
+
+
 SERIES = {
     "walk-1e-3": lambda: _walk(1, 1500, 1e-3),
     "walk-1": lambda: _walk(2, 1500, 1.0),
@@ -203,6 +230,8 @@ SERIES = {
     "flat-and-gaps": lambda: _flat_and_gaps(7, 900),
     "ties": lambda: _ties(8, 900),
     "short": lambda: _walk(9, 12, 1.0),
+    "micro-steps": lambda: _micro_steps(13, 900),
+    "inconsistent-ohlc": lambda: _inconsistent_ohlc(14, 900),
 }
 
 
