@@ -14,6 +14,10 @@ import Testing
             "rsi:2", "rsi:31", "cmo:5", "mom:1", "roc:3", "rocp:1", "macd:5,3,1", "macdext:12,1,26,1,9,1",
             "macdext:5,3,10,2,4,6", "macdext:8,8,6,4,3,5", "apo:5,10,0", "ppo:10,4,2", "trix:5",
             "stochrsi:14,5,3,1", "stochrsi:6,1,1,0",
+            // Functions with TA-Lib 0.8 zero tests or flat-run resets, at periods that see the runs as long.
+            "kama:2", "kama:3", "cmo:3", "dema:1", "tema:1", "trix:1", "ppo:5,10,6", "apo:5,10,6",
+            "macdext:5,6,10,6,4,6", "stoch:5,3,6,3,6", "stochf:5,3,6", "stochrsi:14,5,3,6", "ultosc:2,3,4",
+            "adx:2", "adxr:2", "cci:2", "willr:2", "mfi:2",
         ]
 
     static func bitwiseEqual(_ a: Double, _ b: Double) -> Bool { a.bitPattern == b.bitPattern || (a.isNaN && b.isNaN) }

@@ -1,3 +1,5 @@
+import Foundation
+
 @testable import PulseAnalytics
 
 /// Deterministic bar series for indicator tests: random walks at several scales, flat stretches with gaps, ties.
@@ -68,6 +70,35 @@ enum IndicatorTestSeries {
         return bars(closes: closes, seed: seed &+ 1)
     }
 
+    /// Steps of very different sizes (four decades of volatility) with runs of 3, 60 and 300 bars where
+    /// open = high = low = close (the 60-bar run without volume), so running sums carry rounding residue into the runs.
+    static func flatRuns(scale: Double, seed: UInt64) -> BarSeries {
+        var g = Generator(state: seed)
+        var level = 100.0
+        var closes: [Double] = []
+        let runs = [150..<153, 250..<310, 400..<700]
+        for i in 0..<900 {
+            if !runs.contains(where: { $0.contains(i) }) {
+                level += g.symmetric() * pow(10, 4 * abs(g.symmetric()) - 3)
+            }
+            closes.append(level * scale)
+        }
+        let walk = bars(closes: closes, seed: seed &+ 1)
+        var open = walk.open
+        var high = walk.high
+        var low = walk.low
+        var volume = walk.volume ?? []
+        for run in runs {
+            for i in run {
+                (open[i], high[i], low[i]) = (closes[i], closes[i], closes[i])
+                if run.count == 60 { volume[i] = 0 }
+            }
+        }
+        return BarSeries(
+            labels: walk.labels, timestamps: walk.timestamps, open: open, high: high, low: low, close: closes,
+            volume: volume)
+    }
+
     /// Every test series, named.
     static let all: [(name: String, bars: BarSeries)] = [
         ("walk-1e-3", walk(count: 900, scale: 1e-3, seed: 1)),
@@ -76,6 +107,8 @@ enum IndicatorTestSeries {
         ("flat-gaps", flatWithGaps(seed: 4)),
         ("ties", ties(seed: 5)),
         ("short", walk(count: 7, scale: 1, seed: 6)),
+        ("flat-runs-1e-3", flatRuns(scale: 1e-3, seed: 7)),
+        ("flat-runs-1e6", flatRuns(scale: 1e6, seed: 8)),
     ]
 
     static func input(_ bars: BarSeries, _ i: Int) -> BarInput {

@@ -74,6 +74,17 @@ struct OHLCCase: Sendable, CustomStringConvertible {
         OHLCCase("CCI", { s in [try TA.cci(high: s.high, low: s.low, close: s.close)] }, { try CCIState() }),
         OHLCCase("ULTOSC", { s in [try TA.ultosc(high: s.high, low: s.low, close: s.close)] }, { try ULTOSCState() }),
         OHLCCase(
+            "ULTOSC:2,3,4",
+            { s in
+                [
+                    try TA.ultosc(
+                        high: s.high, low: s.low, close: s.close, timePeriod1: 2, timePeriod2: 3, timePeriod3: 4)
+                ]
+            }, { try ULTOSCState(timePeriod1: 2, timePeriod2: 3, timePeriod3: 4) }),
+        OHLCCase(
+            "ADX:2", { s in [try TA.adx(high: s.high, low: s.low, close: s.close, timePeriod: 2)] },
+            { try ADXState(timePeriod: 2) }),
+        OHLCCase(
             "BOP", { s in [try TA.bop(open: s.open, high: s.high, low: s.low, close: s.close)] }, { BOPState() }),
         OHLCCase("OBV", { s in [try TA.obv(close: s.close, volume: s.volume)] }, { OBVState() }),
         OHLCCase(

@@ -57,9 +57,19 @@ struct OHLCTestSeries: Sendable, CustomStringConvertible {
             ties.low[i] = (ties.low[i] * 10).rounded() / 10
             ties.close[i] = (ties.close[i] * 10).rounded() / 10
         }
+        // Runs of 3, 60 and 300 bars with open = high = low = close at the previous close (the 60-bar run without
+        // volume): the running sums enter them with rounding residue.
+        var runs = walk("flat-runs", count: 900, scale: 1e6, seed: 13)
+        for run in [150..<153, 250..<310, 400..<700] {
+            let level = runs.close[run.lowerBound - 1]
+            for i in run {
+                (runs.open[i], runs.high[i], runs.low[i], runs.close[i]) = (level, level, level, level)
+                if run.count == 60 { runs.volume[i] = 0 }
+            }
+        }
         return [
             walk("tiny", scale: 1e-3, seed: 1), walk("unit", scale: 1, seed: 2), walk("huge", scale: 1e6, seed: 3),
-            flat, ties,
+            flat, ties, runs,
         ]
     }()
 }

@@ -8,6 +8,14 @@ extension TA {
         return ((gain * keep + gainAdd) / n, (loss * keep + lossAdd) / n)
     }
 
+    /// TA-Lib 0.8's CMO output: 0 unless G + L is positive. An exact test: after a flat run the averages keep a tiny
+    /// positive residue (the running sums never cancel exactly), and TA-Lib divides by it, as this does.
+    @inline(__always)
+    static func cmoValue(_ gain: Double, _ loss: Double) -> Double {
+        let total = gain + loss
+        return total > 0 ? ((gain - loss) / total) * 100.0 : 0
+    }
+
     /// Chande momentum oscillator, TA-Lib's `CMO`: Wilder-smoothed gains G and losses L, 100·(G − L)/(G + L)
     /// (lookback `period`).
     public static func cmo(_ x: [Double], period: Int = 14) throws(IndicatorError) -> [Double] {
@@ -46,7 +54,6 @@ struct CMOState: ValueStepper {
         } else {
             (gain, loss) = TA.cmoStep(gain, loss, change, keep: Double(period - 1), n: n)
         }
-        let total = gain + loss
-        return total.isAlmostZero ? 0 : ((gain - loss) / total) * 100.0
+        return TA.cmoValue(gain, loss)
     }
 }

@@ -7,7 +7,7 @@ extension TA {
     }
 
     /// Percentage price oscillator, TA-Lib's `PPO`: ((MA(fast) − MA(slow)) / MA(slow))·100, 0 when the slow average
-    /// is about 0 (lookback that of the slower average).
+    /// is inside TA-Lib's absolute band (−1e-14, 1e-14) (lookback that of the slower average).
     public static func ppo(_ x: [Double], fast: Int = 12, slow: Int = 26, type: MovingAverageType = .ema)
         throws(IndicatorError) -> [Double]
     {
@@ -34,7 +34,7 @@ extension TA {
     @inline(__always)
     static func oscillator(_ fast: Double, _ slow: Double, percentage: Bool) -> Double {
         guard percentage else { return fast - slow }
-        return slow.isAlmostZero ? 0 : ((fast - slow) / slow) * 100.0
+        return slow.isStrictlyWithinTAEpsilonOfZero ? 0 : ((fast - slow) / slow) * 100.0
     }
 }
 

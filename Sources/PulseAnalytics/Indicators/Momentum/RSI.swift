@@ -51,6 +51,7 @@ extension TA {
         return ((gain * keep + gainAdd) * inverse, (loss * keep + lossAdd) * inverse)
     }
 
+    /// TA-Lib 0.8's RSI output: 0 unless the sum of the averages is positive (an exact test, not an epsilon).
     @inline(__always)
     static func rsiValue(_ gain: Double, _ loss: Double) -> Double {
         let total = gain + loss
@@ -59,9 +60,10 @@ extension TA {
 }
 
 extension Double {
-    /// TA-Lib's `TA_IS_ZERO`: within 1e-14 of zero (well, `-1e-14 < v < 1e-14`).
+    /// TA-Lib 0.8's `TA_IS_ZERO`: strictly inside the absolute band (−1e-14, 1e-14). Only PPO (the slow average)
+    /// and DX/ADX (the sum of the DIs) still use it in 0.8; other functions test exact zero or a relative band.
     @inline(__always)
-    var isAlmostZero: Bool { -0.00000000000001 < self && self < 0.00000000000001 }
+    var isStrictlyWithinTAEpsilonOfZero: Bool { -1e-14 < self && self < 1e-14 }
 }
 
 /// Streaming RSI, bit-identical to `TA.rsi`.

@@ -1,6 +1,6 @@
 extension TA {
     /// CCI, Commodity Channel Index: with typical price tp = (high + low + close)/3, its N-bar mean m and mean
-    /// absolute deviation d, CCI = (tp − m)/(0.015·d), 0 when either is 0. Like TA-Lib, the mean and deviation are
+    /// absolute deviation d, CCI = (tp − m)/(0.015·d), 0 when either is negligible (see `cciValue`). Like TA-Lib, the mean and deviation are
     /// summed afresh each bar (in ring order), so each bar costs O(N): a mean absolute deviation has no O(1)
     /// update that keeps TA-Lib's bits. Lookback N−1.
     /// - Throws: `IndicatorError` unless `timePeriod` is in 2...100000.
@@ -15,6 +15,20 @@ extension TA {
                 for i in 0..<close.count { out[i] = s.next(high: h[i], low: l[i], close: c[i]) }
             }
         }
+    }
+}
+
+extension TA {
+    /// TA-Lib 0.8's CCI from tp − m, m and the sum of |tp − m|: 0 when the distance or the mean deviation is within
+    /// 1e-14·|m| (relative to the mean alone, inclusive), or when 0.015·deviation is exactly 0.
+    @inline(__always)
+    static func cciValue(distance: Double, mean: Double, deviationSum: Double, period: Int) -> Double {
+        let negligible = abs(mean) * 1e-14
+        if negligible >= abs(distance) { return 0 }
+        let deviation = deviationSum / Double(period)
+        if negligible >= abs(deviation) { return 0 }
+        let denominator = deviation * 0.015
+        return denominator == 0 ? 0 : distance / denominator
     }
 }
 
@@ -50,10 +64,7 @@ public struct CCIState: StreamingIndicator {
             mean /= Double(period)
             var deviation = 0.0
             for j in 0..<period { deviation += abs(r[j] - mean) }
-            let distance = typical - mean
-            // TA-Lib 0.8 takes a distance lost in rounding as none.
-            guard abs(distance) > 1e-14 * (abs(typical) + abs(mean)), deviation != 0 else { return 0 }
-            return distance / (0.015 * (deviation / Double(period)))
+            return TA.cciValue(distance: typical - mean, mean: mean, deviationSum: deviation, period: period)
         }
     }
 }

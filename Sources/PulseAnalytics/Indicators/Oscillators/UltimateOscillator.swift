@@ -1,7 +1,9 @@
 extension TA {
     /// ULTOSC, Ultimate Oscillator: with buying pressure bp = close − min(low, previous close) and the true
     /// range tr, 100 · (4·A₁ + 2·A₂ + A₃)/7 where Aₖ = Σbp/Σtr over the k-th shortest period (a term is dropped
-    /// when its Σtr is 0). The three periods are sorted first, as TA-Lib does. Lookback: the longest period.
+    /// unless its Σtr is positive). The three periods are sorted first, as TA-Lib does. As in TA-Lib 0.8, once a run
+    /// of bars with bp = tr = 0 (exactly) fills a window, that window's sums restart at exactly 0, dropping their
+    /// rounding residue. Lookback: the longest period.
     /// - Throws: `IndicatorError` unless every period is in 1...100000.
     public static func ultosc(
         high: [Double], low: [Double], close: [Double], timePeriod1: Int = 7, timePeriod2: Int = 14,
@@ -33,6 +35,8 @@ public struct ULTOSCState: StreamingIndicator {
     private var range: [Double]
     private var count = 0
     private var prevClose = 0.0
+    /// Consecutive bars with bp = tr = 0, capped at the longest period (TA-Lib 0.8's flat-run count).
+    private var flatRun = 0
 
     /// - Throws: `IndicatorError` unless every period is in 1...100000.
     public init(timePeriod1: Int = 7, timePeriod2: Int = 14, timePeriod3: Int = 28) throws(IndicatorError) {
@@ -76,6 +80,7 @@ public struct ULTOSCState: StreamingIndicator {
         var shortCursor = (longest - short.period) % longest
         var mediumCursor = (longest - medium.period) % longest
         var longCursor = 0
+        var flatRun = 0
         @inline(__always) func advance(_ cursor: inout Int) {
             cursor += 1
             if cursor == longest { cursor = 0 }
@@ -86,16 +91,19 @@ public struct ULTOSCState: StreamingIndicator {
             pressures[slot] = bp
             ranges[slot] = tr
             advance(&slot)
+            flatRun = bp == 0 && tr == 0 ? flatRun + 1 : 0
             if i < longest {
                 // Prime each window with the bars of its first full window, which ends at bar `longest`.
                 if i > longest - short.period { Self.add(&short, bp, tr) }
                 if i > longest - medium.period { Self.add(&medium, bp, tr) }
                 Self.add(&long, bp, tr)
+                if flatRun >= short.period { Self.restartFlat(&short, &medium, &long, &flatRun) }
                 continue
             }
             Self.add(&short, bp, tr)
             Self.add(&medium, bp, tr)
             Self.add(&long, bp, tr)
+            if flatRun >= short.period { Self.restartFlat(&short, &medium, &long, &flatRun) }
             out[i] = Self.value(short, medium, long)
             Self.remove(&short, pressures[shortCursor], ranges[shortCursor])
             Self.remove(&medium, pressures[mediumCursor], ranges[mediumCursor])
@@ -106,13 +114,31 @@ public struct ULTOSCState: StreamingIndicator {
         }
     }
 
+    /// TA-Lib 0.8 drops a term unless its Σtr is positive (a residue left negative by rounding is dropped too).
     @inline(__always)
     private static func value(_ short: Window, _ medium: Window, _ long: Window) -> Double {
         var output = 0.0
-        if short.range != 0 { output += 4.0 * (short.pressure / short.range) }
-        if medium.range != 0 { output += 2.0 * (medium.pressure / medium.range) }
-        if long.range != 0 { output += long.pressure / long.range }
+        if short.range > 0 { output += 4.0 * (short.pressure / short.range) }
+        if medium.range > 0 { output += 2.0 * (medium.pressure / medium.range) }
+        if long.range > 0 { output += long.pressure / long.range }
         return 100.0 * (output / 7.0)
+    }
+
+    /// A flat run of `flatRun` ≥ the shortest period bars (bp = tr = 0) fills every window no longer than it: their
+    /// sums are exactly 0, so TA-Lib 0.8 sets them to 0 (and caps the count at the longest period).
+    @inline(never)
+    private static func restartFlat(
+        _ short: inout Window, _ medium: inout Window, _ long: inout Window, _ flatRun: inout Int
+    ) {
+        short.pressure = 0
+        short.range = 0
+        guard flatRun >= medium.period else { return }
+        medium.pressure = 0
+        medium.range = 0
+        guard flatRun >= long.period else { return }
+        long.pressure = 0
+        long.range = 0
+        flatRun = long.period
     }
 
     @inline(__always)
@@ -134,17 +160,20 @@ public struct ULTOSCState: StreamingIndicator {
         let tr = OHLC.trueRange(high: high, low: low, prevClose: prevClose)
         pressure[i % slots] = bp
         range[i % slots] = tr
+        flatRun = bp == 0 && tr == 0 ? flatRun + 1 : 0
         if i < long.period {
             // Prime each window with the bars of its first full window, which ends at bar `long.period`.
             let longest = long.period
             if i > longest - short.period { Self.add(&short, bp, tr) }
             if i > longest - medium.period { Self.add(&medium, bp, tr) }
             Self.add(&long, bp, tr)
+            if flatRun >= short.period { Self.restartFlat(&short, &medium, &long, &flatRun) }
             return .nan
         }
         Self.add(&short, bp, tr)
         Self.add(&medium, bp, tr)
         Self.add(&long, bp, tr)
+        if flatRun >= short.period { Self.restartFlat(&short, &medium, &long, &flatRun) }
         let output = Self.value(short, medium, long)
         // Remove each window's oldest bar before the next bar arrives.
         Self.removeOldest(&short, pressure, range, i, slots)

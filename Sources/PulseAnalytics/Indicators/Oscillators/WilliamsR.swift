@@ -38,11 +38,13 @@ public struct WILLRState: StreamingIndicator {
         return Self.value(close: close, highest: window.highest, lowest: window.lowest)
     }
 
-    /// TA-Lib 0.8's %R: 0 when the range is negligible against the prices.
+    /// TA-Lib 0.8's %R: 0 when the range is negligible against the prices (|HH − LL| ≤ 1e-14·(|HH| + |LL|)), and
+    /// clamped to [−100, 0] (a close outside the window's range).
     @inline(__always)
     static func value(close: Double, highest: Double, lowest: Double) -> Double {
         let diff = highest - lowest
         if abs(diff) <= 1e-14 * (abs(highest) + abs(lowest)) { return 0 }
-        return (highest - close) / diff * -100.0
+        let value = (highest - close) / diff * -100.0
+        return value > 0 ? 0 : (-100.0 > value ? -100.0 : value)
     }
 }

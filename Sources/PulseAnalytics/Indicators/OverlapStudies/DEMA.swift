@@ -1,9 +1,10 @@
 extension TA {
-    /// Double exponential moving average, TA-Lib's `DEMA`: 2·EMA − EMA(EMA) (lookback `2·(period − 1)`).
+    /// Double exponential moving average, TA-Lib's `DEMA`: 2·EMA − EMA(EMA) (lookback `2·(period − 1)`); period 1
+    /// copies the input, as TA-Lib 0.8 does.
     public static func dema(_ x: [Double], period: Int = 30) throws(IndicatorError) -> [Double] {
         try ParameterCheck.period(period, in: 1...100_000, function: "DEMA")
         return AlignedOutput.make(count: x.count, begin: 2 * (period - 1)) { out in
-            withBase(x) { demaCore($0, count: x.count, period: period, out: out) }
+            withBase(x) { maCore(.dema, $0, count: x.count, period: period, out: out) }
         }
     }
 

@@ -1,10 +1,11 @@
 extension TA {
     /// Exponential moving average, TA-Lib's `EMA`: k = 2/(N+1), seeded with the mean of the first N inputs
-    /// (lookback `period − 1`); each step is `prev + (x − prev)·k` fused, as TA-Lib 0.8 computes it.
+    /// (lookback `period − 1`); each step is `prev + (x − prev)·k` fused, as TA-Lib 0.8 computes it. Period 1
+    /// copies the input, as TA-Lib 0.8's EMA does (k = 1 would leave (x − prev) + prev, not always x).
     public static func ema(_ x: [Double], period: Int = 30) throws(IndicatorError) -> [Double] {
         try ParameterCheck.period(period, in: 1...100_000, function: "EMA")
         return AlignedOutput.make(count: x.count, begin: period - 1) { out in
-            withBase(x) { emaCore($0, count: x.count, period: period, out: out) }
+            withBase(x) { maCore(.ema, $0, count: x.count, period: period, out: out) }
         }
     }
 

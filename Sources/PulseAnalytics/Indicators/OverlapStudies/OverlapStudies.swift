@@ -21,16 +21,16 @@ enum OverlapStudies {
             stream: { .init(.sma, period: $0) }),
         average(
             "EMA", "Exponential Moving Average", lookback: { $0 - 1 }, batch: { x, p in try! TA.ema(x, period: p) },
-            stream: { .ema(EMAState(period: $0)) }),
+            stream: { .init(.ema, period: $0) }),
         average(
             "WMA", "Weighted Moving Average", lookback: { $0 - 1 }, batch: { x, p in try! TA.wma(x, period: p) },
             stream: { .wma(WMAState(period: $0)) }),
         average(
             "DEMA", "Double Exponential Moving Average", lookback: { 2 * ($0 - 1) },
-            batch: { x, p in try! TA.dema(x, period: p) }, stream: { .dema(DEMAState(period: $0)) }),
+            batch: { x, p in try! TA.dema(x, period: p) }, stream: { .init(.dema, period: $0) }),
         average(
             "TEMA", "Triple Exponential Moving Average", lookback: { 3 * ($0 - 1) },
-            batch: { x, p in try! TA.tema(x, period: p) }, stream: { .tema(TEMAState(period: $0)) }),
+            batch: { x, p in try! TA.tema(x, period: p) }, stream: { .init(.tema, period: $0) }),
         average(
             "TRIMA", "Triangular Moving Average", lookback: { $0 - 1 }, batch: { x, p in try! TA.trima(x, period: p) },
             stream: { .trima(TRIMAState(period: $0)) }),

@@ -1,9 +1,10 @@
 extension TA {
-    /// Triple exponential moving average, TA-Lib's `TEMA`: 3·EMA − 3·EMA² + EMA³ (lookback `3·(period − 1)`).
+    /// Triple exponential moving average, TA-Lib's `TEMA`: 3·EMA − 3·EMA² + EMA³ (lookback `3·(period − 1)`);
+    /// period 1 copies the input, as TA-Lib 0.8 does.
     public static func tema(_ x: [Double], period: Int = 30) throws(IndicatorError) -> [Double] {
         try ParameterCheck.period(period, in: 1...100_000, function: "TEMA")
         return AlignedOutput.make(count: x.count, begin: 3 * (period - 1)) { out in
-            withBase(x) { temaCore($0, count: x.count, period: period, out: out) }
+            withBase(x) { maCore(.tema, $0, count: x.count, period: period, out: out) }
         }
     }
 

@@ -1,8 +1,10 @@
 extension TA {
     /// ADX, Average Directional Movement Index, as TA-Lib computes it: DX = 100·|−DI − +DI| / (−DI + +DI) from
     /// bar N on; the first ADX (bar 2N−1) is the mean of the first N DX values, then `adx = (adx·(N−1) + dx)/N`.
-    /// A DX is skipped (the ADX carries over) when the smoothed true range or the DI sum is 0 (TA-Lib 0.8 tests exact zero, not 0.6's 1e-8).
-    /// Lookback 2N−1.
+    /// A DX is skipped (the ADX carries over) unless the smoothed true range is positive (an exact test) and the DI
+    /// sum is outside TA-Lib's absolute band (−1e-14, 1e-14) (`TA_IS_ZERO`: 0.8.1 kept it here; with a short period
+    /// both DMs decay below it over a run without directional movement while the true range does not). Lookback
+    /// 2N−1.
     /// - Throws: `IndicatorError` unless `timePeriod` is in 2...100000.
     public static func adx(
         high: [Double], low: [Double], close: [Double], timePeriod: Int = 14
@@ -53,7 +55,7 @@ public struct ADXState: StreamingIndicator {
         var dx: Double?
         if let di = core.directionalIndices {
             let sum = di.minus + di.plus
-            if sum != 0 { dx = 100.0 * (abs(di.minus - di.plus) / sum) }
+            if !sum.isStrictlyWithinTAEpsilonOfZero { dx = 100.0 * (abs(di.minus - di.plus) / sum) }
         }
         if i < 2 * n - 1 {
             if let dx { sumDX += dx }

@@ -53,10 +53,10 @@ struct DirectionalMovementCore: Codable, Sendable {
         (max(up > down ? up : 0, 0), max(down > up ? down : 0, 0))
     }
 
-    /// +DI and −DI from the smoothed values; nil when the true range is about zero.
+    /// +DI and −DI from the smoothed values; nil unless the smoothed true range is positive (TA-Lib 0.8's exact test).
     @inline(__always)
     var directionalIndices: (plus: Double, minus: Double)? {
-        guard trueRange != 0 else { return nil }
+        guard trueRange > 0 else { return nil }
         return (100.0 * (plusDM / trueRange), 100.0 * (minusDM / trueRange))
     }
 }
