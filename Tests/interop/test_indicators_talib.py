@@ -208,12 +208,14 @@ def _micro_steps(seed, n):
 
 
 def _inconsistent_ohlc(seed, n):
-    """High, low and close drawn independently around a walk, so a close can be above the high or below the low and
-    the high below the low (bad data TA-Lib still computes on: clamps and range tests)."""
+    """High, low and close drawn independently around a walk, so a close can be above the high or below the low
+    (data TA-Lib still computes on: clamps and range tests; `pulse` warns about it but computes). A high below the
+    low is refused by `pulse` (test_bad_market_data.py), so here the two are swapped where they cross."""
     rng = np.random.default_rng(seed)
     mid = 100 + np.cumsum(rng.normal(0, 1, n))
-    high = mid + rng.normal(0.5, 1, n)
-    low = mid - rng.normal(0.5, 1, n)
+    a = mid + rng.normal(0.5, 1, n)
+    b = mid - rng.normal(0.5, 1, n)
+    high, low = np.maximum(a, b), np.minimum(a, b)
     close = mid + rng.normal(0, 1, n)
     open_ = mid + rng.normal(0, 1, n)
     volume = np.floor(rng.uniform(0, 10_000, n))
