@@ -84,6 +84,7 @@ extension GoldenVectors {
             {
                 var tick = PulseV1.Tick(symbol: "AAPL", sequence: 2000, timeMs: 1_732_521_600_000, price: 230.0)
                 tick.conflated = 3
+                tick.ingestTimeUs = -1
                 return PulseV1.QuoteEvent(.tick(tick))
             }()),
         GoldenVector(

@@ -40,6 +40,7 @@ enum GoldenVectors {
                     symbol: "MSFT", sequence: 9_007_199_254_740_993, timeMs: 1_732_521_600_456, price: 415.5, size: 100)
                 tick.bid = 415.49
                 tick.ask = 415.51
+                tick.ingestTimeUs = 1_732_521_600_457_123
                 return tick
             }()),
         GoldenVector(

@@ -76,6 +76,9 @@ extension PulseV1 {
         /// How many earlier ticks this one replaces for a slow subscriber (0: none). With `last` the previous
         /// sequence delivered, `sequence == last + 1 + conflated` means nothing was lost.
         public var conflated: UInt32 = 0
+        /// When the ingester accepted the tick, in microseconds since the Unix epoch (0: unknown): a client's
+        /// receive time minus this is the latency end to end.
+        public var ingestTimeUs: Int64 = 0
 
         public init() {}
         public init(symbol: String, sequence: UInt64, timeMs: Int64, price: Double, size: Double = 0) {
@@ -95,6 +98,7 @@ extension PulseV1 {
             writer.writeDouble(field: 6, bid)
             writer.writeDouble(field: 7, ask)
             writer.writeUInt32(field: 8, conflated)
+            writer.writeInt64(field: 9, ingestTimeUs)
         }
 
         public mutating func decodeField(_ tag: FieldTag, from reader: inout ProtobufReader) throws(ProtocolError) {
@@ -107,6 +111,7 @@ extension PulseV1 {
             case 6: bid = try reader.readDouble(tag)
             case 7: ask = try reader.readDouble(tag)
             case 8: conflated = try reader.readUInt32(tag)
+            case 9: ingestTimeUs = try reader.readInt64(tag)
             default: try reader.skip(tag)
             }
         }
