@@ -72,7 +72,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .target(
             name: "PulseMarketData",
-            dependencies: ["PulseIO", "PulseStore", "PulseProtocol", "CCurl"],
+            dependencies: ["PulseIO", "PulseStore", "PulseProtocol", "PulseAnalytics", "CCurl"],
             swiftSettings: swiftSettings),
         .target(
             name: "PulseAnalytics", exclude: ["Backtest/Expression/LANGUAGE.md", "Backtest/ENGINE.md"],
@@ -120,6 +120,9 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(name: "PulseAnalyticsTests", dependencies: ["PulseAnalytics"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PulseMarketDataTests", dependencies: ["PulseMarketData", "PulseAnalytics"],
+            swiftSettings: swiftSettings),
         .testTarget(name: "PulseStoreTests", dependencies: ["PulseStore", "PulseIO"], swiftSettings: swiftSettings),
     ]
 )
