@@ -14,6 +14,7 @@ extension ServerConnection {
             id: id, connection: self, maxHeaderListSize: configuration.maxHeaderListSize,
             queueLimit: configuration.streamQueueLimit)
         if core.interceptors.timing { stream.startedAt = MonotonicClock.now() }
+        keepalive.streamActivity()
         streams.insert(stream)
         nghttp2_session_set_stream_user_data(session, id, Unmanaged.passUnretained(stream).toOpaque())
         headerBlockStream = stream
@@ -58,7 +59,15 @@ extension ServerConnection {
                 controlFrame("SETTINGS")
             }
         case NGHTTP2_PING.rawValue:
-            if header.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) == 0 { controlFrame("PING") }
+            if header.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) != 0 {
+                let opaque = withUnsafeBytes(of: frame.pointee.ping.opaque_data) { $0.loadUnaligned(as: UInt64.self) }
+                keepalive.pingAckReceived(opaque: opaque, now: MonotonicClock.now())
+            } else {
+                controlFrame("PING")
+                if keepalive.policy.minPeerPingInterval > 0 {
+                    apply(keepalive.peerPingReceived(now: MonotonicClock.now()))
+                }
+            }
         default:
             break
         }

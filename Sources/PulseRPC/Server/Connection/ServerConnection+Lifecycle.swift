@@ -2,8 +2,41 @@ internal import CNghttp2
 import PulseIO
 import PulseProtocol
 
-/// Idle timeout and graceful shutdown of one connection.
+/// Idle timeout, keepalive and graceful shutdown of one connection.
 extension ServerConnection {
+    /// Arms the keepalive timer for the machine's next deadline (none when keepalive is off).
+    func scheduleKeepalive() {
+        guard keepaliveTimer == nil, let deadline = keepalive.nextDeadline else { return }
+        keepaliveTimer = loop.scheduleTimer(deadline: deadline) { [self] in
+            keepaliveTimer = nil
+            if isClosed { return }
+            apply(keepalive.timerFired(now: MonotonicClock.now()))
+            scheduleKeepalive()
+        }
+    }
+
+    /// Carries out what the keepalive machine decided.
+    func apply(_ action: KeepaliveMachine.Action) {
+        switch action {
+        case .none:
+            break
+        case .sendPing(let opaque):
+            withUnsafeBytes(of: opaque) { bytes in
+                _ = nghttp2_submit_ping(
+                    session, UInt8(NGHTTP2_FLAG_NONE.rawValue), bytes.baseAddress!.assumingMemoryBound(to: UInt8.self))
+            }
+            requestFlush()
+        case .closeUnresponsive:
+            core.logger.debug("keepalive PING not acknowledged in time; closing", metadata: ["peer": "\(peer)"])
+            close()
+        case .closeTooManyPings:
+            core.logger.warning(
+                "closing connection with ENHANCE_YOUR_CALM: too many pings", metadata: ["peer": "\(peer)"])
+            nghttp2_session_terminate_session(session, NGHTTP2_ENHANCE_YOUR_CALM.rawValue)
+            requestFlush()
+        }
+    }
+
     /// Checks for idleness at `lastActivity + idleTimeout` rather than re-arming a timer per call.
     func scheduleIdleCheck(after nanoseconds: UInt64) {
         idleTimer = loop.scheduleTimer(afterNanoseconds: max(nanoseconds, 1_000_000)) { [self] in

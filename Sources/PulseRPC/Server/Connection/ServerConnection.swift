@@ -34,6 +34,8 @@ final class ServerConnection: IOHandler {
     var handshakeTimer: TimerHandle?
     var idleTimer: TimerHandle?
     var shutdownTimers: [TimerHandle] = []
+    var keepalive: KeepaliveMachine
+    var keepaliveTimer: TimerHandle?
 
     private let output = OutputBuffer()
     private var flushScheduled = false
@@ -53,6 +55,14 @@ final class ServerConnection: IOHandler {
         let now = MonotonicClock.now()
         controlWindowStart = now
         lastActivity = now
+        let configuration = core.configuration
+        keepalive = KeepaliveMachine(
+            policy: .init(
+                interval: Self.nanoseconds(configuration.keepaliveInterval),
+                timeout: Self.nanoseconds(configuration.keepaliveTimeout),
+                minPeerPingInterval: Self.nanoseconds(configuration.minClientPingInterval),
+                maxPingStrikes: configuration.maxPingStrikes),
+            now: now)
         try createSession()
     }
 
@@ -73,6 +83,7 @@ final class ServerConnection: IOHandler {
             }
         }
         if configuration.idleTimeout > 0 { scheduleIdleCheck(after: Self.nanoseconds(configuration.idleTimeout)) }
+        scheduleKeepalive()
         requestFlush()
     }
 
@@ -106,6 +117,7 @@ final class ServerConnection: IOHandler {
             }
             switch result {
             case .bytes(let count):
+                if keepalive.policy.interval > 0 { keepalive.inputReceived(now: MonotonicClock.now()) }
                 let consumed = nghttp2_session_mem_recv(
                     session, readBuffer.baseAddress!.assumingMemoryBound(to: UInt8.self), count)
                 if consumed < 0 {
@@ -234,6 +246,7 @@ final class ServerConnection: IOHandler {
         if let handshakeTimer { loop.cancelTimer(handshakeTimer) }
         if let idleTimer { loop.cancelTimer(idleTimer) }
         if let lingerTimer { loop.cancelTimer(lingerTimer) }
+        if let keepaliveTimer { loop.cancelTimer(keepaliveTimer) }
         for timer in shutdownTimers { loop.cancelTimer(timer) }
         headerBlockStream = nil
         for stream in streams.removeAll() { streamGone(stream) }
