@@ -50,8 +50,7 @@ extension ServerConnection {
             if endStream, let stream = stream(header.stream_id) { requestEnded(stream) }
         case NGHTTP2_SETTINGS.rawValue:
             if header.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) == 0 {
-                if !handshakeDone {
-                    handshakeDone = true
+                if machine.settingsReceived() {
                     if let handshakeTimer { loop.cancelTimer(handshakeTimer) }
                     handshakeTimer = nil
                     core.logger.debug("connection established", metadata: ["peer": "\(peer)"])
@@ -99,8 +98,7 @@ extension ServerConnection {
         guard let stream = stream(streamID), streams.remove(stream) else { return 0 }
         if headerBlockStream === stream { headerBlockStream = nil }
         streamGone(stream)
-        lastActivity = MonotonicClock.now()
-        if goawaySent && streams.isEmpty { endAfterShutdown() }
+        perform(machine.streamClosed(now: MonotonicClock.now(), openStreams: streams.count))
         return 0
     }
 
@@ -126,26 +124,19 @@ extension ServerConnection {
 
     /// Counts one protocol glitch; past the limit the connection is told to calm down and closed.
     func glitch(_ what: String) {
-        glitches += 1
-        guard glitches > core.configuration.maxGlitches, !calmed else { return }
-        calmed = true
-        core.logger.warning(
-            "closing abusive connection with ENHANCE_YOUR_CALM after \(glitches) protocol glitches (last: \(what))",
-            metadata: ["peer": "\(peer)"])
-        nghttp2_session_terminate_session(session, NGHTTP2_ENHANCE_YOUR_CALM.rawValue)
+        calm(machine.glitch(), what)
     }
 
     /// PING and SETTINGS are cheap to send and cost us an ACK each: limit them per 10-second window.
     private func controlFrame(_ kind: String) {
-        let now = MonotonicClock.now()
-        if now &- controlWindowStart > 10_000_000_000 {
-            controlWindowStart = now
-            controlFrames = 0
-        }
-        controlFrames += 1
-        if controlFrames > core.configuration.maxControlFramesPerWindow {
-            glitches = core.configuration.maxGlitches
-            glitch("\(kind) flood")
-        }
+        calm(machine.controlFrame(now: MonotonicClock.now()), "\(kind) flood")
+    }
+
+    private func calm(_ action: ServerConnectionMachine.Action, _ what: String) {
+        guard action != .none else { return }
+        core.logger.warning(
+            "closing abusive connection with ENHANCE_YOUR_CALM after \(machine.glitches) protocol glitches (last: \(what))",
+            metadata: ["peer": "\(peer)"])
+        perform(action)
     }
 }

@@ -22,14 +22,8 @@ final class ServerConnection: SocketPumpDelegate {
     var streams = StreamTable()
     /// The stream whose header block is being received (set in on_begin_headers).
     var headerBlockStream: ServerStream?
-    var handshakeDone = false
-    var glitches = 0
-    var calmed = false
-    var controlFrames = 0
-    var controlWindowStart: UInt64
-    var lastActivity: UInt64
-    var shuttingDown = false
-    var goawaySent = false
+    /// Handshake, idleness, glitches and shutdown phases (socket state is the pump's).
+    var machine: ServerConnectionMachine
     var handshakeTimer: TimerHandle?
     var idleTimer: TimerHandle?
     var shutdownTimers: [TimerHandle] = []
@@ -42,9 +36,12 @@ final class ServerConnection: SocketPumpDelegate {
         self.peer = SocketIO.peerDescription(fd)
         pump = SocketPump(fd: fd, loop: loop, options: .server)
         let now = MonotonicClock.now()
-        controlWindowStart = now
-        lastActivity = now
         let configuration = core.configuration
+        machine = ServerConnectionMachine(
+            limits: .init(
+                idleTimeout: Self.nanoseconds(configuration.idleTimeout), maxGlitches: configuration.maxGlitches,
+                maxControlFramesPerWindow: configuration.maxControlFramesPerWindow),
+            now: now)
         keepalive = KeepaliveMachine(
             policy: .init(
                 interval: Self.nanoseconds(configuration.keepaliveInterval),
@@ -68,10 +65,9 @@ final class ServerConnection: SocketPumpDelegate {
         handshakeTimer = loop.scheduleTimer(afterNanoseconds: Self.nanoseconds(configuration.handshakeTimeout)) {
             [self] in
             handshakeTimer = nil
-            if !handshakeDone {
-                core.logger.debug("connection handshake timed out", metadata: ["peer": "\(peer)"])
-                close()
-            }
+            let action = machine.handshakeTimerFired()
+            if action == .close { core.logger.debug("connection handshake timed out", metadata: ["peer": "\(peer)"]) }
+            perform(action)
         }
         if configuration.idleTimeout > 0 { scheduleIdleCheck(after: Self.nanoseconds(configuration.idleTimeout)) }
         scheduleKeepalive()
@@ -124,6 +120,7 @@ final class ServerConnection: SocketPumpDelegate {
     }
 
     func pumpClosed(_ reason: SocketPump.Closure) {
+        machine.closed()
         switch reason {
         case .readFailed(let error), .writeFailed(let error):
             if !error.isPeerGone { core.logger.warning("I/O failed: \(error)", metadata: ["peer": "\(peer)"]) }
