@@ -25,12 +25,18 @@ public final class ClientChannel: Sendable {
     /// How long a new connection may take to connect and hear the server's HTTP/2 SETTINGS before its
     /// calls fail UNAVAILABLE (a peer that accepts and stays silent must not hang calls without deadline).
     public let connectTimeout: Duration
+    /// HTTP/2 keepalive of the channel's connections, or nil for none.
+    public let keepalive: ClientKeepalive?
 
     /// Creates a channel; it dials lazily, on the first call.
-    public init(address: ServerAddress, loop: EventLoop, connectTimeout: Duration = .seconds(10)) {
+    public init(
+        address: ServerAddress, loop: EventLoop, connectTimeout: Duration = .seconds(10),
+        keepalive: ClientKeepalive? = nil
+    ) {
         self.address = address
         self.loop = loop
         self.connectTimeout = connectTimeout
+        self.keepalive = keepalive
         self.settings = HTTP2ClientSession.Settings()
         self.current = LoopBound(CurrentConnection(), loop: loop)
     }
@@ -112,7 +118,8 @@ public final class ClientChannel: Sendable {
     private func connection() throws -> ClientConnection {
         if let existing = current.value.connection, !existing.isDraining { return existing }
         let fresh = try ClientConnection(
-            address: address, loop: loop, settings: settings, handshakeTimeout: connectTimeout)
+            address: address, loop: loop, settings: settings, handshakeTimeout: connectTimeout,
+            keepalive: keepalive)
         fresh.onRetire = { [current] retired in
             if current.value.connection === retired { current.value.connection = nil }
         }

@@ -18,6 +18,8 @@ final class ClientConnection: SocketPumpDelegate {
     private var handshakeTimer: TimerHandle?
     /// The status calls in flight end with when the connection closes for a reason of our own.
     private var closeStatus: GRPCStatus?
+    private var keepalive: KeepaliveMachine
+    private var keepaliveTimer: TimerHandle?
 
     /// True once the connection must not take new calls (GOAWAY received, or closed).
     private(set) var isDraining = false
@@ -28,10 +30,16 @@ final class ClientConnection: SocketPumpDelegate {
 
     /// Starts connecting to `address` on `loop` (loop thread only).
     init(
-        address: ServerAddress, loop: EventLoop, settings: HTTP2ClientSession.Settings, handshakeTimeout: Duration
+        address: ServerAddress, loop: EventLoop, settings: HTTP2ClientSession.Settings, handshakeTimeout: Duration,
+        keepalive: ClientKeepalive? = nil
     ) throws {
         self.loop = loop
         self.address = address
+        self.keepalive = KeepaliveMachine(
+            policy: .init(
+                interval: keepalive?.interval.wholeNanoseconds ?? 0,
+                timeout: keepalive?.timeout.wholeNanoseconds ?? 20_000_000_000),
+            now: MonotonicClock.now())
         self.session = try HTTP2ClientSession(settings: settings)
         let fd = try address.socketAddress.startConnecting()
         pump = SocketPump(fd: fd, loop: loop, options: .client, connecting: true)
@@ -47,6 +55,37 @@ final class ClientConnection: SocketPumpDelegate {
             self.closeConnection(
                 GRPCStatus(.unavailable, "\(address) did not complete the HTTP/2 handshake within \(handshakeTimeout)"))
         }
+        scheduleKeepalive()
+    }
+
+    // MARK: - Keepalive
+
+    /// Arms the keepalive timer for the machine's next deadline (none when keepalive is off).
+    private func scheduleKeepalive() {
+        guard keepaliveTimer == nil, let deadline = keepalive.nextDeadline else { return }
+        keepaliveTimer = loop.scheduleTimer(deadline: deadline) { [weak self] in
+            guard let self, !self.isClosed else { return }
+            self.keepaliveTimer = nil
+            let now = MonotonicClock.now()
+            // Like gRPC clients by default, ping only while calls are in flight.
+            if self.calls.isEmpty { self.keepalive.inputReceived(now: now) }
+            switch self.keepalive.timerFired(now: now) {
+            case .sendPing(let opaque):
+                self.session.ping(opaque: opaque)
+                self.scheduleFlush()
+            case .closeUnresponsive:
+                self.closeConnection(
+                    GRPCStatus(.unavailable, "\(self.address) did not answer a keepalive PING in time"))
+                return
+            case .none, .closeTooManyPings:
+                break
+            }
+            self.scheduleKeepalive()
+        }
+    }
+
+    func keepaliveAcknowledged(_ opaque: UInt64) {
+        keepalive.pingAckReceived(opaque: opaque, now: MonotonicClock.now())
     }
 
     /// The number of calls in flight.
@@ -134,6 +173,7 @@ final class ClientConnection: SocketPumpDelegate {
     func pumpConnected() {}
 
     func pumpReceived(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        if keepalive.policy.interval > 0 { keepalive.inputReceived(now: MonotonicClock.now()) }
         if let timer = handshakeTimer {
             loop.cancelTimer(timer)
             handshakeTimer = nil
@@ -164,6 +204,10 @@ final class ClientConnection: SocketPumpDelegate {
         if let timer = handshakeTimer {
             loop.cancelTimer(timer)
             handshakeTimer = nil
+        }
+        if let timer = keepaliveTimer {
+            loop.cancelTimer(timer)
+            keepaliveTimer = nil
         }
         let status = closeStatus ?? status(for: reason)
         let orphans = calls.values
@@ -210,5 +254,18 @@ extension Duration {
         guard seconds >= 0 else { return 0 }
         let (whole, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)
         return overflow ? .max : whole &+ UInt64(max(0, attoseconds / 1_000_000_000))
+    }
+}
+
+/// Client HTTP/2 keepalive: PING the server after `interval` without input while calls are in flight,
+/// and close the connection (calls end UNAVAILABLE) when the ACK does not come within `timeout`. Keep the
+/// interval above the server's minimum PING interval, or the server answers GOAWAY ENHANCE_YOUR_CALM.
+public struct ClientKeepalive: Sendable, Equatable {
+    public var interval: Duration
+    public var timeout: Duration
+
+    public init(interval: Duration, timeout: Duration = .seconds(20)) {
+        self.interval = interval
+        self.timeout = timeout
     }
 }

@@ -83,6 +83,14 @@ final class HTTP2ClientSession {
         _ = nghttp2_session_consume(session, streamID, count)
     }
 
+    /// Sends a PING with `opaque` as its payload (keepalive); its ACK arrives as ``HTTP2ClientEvent/pingAck(opaque:)``.
+    func ping(opaque: UInt64) {
+        withUnsafeBytes(of: opaque) { bytes in
+            _ = nghttp2_submit_ping(
+                session, UInt8(NGHTTP2_FLAG_NONE.rawValue), bytes.baseAddress!.assumingMemoryBound(to: UInt8.self))
+        }
+    }
+
     /// Sends GOAWAY(NO_ERROR): the client is closing the connection.
     func close() {
         _ = nghttp2_session_terminate_session(session, HTTP2ErrorCode.noError)
@@ -186,6 +194,10 @@ final class HTTP2ClientSession {
         pendingFields[streamID] = nil
         outboundBodies[streamID] = nil
         events.append(.streamClosed(streamID: streamID, errorCode: errorCode))
+    }
+
+    func pingAcknowledged(_ opaque: UInt64) {
+        events.append(.pingAck(opaque: opaque))
     }
 
     func goAway(lastStreamID: Int32, errorCode: UInt32) {
