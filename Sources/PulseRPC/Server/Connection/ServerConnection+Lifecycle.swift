@@ -1,4 +1,3 @@
-internal import CNghttp2
 import PulseIO
 import PulseProtocol
 
@@ -21,10 +20,7 @@ extension ServerConnection {
         case .none:
             break
         case .sendPing(let opaque):
-            withUnsafeBytes(of: opaque) { bytes in
-                _ = nghttp2_submit_ping(
-                    session, UInt8(NGHTTP2_FLAG_NONE.rawValue), bytes.baseAddress!.assumingMemoryBound(to: UInt8.self))
-            }
+            session.ping(opaque: opaque)
             requestFlush()
         case .closeUnresponsive:
             core.logger.debug("keepalive PING not acknowledged in time; closing", metadata: ["peer": "\(peer)"])
@@ -32,7 +28,7 @@ extension ServerConnection {
         case .closeTooManyPings:
             core.logger.warning(
                 "closing connection with ENHANCE_YOUR_CALM: too many pings", metadata: ["peer": "\(peer)"])
-            nghttp2_session_terminate_session(session, NGHTTP2_ENHANCE_YOUR_CALM.rawValue)
+            session.terminate(errorCode: HTTP2ErrorCode.enhanceYourCalm)
             requestFlush()
         }
     }
@@ -45,16 +41,14 @@ extension ServerConnection {
         case .close:
             close()
         case .terminate(let errorCode):
-            nghttp2_session_terminate_session(session, errorCode)
+            session.terminate(errorCode: errorCode)
             requestFlush()
         case .sendShutdownNotice:
-            nghttp2_submit_shutdown_notice(session)
+            session.submitShutdownNotice()
             requestFlush()
         case .sendGoAway(let thenTerminate):
-            nghttp2_submit_goaway(
-                session, UInt8(NGHTTP2_FLAG_NONE.rawValue), nghttp2_session_get_last_proc_stream_id(session),
-                NGHTTP2_NO_ERROR.rawValue, nil, 0)
-            if thenTerminate { nghttp2_session_terminate_session(session, NGHTTP2_NO_ERROR.rawValue) }
+            session.submitGoAway()
+            if thenTerminate { session.terminate(errorCode: HTTP2ErrorCode.noError) }
             requestFlush()
         case .failOpenCalls:
             for stream in streams.all where !stream.isOver {

@@ -1,4 +1,3 @@
-internal import CNghttp2
 import Logging
 import PulseIO
 import PulseProtocol
@@ -7,18 +6,18 @@ import PulseProtocol
     import Glibc
 #endif
 
-/// One accepted HTTP/2 connection: its nghttp2 server session and its streams, over a ``SocketPump``.
+/// One accepted HTTP/2 connection: an ``HTTP2ServerSession`` (nghttp2, no I/O, events out) and its
+/// streams, between a ``SocketPump`` (the socket) and a ``ServerConnectionMachine`` (the lifecycle).
 ///
-/// Owned by one loop. The pump feeds input to `nghttp2_session_mem_recv` and drains
-/// `nghttp2_session_mem_send` into one buffer written with one system call per tick; when the socket
-/// is full the rest waits for EPOLLOUT and nghttp2 is not asked for more.
-final class ServerConnection: SocketPumpDelegate {
+/// Owned by one loop. The pump feeds input to the session and drains its output into one buffer written
+/// with one system call per tick; when the socket is full the rest waits for EPOLLOUT and the session is
+/// not asked for more.
+final class ServerConnection: SocketPumpDelegate, HTTP2ServerSessionDelegate {
     let loop: EventLoop
     let core: ServerCore
     let peer: String
     let pump: SocketPump
-    /// The nghttp2 session, owned by this object and deleted in `deinit`.
-    var session: OpaquePointer!
+    let session: HTTP2ServerSession
     var streams = StreamTable()
     /// The stream whose header block is being received (set in on_begin_headers).
     var headerBlockStream: ServerStream?
@@ -49,11 +48,8 @@ final class ServerConnection: SocketPumpDelegate {
                 minPeerPingInterval: Self.nanoseconds(configuration.minClientPingInterval),
                 maxPingStrikes: configuration.maxPingStrikes),
             now: now)
-        try createSession()
-    }
-
-    deinit {
-        if let session { nghttp2_session_del(session) }
+        session = try HTTP2ServerSession(configuration: configuration)
+        session.delegate = self
     }
 
     var isClosed: Bool { pump.isClosed }
@@ -80,44 +76,21 @@ final class ServerConnection: SocketPumpDelegate {
 
     func pumpReceived(_ bytes: UnsafeRawBufferPointer) -> Bool {
         if keepalive.policy.interval > 0 { keepalive.inputReceived(now: MonotonicClock.now()) }
-        let consumed = nghttp2_session_mem_recv(
-            session, bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), bytes.count)
-        if consumed < 0 {
-            protocolFailure(Int32(consumed))
-            return false
-        }
-        return true
-    }
-
-    /// nghttp2 rejected the input: the pump sends whatever it queued (a GOAWAY, when it made one), then
-    /// closes. A CONTINUATION flood makes nghttp2 fail without a GOAWAY; we add ENHANCE_YOUR_CALM ourselves.
-    private func protocolFailure(_ code: Int32) {
-        let reason = String(cString: nghttp2_strerror(code))
-        core.logger.warning("closing connection: \(reason)", metadata: ["peer": "\(peer)"])
-        if code == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS.rawValue {
-            nghttp2_session_terminate_session(session, NGHTTP2_ENHANCE_YOUR_CALM.rawValue)
-        }
+        guard let failure = session.receive(bytes) else { return true }
+        // The pump sends whatever the session queued (a GOAWAY, when it made one), then closes. A
+        // CONTINUATION flood makes nghttp2 fail without a GOAWAY; we add ENHANCE_YOUR_CALM ourselves.
+        core.logger.warning("closing connection: \(failure.reason)", metadata: ["peer": "\(peer)"])
+        if failure.continuationFlood { session.terminate(errorCode: HTTP2ErrorCode.enhanceYourCalm) }
+        return false
     }
 
     func pumpProduceOutput(into buffer: OutputBuffer, limit: Int) -> Bool {
-        while buffer.count < limit {
-            var chunk: UnsafePointer<UInt8>?
-            let count = nghttp2_session_mem_send(session, &chunk)
-            if count < 0 {
-                core.logger.warning(
-                    "nghttp2 send failed: \(String(cString: nghttp2_strerror(Int32(count))))",
-                    metadata: ["peer": "\(peer)"])
-                return false
-            }
-            if count == 0 { break }
-            buffer.append(chunk!, count: count)
-        }
-        return true
+        guard let failure = session.drainOutput(into: buffer, limit: limit) else { return true }
+        core.logger.warning("nghttp2 send failed: \(failure)", metadata: ["peer": "\(peer)"])
+        return false
     }
 
-    var pumpSessionFinished: Bool {
-        nghttp2_session_want_read(session) == 0 && nghttp2_session_want_write(session) == 0
-    }
+    var pumpSessionFinished: Bool { session.isFinished }
 
     func pumpClosed(_ reason: SocketPump.Closure) {
         machine.closed()
