@@ -44,11 +44,11 @@ public final class ClientChannel: Sendable {
     /// Sends a unary request; returns the response message's body, or throws the call's status.
     public func unary(_ request: ClientRequest) async throws(GRPCStatus) -> [UInt8] {
         let sink = UnaryResponseSink()
-        let call = ClientCall(request: request, sink: sink)
+        let call = LoopBound(ClientCall(request: request, sink: sink), loop: loop)
         let result = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 sink.install(continuation)
-                self.submit(call)
+                self.submit(call, sink)
             }
         } onCancel: {
             self.cancel(call)
@@ -59,12 +59,12 @@ public final class ClientChannel: Sendable {
     /// Starts a server-streaming call; its messages arrive through the returned stream.
     public func serverStream(_ request: ClientRequest) -> ClientResponseStream {
         let buffer = ClientStreamBuffer()
-        let call = ClientCall(request: request, sink: buffer)
-        buffer.onReaderCaughtUp = { [loop] in
-            loop.execute { call.connection?.readerCaughtUp(call) }
+        let call = LoopBound(ClientCall(request: request, sink: buffer), loop: loop)
+        buffer.onReaderCaughtUp = {
+            call.execute { call in call.connection?.readerCaughtUp(call) }
         }
         buffer.onCancel = { self.cancel(call) }
-        submit(call)
+        submit(call, buffer)
         return ClientResponseStream(buffer: buffer)
     }
 
@@ -83,19 +83,19 @@ public final class ClientChannel: Sendable {
         }
     }
 
-    /// Starts `call` on the loop, or ends it UNAVAILABLE at once when the channel is closed.
-    private func submit(_ call: ClientCall) {
+    /// Starts `call` on the loop, or ends it (through its `sink`) UNAVAILABLE at once when the channel is closed.
+    private func submit(_ call: LoopBound<ClientCall>, _ sink: any ClientCallSink) {
         let accepted = closed.withLock { closed in
-            if !closed { loop.execute { self.startOnLoop(call) } }
+            if !closed { call.execute { self.startOnLoop($0) } }
             return !closed
         }
         if !accepted {
-            call.sink.finish(GRPCStatus(.unavailable, "the client was closed"))
+            sink.finish(GRPCStatus(.unavailable, "the client was closed"))
         }
     }
 
-    private func cancel(_ call: ClientCall) {
-        loop.execute {
+    private func cancel(_ call: LoopBound<ClientCall>) {
+        call.execute { call in
             let status = GRPCStatus(.cancelled, "the call was cancelled by the client")
             if let connection = call.connection {
                 connection.cancel(call, status: status)
