@@ -17,7 +17,8 @@ struct ServeCommand: AsyncParsableCommand {
             standard error. SIGTERM or SIGINT shut down gracefully: in-flight calls get the grace period, \
             then end with UNAVAILABLE, and the process exits 0.
             Environment: PULSE_HOST, PULSE_PORT, PULSE_LOOPS, PULSE_MAX_CONCURRENT_STREAMS, \
-            PULSE_MAX_MESSAGE_SIZE, PULSE_MAX_CONNECTIONS, PULSE_IDLE_TIMEOUT, PULSE_GRACE_PERIOD, PULSE_LOG_LEVEL.
+            PULSE_MAX_MESSAGE_SIZE, PULSE_MAX_CONNECTIONS, PULSE_IDLE_TIMEOUT, PULSE_GRACE_PERIOD, PULSE_KEEPALIVE_INTERVAL, \
+            PULSE_KEEPALIVE_TIMEOUT, PULSE_LOG_LEVEL.
             """)
 
     @Option(help: "Address to bind (default 127.0.0.1; env PULSE_HOST).")
@@ -39,6 +40,14 @@ struct ServeCommand: AsyncParsableCommand {
     var idleTimeout: Double?
     @Option(help: "Seconds in-flight calls get on shutdown (default 10; env PULSE_GRACE_PERIOD).")
     var gracePeriod: Double?
+    @Option(
+        help:
+            "Seconds without input before the server PINGs a client, 0 = never (default 0; env PULSE_KEEPALIVE_INTERVAL)."
+    )
+    var keepaliveInterval: Double?
+    @Option(
+        help: "Seconds a keepalive PING may go unanswered before closing (default 20; env PULSE_KEEPALIVE_TIMEOUT).")
+    var keepaliveTimeout: Double?
     @Option(help: "trace, debug, info, notice, warning, error or critical (default info; env PULSE_LOG_LEVEL).")
     var logLevel: String?
 
@@ -78,6 +87,10 @@ struct ServeCommand: AsyncParsableCommand {
             range: 1...10_000_000)
         rpc.idleTimeout = try seconds(idleTimeout, "PULSE_IDLE_TIMEOUT", "--idle-timeout", default: rpc.idleTimeout)
         rpc.gracePeriod = try seconds(gracePeriod, "PULSE_GRACE_PERIOD", "--grace-period", default: rpc.gracePeriod)
+        rpc.keepaliveInterval = try seconds(
+            keepaliveInterval, "PULSE_KEEPALIVE_INTERVAL", "--keepalive-interval", default: rpc.keepaliveInterval)
+        rpc.keepaliveTimeout = try seconds(
+            keepaliveTimeout, "PULSE_KEEPALIVE_TIMEOUT", "--keepalive-timeout", default: rpc.keepaliveTimeout)
         configuration.rpc = rpc
         return configuration
     }

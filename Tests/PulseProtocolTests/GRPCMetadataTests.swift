@@ -108,9 +108,20 @@ struct GRPCMetadataTests {
         #expect(Set(PulseMethods.all.map(\.path)).count == 14)
         #expect(PulseMethods.method(forPath: "/pulse.v1.Quotes/GetQuote")?.kind == .unary)
         #expect(PulseMethods.method(forPath: "/pulse.v1.Quotes/Subscribe")?.kind == .serverStreaming)
-        #expect(PulseMethods.method(forPath: "/grpc.health.v1.Health/Watch") == PulseMethods.Health.watch)
-        #expect(PulseMethods.method(forPath: "/pulse.v1.Diagnostics/Echo") == PulseMethods.Diagnostics.echo)
+        #expect(PulseMethods.method(forPath: "/grpc.health.v1.Health/Watch") == PulseMethods.Health.watch.descriptor)
+        #expect(PulseMethods.method(forPath: "/pulse.v1.Diagnostics/Echo") == PulseMethods.Diagnostics.echo.descriptor)
         #expect(PulseMethods.method(forPath: "/pulse.v1.Quotes/Nope") == nil)
         #expect(PulseMethods.method(forPath: "pulse.v1.Quotes/GetQuote") == nil)
+    }
+
+    @Test("typed descriptors carry their kind and path; the method table lists them untyped")
+    func typedDescriptors() {
+        #expect(PulseMethods.Health.check.descriptor.kind == .unary)
+        #expect(PulseMethods.Health.watch.descriptor.kind == .serverStreaming)
+        #expect(PulseMethods.Quotes.getBars.path == "/pulse.v1.Quotes/GetBars")
+        #expect(PulseMethods.Backtests.optimize.descriptor.kind == .serverStreaming)
+        // The message types are part of the descriptor's type: pairing it with others does not compile.
+        let check: UnaryMethod<HealthCheckRequest, HealthCheckResponse> = PulseMethods.Health.check
+        #expect(PulseMethods.method(forPath: check.path) == check.descriptor)
     }
 }

@@ -48,6 +48,8 @@ final class ServerTestClient {
     var goaway: (lastStreamID: Int32, errorCode: UInt32)?
     var peerClosed = false
     var pingAcks = 0
+    /// PINGs the server sent (nghttp2 acknowledges them by itself).
+    var pingsReceived = 0
     /// When false the client never sends WINDOW_UPDATE: a reader that never reads.
     let autoWindowUpdate: Bool
 
@@ -119,6 +121,8 @@ final class ServerTestClient {
                 header.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) != 0
             {
                 client.pingAcks += 1
+            } else if header.type == UInt8(NGHTTP2_PING.rawValue) {
+                client.pingsReceived += 1
             }
             return 0
         }

@@ -27,50 +27,98 @@ public struct GRPCMethod: Hashable, Sendable, CustomStringConvertible {
     public var description: String { path }
 }
 
-/// Every method PulseTrader serves, by service.
+/// A unary method together with its message types, so a call or a registration cannot pair it with
+/// other messages: `client.unary(PulseMethods.Health.check, request)` returns a `HealthCheckResponse`.
+public struct UnaryMethod<Request: ProtoMessage, Response: ProtoMessage>: Hashable, Sendable,
+    CustomStringConvertible
+{
+    /// The untyped descriptor: service, name, kind and `:path`.
+    public let descriptor: GRPCMethod
+
+    public init(service: String, name: String) {
+        descriptor = GRPCMethod(service: service, name: name, kind: .unary)
+    }
+
+    /// The HTTP/2 `:path`.
+    public var path: String { descriptor.path }
+    public var description: String { descriptor.path }
+}
+
+/// A server-streaming method together with its message types (one `Request`, a stream of `Response`).
+public struct ServerStreamingMethod<Request: ProtoMessage, Response: ProtoMessage>: Hashable, Sendable,
+    CustomStringConvertible
+{
+    /// The untyped descriptor: service, name, kind and `:path`.
+    public let descriptor: GRPCMethod
+
+    public init(service: String, name: String) {
+        descriptor = GRPCMethod(service: service, name: name, kind: .serverStreaming)
+    }
+
+    /// The HTTP/2 `:path`.
+    public var path: String { descriptor.path }
+    public var description: String { descriptor.path }
+}
+
+/// Every method PulseTrader serves, by service, typed with its messages.
 public enum PulseMethods {
     /// `grpc.health.v1.Health`.
     public enum Health {
         public static let service = "grpc.health.v1.Health"
-        public static let check = GRPCMethod(service: service, name: "Check", kind: .unary)
-        public static let watch = GRPCMethod(service: service, name: "Watch", kind: .serverStreaming)
-        public static let all = [check, watch]
+        public static let check = UnaryMethod<HealthCheckRequest, HealthCheckResponse>(service: service, name: "Check")
+        public static let watch = ServerStreamingMethod<HealthCheckRequest, HealthCheckResponse>(
+            service: service, name: "Watch")
+        public static let all = [check.descriptor, watch.descriptor]
     }
 
     /// `pulse.v1.Quotes`: quotes, symbols, historical bars, live ticks.
     public enum Quotes {
         public static let service = "pulse.v1.Quotes"
-        public static let getQuote = GRPCMethod(service: service, name: "GetQuote", kind: .unary)
-        public static let listSymbols = GRPCMethod(service: service, name: "ListSymbols", kind: .unary)
-        public static let getBars = GRPCMethod(service: service, name: "GetBars", kind: .unary)
-        public static let loadSymbol = GRPCMethod(service: service, name: "LoadSymbol", kind: .unary)
-        public static let subscribe = GRPCMethod(service: service, name: "Subscribe", kind: .serverStreaming)
-        public static let all = [getQuote, listSymbols, getBars, loadSymbol, subscribe]
+        public static let getQuote = UnaryMethod<PulseV1.GetQuoteRequest, PulseV1.Quote>(
+            service: service, name: "GetQuote")
+        public static let listSymbols = UnaryMethod<PulseV1.ListSymbolsRequest, PulseV1.ListSymbolsResponse>(
+            service: service, name: "ListSymbols")
+        public static let getBars = UnaryMethod<PulseV1.GetBarsRequest, PulseV1.BarSeries>(
+            service: service, name: "GetBars")
+        public static let loadSymbol = UnaryMethod<PulseV1.LoadSymbolRequest, PulseV1.LoadSymbolResponse>(
+            service: service, name: "LoadSymbol")
+        public static let subscribe = ServerStreamingMethod<PulseV1.SubscribeQuotesRequest, PulseV1.QuoteEvent>(
+            service: service, name: "Subscribe")
+        public static let all = [
+            getQuote.descriptor, listSymbols.descriptor, getBars.descriptor, loadSymbol.descriptor,
+            subscribe.descriptor,
+        ]
     }
 
     /// `pulse.v1.Indicators`: technical indicators, batch and live.
     public enum Indicators {
         public static let service = "pulse.v1.Indicators"
-        public static let compute = GRPCMethod(service: service, name: "Compute", kind: .unary)
-        public static let subscribe = GRPCMethod(service: service, name: "Subscribe", kind: .serverStreaming)
-        public static let all = [compute, subscribe]
+        public static let compute = UnaryMethod<PulseV1.ComputeIndicatorsRequest, PulseV1.ComputeIndicatorsResponse>(
+            service: service, name: "Compute")
+        public static let subscribe = ServerStreamingMethod<
+            PulseV1.SubscribeIndicatorsRequest, PulseV1.IndicatorUpdate
+        >(service: service, name: "Subscribe")
+        public static let all = [compute.descriptor, subscribe.descriptor]
     }
 
     /// `pulse.v1.Backtests`: strategy backtests and parameter optimisation.
     public enum Backtests {
         public static let service = "pulse.v1.Backtests"
-        public static let run = GRPCMethod(service: service, name: "Run", kind: .unary)
-        public static let runStream = GRPCMethod(service: service, name: "RunStream", kind: .serverStreaming)
-        public static let optimize = GRPCMethod(service: service, name: "Optimize", kind: .serverStreaming)
-        public static let all = [run, runStream, optimize]
+        public static let run = UnaryMethod<PulseV1.BacktestRequest, PulseV1.BacktestResult>(
+            service: service, name: "Run")
+        public static let runStream = ServerStreamingMethod<PulseV1.BacktestRequest, PulseV1.BacktestEvent>(
+            service: service, name: "RunStream")
+        public static let optimize = ServerStreamingMethod<PulseV1.OptimizeRequest, PulseV1.OptimizeResult>(
+            service: service, name: "Optimize")
+        public static let all = [run.descriptor, runStream.descriptor, optimize.descriptor]
     }
 
     /// `pulse.v1.Diagnostics`: echo and synthetic streams for transport tests and benchmarks.
     public enum Diagnostics {
         public static let service = "pulse.v1.Diagnostics"
-        public static let echo = GRPCMethod(service: service, name: "Echo", kind: .unary)
-        public static let stream = GRPCMethod(service: service, name: "Stream", kind: .serverStreaming)
-        public static let all = [echo, stream]
+        public static let echo = UnaryMethod<EchoRequest, EchoResponse>(service: service, name: "Echo")
+        public static let stream = ServerStreamingMethod<StreamRequest, StreamItem>(service: service, name: "Stream")
+        public static let all = [echo.descriptor, stream.descriptor]
     }
 
     /// Every method of every service.

@@ -3,9 +3,9 @@ import PulseProtocol
 
 /// One RPC in flight on a client connection.
 ///
-/// Created by the caller and handed to the connection's loop once; from then on its mutable state is
-/// only touched on that loop's thread (the request and sink are immutable and Sendable).
-final class ClientCall: @unchecked Sendable {
+/// Created by the caller and bound to the connection's loop at once (`LoopBound`); from then on it is only
+/// touched on that loop's thread.
+final class ClientCall {
     let request: ClientRequest
     let sink: any ClientCallSink
 
@@ -35,3 +35,6 @@ final class ClientCall: @unchecked Sendable {
         sink.finish(status)
     }
 }
+
+@available(*, unavailable)
+extension ClientCall: Sendable {}

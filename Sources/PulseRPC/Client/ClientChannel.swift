@@ -25,12 +25,18 @@ public final class ClientChannel: Sendable {
     /// How long a new connection may take to connect and hear the server's HTTP/2 SETTINGS before its
     /// calls fail UNAVAILABLE (a peer that accepts and stays silent must not hang calls without deadline).
     public let connectTimeout: Duration
+    /// HTTP/2 keepalive of the channel's connections, or nil for none.
+    public let keepalive: ClientKeepalive?
 
     /// Creates a channel; it dials lazily, on the first call.
-    public init(address: ServerAddress, loop: EventLoop, connectTimeout: Duration = .seconds(10)) {
+    public init(
+        address: ServerAddress, loop: EventLoop, connectTimeout: Duration = .seconds(10),
+        keepalive: ClientKeepalive? = nil
+    ) {
         self.address = address
         self.loop = loop
         self.connectTimeout = connectTimeout
+        self.keepalive = keepalive
         self.settings = HTTP2ClientSession.Settings()
         self.current = LoopBound(CurrentConnection(), loop: loop)
     }
@@ -38,11 +44,11 @@ public final class ClientChannel: Sendable {
     /// Sends a unary request; returns the response message's body, or throws the call's status.
     public func unary(_ request: ClientRequest) async throws(GRPCStatus) -> [UInt8] {
         let sink = UnaryResponseSink()
-        let call = ClientCall(request: request, sink: sink)
+        let call = LoopBound(ClientCall(request: request, sink: sink), loop: loop)
         let result = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 sink.install(continuation)
-                self.submit(call)
+                self.submit(call, sink)
             }
         } onCancel: {
             self.cancel(call)
@@ -53,12 +59,12 @@ public final class ClientChannel: Sendable {
     /// Starts a server-streaming call; its messages arrive through the returned stream.
     public func serverStream(_ request: ClientRequest) -> ClientResponseStream {
         let buffer = ClientStreamBuffer()
-        let call = ClientCall(request: request, sink: buffer)
-        buffer.onReaderCaughtUp = { [loop] in
-            loop.execute { call.connection?.readerCaughtUp(call) }
+        let call = LoopBound(ClientCall(request: request, sink: buffer), loop: loop)
+        buffer.onReaderCaughtUp = {
+            call.execute { call in call.connection?.readerCaughtUp(call) }
         }
         buffer.onCancel = { self.cancel(call) }
-        submit(call)
+        submit(call, buffer)
         return ClientResponseStream(buffer: buffer)
     }
 
@@ -77,19 +83,19 @@ public final class ClientChannel: Sendable {
         }
     }
 
-    /// Starts `call` on the loop, or ends it UNAVAILABLE at once when the channel is closed.
-    private func submit(_ call: ClientCall) {
+    /// Starts `call` on the loop, or ends it (through its `sink`) UNAVAILABLE at once when the channel is closed.
+    private func submit(_ call: LoopBound<ClientCall>, _ sink: any ClientCallSink) {
         let accepted = closed.withLock { closed in
-            if !closed { loop.execute { self.startOnLoop(call) } }
+            if !closed { call.execute { self.startOnLoop($0) } }
             return !closed
         }
         if !accepted {
-            call.sink.finish(GRPCStatus(.unavailable, "the client was closed"))
+            sink.finish(GRPCStatus(.unavailable, "the client was closed"))
         }
     }
 
-    private func cancel(_ call: ClientCall) {
-        loop.execute {
+    private func cancel(_ call: LoopBound<ClientCall>) {
+        call.execute { call in
             let status = GRPCStatus(.cancelled, "the call was cancelled by the client")
             if let connection = call.connection {
                 connection.cancel(call, status: status)
@@ -112,7 +118,8 @@ public final class ClientChannel: Sendable {
     private func connection() throws -> ClientConnection {
         if let existing = current.value.connection, !existing.isDraining { return existing }
         let fresh = try ClientConnection(
-            address: address, loop: loop, settings: settings, handshakeTimeout: connectTimeout)
+            address: address, loop: loop, settings: settings, handshakeTimeout: connectTimeout,
+            keepalive: keepalive)
         fresh.onRetire = { [current] retired in
             if current.value.connection === retired { current.value.connection = nil }
         }

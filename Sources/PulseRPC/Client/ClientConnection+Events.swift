@@ -39,6 +39,9 @@ extension ClientConnection {
             // the rest finish normally. New calls go to a new connection.
             _ = errorCode
             markDraining()
+
+        case .pingAck(let opaque):
+            keepaliveAcknowledged(opaque)
         }
     }
 

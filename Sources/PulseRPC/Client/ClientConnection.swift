@@ -5,42 +5,48 @@ import PulseProtocol
     import Glibc
 #endif
 
-/// One HTTP/2 connection to a server, owned by one event loop: the socket, its nghttp2 session and
-/// every call multiplexed on it. All methods run on the loop thread.
-final class ClientConnection: IOHandler {
+/// One HTTP/2 connection to a server, owned by one event loop: its nghttp2 session and every call
+/// multiplexed on it, over a ``SocketPump`` (the same read/flush/close loop server connections use).
+/// All methods run on the loop thread.
+final class ClientConnection: SocketPumpDelegate {
     let loop: EventLoop
     let address: ServerAddress
-    private var fd: Int32
+    private let pump: SocketPump
     private let session: HTTP2ClientSession
     private var calls: [Int32: ClientCall] = [:]
-    private var output: [UInt8] = []
-    private var outputOffset = 0
-    private var isConnected = false
     /// Armed until the server's first bytes (its SETTINGS) arrive.
     private var handshakeTimer: TimerHandle?
-    private var watchingWritable = true
-    private var flushScheduled = false
-    private let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
+    /// The status calls in flight end with when the connection closes for a reason of our own.
+    private var closeStatus: GRPCStatus?
+    private var keepalive: KeepaliveMachine
+    private var keepaliveTimer: TimerHandle?
 
     /// True once the connection must not take new calls (GOAWAY received, or closed).
     private(set) var isDraining = false
     /// True once the socket is closed.
-    private(set) var isClosed = false
+    var isClosed: Bool { pump.isClosed }
     /// Called once when the connection stops taking new calls (GOAWAY or closed), so the channel dials anew.
     var onRetire: ((ClientConnection) -> Void)?
 
     /// Starts connecting to `address` on `loop` (loop thread only).
     init(
-        address: ServerAddress, loop: EventLoop, settings: HTTP2ClientSession.Settings, handshakeTimeout: Duration
+        address: ServerAddress, loop: EventLoop, settings: HTTP2ClientSession.Settings, handshakeTimeout: Duration,
+        keepalive: ClientKeepalive? = nil
     ) throws {
         self.loop = loop
         self.address = address
+        self.keepalive = KeepaliveMachine(
+            policy: .init(
+                interval: keepalive?.interval.wholeNanoseconds ?? 0,
+                timeout: keepalive?.timeout.wholeNanoseconds ?? 20_000_000_000),
+            now: MonotonicClock.now())
         self.session = try HTTP2ClientSession(settings: settings)
-        self.fd = try address.socketAddress.startConnecting()
+        let fd = try address.socketAddress.startConnecting()
+        pump = SocketPump(fd: fd, loop: loop, options: .client, connecting: true)
         do {
-            try loop.register(fd: fd, interest: [.readable, .writable], handler: self)
+            try pump.start(delegate: self)
         } catch {
-            close(fd)
+            pump.close()
             throw error
         }
         handshakeTimer = loop.scheduleTimer(afterNanoseconds: handshakeTimeout.wholeNanoseconds) { [weak self] in
@@ -49,11 +55,37 @@ final class ClientConnection: IOHandler {
             self.closeConnection(
                 GRPCStatus(.unavailable, "\(address) did not complete the HTTP/2 handshake within \(handshakeTimeout)"))
         }
+        scheduleKeepalive()
     }
 
-    deinit {
-        if !isClosed { close(fd) }
-        readBuffer.deallocate()
+    // MARK: - Keepalive
+
+    /// Arms the keepalive timer for the machine's next deadline (none when keepalive is off).
+    private func scheduleKeepalive() {
+        guard keepaliveTimer == nil, let deadline = keepalive.nextDeadline else { return }
+        keepaliveTimer = loop.scheduleTimer(deadline: deadline) { [weak self] in
+            guard let self, !self.isClosed else { return }
+            self.keepaliveTimer = nil
+            let now = MonotonicClock.now()
+            // Like gRPC clients by default, ping only while calls are in flight.
+            if self.calls.isEmpty { self.keepalive.inputReceived(now: now) }
+            switch self.keepalive.timerFired(now: now) {
+            case .sendPing(let opaque):
+                self.session.ping(opaque: opaque)
+                self.scheduleFlush()
+            case .closeUnresponsive:
+                self.closeConnection(
+                    GRPCStatus(.unavailable, "\(self.address) did not answer a keepalive PING in time"))
+                return
+            case .none, .closeTooManyPings:
+                break
+            }
+            self.scheduleKeepalive()
+        }
+    }
+
+    func keepaliveAcknowledged(_ opaque: UInt64) {
+        keepalive.pingAckReceived(opaque: opaque, now: MonotonicClock.now())
     }
 
     /// The number of calls in flight.
@@ -109,7 +141,7 @@ final class ClientConnection: IOHandler {
     func shutdown() {
         isDraining = true
         session.close()
-        flush()
+        pump.flushNow()
         closeConnection(GRPCStatus(.unavailable, "the client closed the connection"))
     }
 
@@ -136,114 +168,79 @@ final class ClientConnection: IOHandler {
         onRetire = nil
     }
 
-    // MARK: - I/O
+    // MARK: - Pump
 
-    func handleIO(_ events: IOEvents) {
-        if !isConnected {
-            guard events.contains(.writable) || events.contains(.error) || events.contains(.hangup) else { return }
-            if let error = SocketIO.connectionError(of: fd) {
-                let reason = String(cString: strerror(error))
-                closeConnection(GRPCStatus(.unavailable, "cannot connect to \(address): \(reason)"))
-                return
-            }
-            isConnected = true
-        }
-        if events.contains(.readable) || events.contains(.hangup) || events.contains(.error) {
-            readAvailable()
-        }
-        if !isClosed, events.contains(.writable) {
-            flush()
-        }
-    }
+    func pumpConnected() {}
 
-    private func readAvailable() {
-        while !isClosed {
-            let result: SocketIO.ReadResult
-            do {
-                result = try SocketIO.read(fd, into: readBuffer)
-            } catch {
-                closeConnection(GRPCStatus(.unavailable, "the connection to \(address) failed: \(error)"))
-                return
-            }
-            switch result {
-            case .wouldBlock:
-                flush()
-                return
-            case .endOfStream:
-                closeConnection(GRPCStatus(.unavailable, "the server at \(address) closed the connection"))
-                return
-            case .bytes(let count):
-                if let timer = handshakeTimer {
-                    loop.cancelTimer(timer)
-                    handshakeTimer = nil
-                }
-                do {
-                    let events = try session.receive(UnsafeRawBufferPointer(rebasing: readBuffer[0..<count]))
-                    for event in events { handle(event) }
-                } catch {
-                    closeConnection(GRPCStatus(.internal, "HTTP/2 protocol failure talking to \(address): \(error)"))
-                    return
-                }
-            }
+    func pumpReceived(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        if keepalive.policy.interval > 0 { keepalive.inputReceived(now: MonotonicClock.now()) }
+        if let timer = handshakeTimer {
+            loop.cancelTimer(timer)
+            handshakeTimer = nil
         }
-    }
-
-    private func scheduleFlush() {
-        guard !flushScheduled, !isClosed else { return }
-        flushScheduled = true
-        loop.atTickEnd { [weak self] in
-            guard let self else { return }
-            self.flushScheduled = false
-            self.flush()
-        }
-    }
-
-    /// Drains nghttp2's output into one buffer and writes what the socket takes.
-    private func flush() {
-        guard !isClosed else { return }
         do {
-            if outputOffset == output.count {
-                output.removeAll(keepingCapacity: true)
-                outputOffset = 0
-            }
-            try session.drainOutput(into: &output)
-            for event in session.takeEvents() { handle(event) }
-            if isConnected, outputOffset < output.count {
-                let written = try output.withUnsafeBytes { raw throws(IOError) in
-                    try SocketIO.write(fd, UnsafeRawBufferPointer(rebasing: raw[outputOffset...]))
-                }
-                outputOffset += written
-            }
+            for event in try session.receive(bytes) { handle(event) }
         } catch {
-            closeConnection(GRPCStatus(.unavailable, "writing to \(address) failed: \(error)"))
-            return
+            closeConnection(GRPCStatus(.internal, "HTTP/2 protocol failure talking to \(address): \(error)"))
         }
-        let pending = outputOffset < output.count || !isConnected
-        if pending != watchingWritable {
-            watchingWritable = pending
-            try? loop.reregister(fd: fd, interest: pending ? [.readable, .writable] : [.readable])
-        }
-        if !pending, !session.isActive {
-            closeConnection(GRPCStatus(.unavailable, "the HTTP/2 session with \(address) ended"))
-        }
+        return true
     }
 
-    /// Closes the socket and ends every call still in flight with `status`.
-    private func closeConnection(_ status: GRPCStatus) {
-        guard !isClosed else { return }
-        isClosed = true
+    func pumpProduceOutput(into buffer: OutputBuffer, limit: Int) -> Bool {
+        do {
+            try session.drainOutput(into: buffer, limit: limit)
+        } catch {
+            closeStatus = GRPCStatus(.unavailable, "writing to \(address) failed: \(error)")
+            return false
+        }
+        for event in session.takeEvents() { handle(event) }
+        return true
+    }
+
+    var pumpSessionFinished: Bool { !session.isActive }
+
+    func pumpClosed(_ reason: SocketPump.Closure) {
         isDraining = true
         if let timer = handshakeTimer {
             loop.cancelTimer(timer)
             handshakeTimer = nil
         }
-        loop.deregister(fd: fd)
-        close(fd)
+        if let timer = keepaliveTimer {
+            loop.cancelTimer(timer)
+            keepaliveTimer = nil
+        }
+        let status = closeStatus ?? status(for: reason)
         let orphans = calls.values
         calls.removeAll()
         for call in orphans { call.finish(status, on: loop) }
         onRetire?(self)
         onRetire = nil
+    }
+
+    private func status(for reason: SocketPump.Closure) -> GRPCStatus {
+        switch reason {
+        case .connectFailed(let error):
+            return GRPCStatus(.unavailable, "cannot connect to \(address): \(String(cString: strerror(error)))")
+        case .peerClosed:
+            return GRPCStatus(.unavailable, "the server at \(address) closed the connection")
+        case .readFailed(let error):
+            return GRPCStatus(.unavailable, "the connection to \(address) failed: \(error)")
+        case .writeFailed(let error):
+            return GRPCStatus(.unavailable, "writing to \(address) failed: \(error)")
+        case .sessionFinished, .lingerEnded, .local:
+            return GRPCStatus(.unavailable, "the HTTP/2 session with \(address) ended")
+        }
+    }
+
+    private func scheduleFlush() {
+        pump.requestFlush()
+    }
+
+    /// Closes the socket and ends every call still in flight with `status`.
+    private func closeConnection(_ status: GRPCStatus) {
+        guard !isClosed else { return }
+        if closeStatus == nil { closeStatus = status }
+        pump.close()
     }
 }
 
@@ -257,5 +254,18 @@ extension Duration {
         guard seconds >= 0 else { return 0 }
         let (whole, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)
         return overflow ? .max : whole &+ UInt64(max(0, attoseconds / 1_000_000_000))
+    }
+}
+
+/// Client HTTP/2 keepalive: PING the server after `interval` without input while calls are in flight,
+/// and close the connection (calls end UNAVAILABLE) when the ACK does not come within `timeout`. Keep the
+/// interval above the server's minimum PING interval, or the server answers GOAWAY ENHANCE_YOUR_CALM.
+public struct ClientKeepalive: Sendable, Equatable {
+    public var interval: Duration
+    public var timeout: Duration
+
+    public init(interval: Duration, timeout: Duration = .seconds(20)) {
+        self.interval = interval
+        self.timeout = timeout
     }
 }

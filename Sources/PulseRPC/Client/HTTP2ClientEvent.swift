@@ -22,6 +22,8 @@ enum HTTP2ClientEvent: Sendable, Equatable {
     case streamClosed(streamID: Int32, errorCode: UInt32)
     /// The server is going away: streams above `lastStreamID` were not and will not be processed.
     case goAway(lastStreamID: Int32, errorCode: UInt32)
+    /// The server acknowledged our PING with this payload.
+    case pingAck(opaque: UInt64)
 }
 
 /// HTTP/2 error codes the client acts on (RFC 9113 §7).

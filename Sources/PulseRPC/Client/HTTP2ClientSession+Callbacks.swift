@@ -21,6 +21,9 @@ extension HTTP2ClientSession {
                 let isTrailers = frame.pointee.headers.cat == NGHTTP2_HCAT_HEADERS
                 HTTP2ClientSession.owner(userData).headersComplete(
                     header.stream_id, isTrailers: isTrailers, endStream: endStream)
+            case NGHTTP2_PING.rawValue where header.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) != 0:
+                let opaque = withUnsafeBytes(of: frame.pointee.ping.opaque_data) { $0.loadUnaligned(as: UInt64.self) }
+                HTTP2ClientSession.owner(userData).pingAcknowledged(opaque)
             case NGHTTP2_GOAWAY.rawValue:
                 let goAway = frame.pointee.goaway
                 HTTP2ClientSession.owner(userData).goAway(

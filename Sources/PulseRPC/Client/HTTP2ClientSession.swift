@@ -83,6 +83,14 @@ final class HTTP2ClientSession {
         _ = nghttp2_session_consume(session, streamID, count)
     }
 
+    /// Sends a PING with `opaque` as its payload (keepalive); its ACK arrives as ``HTTP2ClientEvent/pingAck(opaque:)``.
+    func ping(opaque: UInt64) {
+        withUnsafeBytes(of: opaque) { bytes in
+            _ = nghttp2_submit_ping(
+                session, UInt8(NGHTTP2_FLAG_NONE.rawValue), bytes.baseAddress!.assumingMemoryBound(to: UInt8.self))
+        }
+    }
+
     /// Sends GOAWAY(NO_ERROR): the client is closing the connection.
     func close() {
         _ = nghttp2_session_terminate_session(session, HTTP2ErrorCode.noError)
@@ -98,15 +106,22 @@ final class HTTP2ClientSession {
         return produced
     }
 
-    /// Appends every frame nghttp2 has ready to `buffer` (one write for the whole batch).
-    func drainOutput(into buffer: inout [UInt8]) throws(HTTP2SessionError) {
-        while true {
+    /// Appends the frames nghttp2 has ready to `buffer` until it holds `limit` bytes (one write for the batch).
+    func drainOutput(into buffer: OutputBuffer, limit: Int = .max) throws(HTTP2SessionError) {
+        while buffer.count < limit {
             var chunk: UnsafePointer<UInt8>?
             let length = nghttp2_session_mem_send(session, &chunk)
             try check(length, "send")
             guard length > 0, let chunk else { return }
-            buffer.append(contentsOf: UnsafeBufferPointer(start: chunk, count: length))
+            buffer.append(chunk, count: length)
         }
+    }
+
+    /// Appends every frame nghttp2 has ready to `buffer`.
+    func drainOutput(into buffer: inout [UInt8]) throws(HTTP2SessionError) {
+        let output = OutputBuffer()
+        try drainOutput(into: output)
+        buffer.append(contentsOf: output.unsent)
     }
 
     /// Events that arose while sending (a stream closes once its RST_STREAM is out); the caller takes
@@ -181,6 +196,10 @@ final class HTTP2ClientSession {
         events.append(.streamClosed(streamID: streamID, errorCode: errorCode))
     }
 
+    func pingAcknowledged(_ opaque: UInt64) {
+        events.append(.pingAck(opaque: opaque))
+    }
+
     func goAway(lastStreamID: Int32, errorCode: UInt32) {
         events.append(.goAway(lastStreamID: lastStreamID, errorCode: errorCode))
     }
@@ -197,28 +216,14 @@ private func check(_ code: some BinaryInteger, _ operation: String) throws(HTTP2
     if code < 0 { throw HTTP2SessionError(libraryCode: Int(code), operation: operation) }
 }
 
-/// Calls `body` with an `nghttp2_nv` array pointing into `fields`' UTF-8 bytes (nghttp2 copies them).
+/// Calls `body` with an `nghttp2_nv` array of `fields` (nghttp2 copies them).
 private func withHeaderVector<R>(
     _ fields: [HTTP2HeaderField], _ body: (UnsafeMutableBufferPointer<nghttp2_nv>) -> R
 ) -> R {
-    var storage: [UInt8] = []
-    var offsets: [(name: Range<Int>, value: Range<Int>)] = []
-    offsets.reserveCapacity(fields.count)
-    for field in fields {
-        let nameStart = storage.count
-        storage.append(contentsOf: field.name.utf8)
-        let valueStart = storage.count
-        storage.append(contentsOf: field.value.utf8)
-        offsets.append((nameStart..<valueStart, valueStart..<storage.count))
-    }
-    storage.append(0)  // never empty, so the base address always exists
-    return storage.withUnsafeMutableBufferPointer { bytes in
-        let base = bytes.baseAddress!
-        var vector = offsets.map { range in
-            nghttp2_nv(
-                name: base + range.name.lowerBound, value: base + range.value.lowerBound,
-                namelen: range.name.count, valuelen: range.value.count, flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue))
-        }
-        return vector.withUnsafeMutableBufferPointer { body($0) }
+    var vector = HeaderVector(capacity: fields.count)
+    for field in fields { vector.append(name: field.name.utf8, value: field.value.utf8) }
+    return vector.withFields { fields in
+        var fields = fields
+        return fields.withUnsafeMutableBufferPointer { body($0) }
     }
 }

@@ -17,11 +17,10 @@ public struct DiagnosticsService: RPCService {
 
     public var methods: [RPCMethodDefinition] {
         [
-            .unary(PulseMethods.Diagnostics.echo) { (request: EchoRequest, context) in
+            .unary(PulseMethods.Diagnostics.echo) { request, context in
                 try await Self.echo(request, context)
             },
-            .serverStreaming(PulseMethods.Diagnostics.stream) {
-                (request: StreamRequest, writer: StreamWriter<StreamItem>, context) in
+            .serverStreaming(PulseMethods.Diagnostics.stream) { request, writer, context in
                 try await Self.stream(request, writer, context)
             },
         ]

@@ -15,14 +15,13 @@ public struct HealthService: RPCService {
     public var methods: [RPCMethodDefinition] {
         let registry = self.registry
         return [
-            .unary(PulseMethods.Health.check) { (request: HealthCheckRequest, _) in
+            .unary(PulseMethods.Health.check) { request, _ in
                 guard let status = registry.status(of: request.service) else {
                     throw GRPCStatus(.notFound, "unknown service \(request.service)")
                 }
                 return HealthCheckResponse(status: status)
             },
-            .serverStreaming(PulseMethods.Health.watch) {
-                (request: HealthCheckRequest, writer: StreamWriter<HealthCheckResponse>, _) in
+            .serverStreaming(PulseMethods.Health.watch) { request, writer, _ in
                 for await status in registry.watch(request.service) {
                     // Conflating: a watcher that does not read gets the newest status, not a backlog.
                     try await writer.sendLatest(HealthCheckResponse(status: status))

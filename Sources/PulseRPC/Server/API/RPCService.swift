@@ -6,9 +6,9 @@ import PulseProtocol
 /// struct Greeter: RPCService {
 ///     let serviceName = "demo.Greeter"
 ///     var methods: [RPCMethodDefinition] {
-///         [.unary(GRPCMethod(service: serviceName, name: "Hello", kind: .unary)) {
-///             (request: HelloRequest, context) in HelloReply(text: "hi " + request.name)
-///         }]
+///         [.unary(Greeter.hello) { request, context in HelloReply(text: "hi " + request.name) }]
+///     }
+///     static let hello = UnaryMethod<HelloRequest, HelloReply>(service: "demo.Greeter", name: "Hello")
 ///     }
 /// }
 /// ```
@@ -19,7 +19,9 @@ public protocol RPCService: Sendable {
     var methods: [RPCMethodDefinition] { get }
 }
 
-/// One method and its handler, working on message bodies (bytes without the 5-byte gRPC prefix).
+/// One method and its handler, working on message bodies (bytes without the 5-byte gRPC prefix). Services
+/// register typed methods with ``unary(_:_:)`` and ``serverStreaming(_:_:)``; the raw initialiser is for
+/// byte-level handlers (tests, proxies).
 public struct RPCMethodDefinition: Sendable {
     /// The handler shapes the server supports.
     public enum Handler: Sendable {
@@ -37,27 +39,28 @@ public struct RPCMethodDefinition: Sendable {
         self.handler = handler
     }
 
-    /// A unary method with typed messages. A request that does not decode ends the call with INTERNAL;
-    /// a thrown ``GRPCStatus`` ends it with that status; any other error with UNKNOWN.
+    /// A unary method; its descriptor fixes the message types. A request that does not decode ends the call
+    /// with INTERNAL; a thrown ``GRPCStatus`` ends it with that status; any other error with UNKNOWN.
     public static func unary<Request: ProtoMessage, Response: ProtoMessage>(
-        _ method: GRPCMethod, _ body: @escaping @Sendable (Request, ServerContext) async throws -> Response
+        _ method: UnaryMethod<Request, Response>,
+        _ body: @escaping @Sendable (Request, ServerContext) async throws -> Response
     ) -> RPCMethodDefinition {
         RPCMethodDefinition(
-            method: method,
+            method: method.descriptor,
             handler: .unary { bytes, context in
                 let request = try decodeRequest(Request.self, bytes)
                 return ResponseMessage(try await body(request, context))
             })
     }
 
-    /// A server-streaming method with typed messages; the handler sends through the writer and returns
-    /// to end the stream with OK.
+    /// A server-streaming method; its descriptor fixes the message types. The handler sends through the
+    /// writer and returns to end the stream with OK.
     public static func serverStreaming<Request: ProtoMessage, Response: ProtoMessage>(
-        _ method: GRPCMethod,
+        _ method: ServerStreamingMethod<Request, Response>,
         _ body: @escaping @Sendable (Request, StreamWriter<Response>, ServerContext) async throws -> Void
     ) -> RPCMethodDefinition {
         RPCMethodDefinition(
-            method: method,
+            method: method.descriptor,
             handler: .serverStreaming { bytes, stream, context in
                 let request = try decodeRequest(Request.self, bytes)
                 try await body(request, StreamWriter(stream), context)

@@ -20,6 +20,15 @@ public struct ServerConfiguration: Sendable {
     public var idleTimeout: Double = 300
     /// A client that has not sent its preface and SETTINGS within this time is disconnected (seconds).
     public var handshakeTimeout: Double = 10
+    /// PING a client after this long without input from it (seconds; 0 disables), so a dead peer or a
+    /// middlebox that dropped the connection is noticed and idle load balancers see traffic.
+    public var keepaliveInterval: Double = 0
+    /// Close the connection when our keepalive PING is not acknowledged within this time (seconds).
+    public var keepaliveTimeout: Double = 20
+    /// A client PING sooner than this after its previous one is a strike (seconds; 0 disables the rule);
+    /// past ``maxPingStrikes`` strikes without a new stream the connection gets GOAWAY ENHANCE_YOUR_CALM.
+    public var minClientPingInterval: Double = 0
+    public var maxPingStrikes = 2
     /// On shutdown, in-flight calls get this long to finish before they end with UNAVAILABLE (seconds).
     public var gracePeriod: Double = 10
     /// Messages a server stream may queue before its producer waits (or conflates).

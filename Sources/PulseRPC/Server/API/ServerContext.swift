@@ -35,10 +35,7 @@ extension ServerContext {
     /// `grpc-message`, `content-type` are the transport's and are dropped.
     @discardableResult
     public func addResponseHeader(_ name: String, _ value: Metadata.Value) -> Bool {
-        let stream = call.value
-        guard !stream.headersSubmitted else { return false }
-        stream.responseHeaders.append(name: name.lowercased(), value: value)
-        return true
+        add(name, value, to: \.responseHeaders, unless: \.headersSubmitted)
     }
 
     /// Adds a response trailer, sent after `grpc-status` (also in a Trailers-Only response), e.g.
@@ -46,9 +43,16 @@ extension ServerContext {
     /// trailers are on their way.
     @discardableResult
     public func addTrailer(_ name: String, _ value: Metadata.Value) -> Bool {
+        add(name, value, to: \.responseTrailers, unless: \.trailersSubmitted)
+    }
+
+    private func add(
+        _ name: String, _ value: Metadata.Value, to fields: ReferenceWritableKeyPath<ServerStream, Metadata>,
+        unless sent: KeyPath<ServerStream, Bool>
+    ) -> Bool {
         let stream = call.value
-        guard !stream.trailersSubmitted else { return false }
-        stream.responseTrailers.append(name: name.lowercased(), value: value)
+        guard !stream[keyPath: sent] else { return false }
+        stream[keyPath: fields].append(name: name.lowercased(), value: value)
         return true
     }
 }

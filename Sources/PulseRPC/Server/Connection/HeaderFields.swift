@@ -76,31 +76,17 @@ enum HeaderFields {
     /// base64-encoded, unpadded). Pseudo-headers and the fields the transport owns are dropped.
     private static func withCustomFields<T>(_ metadata: Metadata, _ body: ([nghttp2_nv]) -> T) -> T {
         if metadata.isEmpty { return body([]) }
-        var storage: [UInt8] = []
-        var ranges: [(name: Range<Int>, value: Range<Int>)] = []
+        var vector = HeaderVector(capacity: metadata.count)
         metadata.forEachField { binary, name, value in
             guard !isReserved(name) else { return true }
-            let nameStart = storage.count
-            storage.append(contentsOf: name)
-            let valueStart = storage.count
             if binary {
-                storage.append(contentsOf: Base64.encode(value).utf8)
+                vector.append(name: name, value: Base64.encode(value).utf8)
             } else {
-                storage.append(contentsOf: value)
+                vector.append(name: name, value: value)
             }
-            ranges.append((nameStart..<valueStart, valueStart..<storage.count))
             return true
         }
-        storage.append(0)  // never empty, so the base address always exists
-        return storage.withUnsafeMutableBufferPointer { bytes in
-            let base = bytes.baseAddress!
-            let fields = ranges.map { range in
-                nghttp2_nv(
-                    name: base + range.name.lowerBound, value: base + range.value.lowerBound,
-                    namelen: range.name.count, valuelen: range.value.count, flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue))
-            }
-            return body(fields)
-        }
+        return vector.withFields(body)
     }
 
     private static func isReserved(_ name: ArraySlice<UInt8>) -> Bool {

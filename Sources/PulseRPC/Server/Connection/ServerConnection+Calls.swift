@@ -1,4 +1,3 @@
-internal import CNghttp2
 import PulseIO
 import PulseProtocol
 
@@ -118,7 +117,7 @@ extension ServerConnection {
             stream.deadlineTimer = nil
         }
         if stream.resetAfterTrailers == nil && !stream.remoteClosed {
-            stream.resetAfterTrailers = NGHTTP2_NO_ERROR.rawValue
+            stream.resetAfterTrailers = HTTP2ErrorCode.noError
         }
         if !stream.headersSubmitted {
             stream.headersSubmitted = true
@@ -129,12 +128,12 @@ extension ServerConnection {
                 HeaderFields.withTrailers(
                     status, trailersOnly: true, headers: stream.responseHeaders, trailers: stream.responseTrailers
                 ) { fields, count in
-                    _ = nghttp2_submit_response(session, stream.id, fields, count, nil)
+                    session.submitResponse(streamID: stream.id, fields, count, withBody: false)
                 }
             }
         } else if stream.dataDeferred {
             stream.dataDeferred = false
-            nghttp2_session_resume_data(session, stream.id)
+            session.resumeData(streamID: stream.id)
         }
         requestFlush()
     }
@@ -144,10 +143,10 @@ extension ServerConnection {
         stream.headersSubmitted = true
         stream.trailersSubmitted = true
         stream.finalStatus = GRPCStatus(.internal, reason)
-        if !stream.remoteClosed { stream.resetAfterTrailers = NGHTTP2_NO_ERROR.rawValue }
+        if !stream.remoteClosed { stream.resetAfterTrailers = HTTP2ErrorCode.noError }
         let grpc = GRPCStatus(status == 415 || status == 405 ? .unimplemented : .internal, reason)
         HeaderFields.withHTTPError(status: status, grpc) { fields, count in
-            _ = nghttp2_submit_response(session, stream.id, fields, count, nil)
+            session.submitResponse(streamID: stream.id, fields, count, withBody: false)
         }
         requestFlush()
     }
@@ -160,20 +159,19 @@ extension ServerConnection {
             submitResponseHead(stream)
         } else if stream.dataDeferred {
             stream.dataDeferred = false
-            nghttp2_session_resume_data(session, stream.id)
+            session.resumeData(streamID: stream.id)
         }
         requestFlush()
     }
 
     private func submitResponseHead(_ stream: ServerStream) {
-        var provider = nghttp2_data_provider(source: nghttp2_data_source(ptr: nil), read_callback: Self.readCallback)
         if stream.responseHeaders.isEmpty {
             HeaderFields.responseHead.withUnsafeBufferPointer { fields in
-                _ = nghttp2_submit_response(session, stream.id, fields.baseAddress, fields.count, &provider)
+                session.submitResponse(streamID: stream.id, fields.baseAddress, fields.count, withBody: true)
             }
         } else {
             HeaderFields.withResponseHead(headers: stream.responseHeaders) { fields, count in
-                _ = nghttp2_submit_response(session, stream.id, fields, count, &provider)
+                session.submitResponse(streamID: stream.id, fields, count, withBody: true)
             }
         }
     }
@@ -193,26 +191,22 @@ extension ServerConnection {
         }
     }
 
-    /// The data provider: copies queued messages; at the end sends the trailers in the same pass.
-    func readResponse(
-        _ streamID: Int32, into buffer: UnsafeMutablePointer<UInt8>, capacity: Int,
-        flags: UnsafeMutablePointer<UInt32>
-    ) -> Int {
-        guard let stream = stream(streamID) else { return Int(NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue) }
-        let written = stream.drain(into: UnsafeMutableRawPointer(buffer), capacity: capacity)
+    /// The body provider: copies queued messages; at the end sends the trailers in the same pass.
+    func sessionResponseBody(streamID: Int32, into buffer: UnsafeMutableRawBufferPointer) -> HTTP2ResponseChunk {
+        guard let stream = session.stream(streamID) else { return .unknownStream }
+        let written = stream.drain(into: buffer.baseAddress!, capacity: buffer.count)
         if !stream.hasQueuedOutput, let status = stream.finalStatus, !stream.trailersSubmitted {
             stream.trailersSubmitted = true
-            flags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue | NGHTTP2_DATA_FLAG_NO_END_STREAM.rawValue
             HeaderFields.withTrailers(status, trailersOnly: false, trailers: stream.responseTrailers) { fields, count in
-                _ = nghttp2_submit_trailer(session, streamID, fields, count)
+                session.submitTrailer(streamID: streamID, fields, count)
             }
-            return written
+            return .last(written)
         }
         if written == 0 {
             stream.dataDeferred = true
-            return Int(NGHTTP2_ERR_DEFERRED.rawValue)
+            return .deferred
         }
-        return written
+        return .bytes(written)
     }
 
     // MARK: Deadlines
@@ -232,7 +226,7 @@ extension ServerConnection {
     private func deadlineExceeded(_ stream: ServerStream) {
         if stream.isOver { return }
         stream.task?.cancel()
-        if !stream.remoteClosed { stream.resetAfterTrailers = NGHTTP2_CANCEL.rawValue }
+        if !stream.remoteClosed { stream.resetAfterTrailers = HTTP2ErrorCode.cancel }
         finish(stream, GRPCStatus(.deadlineExceeded, "deadline exceeded"))
     }
 }

@@ -9,10 +9,7 @@ public struct HealthClient: Sendable {
         -> HealthCheckResponse.ServingStatus
     {
         let request = HealthCheckRequest(service: service)
-        return try await client.unary(
-            PulseMethods.Health.check, request, as: HealthCheckResponse.self, options: options
-        )
-        .status
+        return try await client.unary(PulseMethods.Health.check, request, options: options).status
     }
 
     /// The serving status of `service` now and at every change, until cancelled.

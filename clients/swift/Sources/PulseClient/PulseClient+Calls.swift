@@ -2,7 +2,29 @@ import PulseProtocol
 import PulseRPC
 
 extension PulseClient {
-    /// Calls a unary method: one request, one response. Typed service clients are one line over this.
+    /// Calls a unary method: one request, one response; the descriptor fixes both message types.
+    ///
+    /// ```swift
+    /// let response = try await client.unary(PulseMethods.Health.check, HealthCheckRequest(service: ""))
+    /// ```
+    ///
+    /// - Throws: `RPCError` with the call's status (see ``unary(_:_:as:options:)``).
+    public func unary<Request: ProtoMessage, Response: ProtoMessage>(
+        _ method: UnaryMethod<Request, Response>, _ request: Request, options: CallOptions = CallOptions()
+    ) async throws(RPCError) -> Response {
+        try await unary(method.descriptor, request, as: Response.self, options: options)
+    }
+
+    /// Calls a server-streaming method; the descriptor fixes both message types. See
+    /// ``serverStream(_:_:as:options:)``.
+    public func serverStream<Request: ProtoMessage, Response: ProtoMessage>(
+        _ method: ServerStreamingMethod<Request, Response>, _ request: Request, options: CallOptions = CallOptions()
+    ) -> ResponseStream<Response> {
+        serverStream(method.descriptor, request, as: Response.self, options: options)
+    }
+
+    /// Calls a unary method by its untyped descriptor (for methods without a typed one, such as another
+    /// server's); the caller names the response type. Typed service clients use the typed overload.
     ///
     /// - Throws: `RPCError` with the call's status: the server's, DEADLINE_EXCEEDED when
     ///   `options.timeout` passes, CANCELLED when the calling task is cancelled, UNAVAILABLE when the

@@ -2,6 +2,8 @@ import PulseIO
 import PulseProtocol
 import PulseRPC
 
+@_exported import struct PulseRPC.ClientKeepalive
+
 /// A client for a PulseTrader server: typed async calls over one multiplexed HTTP/2 connection.
 ///
 /// ```swift
@@ -19,10 +21,15 @@ public final class PulseClient: Sendable {
     private let ownedLoops: EventLoopGroup?
 
     /// Connects lazily to `host:port`, on a private event loop.
-    /// - Parameter connectTimeout: how long a connection may take to connect and hear the server's
-    ///   HTTP/2 SETTINGS; calls waiting on it then fail UNAVAILABLE.
+    /// - Parameters:
+    ///   - connectTimeout: how long a connection may take to connect and hear the server's HTTP/2
+    ///     SETTINGS; calls waiting on it then fail UNAVAILABLE.
+    ///   - keepalive: HTTP/2 PINGs while calls are in flight, so a dead server or a dropped connection
+    ///     fails the calls UNAVAILABLE instead of hanging them (nil: none).
     /// - Throws: `RPCError` with code UNAVAILABLE when the host cannot be resolved.
-    public convenience init(host: String, port: Int, connectTimeout: Duration = .seconds(10)) throws(RPCError) {
+    public convenience init(
+        host: String, port: Int, connectTimeout: Duration = .seconds(10), keepalive: ClientKeepalive? = nil
+    ) throws(RPCError) {
         let loops: EventLoopGroup
         do {
             loops = try EventLoopGroup(loops: 1)
@@ -30,7 +37,9 @@ public final class PulseClient: Sendable {
             throw RPCError(code: .unavailable, message: "cannot start the client's event loop: \(error)")
         }
         do {
-            try self.init(host: host, port: port, loop: loops.next(), owning: loops, connectTimeout: connectTimeout)
+            try self.init(
+                host: host, port: port, loop: loops.next(), owning: loops, connectTimeout: connectTimeout,
+                keepalive: keepalive)
         } catch {
             loops.shutdown()
             throw error
@@ -39,13 +48,16 @@ public final class PulseClient: Sendable {
 
     /// Connects lazily to `host:port` on an event loop the caller owns (and keeps running).
     public convenience init(
-        host: String, port: Int, loop: EventLoop, connectTimeout: Duration = .seconds(10)
+        host: String, port: Int, loop: EventLoop, connectTimeout: Duration = .seconds(10),
+        keepalive: ClientKeepalive? = nil
     ) throws(RPCError) {
-        try self.init(host: host, port: port, loop: loop, owning: nil, connectTimeout: connectTimeout)
+        try self.init(
+            host: host, port: port, loop: loop, owning: nil, connectTimeout: connectTimeout, keepalive: keepalive)
     }
 
     private init(
-        host: String, port: Int, loop: EventLoop, owning loops: EventLoopGroup?, connectTimeout: Duration
+        host: String, port: Int, loop: EventLoop, owning loops: EventLoopGroup?, connectTimeout: Duration,
+        keepalive: ClientKeepalive?
     ) throws(RPCError) {
         let address: ServerAddress
         do {
@@ -53,7 +65,7 @@ public final class PulseClient: Sendable {
         } catch {
             throw RPCError(code: .unavailable, message: "cannot resolve \(host):\(port): \(error)")
         }
-        channel = ClientChannel(address: address, loop: loop, connectTimeout: connectTimeout)
+        channel = ClientChannel(address: address, loop: loop, connectTimeout: connectTimeout, keepalive: keepalive)
         ownedLoops = loops
     }
 
