@@ -247,16 +247,6 @@ final class ClientConnection: SocketPumpDelegate {
 @available(*, unavailable)
 extension ClientConnection: Sendable {}
 
-extension Duration {
-    /// The duration in nanoseconds for a loop timer: negative durations are 0, huge ones saturate.
-    var wholeNanoseconds: UInt64 {
-        let (seconds, attoseconds) = components
-        guard seconds >= 0 else { return 0 }
-        let (whole, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)
-        return overflow ? .max : whole &+ UInt64(max(0, attoseconds / 1_000_000_000))
-    }
-}
-
 /// Client HTTP/2 keepalive: PING the server after `interval` without input while calls are in flight,
 /// and close the connection (calls end UNAVAILABLE) when the ACK does not come within `timeout`. Keep the
 /// interval above the server's minimum PING interval, or the server answers GOAWAY ENHANCE_YOUR_CALM.

@@ -164,7 +164,7 @@ final class RedisSession {
         // Full jitter over the current step, so instances that lost Redis together do not return in lockstep.
         let step = delay
         delay = min(delay * 2, configuration.reconnectMaximumDelay)
-        let wait = UInt64.random(in: step.nanoseconds / 2...max(step.nanoseconds, 1))
+        let wait = UInt64.random(in: step.wholeNanoseconds / 2...max(step.wholeNanoseconds, 1))
         reconnectTimer = loop.scheduleTimer(afterNanoseconds: wait) { [weak self] in
             self?.reconnectTimer = nil
             self?.start()

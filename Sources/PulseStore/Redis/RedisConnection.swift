@@ -67,7 +67,7 @@ final class RedisConnection: IOHandler {
         }
         // hiredis 0.14 learns that a non-blocking connect finished from the first writable event.
         setInterest(.writable, on: true)
-        connectTimer = loop.scheduleTimer(afterNanoseconds: configuration.connectTimeout.nanoseconds) { [weak self] in
+        connectTimer = loop.scheduleTimer(afterNanoseconds: configuration.connectTimeout.wholeNanoseconds) { [weak self] in
             guard let self, !self.isReady else { return }
             self.fail(RedisError(.unavailable, "connecting to Redis timed out"))
         }
@@ -127,7 +127,7 @@ final class RedisConnection: IOHandler {
         var entry = Pending(completion: completion, timer: nil)
         let limit = timeout ?? commandTimeout
         if limit > .zero {
-            entry.timer = loop.scheduleTimer(afterNanoseconds: limit.nanoseconds) { [weak self] in
+            entry.timer = loop.scheduleTimer(afterNanoseconds: limit.wholeNanoseconds) { [weak self] in
                 self?.timedOut(id: id)
             }
         }
@@ -321,13 +321,3 @@ final class RedisConnection: IOHandler {
 
 @available(*, unavailable)
 extension RedisConnection: Sendable {}
-
-extension Duration {
-    /// Whole nanoseconds, saturating, for loop timers.
-    var nanoseconds: UInt64 {
-        let (seconds, attoseconds) = components
-        guard seconds >= 0 else { return 0 }
-        let (whole, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)
-        return overflow ? .max : whole &+ UInt64(attoseconds / 1_000_000_000)
-    }
-}
