@@ -67,7 +67,8 @@ final class RedisConnection: IOHandler {
         }
         // hiredis 0.14 learns that a non-blocking connect finished from the first writable event.
         setInterest(.writable, on: true)
-        connectTimer = loop.scheduleTimer(afterNanoseconds: configuration.connectTimeout.wholeNanoseconds) { [weak self] in
+        connectTimer = loop.scheduleTimer(afterNanoseconds: configuration.connectTimeout.wholeNanoseconds) {
+            [weak self] in
             guard let self, !self.isReady else { return }
             self.fail(RedisError(.unavailable, "connecting to Redis timed out"))
         }
