@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+
+@testable import PulseLoad
+
+@Suite("The command line: bad flags, reports, comparison", .serialized)
+struct CommandLineTests {
+    @Test(
+        "bad flags exit 2",
+        arguments: [
+            ["unary", "--method", "/pulse.v1.Diagnostics/Echo"],  // no --target
+            ["unary", "--target", "localhost", "--method", "/pulse.v1.Diagnostics/Echo"],
+            ["unary", "--target", "127.0.0.1:99999", "--method", "/pulse.v1.Diagnostics/Echo"],
+            ["unary", "--target", "127.0.0.1:1", "--method", "Echo"],
+            ["unary", "--target", "127.0.0.1:1", "--method", "/pulse.v1.Diagnostics/Echo", "--duration", "soon"],
+            ["unary", "--target", "127.0.0.1:1", "--method", "/pulse.v1.Diagnostics/Echo", "--concurrency", "0"],
+            ["unary", "--target", "127.0.0.1:1", "--method", "/pulse.v1.Diagnostics/Echo", "--rate", "step:1"],
+            ["unary", "--target", "127.0.0.1:1", "--method", "/pulse.v1.Diagnostics/Echo", "--bogus"],
+            ["unary", "--target", "127.0.0.1:1", "--method", "/pulse.v1.Diagnostics/Nope"],
+            ["unary", "--target", "127.0.0.1:1", "--method", "/pulse.v1.Diagnostics/Stream"],
+            ["unary", "--target", "127.0.0.1:1", "--method", "/pulse.v1.Diagnostics/Echo", "--data", "{\"x\":1}"],
+            [
+                "unary", "--target", "127.0.0.1:1", "--method", "/pulse.v1.Diagnostics/Echo", "--requests", "5",
+                "--duration", "1s",
+            ],
+            ["subscribe", "--target", "127.0.0.1:1", "--symbols", ","],
+            ["frobnicate"],
+        ])
+    func badFlags(_ arguments: [String]) async {
+        let withProto = arguments + (arguments.count > 1 ? ["--proto-path", protocolDirectory] : [])
+        #expect(await PulseLoadCommand.run(withProto) == 2, "\(arguments)")
+    }
+
+    @Test("an unreachable server exits 1 quickly")
+    func unreachable() async {
+        let code = await PulseLoadCommand.run([
+            "unary", "--target", "127.0.0.1:1", "--method", "/pulse.v1.Diagnostics/Echo", "--proto-path",
+            protocolDirectory, "--quiet",
+        ])
+        #expect(code == 1)
+    }
+
+    @Test("a run writes the JSON report; --compare reads it back")
+    func jsonReport() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pulse-load-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("report.json").path
+        try await withTestServer { port, _ in
+            let arguments = [
+                "unary", "--target", "127.0.0.1:\(port)", "--method", "/pulse.v1.Diagnostics/Echo",
+                "--data", #"{"payload":"cGluZw==","delayMs":2}"#, "--connections", "2", "--concurrency", "4",
+                "--duration", "300ms", "--rate", "200", "--json", path, "--proto-path", protocolDirectory, "--quiet",
+            ]
+            #expect(await PulseLoadCommand.run(arguments) == 0)
+            let report = try JSONParser.parse(try String(contentsOfFile: path, encoding: .utf8))
+            for key in ["rps", "requests", "errors", "latency_ms"] { #expect(report[key] != nil, "\(key)") }
+            for key in ["p50", "p90", "p99", "p999", "max"] {
+                #expect(report["latency_ms"]?[key]?.doubleValue != nil, "\(key)")
+                #expect(report["latency_ms"]?["uncorrected"]?[key]?.doubleValue != nil, "uncorrected \(key)")
+            }
+            #expect(report["partial"] == .bool(false))
+            #expect(report["mode"] == .string("open"))
+            let comparison = try ReportComparison.load(path).compare(with: report)
+            #expect(comparison.contains("rps") && comparison.contains("p99.9 ms") && comparison.contains("0.0%"))
+            #expect(await PulseLoadCommand.run(arguments + ["--compare", path]) == 0)
+        }
+    }
+
+    @Test("comparison says which way each figure moved")
+    func comparison() throws {
+        let before = try JSONParser.parse(#"{"rps":1000,"requests":10000,"errors":{},"latency_ms":{"p50":1,"p99":4}}"#)
+        let after = try JSONParser.parse(
+            #"{"rps":1100,"requests":11000,"errors":{"UNAVAILABLE":2},"latency_ms":{"p50":0.5,"p99":5}}"#)
+        let text = ReportComparison(json: before, source: "old.json").compare(with: after)
+        #expect(text.contains("+10.0%  better"))
+        #expect(text.contains("-50.0%  better"))
+        #expect(text.contains("+25.0%  worse"))
+        #expect(text.contains("errors"))
+    }
+
+    @Test("durations on the command line", arguments: [("10s", 10.0), ("500ms", 0.5), ("2m", 120.0), ("1.5", 1.5)])
+    func durations(_ text: String, _ seconds: Double) {
+        #expect(DurationText.seconds(text) == seconds)
+    }
+}
