@@ -24,6 +24,9 @@ struct CommandLineTests {
                 "--duration", "1s",
             ],
             ["subscribe", "--target", "127.0.0.1:1", "--symbols", ","],
+            ["unary", "--target", "127.0.0.1:1", "--mix", "/pulse.v1.Diagnostics/Echo=x"],
+            ["unary", "--target", "127.0.0.1:1", "--mix", "/pulse.v1.Diagnostics/Echo=1", "--method", "/a.B/C"],
+            ["unary", "--target", "127.0.0.1:1", "--scenario", "/nonexistent.json"],
             ["frobnicate"],
         ])
     func badFlags(_ arguments: [String]) async {
@@ -65,6 +68,31 @@ struct CommandLineTests {
             #expect(comparison.contains("rps") && comparison.contains("p99.9 ms") && comparison.contains("0.0%"))
             #expect(await PulseLoadCommand.run(arguments + ["--compare", path]) == 0)
         }
+    }
+
+    @Test("a scenario file: weighted calls with their own JSON or raw bytes")
+    func scenarioFile() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("scenario-\(getpid()).json").path
+        try #"""
+        [{"method": "/pulse.v1.Diagnostics/Echo", "weight": 2, "data": {"payload": "cGluZw=="}},
+         {"method": "/pulse.v1.Diagnostics/Echo", "data_bin": "CgJoaQ=="},
+         {"method": "/grpc.health.v1.Health/Check"}]
+        """#.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try await withTestServer { port, _ in
+            let code = await PulseLoadCommand.run([
+                "unary", "--target", "127.0.0.1:\(port)", "--scenario", path, "--requests", "40", "--quiet",
+                "--proto-path", protocolDirectory,
+            ])
+            #expect(code == 0)
+        }
+        let command = try PulseLoadCommand.parseAsRoot([
+            "unary", "--target", "h:1", "--scenario", path, "--proto-path", protocolDirectory,
+        ])
+        let calls = try #require(command as? UnaryCommand).requestCalls()
+        #expect(calls.map(\.weight) == [2, 1, 1])
+        #expect(calls[1].message == [0x0A, 0x02, 0x68, 0x69])
+        #expect(calls[2].method == "/grpc.health.v1.Health/Check")
     }
 
     @Test("comparison says which way each figure moved")

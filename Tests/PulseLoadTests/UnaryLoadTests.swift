@@ -128,3 +128,38 @@ struct UnaryLoadTests {
         #expect(Date().timeIntervalSince(started) < 5)
     }
 }
+
+@Suite("Weighted mixes")
+struct MixTests {
+    @Test("smooth weighted round-robin interleaves the calls in proportion")
+    func plan() {
+        let calls = [
+            UnaryCall(method: "/a.S/A", message: [], weight: 6), UnaryCall(method: "/b.S/B", message: [], weight: 2),
+        ]
+        let plan = weightedPlan(calls, methods: ["/a.S/A", "/b.S/B"], timeout: nil)
+        #expect(plan.map(\.method) == [0, 0, 1, 0])
+    }
+
+    @Test("a mix sends each method its share and reports each method's figures")
+    func mix() async throws {
+        try await withTestServer(services: [StallService(after: 1000, stall: 0)]) { port, _ in
+            var configuration = UnaryLoadConfiguration(
+                host: "127.0.0.1", port: port,
+                calls: [
+                    UnaryCall(
+                        method: "/pulse.v1.Diagnostics/Echo", message: try echoRequest(#"{"delayMs":1}"#), weight: 3),
+                    UnaryCall(method: StallService.path, message: [7], weight: 1),
+                ])
+            configuration.concurrency = 4
+            configuration.duration = nil
+            configuration.requests = 400
+            let report = try await UnaryLoad.run(configuration)
+            let methods = try #require(report.methods)
+            #expect(report.method == "mix")
+            #expect(methods.map(\.method) == ["/pulse.v1.Diagnostics/Echo", StallService.path])
+            #expect(methods.map(\.requests) == [300, 100])
+            #expect(methods[0].latency.p50 >= 1 && methods[1].latency.p50 < methods[0].latency.p50)
+            #expect(report.json["methods"] != nil)
+        }
+    }
+}

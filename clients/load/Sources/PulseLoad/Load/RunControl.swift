@@ -6,6 +6,7 @@ final class RunControl: Sendable {
     /// Monotonic nanoseconds at which issuing stopped (0 while running).
     private let stopTime = Atomic<UInt64>(0)
     private let slots = Atomic<Int>(0)
+    private let calls = Atomic<Int>(0)
     private let measuredClaims = Atomic<Int>(0)
     let liveWorkers = Atomic<Int>(0)
     /// Set once the harness closes its connections: outcomes after it are the harness's own doing.
@@ -38,6 +39,9 @@ final class RunControl: Sendable {
             reason.withLock { $0 = why }
         }
     }
+
+    /// The position of the next closed-loop call in the plan of a mix.
+    func nextCall() -> Int { calls.wrappingAdd(1, ordering: .relaxed).oldValue }
 
     /// The next open-loop slot.
     func nextSlot() -> Int { slots.wrappingAdd(1, ordering: .relaxed).oldValue }

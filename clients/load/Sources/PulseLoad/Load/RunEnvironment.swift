@@ -6,11 +6,14 @@ import PulseProtocol
 final class RunEnvironment: Sendable {
     let group: EventLoopGroup
     let connections: [LoadConnection]
-    /// One per loop, indexed like `group.loops`.
+    /// One per loop and method: `stats[loop * methods + method]`.
     let stats: [LoopStats]
+    let methods: Int
     let target: String
 
-    init(host: String, port: Int, connections count: Int, loops: Int, connectTimeout: Duration) throws(LoadError) {
+    init(
+        host: String, port: Int, connections count: Int, loops: Int, methods: Int = 1, connectTimeout: Duration
+    ) throws(LoadError) {
         do {
             group = try EventLoopGroup(loops: max(1, min(loops, count)))
         } catch {
@@ -29,13 +32,20 @@ final class RunEnvironment: Sendable {
             }
         }
         self.connections = connections
-        stats = group.loops.map { _ in LoopStats() }
+        self.methods = methods
+        stats = (0..<(group.loops.count * methods)).map { _ in LoopStats() }
         target = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 
-    /// The statistics of the loop `connection` runs on.
-    func stats(for connection: Int) -> LoopStats {
-        stats[connection % stats.count]
+    /// The statistics of the loop `connection` runs on, one per method.
+    func stats(for connection: Int) -> [LoopStats] {
+        let loop = connection % group.loops.count
+        return Array(stats[(loop * methods)..<((loop + 1) * methods)])
+    }
+
+    /// The statistics of `method` on every loop.
+    func stats(method: Int) -> [LoopStats] {
+        stride(from: method, to: stats.count, by: methods).map { stats[$0] }
     }
 
     func shutdown() async {

@@ -53,7 +53,7 @@ public enum SubscribeLoad {
                 for stream in 0..<configuration.streams {
                     let index = stream % environment.connections.count
                     let connection = environment.connections[index]
-                    let stats = environment.stats(for: index)
+                    let stats = environment.stats(for: index)[0]
                     group.addTask(executorPreference: connection.loop) {
                         defer { control.liveWorkers.subtract(1, ordering: .releasing) }
                         let outcome = await subscriber(connection, stats, prepared, decoder, control)
@@ -143,6 +143,6 @@ public enum SubscribeLoad {
             connections: configuration.connections, concurrency: configuration.streams, rate: nil,
             durationSeconds: seconds, requests: snapshot.requests, ok: snapshot.ok, errors: snapshot.errorsByName,
             rps: Double(snapshot.messages) / seconds, latency: LatencySummary(snapshot.latency), uncorrected: nil,
-            partial: control.abortReason != nil, abortReason: control.abortReason, stream: figures)
+            partial: control.abortReason != nil, abortReason: control.abortReason, stream: figures, methods: nil)
     }
 }

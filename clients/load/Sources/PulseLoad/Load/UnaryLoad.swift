@@ -5,10 +5,9 @@ import PulseProtocol
 public struct UnaryLoadConfiguration: Sendable {
     public var host: String
     public var port: Int
-    /// `/package.Service/Method`.
-    public var method: String
-    /// Encoded request messages, sent round-robin (at least one).
-    public var messages: [[UInt8]]
+    /// The calls to make: a method and an encoded request each, chosen in proportion to their weights
+    /// (round-robin for equal weights).
+    public var calls: [UnaryCall]
     public var connections = 1
     /// Closed loop: calls in flight at all times. Open loop: the most calls in flight.
     public var concurrency = 1
@@ -30,12 +29,63 @@ public struct UnaryLoadConfiguration: Sendable {
     /// Called about once a second with a progress line.
     public var progress: (@Sendable (String) -> Void)?
 
+    /// One method with requests sent round-robin.
     public init(host: String, port: Int, method: String, messages: [[UInt8]]) {
+        self.init(host: host, port: port, calls: messages.map { UnaryCall(method: method, message: $0) })
+    }
+
+    /// A weighted mix of calls.
+    public init(host: String, port: Int, calls: [UnaryCall]) {
         self.host = host
         self.port = port
-        self.method = method
-        self.messages = messages
+        self.calls = calls
     }
+
+    /// The distinct methods, in order of first appearance.
+    var methods: [String] {
+        var seen: [String] = []
+        for call in calls where !seen.contains(call.method) { seen.append(call.method) }
+        return seen
+    }
+}
+
+/// One kind of call of a unary run.
+public struct UnaryCall: Sendable {
+    public var method: String
+    public var message: [UInt8]
+    /// Relative share of the calls (1 by default).
+    public var weight: Int
+
+    public init(method: String, message: [UInt8], weight: Int = 1) {
+        self.method = method
+        self.message = message
+        self.weight = weight
+    }
+}
+
+/// A call ready to send, with the index of its method for the per-method figures.
+struct PlannedCall: Sendable {
+    let request: LoadConnection.PreparedRequest
+    let method: Int
+}
+
+/// The calls in the order they are sent: smooth weighted round-robin over the calls, so weights 3 and 1
+/// give A A B A rather than A A A B.
+func weightedPlan(_ calls: [UnaryCall], methods: [String], timeout: Duration?) -> [PlannedCall] {
+    func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? a : gcd(b, a % b) }
+    let divisor = calls.map(\.weight).reduce(0, gcd)
+    let weights = calls.map { max(1, $0.weight / max(1, divisor)) }
+    let total = min(weights.reduce(0, +), 100_000)
+    var current = [Int](repeating: 0, count: calls.count)
+    var plan: [PlannedCall] = []
+    let prepared = calls.map { LoadConnection.prepare(path: $0.method, message: $0.message, timeout: timeout) }
+    for _ in 0..<total {
+        for index in current.indices { current[index] += weights[index] }
+        let chosen = current.indices.max { current[$0] < current[$1] }!
+        current[chosen] -= weights.reduce(0, +)
+        plan.append(PlannedCall(request: prepared[chosen], method: methods.firstIndex(of: calls[chosen].method)!))
+    }
+    return plan
 }
 
 /// Unary load: closed loop (a fixed number of calls in flight) or open loop (calls issued on a rate
@@ -45,16 +95,16 @@ public enum UnaryLoad {
     /// Runs the load and returns its report; a server that goes away mid-run gives a partial report.
     /// - Throws: `LoadError` when the run cannot start (bad address, server unreachable).
     public static func run(_ configuration: UnaryLoadConfiguration) async throws(LoadError) -> LoadReport {
-        precondition(!configuration.messages.isEmpty && configuration.concurrency > 0 && configuration.connections > 0)
+        precondition(!configuration.calls.isEmpty && configuration.concurrency > 0 && configuration.connections > 0)
+        let methods = configuration.methods
         let environment = try RunEnvironment(
             host: configuration.host, port: configuration.port, connections: configuration.connections,
-            loops: configuration.loops, connectTimeout: configuration.connectTimeout)
-        let prepared = configuration.messages.map {
-            LoadConnection.prepare(path: configuration.method, message: $0, timeout: configuration.timeout)
-        }
+            loops: configuration.loops, methods: methods.count, connectTimeout: configuration.connectTimeout)
+        let plan = weightedPlan(configuration.calls, methods: methods, timeout: configuration.timeout)
         // One call first: an unreachable server is reported as such instead of as a storm of errors.
         let probe = LoadConnection.prepare(
-            path: configuration.method, message: configuration.messages[0], timeout: configuration.connectTimeout)
+            path: configuration.calls[0].method, message: configuration.calls[0].message,
+            timeout: configuration.connectTimeout)
         if case .failed(let code, let message) = await environment.connections[0].unary(probe), code == .unavailable {
             await environment.shutdown()
             throw LoadError("cannot reach \(environment.target): \(message)")
@@ -73,10 +123,9 @@ public enum UnaryLoad {
                     group.addTask(executorPreference: connection.loop) {
                         defer { control.liveWorkers.subtract(1, ordering: .releasing) }
                         if let schedule = configuration.rate {
-                            await openLoopWorker(connection, stats, prepared, worker, schedule, control)
+                            await openLoopWorker(connection, stats, plan, schedule, control)
                         } else {
-                            await closedLoopWorker(
-                                connection, stats, prepared, worker, configuration.concurrency, control)
+                            await closedLoopWorker(connection, stats, plan, control)
                         }
                     }
                 }
@@ -96,15 +145,14 @@ public enum UnaryLoad {
             progress: progress)
         await workers.value
         let snapshot = StatsSnapshot(environment.stats)
+        let perMethod = methods.indices.map { StatsSnapshot(environment.stats(method: $0)) }
         await environment.shutdown()
-        return report(snapshot, configuration, control, target: environment.target)
+        return report(snapshot, perMethod, configuration, control, target: environment.target)
     }
 
     private static func closedLoopWorker(
-        _ connection: LoadConnection, _ stats: LoopStats, _ prepared: [LoadConnection.PreparedRequest],
-        _ worker: Int, _ concurrency: Int, _ control: RunControl
+        _ connection: LoadConnection, _ stats: [LoopStats], _ plan: [PlannedCall], _ control: RunControl
     ) async {
-        var index = worker % prepared.count
         while !control.isStopped, !Task.isCancelled {
             let sent = MonotonicClock.now()
             guard sent < control.end else {
@@ -113,11 +161,12 @@ public enum UnaryLoad {
             }
             let measured = sent >= control.warmupEnd
             if measured, !control.claimMeasured(now: sent) { break }
-            let outcome = await connection.unary(prepared[index])
+            let call = plan.count == 1 ? plan[0] : plan[control.nextCall() % plan.count]
+            let outcome = await connection.unary(call.request)
             let done = MonotonicClock.now()
             if control.closing.load(ordering: .acquiring) { break }
-            stats.record(outcome, latency: (done &- sent) / 1000, uncorrected: nil, now: done, measured: measured)
-            index = (index + concurrency) % prepared.count
+            stats[call.method].record(
+                outcome, latency: (done &- sent) / 1000, uncorrected: nil, now: done, measured: measured)
             if case .failed(.unavailable, _) = outcome {
                 try? await connection.loop.sleep(nanoseconds: 5_000_000)  // no busy loop against a dead server
             }
@@ -125,8 +174,8 @@ public enum UnaryLoad {
     }
 
     private static func openLoopWorker(
-        _ connection: LoadConnection, _ stats: LoopStats, _ prepared: [LoadConnection.PreparedRequest],
-        _ worker: Int, _ schedule: RateSchedule, _ control: RunControl
+        _ connection: LoadConnection, _ stats: [LoopStats], _ plan: [PlannedCall], _ schedule: RateSchedule,
+        _ control: RunControl
     ) async {
         while !control.isStopped, !Task.isCancelled {
             let slot = control.nextSlot()
@@ -145,29 +194,43 @@ public enum UnaryLoad {
                 if control.closing.load(ordering: .acquiring) { break }
                 now = MonotonicClock.now()
             }
-            let outcome = await connection.unary(prepared[slot % prepared.count])
+            let call = plan[slot % plan.count]
+            let outcome = await connection.unary(call.request)
             let done = MonotonicClock.now()
             if control.closing.load(ordering: .acquiring) { break }
-            stats.record(
+            stats[call.method].record(
                 outcome, latency: done > intended ? (done &- intended) / 1000 : 0,
                 uncorrected: (done &- now) / 1000, now: done, measured: measured)
         }
     }
 
     private static func report(
-        _ snapshot: StatsSnapshot, _ configuration: UnaryLoadConfiguration, _ control: RunControl, target: String
+        _ snapshot: StatsSnapshot, _ perMethod: [StatsSnapshot], _ configuration: UnaryLoadConfiguration,
+        _ control: RunControl, target: String
     ) -> LoadReport {
         let stopped = control.stoppedAt == 0 ? MonotonicClock.now() : control.stoppedAt
         let measuredEnd = max(stopped, snapshot.lastMeasuredTime)
         let seconds = max(1e-9, Double(measuredEnd &- min(measuredEnd, control.warmupEnd)) / 1e9)
         let openLoop = configuration.rate != nil
+        let methods = configuration.methods
+        let breakdown =
+            methods.count < 2
+            ? nil
+            : methods.indices.map { index in
+                let figures = perMethod[index]
+                return LoadReport.MethodFigures(
+                    method: methods[index],
+                    weight: configuration.calls.filter { $0.method == methods[index] }.map(\.weight).reduce(0, +),
+                    requests: figures.requests, ok: figures.ok, errors: figures.errorsByName,
+                    rps: Double(figures.requests) / seconds, latency: LatencySummary(figures.latency))
+            }
         return LoadReport(
-            scenario: "unary", target: target, method: configuration.method, mode: openLoop ? "open" : "closed",
-            connections: configuration.connections, concurrency: configuration.concurrency,
-            rate: configuration.rate?.text, durationSeconds: seconds, requests: snapshot.requests, ok: snapshot.ok,
-            errors: snapshot.errorsByName, rps: Double(snapshot.requests) / seconds,
-            latency: LatencySummary(snapshot.latency),
-            uncorrected: openLoop ? LatencySummary(snapshot.uncorrected) : nil,
-            partial: control.abortReason != nil, abortReason: control.abortReason, stream: nil)
+            scenario: "unary", target: target, method: methods.count == 1 ? methods[0] : "mix",
+            mode: openLoop ? "open" : "closed", connections: configuration.connections,
+            concurrency: configuration.concurrency, rate: configuration.rate?.text, durationSeconds: seconds,
+            requests: snapshot.requests, ok: snapshot.ok, errors: snapshot.errorsByName,
+            rps: Double(snapshot.requests) / seconds, latency: LatencySummary(snapshot.latency),
+            uncorrected: openLoop ? LatencySummary(snapshot.uncorrected) : nil, partial: control.abortReason != nil,
+            abortReason: control.abortReason, stream: nil, methods: breakdown)
     }
 }

@@ -24,6 +24,19 @@ public struct LoadReport: Sendable {
     public var abortReason: String?
     /// Streams (subscribe) only.
     public var stream: StreamFigures?
+    /// A mix of several methods: the figures of each.
+    public var methods: [MethodFigures]?
+
+    /// One method's share of a mix.
+    public struct MethodFigures: Sendable {
+        public var method: String
+        public var weight: Int
+        public var requests: Int
+        public var ok: Int
+        public var errors: [(String, Int)]
+        public var rps: Double
+        public var latency: LatencySummary
+    }
 
     /// Per-message figures of a subscription run.
     public struct StreamFigures: Sendable {
@@ -75,6 +88,22 @@ public struct LoadReport: Sendable {
                     ])
                 ))
         }
+        if let methods {
+            members.append(
+                (
+                    "methods",
+                    .array(
+                        methods.map { figures in
+                            .object([
+                                ("method", .string(figures.method)), ("weight", .integer(figures.weight)),
+                                ("requests", .integer(figures.requests)), ("ok", .integer(figures.ok)),
+                                ("rps", .rounded(figures.rps, places: 1)),
+                                ("errors", .object(figures.errors.map { ($0.0, .integer($0.1)) })),
+                                ("latency_ms", figures.latency.json),
+                            ])
+                        })
+                ))
+        }
         members.append(("partial", .bool(partial)))
         if let abortReason { members.append(("abort_reason", .string(abortReason))) }
         return .object(members)
@@ -111,6 +140,13 @@ public struct LoadReport: Sendable {
         if let uncorrected {
             lines.append("latency uncorrected (from actual send time):")
             lines.append(Self.latencyLine(uncorrected))
+        }
+        for figures in methods ?? [] {
+            let failed = figures.errors.reduce(0) { $0 + $1.1 }
+            lines.append(
+                "\(figures.method) (weight \(figures.weight)): \(formatCount(figures.requests)) calls, "
+                    + "\(formatFixed(figures.rps, places: 1))/s, \(formatCount(failed)) failed")
+            lines.append(Self.latencyLine(figures.latency))
         }
         return lines.joined(separator: "\n")
     }
