@@ -37,3 +37,13 @@ struct RateScheduleTests {
         #expect(throws: LoadError.self) { try RateSchedule.parse(text, duration: 10) }
     }
 }
+
+@Suite("Asked rates")
+struct AskedRateTests {
+    @Test("the mean asked rate of a ramp is its midpoint")
+    func meanOfRamp() throws {
+        let schedule = try RateSchedule.parse("line:100:300", duration: 10)
+        #expect(abs(UnaryLoad.meanRate(schedule, from: 0, seconds: 10) - 200) < 0.01)
+        #expect(abs(UnaryLoad.meanRate(.constant(50), from: 3, seconds: 2) - 50) < 1e-9)
+    }
+}

@@ -65,6 +65,25 @@ struct UnaryLoadTests {
             #expect(abs(report.rps - 400) / 400 < 0.03, "rps \(report.rps)")
             #expect(report.latency.p50 >= 5 && report.latency.p50 < 10)
             #expect(report.uncorrected != nil)
+            #expect(report.askedRate == 400)
+            #expect(!report.text.contains("WARNING"))
+        }
+    }
+
+    @Test("open loop: a rate the calls in flight cannot carry is flagged, and the backlog shows in the latency")
+    func rateNotReached() async throws {
+        try await withTestServer { port, _ in
+            var configuration = UnaryLoadConfiguration(
+                host: "127.0.0.1", port: port, method: "/pulse.v1.Diagnostics/Echo",
+                messages: [try echoRequest(#"{"delayMs":10}"#)])
+            configuration.concurrency = 2  // at most ~200 calls/s
+            configuration.duration = 1
+            configuration.rate = .constant(1000)
+            let report = try await UnaryLoad.run(configuration)
+            #expect(report.rps < 250)
+            #expect(report.text.contains("WARNING: the asked rate was not reached"))
+            #expect(report.latency.p90 > 300, "corrected p90 \(report.latency.p90)")
+            #expect(try #require(report.uncorrected).p90 < 20)
         }
     }
 

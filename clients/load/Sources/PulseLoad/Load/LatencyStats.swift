@@ -59,8 +59,8 @@ final class LoopStats: Sendable {
 
 /// The merged figures of every loop.
 struct StatsSnapshot {
-    var latency = makeLatencyHistogram()
-    var uncorrected = makeLatencyHistogram()
+    var latency: LatencyHistogram
+    var uncorrected: LatencyHistogram
     var ok = 0
     var errors = [Int](repeating: 0, count: 17)
     var lastError: (GRPCStatus.Code, String)?
@@ -79,6 +79,15 @@ struct StatsSnapshot {
     /// Merges `stats`; the histograms only when `histograms` (the progress line needs counts only,
     /// and p99 once a second).
     init(_ stats: [LoopStats], histograms: Bool = true) {
+        if histograms {
+            latency = makeLatencyHistogram()
+            uncorrected = makeLatencyHistogram()
+        } else {
+            // Counts only (the monitor, 20 times a second): no full-size histograms to allocate.
+            latency = LatencyHistogram(
+                lowestDiscernibleValue: 1, highestTrackableValue: 2, numberOfSignificantValueDigits: .one)
+            uncorrected = latency
+        }
         for loop in stats {
             loop.state.withLock { state in
                 if histograms {

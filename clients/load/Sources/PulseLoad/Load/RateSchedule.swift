@@ -18,8 +18,8 @@ public struct RateSchedule: Sendable, Equatable {
     public let text: String
 
     /// A constant rate.
-    public static func constant(_ rate: Double) -> RateSchedule {
-        RateSchedule(segments: [], finalRate: rate, text: "\(rate)")
+    public static func constant(_ rate: Double, text: String? = nil) -> RateSchedule {
+        RateSchedule(segments: [], finalRate: rate, text: text ?? "\(rate)")
     }
 
     /// Parses `R` (constant), `step:START:END:STEP:EVERY` (START, raised by STEP every EVERY until END, then
@@ -60,7 +60,7 @@ public struct RateSchedule: Sendable, Equatable {
             guard parts.count == 1 else { throw LoadError("unknown rate schedule '\(text)'") }
             let rate = try number(parts[0])
             guard rate > 0 else { throw LoadError("--rate must be above 0") }
-            return .constant(rate)
+            return .constant(rate, text: text)
         }
     }
 

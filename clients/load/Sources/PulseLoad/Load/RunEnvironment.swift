@@ -61,7 +61,7 @@ final class RunEnvironment: Sendable {
     ///   a stalled server never answers cannot hold the run.
     func monitor(
         _ control: RunControl, workers: Task<Void, Never>, giveUpAfter: Double, drainGrace: Double,
-        progress: (@Sendable (StatsSnapshot, Double, Double) -> Void)?
+        progress: (@Sendable (StatsSnapshot, Double, Double, Bool) -> Void)?
     ) async {
         var lastPrint = control.start
         while control.liveWorkers.load(ordering: .acquiring) > 0 {
@@ -70,7 +70,8 @@ final class RunEnvironment: Sendable {
             if let progress, now &- lastPrint >= 1_000_000_000 {
                 let interval = Double(now &- lastPrint) / 1e9
                 lastPrint = now
-                progress(StatsSnapshot(stats), Double(now &- control.start) / 1e9, interval)
+                let elapsed = Double(now &- control.start) / 1e9
+                progress(StatsSnapshot(stats), elapsed, interval, now < control.warmupEnd)
             }
             if !control.isStopped {
                 if now >= control.end {

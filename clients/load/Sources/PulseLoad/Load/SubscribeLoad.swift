@@ -64,10 +64,12 @@ public enum SubscribeLoad {
         }
         let rate = ProgressRate()
         let progress = configuration.progress.map { print in
-            { @Sendable (snapshot: StatsSnapshot, elapsed: Double, interval: Double) in
+            { @Sendable (snapshot: StatsSnapshot, elapsed: Double, interval: Double, warmingUp: Bool) in
                 let open = control.liveWorkers.load(ordering: .relaxed)
                 let perSecond = rate.perSecond(snapshot.messages, interval: interval)
-                print(ProgressLine.subscribe(snapshot, elapsed: elapsed, perSecond: perSecond, openStreams: open))
+                let line = ProgressLine.subscribe(
+                    snapshot, elapsed: elapsed, perSecond: perSecond, openStreams: open)
+                print(warmingUp ? "\(line)  (warming up: not recorded)" : line)
             }
         }
         await environment.monitor(

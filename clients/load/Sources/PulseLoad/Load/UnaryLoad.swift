@@ -133,11 +133,11 @@ public enum UnaryLoad {
         }
         let rate = ProgressRate()
         let progress = configuration.progress.map { print in
-            { @Sendable (snapshot: StatsSnapshot, elapsed: Double, interval: Double) in
+            { @Sendable (snapshot: StatsSnapshot, elapsed: Double, interval: Double, warmingUp: Bool) in
                 let perSecond = rate.perSecond(snapshot.requests, interval: interval)
-                print(
-                    ProgressLine.unary(
-                        snapshot, elapsed: elapsed, perSecond: perSecond, openLoop: configuration.rate != nil))
+                let line = ProgressLine.unary(
+                    snapshot, elapsed: elapsed, perSecond: perSecond, openLoop: configuration.rate != nil)
+                print(warmingUp ? "\(line)  (warming up: not recorded)" : line)
             }
         }
         await environment.monitor(
@@ -224,7 +224,7 @@ public enum UnaryLoad {
                     requests: figures.requests, ok: figures.ok, errors: figures.errorsByName,
                     rps: Double(figures.requests) / seconds, latency: LatencySummary(figures.latency))
             }
-        return LoadReport(
+        var report = LoadReport(
             scenario: "unary", target: target, method: methods.count == 1 ? methods[0] : "mix",
             mode: openLoop ? "open" : "closed", connections: configuration.connections,
             concurrency: configuration.concurrency, rate: configuration.rate?.text, durationSeconds: seconds,
@@ -232,5 +232,18 @@ public enum UnaryLoad {
             rps: Double(snapshot.requests) / seconds, latency: LatencySummary(snapshot.latency),
             uncorrected: openLoop ? LatencySummary(snapshot.uncorrected) : nil, partial: control.abortReason != nil,
             abortReason: control.abortReason, stream: nil, methods: breakdown)
+        if let schedule = configuration.rate {
+            report.askedRate = meanRate(
+                schedule, from: Double(control.warmupEnd &- control.start) / 1e9, seconds: seconds)
+        }
+        return report
+    }
+
+    /// The schedule's mean rate over `seconds` from `start` (seconds into the run).
+    static func meanRate(_ schedule: RateSchedule, from start: Double, seconds: Double) -> Double {
+        let steps = 1000
+        var total = 0.0
+        for step in 0..<steps { total += schedule.rate(at: start + (Double(step) + 0.5) * seconds / Double(steps)) }
+        return total / Double(steps)
     }
 }

@@ -26,6 +26,8 @@ public struct LoadReport: Sendable {
     public var stream: StreamFigures?
     /// A mix of several methods: the figures of each.
     public var methods: [MethodFigures]?
+    /// Open loop: the mean rate the schedule asked for over the measured time.
+    public var askedRate: Double? = nil
 
     /// One method's share of a mix.
     public struct MethodFigures: Sendable {
@@ -63,6 +65,7 @@ public struct LoadReport: Sendable {
             ("mode", .string(mode)), ("connections", .integer(connections)), ("concurrency", .integer(concurrency)),
         ]
         if let rate { members.append(("rate", .string(rate))) }
+        if let askedRate { members.append(("asked_rps", .rounded(askedRate, places: 1))) }
         members += [
             ("duration_s", .rounded(durationSeconds, places: 3)), ("requests", .integer(requests)),
             ("ok", .integer(ok)), ("rps", .rounded(rps, places: 1)),
@@ -128,6 +131,12 @@ public struct LoadReport: Sendable {
                     + "out of order \(stream.outOfOrder), announced gaps \(stream.announcedMissing)")
         } else {
             lines.append("throughput: \(formatFixed(rps, places: 1)) requests/s")
+            if let askedRate, rps < askedRate * 0.99 {
+                lines.append(
+                    "WARNING: the asked rate was not reached (\(formatFixed(askedRate, places: 1))/s asked): the calls "
+                        + "in flight hit --concurrency, or the harness or server is saturated; latency counts the backlog"
+                )
+            }
         }
         if !errors.isEmpty {
             lines.append("errors: " + errors.map { "\($0.0) \(formatCount($0.1))" }.joined(separator: ", "))

@@ -70,7 +70,8 @@ public struct ReportComparison: Sendable {
     }
 
     static func number(_ value: Double) -> String {
-        value == value.rounded() && abs(value) < 1e15 ? formatCount(Int(value)) : formatFixed(value, places: 3)
+        if value == value.rounded() && abs(value) < 1e15 { return formatCount(Int(value)) }
+        return formatFixed(value, places: abs(value) >= 1000 ? 1 : 3)
     }
 }
 
