@@ -152,3 +152,22 @@ def test_unreachable_server_and_bad_flags():
                    "--connections", "0", "--proto-path", PROTOCOL)
     assert bad.returncode == 2
     assert "--connections" in bad.stderr
+
+
+def test_interrupt_gives_partial_report(server, tmp_path):
+    """Ctrl-C (SIGINT) stops the run and still prints and writes what was measured."""
+    report_path = tmp_path / "interrupted.json"
+    load = subprocess.Popen(
+        [str(load_binary()), "unary", "--target", server.address, "--method", "/pulse.v1.Diagnostics/Echo",
+         "--concurrency", "4", "--duration", "30s", "--json", str(report_path), "--proto-path", str(PROTOCOL),
+         "--quiet"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    time.sleep(1.5)
+    load.send_signal(signal.SIGINT)
+    stdout, stderr = load.communicate(timeout=10)
+    assert load.returncode == 1, stderr
+    assert "interrupted" in stdout
+    report = json.loads(report_path.read_text())
+    assert report["partial"] is True and report["ok"] > 0
+    assert 0.3 < report["duration_s"] < 3

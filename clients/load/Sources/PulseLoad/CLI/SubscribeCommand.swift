@@ -42,6 +42,7 @@ struct SubscribeCommand: AsyncParsableCommand {
         configuration.warmup = try common.seconds(common.warmup, flag: "--warmup")
         if let loops = common.loops { configuration.loops = loops }
         configuration.progress = common.progressPrinter
+        configuration.stopOnInterrupt = true
         try common.finish(try await SubscribeLoad.run(configuration))
     }
 }

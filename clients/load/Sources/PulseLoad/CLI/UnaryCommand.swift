@@ -218,6 +218,7 @@ struct UnaryCommand: AsyncParsableCommand {
         configuration.timeout = .nanoseconds(Int64((DurationText.seconds(timeout) ?? 10) * 1e9))
         if let loops = common.loops { configuration.loops = loops }
         configuration.progress = common.progressPrinter
+        configuration.stopOnInterrupt = true
         try common.finish(try await UnaryLoad.run(configuration))
     }
 }

@@ -50,8 +50,33 @@ final class RunEnvironment: Sendable {
 
     func shutdown() async {
         for connection in connections { await connection.close() }
+        let interrupts = self.interrupts
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            group.loops[0].execute {
+                interrupts.notifier?.cancel()
+                interrupts.notifier = nil
+                done.resume()
+            }
+        }
         group.shutdown()
     }
+
+    /// SIGINT/SIGTERM stop the run like a dead server does: a partial report, not a lost one.
+    func stopOnInterrupt(_ control: RunControl) {
+        let loop = group.loops[0]
+        let interrupts = self.interrupts
+        loop.execute {
+            interrupts.notifier = try? SignalNotifier(loop: loop) { signal in
+                control.stop(at: MonotonicClock.now(), abort: "interrupted (signal \(signal))")
+            }
+        }
+    }
+
+    /// The signal notifier, touched only on the first loop.
+    private final class Interrupts: @unchecked Sendable {
+        var notifier: SignalNotifier?
+    }
+    private let interrupts = Interrupts()
 
     /// Watches the run until every worker is done.
     ///

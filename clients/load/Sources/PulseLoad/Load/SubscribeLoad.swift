@@ -15,6 +15,8 @@ public struct SubscribeLoadConfiguration: Sendable {
     public var connectTimeout: Duration = .seconds(5)
     public var schema: ProtoSchema
     public var progress: (@Sendable (String) -> Void)?
+    /// SIGINT and SIGTERM end the run early with a partial report (the command line sets this).
+    public var stopOnInterrupt = false
 
     public init(host: String, port: Int, symbols: [String], schema: ProtoSchema) {
         self.host = host
@@ -48,6 +50,7 @@ public enum SubscribeLoad {
             start: MonotonicClock.now(), warmup: configuration.warmup, duration: configuration.duration,
             requestLimit: nil)
         control.liveWorkers.store(configuration.streams, ordering: .releasing)
+        if configuration.stopOnInterrupt { environment.stopOnInterrupt(control) }
         let workers = Task {
             await withTaskGroup(of: Void.self) { group in
                 for stream in 0..<configuration.streams {

@@ -28,6 +28,8 @@ public struct UnaryLoadConfiguration: Sendable {
     public var drainGrace = 2.0
     /// Called about once a second with a progress line.
     public var progress: (@Sendable (String) -> Void)?
+    /// SIGINT and SIGTERM end the run early with a partial report (the command line sets this).
+    public var stopOnInterrupt = false
 
     /// One method with requests sent round-robin.
     public init(host: String, port: Int, method: String, messages: [[UInt8]]) {
@@ -114,6 +116,7 @@ public enum UnaryLoad {
             start: MonotonicClock.now(), warmup: configuration.warmup, duration: configuration.duration,
             requestLimit: configuration.requests)
         control.liveWorkers.store(configuration.concurrency, ordering: .releasing)
+        if configuration.stopOnInterrupt { environment.stopOnInterrupt(control) }
         let workers = Task {
             await withTaskGroup(of: Void.self) { group in
                 for worker in 0..<configuration.concurrency {
