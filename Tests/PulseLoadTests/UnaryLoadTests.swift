@@ -19,10 +19,10 @@ struct UnaryLoadTests {
             let report = try await UnaryLoad.run(configuration)
             #expect(report.errorCount == 0)
             #expect(report.mode == "closed")
-            #expect(report.latency.p50 >= 20 && report.latency.p50 < 26, "p50 \(report.latency.p50) ms")
+            #expect(report.latency.p50 >= 20 && report.latency.p50 < 30, "p50 \(report.latency.p50) ms")
             #expect(report.latency.min >= 19.5)
             // 8 calls in flight, 20 ms each: about 400/s (less the harness's and server's overheads).
-            #expect(report.rps > 300 && report.rps <= 400, "rps \(report.rps)")
+            #expect(report.rps > 250 && report.rps <= 400, "rps \(report.rps)")
             #expect(abs(report.durationSeconds - 1.0) < 0.1)
             #expect(report.uncorrected == nil)
         }
@@ -62,7 +62,8 @@ struct UnaryLoadTests {
             let report = try await UnaryLoad.run(configuration)
             #expect(report.errorCount == 0)
             #expect(abs(Double(report.requests) - 600) <= 2, "requests \(report.requests)")
-            #expect(abs(report.rps - 400) / 400 < 0.03, "rps \(report.rps)")
+            // Throughput runs to the last response, a few ms past the end: within 5 % on a 1.5 s run.
+            #expect(abs(report.rps - 400) / 400 < 0.05, "rps \(report.rps)")
             #expect(report.latency.p50 >= 5 && report.latency.p50 < 10)
             #expect(report.uncorrected != nil)
             #expect(report.askedRate == 400)

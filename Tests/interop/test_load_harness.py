@@ -112,9 +112,9 @@ def test_p50_is_the_servers_delay(server, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     report = json.loads(report_path.read_text())
-    assert 20 <= report["latency_ms"]["p50"] < 26, report
+    assert 20 <= report["latency_ms"]["p50"] < 30, report
     assert report["errors"] == {}
-    assert 280 < report["rps"] <= 400, report
+    assert 250 < report["rps"] <= 400, report
     assert "throughput" in result.stdout and "p99.9" in result.stdout
     assert "calls/s" in result.stderr, "the progress line"
 

@@ -116,10 +116,15 @@ public struct LoadReport: Sendable {
     public var text: String {
         var lines: [String] = []
         let what = scenario == "subscribe" ? "streams" : "requests"
-        lines.append(
-            "\(scenario) \(method) on \(target): \(mode) loop, \(connections) connections, "
-                + (mode == "open"
-                    ? "rate \(rate ?? "?"), up to \(concurrency) in flight" : "concurrency \(concurrency)"))
+        let connectionText = connections == 1 ? "1 connection" : "\(connections) connections"
+        if stream != nil {
+            lines.append("\(scenario) \(method) on \(target): \(concurrency) streams over \(connectionText)")
+        } else {
+            lines.append(
+                "\(scenario) \(method) on \(target): \(mode) loop, \(connectionText), "
+                    + (mode == "open"
+                        ? "rate \(rate ?? "?"), up to \(concurrency) in flight" : "concurrency \(concurrency)"))
+        }
         if partial { lines.append("PARTIAL: \(abortReason ?? "the run ended early")") }
         lines.append(
             "\(what): \(formatCount(requests)) in \(formatFixed(durationSeconds, places: 2)) s, "
