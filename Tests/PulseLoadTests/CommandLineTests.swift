@@ -95,6 +95,36 @@ struct CommandLineTests {
         #expect(calls[2].method == "/grpc.health.v1.Health/Check")
     }
 
+    @Test("--data-file: one JSON request per line, blank lines skipped, a bad line named; --data-bin: raw bytes")
+    func dataFiles() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pulse-load-data-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let good = directory.appendingPathComponent("good.jsonl").path
+        let bad = directory.appendingPathComponent("bad.jsonl").path
+        let raw = directory.appendingPathComponent("echo.bin").path
+        try "{\"payload\":\"AQ==\"}\n\n{\"delayMs\":3}\n".write(toFile: good, atomically: true, encoding: .utf8)
+        try "{}\n{\"delay\":3}\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        try Data([0x0A, 0x01, 0x07]).write(to: URL(fileURLWithPath: raw))
+        func calls(_ flags: [String]) throws -> [UnaryCall] {
+            let command = try PulseLoadCommand.parseAsRoot(
+                [
+                    "unary", "--target", "h:1", "--method", "/pulse.v1.Diagnostics/Echo", "--proto-path",
+                    protocolDirectory,
+                ]
+                    + flags)
+            return try #require(command as? UnaryCommand).requestCalls()
+        }
+        #expect(try calls(["--data-file", good]).map(\.message) == [[0x0A, 0x01, 0x01], [0x10, 0x03]])
+        #expect(try calls(["--data-bin", raw]).map(\.message) == [[0x0A, 0x01, 0x07]])
+        do {
+            _ = try calls(["--data-file", bad])
+            Issue.record("a bad line was accepted")
+        } catch {
+            #expect("\(error)".contains("bad.jsonl:2"), "\(error)")
+        }
+    }
+
     @Test("comparison says which way each figure moved")
     func comparison() throws {
         let before = try JSONParser.parse(#"{"rps":1000,"requests":10000,"errors":{},"latency_ms":{"p50":1,"p99":4}}"#)
