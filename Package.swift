@@ -26,11 +26,13 @@ let package = Package(
         .library(name: "PulseClient", targets: ["PulseClient"]),
         .library(name: "PulseProtocol", targets: ["PulseProtocol"]),
         .library(name: "PulseAnalytics", targets: ["PulseAnalytics"]),
+        .executable(name: "pulse-load", targets: ["pulse-load"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // System libraries: one target per C library, shim headers only.
@@ -102,6 +104,21 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
+        // The load-testing harness: a library (schema, JSON→protobuf, load models, reports) and its CLI.
+        .target(
+            name: "PulseLoad",
+            dependencies: [
+                "PulseProtocol", "PulseIO", "PulseRPC",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "clients/load/Sources/PulseLoad",
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "pulse-load",
+            dependencies: ["PulseLoad"],
+            path: "clients/load/Sources/pulse-load",
+            swiftSettings: swiftSettings),
 
         .testTarget(
             name: "PulseIOTests",
@@ -124,5 +141,12 @@ let package = Package(
             name: "PulseMarketDataTests", dependencies: ["PulseMarketData", "PulseAnalytics"],
             swiftSettings: swiftSettings),
         .testTarget(name: "PulseStoreTests", dependencies: ["PulseStore", "PulseIO"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PulseLoadTests",
+            dependencies: [
+                "PulseLoad", "PulseRPC", "PulseIO", "PulseProtocol", "PulseServer",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings),
     ]
 )

@@ -11,9 +11,9 @@ scripts/install-deps.sh --python
 step() { printf '\n== %s\n' "$*" >&2; }
 
 step "format check"
-if ! swift format lint --strict --recursive --parallel Sources Tests clients/swift 2>/tmp/pulse-format.$$; then
+if ! swift format lint --strict --recursive --parallel Sources Tests clients/swift clients/load 2>/tmp/pulse-format.$$; then
     cat /tmp/pulse-format.$$ >&2
-    echo "format check failed: run 'swift format --in-place --recursive Sources Tests clients/swift'" >&2
+    echo "format check failed: run 'swift format --in-place --recursive Sources Tests clients/swift clients/load'" >&2
     rm -f /tmp/pulse-format.$$
     exit 1
 fi
