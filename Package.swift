@@ -110,6 +110,8 @@ let package = Package(
             dependencies: [
                 "PulseProtocol", "PulseIO", "PulseRPC",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "clients/load/Sources/PulseLoad",

@@ -28,14 +28,16 @@ func withTestServer<T>(
     configuration.maxConcurrentStreams = 1000
     let group = try EventLoopGroup(loops: loops)
     let pool = try ComputePool(threads: 1)
+    let blocking = try BlockingPool(threads: 1)
     var logger = Logger(label: "pulse-load-test")
     logger.logLevel = .critical
     let server = RPCServer(
         configuration: configuration, services: [DiagnosticsService()] + services, group: group, computePool: pool,
-        logger: logger)
+        blockingPool: blocking, logger: logger)
     let address = try await server.start()
     defer {
         pool.shutdown()
+        blocking.shutdown()
         group.shutdown()
     }
     do {
@@ -96,7 +98,8 @@ struct StallService: RPCService {
 }
 
 /// `pulse.v1.Quotes/Subscribe` as a fake feed: for each requested symbol, ticks 1…30 every 10 ms whose
-/// `time_ms` is `ageMs` before the moment they are sent; ticks 11–13 are never sent (a hole of 3); 18 and 19
+/// `ingest_time_us` is `ageMs` before the moment they are sent (`time_ms`, the market time, an hour earlier:
+/// latency must come from the ingest time); ticks 11–13 are never sent (a hole of 3); 18 and 19
 /// are replaced by 20, which says `conflated: 2` (not a loss). Then the stream stays open.
 struct FakeQuoteFeed: RPCService {
     let ageMs: Int64
@@ -111,9 +114,10 @@ struct FakeQuoteFeed: RPCService {
                 (request: PulseV1.SubscribeQuotesRequest, writer: StreamWriter<PulseV1.QuoteEvent>, context) in
                 for sequence in Self.sentSequences {
                     for symbol in request.symbols {
+                        let ingested = wallClockMicroseconds() - ageMs * 1000
                         var tick = PulseV1.Tick(
-                            symbol: symbol, sequence: sequence, timeMs: wallClockMicroseconds() / 1000 - ageMs,
-                            price: 100)
+                            symbol: symbol, sequence: sequence, timeMs: ingested / 1000 - 3_600_000, price: 100)
+                        tick.ingestTimeUs = ingested
                         tick.conflated = sequence == 20 ? 2 : 0
                         try await writer.send(PulseV1.QuoteEvent(.tick(tick)))
                     }

@@ -1,5 +1,8 @@
+import Logging
 import PulseIO
 import PulseProtocol
+import ServiceLifecycle
+import Synchronization
 
 /// The event loops, connections and per-loop statistics of a run, and the monitor that prints the
 /// progress line, notices a dead server and ends a run that overstays.
@@ -50,33 +53,31 @@ final class RunEnvironment: Sendable {
 
     func shutdown() async {
         for connection in connections { await connection.close() }
-        let interrupts = self.interrupts
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            group.loops[0].execute {
-                interrupts.notifier?.cancel()
-                interrupts.notifier = nil
-                done.resume()
-            }
-        }
+        interruptWatch.withLock { $0?.cancel() }
         group.shutdown()
     }
 
-    /// SIGINT/SIGTERM stop the run like a dead server does: a partial report, not a lost one.
+    /// SIGINT/SIGTERM stop the run like a dead server does: a partial report, not a lost one. The signals are
+    /// trapped by PulseIO's `ProcessLifecycle`, their one owner in any PulseTrader process.
     func stopOnInterrupt(_ control: RunControl) {
-        let loop = group.loops[0]
-        let interrupts = self.interrupts
-        loop.execute {
-            interrupts.notifier = try? SignalNotifier(loop: loop) { signal in
-                control.stop(at: MonotonicClock.now(), abort: "interrupted (signal \(signal))")
-            }
+        let task = Task {
+            let lifecycle = ProcessLifecycle(
+                parts: [InterruptWatcher(control: control)], logger: Logger(label: "pulse-load"))
+            try? await lifecycle.run()
         }
+        interruptWatch.withLock { $0 = task }
     }
 
-    /// The signal notifier, touched only on the first loop.
-    private final class Interrupts: @unchecked Sendable {
-        var notifier: SignalNotifier?
+    private let interruptWatch = Mutex<Task<Void, Never>?>(nil)
+
+    /// Waits for the lifecycle's graceful shutdown (a signal) and stops the run; ends quietly when cancelled.
+    private struct InterruptWatcher: Service {
+        let control: RunControl
+        func run() async throws {
+            try await gracefulShutdown()
+            control.stop(at: MonotonicClock.now(), abort: "interrupted by a signal")
+        }
     }
-    private let interrupts = Interrupts()
 
     /// Watches the run until every worker is done.
     ///
