@@ -139,10 +139,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(name: "PulseAnalyticsTests", dependencies: ["PulseAnalytics"], swiftSettings: swiftSettings),
-        .testTarget(
-            name: "PulseMarketDataTests", dependencies: ["PulseMarketData", "PulseAnalytics"],
+        // Test helpers shared by test targets: private Redis (and later PostgreSQL) servers started through the
+        // project's own scripts.
+        .target(
+            name: "PulseTestSupport", dependencies: ["PulseStore", "PulseIO"], path: "Tests/PulseTestSupport",
             swiftSettings: swiftSettings),
-        .testTarget(name: "PulseStoreTests", dependencies: ["PulseStore", "PulseIO"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PulseMarketDataTests",
+            dependencies: ["PulseMarketData", "PulseAnalytics", "PulseStore", "PulseTestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PulseStoreTests", dependencies: ["PulseStore", "PulseIO", "PulseTestSupport"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "PulseLoadTests",
             dependencies: [

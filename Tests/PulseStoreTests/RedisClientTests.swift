@@ -1,5 +1,6 @@
 import Foundation
 import PulseIO
+import PulseTestSupport
 import Testing
 
 @testable import PulseStore

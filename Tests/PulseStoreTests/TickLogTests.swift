@@ -1,3 +1,4 @@
+import PulseTestSupport
 import Testing
 
 @testable import PulseStore

@@ -4,24 +4,24 @@ import PulseStore
 
 /// A private Redis for one test, started by the project's own `scripts/redis.sh` on a free loopback port in
 /// a temporary folder, so a test may stop and restart it. A missing `redis-server` fails the test.
-final class TestRedis: Sendable {
-    let directory: String
-    let port: Int
-    let aof: Bool
+public final class TestRedis: Sendable {
+    public let directory: String
+    public let port: Int
+    public let aof: Bool
 
-    init(aof: Bool = false) throws {
+    public init(aof: Bool = false) throws {
         directory = NSTemporaryDirectory() + "pulse-redis-\(UUID().uuidString)"
         port = try Self.freePort()
         self.aof = aof
         try start()
     }
 
-    var url: String { "redis://127.0.0.1:\(port)" }
+    public var url: String { "redis://127.0.0.1:\(port)" }
 
-    func start() throws { try script("start") }
-    func stop() throws { try script("stop") }
+    public func start() throws { try script("start") }
+    public func stop() throws { try script("stop") }
 
-    func remove() {
+    public func remove() {
         try? stop()
         try? FileManager.default.removeItem(atPath: directory)
     }
@@ -30,10 +30,10 @@ final class TestRedis: Sendable {
         try ProjectScript.run("redis.sh", [command, directory, String(port)] + (aof ? ["--aof"] : []))
     }
 
-    struct ScriptFailed: Error { var command: String; var status: Int32 }
+    public struct ScriptFailed: Error { var command: String; var status: Int32 }
 
     /// A port nothing listens on now: bind port 0, read it back, close.
-    static func freePort() throws -> Int {
+    public static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
@@ -50,7 +50,7 @@ final class TestRedis: Sendable {
     }
 
     /// Runs `body` with a started Redis and a client on a fresh loop, then tears all down.
-    static func with<T>(
+    public static func with<T>(
         aof: Bool = false, configure: (inout RedisConfiguration) -> Void = { _ in },
         _ body: (TestRedis, RedisClient) async throws -> T
     ) async throws -> T {

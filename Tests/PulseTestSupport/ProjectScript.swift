@@ -11,18 +11,19 @@ import Foundation
 /// spawned from a Dispatch thread inherits that thread's fully blocked signal mask, so the daemon would
 /// ignore the SIGTERM that stops it. Here the child gets /dev/null for its standard streams, no other
 /// descriptors (they are close-on-exec), an empty signal mask and default signal handlers.
-enum ProjectScript {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+public enum ProjectScript {
+    public static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent()
         .deletingLastPathComponent()
 
-    struct Failed: Error, CustomStringConvertible {
+    public struct Failed: Error, CustomStringConvertible {
         var command: [String]
         var status: Int32
-        var description: String { "\(command.joined(separator: " ")) exited with status \(status)" }
+        public var description: String { "\(command.joined(separator: " ")) exited with status \(status)" }
     }
 
     /// Runs `scripts/NAME ARGUMENTS…` with bash; throws when it exits non-zero.
-    static func run(_ name: String, _ arguments: [String]) throws {
+    public static func run(_ name: String, _ arguments: [String]) throws {
         let command = ["/bin/bash", repository.appendingPathComponent("scripts/\(name)").path] + arguments
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
