@@ -60,6 +60,7 @@ let package = Package(
         .target(
             name: "PulseStore",
             dependencies: ["PulseIO", "CLibPQ", "CHiredis"],
+            resources: [.copy("Migrations/SQL")],
             swiftSettings: swiftSettings),
         .target(
             name: "PulseMarketData",
@@ -87,7 +88,7 @@ let package = Package(
         .executableTarget(
             name: "pulse",
             dependencies: [
-                "PulseServer", "PulseAnalytics", "PulseClient", "PulseBridge",
+                "PulseServer", "PulseAnalytics", "PulseClient", "PulseBridge", "PulseStore", "PulseIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -103,5 +104,6 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(name: "PulseAnalyticsTests", dependencies: ["PulseAnalytics"], swiftSettings: swiftSettings),
+        .testTarget(name: "PulseStoreTests", dependencies: ["PulseStore", "PulseIO"], swiftSettings: swiftSettings),
     ]
 )
