@@ -61,3 +61,41 @@ enum TestDatabase {
 /// The trait every PostgreSQL suite carries.
 let requiresPostgres = ConditionTrait.enabled(
     if: TestDatabase.enabled, "PULSE_TEST_DATABASE_URL is not set (scripts/test.sh starts a PostgreSQL and sets it)")
+
+extension TestDatabase {
+    /// Runs `body` with the configuration of a new, empty database on the test server, dropped afterwards.
+    static func withFreshDatabase(_ body: @escaping @Sendable (PostgresConfiguration) async throws -> Void)
+        async throws
+    {
+        let name = uniqueName("pulse_test")
+        try await withConnection { connection in
+            try await connection.query("CREATE DATABASE \(name)")
+        }
+        var configuration = try configuration()
+        configuration.set("dbname", to: name)
+        do {
+            try await body(configuration)
+        } catch {
+            try? await dropDatabase(name)
+            throw error
+        }
+        try await dropDatabase(name)
+    }
+
+    private static func dropDatabase(_ name: String) async throws {
+        try await withConnection { connection in
+            try await connection.query("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+        }
+    }
+
+    /// Connects to `configuration` on a fresh loop and runs `body`.
+    static func withConnection(
+        to configuration: PostgresConfiguration, _ body: @escaping @Sendable (PostgresConnection) async throws -> Void
+    ) async throws {
+        try await withLoop { loop in
+            let connection = try await PostgresConnection.connect(to: configuration, on: loop)
+            defer { connection.close() }
+            try await body(connection)
+        }
+    }
+}
