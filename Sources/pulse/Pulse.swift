@@ -17,6 +17,8 @@ struct Pulse: AsyncParsableCommand {
             ServeCommand.self,
             IndicatorsCommand.self,
             BacktestCommand.self,
+            ImportCommand.self,
+            MigrateCommand.self,
         ])
 
     static func main() async {

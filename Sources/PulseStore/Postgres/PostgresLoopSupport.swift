@@ -77,3 +77,33 @@ enum PostgresBlocking {
         queue.async(execute: work)
     }
 }
+
+extension PostgresConnection {
+    /// Connects on an event loop of its own, runs `body` there, then closes the connection and stops the
+    /// loop: for command-line tools and tests that have no loop group.
+    ///
+    /// ```swift
+    /// let count = try await PostgresConnection.withConnection(to: configuration) { connection in
+    ///     try await connection.query("SELECT count(*) FROM bars").int(0, 0)
+    /// }
+    /// ```
+    public static func withConnection<T: Sendable>(
+        to configuration: PostgresConfiguration, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        let loop: EventLoop
+        do {
+            loop = try EventLoop()
+        } catch {
+            throw PostgresError(.connectionFailed, "cannot start an event loop: \(error)")
+        }
+        defer {
+            loop.stop()
+            loop.join()
+        }
+        return try await Task(executorPreference: loop) {
+            let connection = try await PostgresConnection.connect(to: configuration, on: loop)
+            defer { connection.close() }
+            return try await body(connection)
+        }.value
+    }
+}
