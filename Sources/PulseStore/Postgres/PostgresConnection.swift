@@ -116,6 +116,14 @@ public final class PostgresConnection {
         return PQstatus(handle) == CONNECTION_OK
     }
 
+    /// True when the session is inside a transaction block (open, or failed and awaiting ROLLBACK): a pool
+    /// must not hand such a session to the next caller.
+    public var isInTransaction: Bool {
+        guard let handle else { return false }
+        let status = PQtransactionStatus(handle)
+        return status == PQTRANS_INTRANS || status == PQTRANS_INERROR || status == PQTRANS_ACTIVE
+    }
+
     /// Requests queued or running.
     public var backlog: Int { pending.count + (current == nil ? 0 : 1) }
 
