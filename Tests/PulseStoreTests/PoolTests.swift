@@ -63,15 +63,58 @@ struct PoolTests {
         let unreachable = try PostgresConfiguration(url: "postgresql://postgres@127.0.0.1:1/pulse")
         try await TestDatabase.withLoop { loop in
             var options = PostgresPool.Options()
-            options.initialBackoff = .milliseconds(200)
+            options.initialBackoff = .milliseconds(400)
             let pool = PostgresPool(configuration: unreachable, loop: loop, options: options)
             await #expect(throws: PostgresError.self) { try await pool.query("SELECT 1") }
             let start = ContinuousClock.now
             await #expect(throws: PostgresError.self) { try await pool.query("SELECT 1") }
-            #expect(ContinuousClock.now - start >= .milliseconds(150))  // 200 ms ± 20 % jitter
+            #expect(ContinuousClock.now - start >= .milliseconds(250))  // 400 ms ± 20 % jitter, counted from the failure
             #expect(pool.backoff(after: 30) <= .seconds(6))
             #expect(pool.openConnections == 0)
             pool.close()
+        }
+    }
+}
+
+@Suite("Cancellation and name resolution", requiresPostgres)
+struct CancellationTests {
+    @Test func cancellingTheTaskCancelsTheStatement() async throws {
+        let configuration = try TestDatabase.configuration()
+        try await TestDatabase.withLoop { loop in
+            var options = PostgresPool.Options()
+            options.maxConnections = 1
+            let pool = PostgresPool(configuration: configuration, loop: loop, options: options)
+            let pid = try await pool.query("SELECT pg_backend_pid()").int(0, 0)
+            let start = ContinuousClock.now
+            let sleeper = Task(executorPreference: loop) { try await pool.query("SELECT pg_sleep(10)") }
+            try await loop.sleep(nanoseconds: 150_000_000)
+            sleeper.cancel()
+            await #expect(throws: CancellationError.self) { try await sleeper.value }
+            #expect(ContinuousClock.now - start < .seconds(3))
+            // The same session answers the next call: cancelling a statement does not cost the connection.
+            #expect(try await pool.query("SELECT pg_backend_pid()").int(0, 0) == pid)
+            pool.close()
+        }
+    }
+
+    @Test func hostNamesAreResolvedBeforeConnecting() async throws {
+        var configuration = try TestDatabase.configuration()
+        guard configuration.value(of: "host") == "127.0.0.1" else { return }
+        configuration.set("host", to: "localhost")  // may resolve to ::1 as well: each address is tried
+        let byName = configuration
+        try await TestDatabase.withConnection(to: byName) { connection async throws in
+            #expect(try await connection.query("SELECT 1").int(0, 0) == 1)
+        }
+        configuration.set("host", to: "no-such-host.invalid")
+        let unresolvable = configuration
+        try await TestDatabase.withLoop { loop in
+            do {
+                _ = try await PostgresConnection.connect(to: unresolvable, on: loop)
+                Issue.record("an unresolvable name cannot connect")
+            } catch let error as PostgresError {
+                #expect(error.code == .connectionFailed)
+                #expect(!error.description.contains("no-such-host"))
+            }
         }
     }
 }

@@ -68,12 +68,15 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
         }.filter { $0.count >= 2 }
     }
 
-    /// The keyword/value pairs handed to `PQconnectStartParams`: the parsed ones, `hostaddr` filled with
-    /// addresses resolved beforehand (libpq would otherwise resolve names synchronously), the timeouts and
-    /// the application name.
-    func connectParameters(hostaddr: String?) -> [(key: String, value: String)] {
-        var result = parameters.filter { $0.key != "hostaddr" || hostaddr == nil }
-        if let hostaddr { result.append(("hostaddr", hostaddr)) }
+    /// The keyword/value pairs handed to `PQconnectStartParams`: the parsed ones, `host`/`hostaddr`/`port`
+    /// replaced by lists resolved beforehand (libpq would otherwise resolve names synchronously), the
+    /// timeouts and the application name.
+    func connectParameters(resolvedHosts: [(key: String, value: String)]?) -> [(key: String, value: String)] {
+        var result = parameters
+        for (key, value) in resolvedHosts ?? [] {
+            result.removeAll { $0.key == key }
+            result.append((key, value))
+        }
         var options = value(of: "options") ?? ""
         if let statementTimeout {
             let milliseconds = max(
@@ -105,22 +108,54 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
         return inet_pton(AF_INET, text, &v4) == 1 || inet_pton(AF_INET6, text, &v6) == 1
     }
 
-    /// Resolves `host` to its first address (blocking: call off the event loop). Nil when it does not resolve.
-    static func resolve(_ host: String) -> String? {
-        if isNumericAddress(host) { return host }
+    /// Every address `host` resolves to, numeric (blocking: call off the event loop); empty when it does not.
+    static func resolve(_ host: String) -> [String] {
+        if isNumericAddress(host) { return [host] }
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         var list: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(host, nil, &hints, &list) == 0, let first = list else { return nil }
+        guard getaddrinfo(host, nil, &hints, &list) == 0 else { return [] }
         defer { freeaddrinfo(list) }
-        var buffer = [CChar](repeating: 0, count: Int(NI_MAXHOST))
-        guard
-            getnameinfo(
-                first.pointee.ai_addr, first.pointee.ai_addrlen, &buffer, socklen_t(buffer.count), nil, 0,
+        var addresses: [String] = []
+        var cursor = list
+        while let entry = cursor {
+            var buffer = [CChar](repeating: 0, count: Int(NI_MAXHOST))
+            if getnameinfo(
+                entry.pointee.ai_addr, entry.pointee.ai_addrlen, &buffer, socklen_t(buffer.count), nil, 0,
                 NI_NUMERICHOST) == 0
-        else { return nil }
-        return String(cString: buffer)
+            {
+                let address = String(cString: buffer)
+                if !addresses.contains(address) { addresses.append(address) }
+            }
+            cursor = entry.pointee.ai_next
+        }
+        return addresses
+    }
+
+    /// The `host`, `hostaddr` and `port` lists with one entry per resolved address (libpq then tries each
+    /// address in turn and never resolves a name itself). Blocking: call off the event loop.
+    /// - Throws: `connectionFailed` when a host name does not resolve.
+    func resolvedHosts() throws(PostgresError) -> [(key: String, value: String)]? {
+        guard let hosts = hostsToResolve else { return nil }
+        let ports = (value(of: "port") ?? "").split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        var names: [String] = []
+        var addresses: [String] = []
+        var expandedPorts: [String] = []
+        for (index, host) in hosts.enumerated() {
+            let resolved = Self.resolve(host)
+            guard !resolved.isEmpty else {
+                throw PostgresError(.connectionFailed, "the database host name does not resolve")
+            }
+            for address in resolved {
+                names.append(host)
+                addresses.append(address)
+                if ports.count == hosts.count { expandedPorts.append(ports[index]) }
+            }
+        }
+        var result = [("host", names.joined(separator: ",")), ("hostaddr", addresses.joined(separator: ","))]
+        if !expandedPorts.isEmpty { result.append(("port", expandedPorts.joined(separator: ","))) }
+        return result
     }
 }
 

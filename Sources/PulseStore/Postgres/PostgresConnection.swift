@@ -41,26 +41,26 @@ public final class PostgresConnection {
     public static func connect(to configuration: PostgresConfiguration, on loop: EventLoop) async throws
         -> PostgresConnection
     {
-        var hostaddr: String?
-        if let hosts = configuration.hostsToResolve {
-            let resolved = await PostgresBlocking.run { hosts.map(PostgresConfiguration.resolve) }
-            let addresses = resolved.compactMap { $0 }
-            guard addresses.count == hosts.count else {
-                throw PostgresError(.connectionFailed, "the database host name does not resolve")
+        var resolved: [(key: String, value: String)]?
+        if configuration.hostsToResolve != nil {
+            let outcome = await PostgresBlocking.run {
+                Result { () throws(PostgresError) in try configuration.resolvedHosts().map(ResolvedHosts.init) }
             }
-            hostaddr = addresses.joined(separator: ",")
+            resolved = try outcome.get()?.pairs
         }
         precondition(loop.inEventLoop, "PostgresConnection.connect must run with its loop as task executor")
-        let connection = try PostgresConnection(configuration: configuration, hostaddr: hostaddr, loop: loop)
+        let connection = try PostgresConnection(configuration: configuration, resolvedHosts: resolved, loop: loop)
         try await connection.waitUntilConnected()
         return connection
     }
 
-    private init(configuration: PostgresConfiguration, hostaddr: String?, loop: EventLoop) throws(PostgresError) {
+    private init(
+        configuration: PostgresConfiguration, resolvedHosts: [(key: String, value: String)]?, loop: EventLoop
+    ) throws(PostgresError) {
         self.loop = loop
         self.configuration = configuration
         self.watcher = PostgresSocketWatcher(loop: loop)
-        let parameters = configuration.connectParameters(hostaddr: hostaddr)
+        let parameters = configuration.connectParameters(resolvedHosts: resolvedHosts)
         let conn = Self.startConnecting(parameters)
         guard let conn else { throw PostgresError(.connectionFailed, "libpq could not allocate a connection") }
         handle = conn
@@ -80,8 +80,12 @@ public final class PostgresConnection {
     }
 
     deinit {
-        watcher.stop()
-        if let handle { PQfinish(handle) }
+        let leftovers = Leftovers(watcher: watcher, handle: handle)
+        if loop.inEventLoop {
+            leftovers.release()
+        } else {
+            loop.execute { leftovers.release() }  // the registration belongs to the loop thread
+        }
     }
 
     private static func startConnecting(_ parameters: [(key: String, value: String)]) -> OpaquePointer? {
@@ -140,22 +144,38 @@ public final class PostgresConnection {
     {
         precondition(loop.inEventLoop, "PostgresConnection used off its loop")
         let operation = PostgresOperation(request, timeout: timeout)
-        return try await withCheckedThrowingContinuation { continuation in
-            operation.continuation = continuation
-            if case .closed(let error) = state {
-                finish(operation, throwing: error)
-                return
+        let token = CancellationToken(connection: self, operation: operation)
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                start(operation, continuation)
             }
-            if let timeout {
-                operation.timer = loop.postgresTimer(after: timeout) { [weak self, weak operation] in
-                    guard let self, let operation else { return }
-                    operation.timer = nil
-                    self.deadlinePassed(operation)
-                }
-            }
-            pending.append(operation)
-            startNext()
+        } onCancel: { [loop] in
+            loop.execute { token.fire() }
         }
+    }
+
+    private func start(
+        _ operation: PostgresOperation,
+        _ continuation: CheckedContinuation<[Result<PostgresResult, PostgresError>], any Error>
+    ) {
+        operation.continuation = continuation
+        if case .closed(let error) = state {
+            finish(operation, throwing: error)
+            return
+        }
+        if Task.isCancelled {
+            finish(operation, throwing: CancellationError())
+            return
+        }
+        if let timeout = operation.timeout {
+            operation.timer = loop.postgresTimer(after: timeout) { [weak self, weak operation] in
+                guard let self, let operation else { return }
+                operation.timer = nil
+                self.interrupt(operation, because: .deadline)
+            }
+        }
+        pending.append(operation)
+        startNext()
     }
 
     private func startNext() {
@@ -374,29 +394,46 @@ public final class PostgresConnection {
         }
         if let timer = operation.timer { loop.cancelTimer(timer) }
         operation.timer = nil
-        operation.continuation?.resume(returning: outcomes)
+        let wasCancelled = outcomes.contains { if case .failure(let e) = $0 { e.sqlState == "57014" } else { false } }
+        if operation.cancelledByTask && wasCancelled {
+            operation.continuation?.resume(throwing: CancellationError())
+        } else {
+            operation.continuation?.resume(returning: outcomes)
+        }
         operation.continuation = nil
         startNext()
     }
 
-    private func finish(_ operation: PostgresOperation, throwing error: PostgresError) {
+    private func finish(_ operation: PostgresOperation, throwing error: any Error) {
         if let timer = operation.timer { loop.cancelTimer(timer) }
         operation.timer = nil
         operation.continuation?.resume(throwing: error)
         operation.continuation = nil
     }
 
-    /// A request's deadline passed: a queued one fails at once; a running one is cancelled through
-    /// `PQcancel` on a blocking thread (it blocks in libpq 15), and the connection is dropped if the server
-    /// does not answer within a grace period.
-    private func deadlinePassed(_ operation: PostgresOperation) {
+    enum InterruptReason { case deadline, taskCancelled }
+
+    /// A request's deadline passed or its task was cancelled: a queued one fails at once; a running one is
+    /// cancelled through `PQcancel` on a blocking thread (it blocks in libpq 15), and the connection is dropped
+    /// if the server does not answer within a grace period.
+    func interrupt(_ operation: PostgresOperation, because reason: InterruptReason) {
         if let index = pending.firstIndex(where: { $0 === operation }) {
             pending.remove(at: index)
-            finish(operation, throwing: PostgresError(.timedOut, "the deadline passed before the statement ran"))
+            switch reason {
+            case .deadline:
+                finish(operation, throwing: PostgresError(.timedOut, "the deadline passed before the statement ran"))
+            case .taskCancelled:
+                finish(operation, throwing: CancellationError())
+            }
             return
         }
-        guard current === operation, let handle, let cancel = PQgetCancel(handle) else { return }
-        operation.timedOut = true
+        guard current === operation, let handle, !operation.timedOut, !operation.cancelledByTask else { return }
+        switch reason {
+        case .deadline: operation.timedOut = true
+        case .taskCancelled: operation.cancelledByTask = true
+        }
+        if let timer = operation.timer { loop.cancelTimer(timer) }
+        guard let cancel = PQgetCancel(handle) else { return }
         let box = CancelHandle(pointer: cancel)
         PostgresBlocking.start {
             var buffer = [CChar](repeating: 0, count: 256)
@@ -419,11 +456,10 @@ public final class PostgresConnection {
         connectWaiter?.resume(throwing: error)
         connectWaiter = nil
         let closedError =
-            error.code == .connectionFailed || error.code == .timedOut
-            ? error : PostgresError(.connectionClosed, error.message)
+            error.code == .connectionFailed ? error : PostgresError(.connectionClosed, error.message)
         if let operation = current {
             current = nil
-            finish(operation, throwing: closedError)
+            finish(operation, throwing: error.code == .timedOut ? error : closedError)
         }
         let queued = pending
         pending.removeAll()
@@ -441,6 +477,44 @@ public final class PostgresConnection {
         }
         return PostgresError(code, configuration.redact(String(cString: raw)))
     }
+}
+
+/// Reaches a request from its task's cancellation handler (any thread); used on the loop only.
+private final class CancellationToken: @unchecked Sendable {
+    weak var connection: PostgresConnection?
+    weak var operation: PostgresOperation?
+
+    init(connection: PostgresConnection, operation: PostgresOperation) {
+        self.connection = connection
+        self.operation = operation
+    }
+
+    func fire() {
+        guard let connection, let operation, operation.continuation != nil else { return }
+        connection.interrupt(operation, because: .taskCancelled)
+    }
+}
+
+/// What a connection dropped off its loop leaves for the loop to release (registration, libpq handle).
+private final class Leftovers: @unchecked Sendable {
+    let watcher: PostgresSocketWatcher
+    let handle: OpaquePointer?
+
+    init(watcher: PostgresSocketWatcher, handle: OpaquePointer?) {
+        self.watcher = watcher
+        self.handle = handle
+    }
+
+    func release() {
+        watcher.stop()
+        if let handle { PQfinish(handle) }
+    }
+}
+
+/// Resolved `host`/`hostaddr`/`port` lists coming back from the blocking thread.
+private struct ResolvedHosts: Sendable {
+    var pairs: [(key: String, value: String)]
+    init(_ pairs: [(key: String, value: String)]) { self.pairs = pairs }
 }
 
 /// A `PGcancel` handed to a blocking thread; used there once and freed.

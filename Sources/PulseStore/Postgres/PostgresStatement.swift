@@ -29,6 +29,7 @@ final class PostgresOperation {
     var expectsSync = false
     var timer: TimerHandle?
     var timedOut = false
+    var cancelledByTask = false
     // COPY FROM STDIN progress.
     var copyStarted = false
     var copyOffset = 0
