@@ -3,6 +3,10 @@ import Foundation
 import PulseAnalytics
 import PulseStore
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// `pulse import FILE --symbol S`: loads an OHLCV CSV into PostgreSQL. Idempotent: importing the same file
 /// again rewrites no rows (the count of rows written says so).
 struct ImportCommand: AsyncParsableCommand {
@@ -43,11 +47,17 @@ struct ImportCommand: AsyncParsableCommand {
             timestamps: seconds.map { $0 * 1_000_000 }, open: series.open, high: series.high, low: series.low,
             close: series.close, volume: series.volume ?? Array(repeating: 0, count: series.close.count))
         let source = self.source
+        let batchSource = "\(source):\(file == "-" ? "stdin" : String(file.split(separator: "/").last ?? ""))"
+        // PULSE_FAILPOINT=import-before-commit kills the process after the bars are copied, before COMMIT
+        // (the crash tests of the ingestion ledger).
+        let crashBeforeCommit = ProcessInfo.processInfo.environment["PULSE_FAILPOINT"] == "import-before-commit"
         let summary = try await PostgresConnection.withConnection(to: configuration) { connection in
             try await SchemaMigrations.apply(on: connection)
             let store = BarStore(connection: connection)
             let id = try await store.symbolID(for: symbol, source: source)
-            return try await store.write(bars, symbolID: id, timeframe: timeframe)
+            return try await store.write(bars, symbolID: id, timeframe: timeframe, source: batchSource) {
+                if crashBeforeCommit { kill(getpid(), SIGKILL) }
+            }
         }
         let range = series.labels.isEmpty ? "" : " (\(series.labels[0]) … \(series.labels[series.labels.count - 1]))"
         print("imported \(summary.bars) bars for \(symbol)\(range), \(summary.rowsWritten) rows written")

@@ -159,3 +159,44 @@ def test_no_database_is_a_usage_error(tmp_path):
     proc = subprocess.run([str(pulse_binary()), "migrate"], capture_output=True, text=True, env=env, timeout=60)
     assert proc.returncode == 2
     assert "DATABASE_URL" in proc.stderr
+
+
+def test_a_crash_between_copy_and_commit_stores_nothing_and_a_rerun_stores_once(tmp_path, database_url):
+    path = _csv(tmp_path / "crash.csv", n=100)
+    env = dict(os.environ, PULSE_FAILPOINT="import-before-commit")
+    crashed = subprocess.run(
+        [str(pulse_binary()), "import", str(path), "--symbol", "CRSH", "--database-url", database_url],
+        env=env, capture_output=True, text=True, timeout=60)
+    assert crashed.returncode == -9, crashed.stderr  # SIGKILL after COPY, before COMMIT
+    with psycopg.connect(database_url) as conn:
+        assert conn.execute("SELECT count(*) FROM bars").fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM ingestion_batches").fetchone()[0] == 0
+
+    rerun = run_pulse("import", path, "--symbol", "CRSH", "--database-url", database_url)
+    assert rerun.returncode == 0, rerun.stderr
+    assert rerun.stdout.strip().endswith("100 rows written")
+    replay = run_pulse("import", path, "--symbol", "CRSH", "--database-url", database_url)
+    assert replay.stdout.strip().endswith(", 0 rows written")
+    with psycopg.connect(database_url) as conn:
+        assert conn.execute("SELECT count(*) FROM bars").fetchone()[0] == 100
+        batches = conn.execute(
+            "SELECT source, bar_count, rows_written, path FROM ingestion_batches ORDER BY id").fetchall()
+    assert batches == [("csv:crash.csv", 100, 100, "copy"), ("csv:crash.csv", 100, 0, "stagedUpsert")]
+    assert len(_stored(database_url, "CRSH")) == 100
+
+
+def test_migrate_keeps_partitions_ahead_and_applies_retention(database_url):
+    first = run_pulse("migrate", "--database-url", database_url)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.startswith("applied migrations 1, 2, 3")
+    this_year = dt.datetime.now(dt.timezone.utc).year
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        names = {r[0] for r in conn.execute(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+            "WHERE i.inhparent = 'bars'::regclass").fetchall()}
+        assert {f"bars_{this_year}", f"bars_{this_year + 1}"} <= names
+        conn.execute("SELECT pulse_ensure_bar_partitions('2001-03-01', '2001-03-02')")
+    kept = run_pulse("migrate", "--database-url", database_url, "--retention-days", "1000")
+    assert kept.returncode == 0, kept.stderr
+    assert "dropped partitions past retention: bars_2001" in kept.stdout
+    assert "schema up to date (version 3)" in kept.stdout

@@ -43,11 +43,14 @@ public struct BarWriteSummary: Sendable, Equatable {
     /// Yearly partitions created for the range.
     public var partitionsCreated: Int
     public var path: Path
+    /// The batch's id in the ingestion ledger (0 when nothing was written because no bars were given).
+    public var batchID: Int64
 
-    public init(bars: Int, rowsWritten: Int, partitionsCreated: Int, path: Path) {
+    public init(bars: Int, rowsWritten: Int, partitionsCreated: Int, path: Path, batchID: Int64 = 0) {
         self.bars = bars
         self.rowsWritten = rowsWritten
         self.partitionsCreated = partitionsCreated
         self.path = path
+        self.batchID = batchID
     }
 }
