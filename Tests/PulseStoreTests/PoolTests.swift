@@ -68,7 +68,8 @@ struct PoolTests {
             await #expect(throws: PostgresError.self) { try await pool.query("SELECT 1") }
             let start = ContinuousClock.now
             await #expect(throws: PostgresError.self) { try await pool.query("SELECT 1") }
-            #expect(ContinuousClock.now - start >= .milliseconds(250))  // 400 ms ± 20 % jitter, counted from the failure
+            // 400 ms ± 20 % jitter, counted from the failure.
+            #expect(ContinuousClock.now - start >= .milliseconds(250))
             #expect(pool.backoff(after: 30) <= .seconds(6))
             #expect(pool.openConnections == 0)
             pool.close()
