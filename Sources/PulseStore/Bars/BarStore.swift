@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// Bars in PostgreSQL (`bars`, partitioned by year of `ts`): idempotent writes through binary COPY and
 /// binary column reads. Uses one connection, so it lives on that connection's loop.
 ///
@@ -28,16 +24,6 @@ public struct BarStore {
             throw PostgresError(.protocolViolation, "symbols returned no id for \(symbol)")
         }
         return Int32(id)
-    }
-
-    /// Creates the yearly partitions of `bars` covering `first`…`last` (µs since the Unix epoch); returns how
-    /// many were new. Safe to call concurrently (the SQL function serialises on an advisory lock).
-    @discardableResult
-    public func ensurePartitions(first: Int64, last: Int64) async throws -> Int {
-        let result = try await connection.query(
-            "SELECT pulse_ensure_bar_partitions($1, $2)",
-            [.timestamp(microseconds: first), .timestamp(microseconds: last)])
-        return Int(try result.int(0, 0) ?? 0)
     }
 
     /// Writes `bars` for `symbolID` and `timeframe` in one transaction with their row in the ingestion ledger
@@ -126,7 +112,7 @@ public struct BarStore {
         """
 
     static func copyPayload(_ bars: StoredBars, symbolID: Int32, timeframe: String) -> [UInt8] {
-        var writer = BinaryCopyWriter(reservingBytes: bars.count * (2 + 8 * 4 + 4 + 4 + timeframe.utf8.count + 5 * 8))
+        var writer = BinaryCopyWriter(reservingBytes: bars.count * (2 + 8 * 4 + 4 + timeframe.utf8.count + 8 + 5 * 8))
         for i in 0..<bars.count {
             writer.beginRow(fields: 8)
             writer.appendInt32(symbolID)
@@ -140,122 +126,6 @@ public struct BarStore {
         }
         return writer.finish()
     }
-}
-
-extension BarStore {
-    /// One batch as the ledger records it.
-    struct Batch {
-        var source: String
-        var symbolID: Int32
-        var timeframe: String
-        var first: Int64
-        var last: Int64
-        var count: Int
-        var checksum: String
-    }
-
-    private func overlaps(_ batch: Batch) async throws -> Bool {
-        let result = try await connection.query(
-            """
-            SELECT EXISTS (
-                SELECT 1 FROM ingestion_batches
-                WHERE symbol_id = $1 AND timeframe = $2 AND first_ts <= $4 AND last_ts >= $3)
-            """,
-            [
-                .int32(batch.symbolID), .text(batch.timeframe), .timestamp(microseconds: batch.first),
-                .timestamp(microseconds: batch.last),
-            ])
-        return try result.bool(0, 0) ?? true
-    }
-
-    private func record(_ batch: Batch, rowsWritten: Int, path: BarWriteSummary.Path) async throws -> Int64 {
-        let result = try await connection.query(
-            """
-            INSERT INTO ingestion_batches
-                (source, symbol_id, timeframe, first_ts, last_ts, bar_count, checksum, rows_written, path)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id
-            """,
-            [
-                .text(batch.source), .int32(batch.symbolID), .text(batch.timeframe),
-                .timestamp(microseconds: batch.first), .timestamp(microseconds: batch.last),
-                .int32(Int32(batch.count)), .text(batch.checksum), .int32(Int32(rowsWritten)), .text(path.rawValue),
-            ])
-        return try result.int(0, 0) ?? 0
-    }
-
-    /// FNV-1a (64-bit) of a COPY payload, as hexadecimal: the ledger's checksum of a batch.
-    static func checksum(_ payload: [UInt8]) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in payload {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x100_0000_01b3
-        }
-        return String(hash, radix: 16)
-    }
-
-    /// The latest batch recorded for `source`, `symbolID` and `timeframe` (where an ingester resumes).
-    public func lastBatch(source: String, symbolID: Int32, timeframe: String) async throws -> IngestionBatch? {
-        let result = try await connection.query(
-            """
-            SELECT id, first_ts, last_ts, bar_count, checksum, rows_written FROM ingestion_batches
-            WHERE source = $1 AND symbol_id = $2 AND timeframe = $3 ORDER BY last_ts DESC, id DESC LIMIT 1
-            """, [.text(source), .int32(symbolID), .text(timeframe)], binaryResults: true)
-        guard result.rowCount == 1 else { return nil }
-        return IngestionBatch(
-            id: try result.int(0, 0) ?? 0, first: try result.timestamp(0, 1) ?? 0,
-            last: try result.timestamp(0, 2) ?? 0,
-            barCount: Int(try result.int(0, 3) ?? 0), checksum: result.string(0, 4) ?? "",
-            rowsWritten: Int(try result.int(0, 5) ?? 0))
-    }
-
-    /// Creates the partitions from `now` through `yearsAhead` years after it and, with `retention`, drops the
-    /// partitions whose whole year ended more than `retention` before `now`.
-    /// - Parameter now: µs since the Unix epoch (tests pass a fixed time).
-    public func maintainPartitions(yearsAhead: Int = 1, retention: Duration? = nil, now: Int64? = nil) async throws
-        -> PartitionUpkeep
-    {
-        let now = now ?? Self.currentMicroseconds()
-        let ahead = now + Int64(yearsAhead) * 366 * 86_400 * 1_000_000
-        let created = try await ensurePartitions(first: now, last: ahead)
-        var dropped: [String] = []
-        if let retention {
-            let cutoff = now - retention.components.seconds * 1_000_000
-            let result = try await connection.query(
-                "SELECT pulse_drop_bar_partitions_before($1)", [.timestamp(microseconds: cutoff)])
-            dropped = (0..<result.rowCount).compactMap { result.string($0, 0) }
-        }
-        return PartitionUpkeep(created: created, dropped: dropped)
-    }
-
-    static func currentMicroseconds() -> Int64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return Int64(spec.tv_sec) * 1_000_000 + Int64(spec.tv_nsec) / 1_000
-    }
-}
-
-/// What ``BarStore/maintainPartitions(yearsAhead:retention:now:)`` did.
-public struct PartitionUpkeep: Sendable, Equatable {
-    /// Partitions created ahead of time.
-    public var created: Int
-    /// Partitions dropped past the retention, by name (`bars_2001`).
-    public var dropped: [String]
-
-    public init(created: Int, dropped: [String]) {
-        self.created = created
-        self.dropped = dropped
-    }
-}
-
-/// One row of the ingestion ledger.
-public struct IngestionBatch: Sendable, Equatable {
-    public var id: Int64
-    /// First and last bar time, µs since the Unix epoch.
-    public var first: Int64
-    public var last: Int64
-    public var barCount: Int
-    public var checksum: String
-    public var rowsWritten: Int
 }
 
 @available(*, unavailable)
