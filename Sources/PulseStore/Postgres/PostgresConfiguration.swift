@@ -70,7 +70,7 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
 
     /// The keyword/value pairs handed to `PQconnectStartParams`: the parsed ones, `host`/`hostaddr`/`port`
     /// replaced by lists resolved beforehand (libpq would otherwise resolve names synchronously), the
-    /// timeouts and the application name.
+    /// timeouts, the application name and `gssencmode=disable` unless set.
     func connectParameters(resolvedHosts: [(key: String, value: String)]?) -> [(key: String, value: String)] {
         var result = parameters
         for (key, value) in resolvedHosts ?? [] {
@@ -88,6 +88,9 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
         result.removeAll { $0.key == "options" || $0.key == "application_name" || $0.key == "connect_timeout" }
         if !options.isEmpty { result.append(("options", options)) }
         result.append(("application_name", value(of: "application_name") ?? applicationName))
+        // libpq probes for a Kerberos credential cache before trying GSSAPI encryption, which can block: off
+        // unless the connection string asks for it.
+        if value(of: "gssencmode") == nil { result.append(("gssencmode", "disable")) }
         let seconds = max(2, Int(connectTimeout.components.seconds))
         result.append(("connect_timeout", value(of: "connect_timeout") ?? String(seconds)))
         return result
