@@ -68,6 +68,41 @@ struct ConnectionTests {
         }
     }
 
+    @Test func aLargePipelineFlushesUnderWriteInterest() async throws {
+        try await TestDatabase.withConnection { connection in
+            let table = TestDatabase.uniqueName("pipeline_test")
+            try await connection.query("CREATE TEMP TABLE \(table) (id int8 PRIMARY KEY, note text)")
+            let note = String(repeating: "x", count: 200)  // ~1.5 MB of statements: more than one socket buffer
+            let inserts = (0..<5_000).map { i in
+                PostgresStatement.query("INSERT INTO \(table) VALUES ($1, $2)", [.int(Int64(i)), .text(note)])
+            }
+            let outcomes = try await connection.pipeline(inserts + [.query("SELECT count(*), sum(id) FROM \(table)")])
+            #expect(outcomes.count == 5_001)
+            #expect(try outcomes.dropLast().allSatisfy { try $0.get().affectedRows == 1 })
+            let total = try outcomes[5_000].get()
+            #expect(try total.int(0, 0) == 5_000 && total.int(0, 1) == 4_999 * 5_000 / 2)
+        }
+    }
+
+    /// A statement in flight never holds the loop: its timers fire on time meanwhile.
+    @Test func theLoopRunsWhileAStatementIsInFlight() async throws {
+        try await TestDatabase.withConnection { connection in
+            let loop = connection.loop
+            let start = ContinuousClock.now
+            let ticks = TickCounter()
+            for i in 1...5 {
+                loop.scheduleTimer(afterNanoseconds: UInt64(i) * 50_000_000) {
+                    ticks.record(ContinuousClock.now - start)
+                }
+            }
+            try await connection.query("SELECT pg_sleep(0.4)")
+            #expect(ticks.times.count == 5)
+            for (i, time) in ticks.times.enumerated() {
+                #expect(time < .milliseconds(50 * (i + 1) + 100), "tick \(i + 1) late: \(time)")
+            }
+        }
+    }
+
     @Test func binaryCopyRoundTrip() async throws {
         try await TestDatabase.withConnection { connection in
             let table = TestDatabase.uniqueName("copy_test")
@@ -219,4 +254,10 @@ struct ConnectionTests {
             #expect(!connection.isUsable)
         }
     }
+}
+
+/// Times recorded by loop timers (touched on the loop only).
+final class TickCounter: @unchecked Sendable {
+    private(set) var times: [Duration] = []
+    func record(_ time: Duration) { times.append(time) }
 }
