@@ -27,9 +27,13 @@ struct ImportCommand: AsyncParsableCommand {
     var timeframe: String = "1d"
     @Option(help: "Where the bars come from, recorded with a new symbol (default csv).")
     var source: String = "csv"
+    @Flag(help: "Print how long each phase took (read and check, connect and migrate, write) on standard error.")
+    var timings = false
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
+        let clock = ContinuousClock()
+        let started = clock.now
         let symbol = self.symbol.trimmingCharacters(in: .whitespaces).uppercased()
         guard !symbol.isEmpty else { throw UsageError("--symbol: must not be empty") }
         let timeframe: String
@@ -43,6 +47,7 @@ struct ImportCommand: AsyncParsableCommand {
         guard let seconds = series.timestamps else {
             throw UsageError("\(file): no parseable time column, so the bars cannot be stored")
         }
+        let parsed = clock.now
         let bars = StoredBars(
             timestamps: seconds.map { $0 * 1_000_000 }, open: series.open, high: series.high, low: series.low,
             close: series.close, volume: series.volume ?? Array(repeating: 0, count: series.close.count))
@@ -51,13 +56,21 @@ struct ImportCommand: AsyncParsableCommand {
         // PULSE_FAILPOINT=import-before-commit kills the process after the bars are copied, before COMMIT
         // (the crash tests of the ingestion ledger).
         let crashBeforeCommit = ProcessInfo.processInfo.environment["PULSE_FAILPOINT"] == "import-before-commit"
-        let summary = try await PostgresConnection.withConnection(to: configuration) { connection in
+        let (summary, connected) = try await PostgresConnection.withConnection(to: configuration) { connection in
             try await SchemaMigrations.apply(on: connection)
             let store = BarStore(connection: connection)
             let id = try await store.symbolID(for: symbol, source: source)
-            return try await store.write(bars, symbolID: id, timeframe: timeframe, source: batchSource) {
+            let connected = ContinuousClock.now
+            let summary = try await store.write(bars, symbolID: id, timeframe: timeframe, source: batchSource) {
                 if crashBeforeCommit { kill(getpid(), SIGKILL) }
             }
+            return (summary, connected)
+        }
+        if timings {
+            let done = clock.now
+            StandardError.write(
+                "pulse import: read and check \(parsed - started), connect and migrate \(connected - parsed), "
+                    + "write (\(summary.path.rawValue)) \(done - connected)")
         }
         let range = series.labels.isEmpty ? "" : " (\(series.labels[0]) … \(series.labels[series.labels.count - 1]))"
         print("imported \(summary.bars) bars for \(symbol)\(range), \(summary.rowsWritten) rows written")
