@@ -200,3 +200,23 @@ def test_migrate_keeps_partitions_ahead_and_applies_retention(database_url):
     assert kept.returncode == 0, kept.stderr
     assert "dropped partitions past retention: bars_2001" in kept.stdout
     assert "schema up to date (version 3)" in kept.stdout
+
+
+def test_serve_refuses_a_malformed_database_url_without_echoing_it():
+    proc = subprocess.run(
+        [str(pulse_binary()), "serve", "--port", "0", "--database-url", "postgresql://u:topsecret@h/db?bogus_option=1"],
+        capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 2
+    assert "--database-url" in proc.stderr and "topsecret" not in proc.stderr
+
+
+def test_migrations_can_come_from_a_folder_named_by_the_environment(tmp_path, database_url):
+    (tmp_path / "0001_only.sql").write_text("CREATE TABLE only_one (id int);\n")
+    env = dict(os.environ, PULSE_MIGRATIONS_DIR=str(tmp_path))
+    proc = subprocess.run([str(pulse_binary()), "migrate", "--database-url", database_url, "--partitions-ahead", "0"],
+                          capture_output=True, text=True, env=env, timeout=60)
+    # Without the bars schema the partition upkeep fails: the migration itself was applied and recorded.
+    with psycopg.connect(database_url) as conn:
+        assert conn.execute("SELECT name FROM schema_migrations").fetchall() == [("only",)]
+        assert conn.execute("SELECT to_regclass('only_one') IS NOT NULL").fetchone()[0]
+    assert proc.returncode == 1 and "pulse_ensure_bar_partitions" in proc.stderr

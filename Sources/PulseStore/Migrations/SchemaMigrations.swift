@@ -34,9 +34,19 @@ public enum SchemaMigrations {
     /// `pg_advisory_lock` key held while migrating.
     public static let lockKey: Int64 = 0x7075_6C73_656D_6967  // "pulsemig"
 
-    /// The migrations shipped with PulseStore, in version order.
+    /// The migrations shipped with PulseStore, in version order: the `SQL` resource folder built next to the
+    /// executable (`PulseTrader_PulseStore.resources/SQL`), or the folder named by `PULSE_MIGRATIONS_DIR`
+    /// (for an installed binary whose resource bundle was not copied with it).
+    ///
+    /// Each file runs in one transaction: it must not contain `BEGIN`/`COMMIT` or statements that refuse to run
+    /// in a transaction block (`CREATE INDEX CONCURRENTLY`).
     public static func bundled() throws(PostgresError) -> [Migration] {
-        guard let folder = Bundle.module.url(forResource: "SQL", withExtension: nil) else {
+        let folder: URL
+        if let override = ProcessInfo.processInfo.environment["PULSE_MIGRATIONS_DIR"], !override.isEmpty {
+            folder = URL(fileURLWithPath: override)
+        } else if let bundled = Bundle.module.url(forResource: "SQL", withExtension: nil) {
+            folder = bundled
+        } else {
             throw PostgresError(
                 .migration, "PulseStore's migration files (resource folder SQL) are missing from the build")
         }
