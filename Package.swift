@@ -71,6 +71,7 @@ let package = Package(
         .target(
             name: "PulseStore",
             dependencies: ["PulseIO", "CLibPQ", "CHiredis", .product(name: "Logging", package: "swift-log")],
+            resources: [.copy("Migrations/SQL")],
             swiftSettings: swiftSettings),
         .target(
             name: "PulseMarketData",
@@ -99,7 +100,7 @@ let package = Package(
         .executableTarget(
             name: "pulse",
             dependencies: [
-                "PulseServer", "PulseAnalytics", "PulseClient", "PulseBridge",
+                "PulseServer", "PulseAnalytics", "PulseClient", "PulseBridge", "PulseStore", "PulseIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,9 +1,65 @@
 #!/usr/bin/env bash
-# Starts PulseTrader on this machine: installs what is missing, builds, and runs the server.
+# Starts PulseTrader on this machine: installs what is missing, builds, starts a project-local PostgreSQL (unless
+# DATABASE_URL points elsewhere), applies migrations and runs the server.
 # Usage: scripts/run.sh [pulse serve flags...]    e.g. scripts/run.sh --port 50051
+# Settings come from the environment, or from .env at the repository root (KEY=value lines; the environment wins):
+#   DATABASE_URL     an existing PostgreSQL; when unset a local one is started under PULSE_DATA_DIR
+#   PULSE_DATA_DIR   data folder (default .data/); the cluster lives in PULSE_DATA_DIR/postgres and is reused
+#   PULSE_PG_PORT    port of the local PostgreSQL (default 55432), loopback only
+# Ctrl-C or SIGTERM stops the server, then the PostgreSQL this script started.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
+
+if [ -f "$root/.env" ]; then
+    while IFS= read -r line || [ -n "$line" ]; do
+        line="${line%$'\r'}"
+        case "$line" in '' | '#'*) continue ;; esac
+        line="${line#export }"
+        key="${line%%=*}"
+        value="${line#*=}"
+        [[ "$key" =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || continue
+        case "$value" in \"*\") value="${value:1:${#value}-2}" ;; \'*\') value="${value:1:${#value}-2}" ;; esac
+        if [ -z "${!key+x}" ]; then export "$key=$value"; fi
+    done <"$root/.env"
+fi
+
 scripts/install-deps.sh
-swift build -c release --product pulse 2>&1 | grep -v 'prohibited flag' >&2
-exec "$root/.build/release/pulse" serve "$@"
+swift build -c release --product pulse 2>&1 | grep -v 'prohibited flag' >&2 || true
+pulse="$root/.build/release/pulse"
+[ -x "$pulse" ] || { echo "run.sh: the build did not produce $pulse" >&2; exit 1; }
+
+started_postgres=""
+data="${PULSE_DATA_DIR:-$root/.data}"
+pg_port="${PULSE_PG_PORT:-55432}"
+stop_postgres() {
+    if [ -n "$started_postgres" ]; then
+        echo "run.sh: stopping PostgreSQL" >&2
+        scripts/postgres.sh stop --data "$data/postgres" --port "$pg_port" || true
+        started_postgres=""
+    fi
+}
+trap stop_postgres EXIT
+if [ -z "${DATABASE_URL:-}" ]; then
+    if ! scripts/postgres.sh status --data "$data/postgres" --port "$pg_port" >/dev/null; then
+        started_postgres=1
+    fi
+    DATABASE_URL="$(scripts/postgres.sh start --data "$data/postgres" --port "$pg_port")"
+    export DATABASE_URL
+    echo "run.sh: PostgreSQL at $DATABASE_URL (data in $data/postgres)" >&2
+fi
+
+"$pulse" migrate --database-url "$DATABASE_URL"
+
+"$pulse" serve --database-url "$DATABASE_URL" "$@" &
+server=$!
+forward() { kill -TERM "$server" 2>/dev/null || true; }
+trap forward INT TERM
+status=0
+while :; do
+    if wait "$server"; then status=0; else status=$?; fi
+    # `wait` also returns when a trapped signal arrives: keep waiting until the server has really exited.
+    kill -0 "$server" 2>/dev/null || break
+done
+stop_postgres
+exit "$status"

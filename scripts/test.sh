@@ -29,6 +29,22 @@ if ! swift build --build-tests >"$log" 2>&1; then
 fi
 rm -f "$log"
 
+# A PostgreSQL of the tests' own: a temporary folder, a free loopback port, stopped and removed on any exit.
+step "PostgreSQL for the tests"
+pg_tmp="$(mktemp -d /tmp/pulse-test-pg.XXXXXX)"
+chmod 755 "$pg_tmp"  # the server runs as user postgres when we are root: it must reach its folder
+pg_port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+stop_test_postgres() {
+    scripts/postgres.sh stop --data "$pg_tmp/postgres" --port "$pg_port" || true
+    rm -rf "$pg_tmp"
+}
+trap stop_test_postgres EXIT
+trap 'exit 130' INT TERM  # so the EXIT trap runs on Ctrl-C too
+PULSE_TEST_DATABASE_URL="$(scripts/postgres.sh start --data "$pg_tmp/postgres" --port "$pg_port")"
+export PULSE_TEST_DATABASE_URL
+export DATABASE_URL="$PULSE_TEST_DATABASE_URL"
+echo "PostgreSQL for the tests: $PULSE_TEST_DATABASE_URL" >&2
+
 step "swift test"
 swift test --skip-build
 

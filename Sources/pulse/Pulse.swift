@@ -18,6 +18,8 @@ struct Pulse: AsyncParsableCommand {
             IndicatorsCommand.self,
             BacktestCommand.self,
             CalendarCommand.self,
+            ImportCommand.self,
+            MigrateCommand.self,
         ])
 
     static func main() async {

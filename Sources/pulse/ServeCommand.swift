@@ -2,6 +2,7 @@ import ArgumentParser
 import Logging
 import PulseRPC
 import PulseServer
+import PulseStore
 
 #if canImport(Glibc)
     import Glibc
@@ -17,8 +18,8 @@ struct ServeCommand: AsyncParsableCommand {
             standard error. SIGTERM or SIGINT shut down gracefully: in-flight calls get the grace period, \
             then end with UNAVAILABLE, and the process exits 0.
             Environment: PULSE_HOST, PULSE_PORT, PULSE_LOOPS, PULSE_MAX_CONCURRENT_STREAMS, \
-            PULSE_MAX_MESSAGE_SIZE, PULSE_MAX_CONNECTIONS, PULSE_IDLE_TIMEOUT, PULSE_GRACE_PERIOD, PULSE_KEEPALIVE_INTERVAL, \
-            PULSE_KEEPALIVE_TIMEOUT, PULSE_LOG_LEVEL.
+            PULSE_MAX_MESSAGE_SIZE, PULSE_MAX_CONNECTIONS, PULSE_IDLE_TIMEOUT, PULSE_GRACE_PERIOD, \
+            PULSE_KEEPALIVE_INTERVAL, PULSE_KEEPALIVE_TIMEOUT, PULSE_LOG_LEVEL, DATABASE_URL.
             """)
 
     @Option(help: "Address to bind (default 127.0.0.1; env PULSE_HOST).")
@@ -50,6 +51,8 @@ struct ServeCommand: AsyncParsableCommand {
     var keepaliveTimeout: Double?
     @Option(help: "trace, debug, info, notice, warning, error or critical (default info; env PULSE_LOG_LEVEL).")
     var logLevel: String?
+    @Option(help: "PostgreSQL connection URL (env DATABASE_URL); optional for now.")
+    var databaseURL: String?
 
     func run() async throws {
         let settings = try resolvedConfiguration()
@@ -92,6 +95,13 @@ struct ServeCommand: AsyncParsableCommand {
         rpc.keepaliveTimeout = try seconds(
             keepaliveTimeout, "PULSE_KEEPALIVE_TIMEOUT", "--keepalive-timeout", default: rpc.keepaliveTimeout)
         configuration.rpc = rpc
+        if let url = databaseURL ?? Self.environment("DATABASE_URL") {
+            do {
+                configuration.database = try PostgresConfiguration(url: url)
+            } catch {
+                throw UsageError("--database-url: \(error.message)")
+            }
+        }
         return configuration
     }
 

@@ -16,6 +16,7 @@ CASES = [
     ("backtesting", "test_backtest_vs_backtesting_py.py"),
     ("backtesting", "test_bad_market_data.py"),
     ("talib", "test_indicators_talib.py"),
+    ("psycopg", "test_import_postgres.py"),
 ]
 
 

@@ -1,6 +1,7 @@
 import Logging
 import PulseIO
 import PulseRPC
+import PulseStore
 import ServiceLifecycle
 
 /// The `pulse serve` process: event loops, pools, the services, health, and the lifecycle from
@@ -26,6 +27,9 @@ public struct ServerApplication: Sendable {
         public var blockingThreads = 2
         /// Whether SIGTERM/SIGINT start a graceful shutdown (off for servers embedded in tests).
         public var handleSignals = true
+        /// The PostgreSQL to use (`--database-url` / `DATABASE_URL`); nil = none configured. Stored for the
+        /// services that will need it; its description never shows the host, user or password.
+        public var database: PostgresConfiguration?
 
         public init() {}
     }

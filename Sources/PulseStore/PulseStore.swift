@@ -1,1 +1,0 @@
-// PulseStore: see DESIGN.md for this module's job.
