@@ -100,7 +100,7 @@ let package = Package(
         .executableTarget(
             name: "pulse",
             dependencies: [
-                "PulseServer", "PulseAnalytics", "PulseClient", "PulseBridge", "PulseStore", "PulseIO",
+                "PulseServer", "PulseAnalytics", "PulseClient", "PulseBridge", "PulseStore", "PulseIO", "PulseMarketData",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

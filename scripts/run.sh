@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Starts PulseTrader on this machine: installs what is missing, builds, starts a project-local PostgreSQL (unless
-# DATABASE_URL points elsewhere), applies migrations and runs the server.
+# Starts PulseTrader on this machine: installs what is missing, builds, starts a project-local PostgreSQL and Redis
+# (unless DATABASE_URL / REDIS_URL point elsewhere), applies migrations and runs the server with the simulated feed.
 # Usage: scripts/run.sh [pulse serve flags...]    e.g. scripts/run.sh --port 50051
 # Settings come from the environment, or from .env at the repository root (KEY=value lines; the environment wins):
 #   DATABASE_URL     an existing PostgreSQL; when unset a local one is started under PULSE_DATA_DIR
 #   PULSE_DATA_DIR   data folder (default .data/); the cluster lives in PULSE_DATA_DIR/postgres and is reused
 #   PULSE_PG_PORT    port of the local PostgreSQL (default 55432), loopback only
-# Ctrl-C or SIGTERM stops the server, then the PostgreSQL this script started.
+#   REDIS_URL        an existing Redis; when unset a local one is started under PULSE_DATA_DIR/redis (AOF on)
+#   PULSE_REDIS_PORT port of the local Redis (default 56379), loopback only
+#   PULSE_FEED, PULSE_SYMBOLS, PULSE_TICK_RATE, PULSE_SIM_HOURS   the feed (see pulse serve --help)
+# Ctrl-C or SIGTERM stops the server, then the Redis and PostgreSQL this script started.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -30,9 +33,16 @@ pulse="$root/.build/release/pulse"
 [ -x "$pulse" ] || { echo "run.sh: the build did not produce $pulse" >&2; exit 1; }
 
 started_postgres=""
+started_redis=""
 data="${PULSE_DATA_DIR:-$root/.data}"
 pg_port="${PULSE_PG_PORT:-55432}"
+redis_port="${PULSE_REDIS_PORT:-56379}"
 stop_postgres() {
+    if [ -n "$started_redis" ]; then
+        echo "run.sh: stopping Redis" >&2
+        scripts/redis.sh stop "$data/redis" "$redis_port" || true
+        started_redis=""
+    fi
     if [ -n "$started_postgres" ]; then
         echo "run.sh: stopping PostgreSQL" >&2
         scripts/postgres.sh stop --data "$data/postgres" --port "$pg_port" || true
@@ -49,9 +59,23 @@ if [ -z "${DATABASE_URL:-}" ]; then
     echo "run.sh: PostgreSQL at $DATABASE_URL (data in $data/postgres)" >&2
 fi
 
+if [ -z "${REDIS_URL:-}" ]; then
+    if ! scripts/redis.sh status "$data/redis" "$redis_port" >/dev/null; then
+        started_redis=1
+    fi
+    scripts/redis.sh start "$data/redis" "$redis_port" --aof
+    REDIS_URL="redis://127.0.0.1:$redis_port"
+    export REDIS_URL
+    echo "run.sh: Redis at $REDIS_URL (data in $data/redis)" >&2
+fi
+
 "$pulse" migrate --database-url "$DATABASE_URL"
 
-"$pulse" serve --database-url "$DATABASE_URL" "$@" &
+echo "run.sh: the simulated feed writes ticks to Redis and 1-minute bars to PostgreSQL; try it:" >&2
+echo "  redis-cli -p ${REDIS_URL##*:} xrevrange 'tick:{AAPL}' + - count 3      # latest ticks" >&2
+echo "  psql \"\$DATABASE_URL\" -c 'select count(*) from bars'              # minute bars so far" >&2
+echo "  .build/release/pulse calendar                                      # is the market open" >&2
+"$pulse" serve --database-url "$DATABASE_URL" --redis-url "$REDIS_URL" "$@" &
 server=$!
 forward() { kill -TERM "$server" 2>/dev/null || true; }
 trap forward INT TERM

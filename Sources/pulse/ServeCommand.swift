@@ -1,5 +1,7 @@
 import ArgumentParser
+import Foundation
 import Logging
+import PulseMarketData
 import PulseRPC
 import PulseServer
 import PulseStore
@@ -19,7 +21,8 @@ struct ServeCommand: AsyncParsableCommand {
             then end with UNAVAILABLE, and the process exits 0.
             Environment: PULSE_HOST, PULSE_PORT, PULSE_LOOPS, PULSE_MAX_CONCURRENT_STREAMS, \
             PULSE_MAX_MESSAGE_SIZE, PULSE_MAX_CONNECTIONS, PULSE_IDLE_TIMEOUT, PULSE_GRACE_PERIOD, \
-            PULSE_KEEPALIVE_INTERVAL, PULSE_KEEPALIVE_TIMEOUT, PULSE_LOG_LEVEL, DATABASE_URL.
+            PULSE_KEEPALIVE_INTERVAL, PULSE_KEEPALIVE_TIMEOUT, PULSE_LOG_LEVEL, DATABASE_URL, REDIS_URL, PULSE_FEED, \
+            PULSE_SYMBOLS, PULSE_TICK_RATE, PULSE_SIM_HOURS, PULSE_SIM_SEED.
             """)
 
     @Option(help: "Address to bind (default 127.0.0.1; env PULSE_HOST).")
@@ -53,6 +56,22 @@ struct ServeCommand: AsyncParsableCommand {
     var logLevel: String?
     @Option(help: "PostgreSQL connection URL (env DATABASE_URL); optional for now.")
     var databaseURL: String?
+    @Option(help: "Redis URL, redis://[:password@]HOST:PORT[/DB] with a numeric host (env REDIS_URL); optional.")
+    var redisURL: String?
+    @Option(help: "Live prices: simulated or none (default simulated; env PULSE_FEED).")
+    var feed: String?
+    @Option(
+        help: "Symbols of the simulated feed, comma-separated (default AAPL,MSFT,GOOG,AMZN,SPY; env PULSE_SYMBOLS).")
+    var symbols: String?
+    @Option(help: "Simulated ticks per second over all symbols, up to 100000 (default 50; env PULSE_TICK_RATE).")
+    var tickRate: Double?
+    @Option(
+        help:
+            "When the simulated market trades: always, or exchange (its sessions) (default always; env PULSE_SIM_HOURS)."
+    )
+    var simHours: String?
+    @Option(help: "Seed of the simulated market (default 1; env PULSE_SIM_SEED).")
+    var simSeed: UInt64?
 
     func run() async throws {
         let settings = try resolvedConfiguration()
@@ -102,7 +121,63 @@ struct ServeCommand: AsyncParsableCommand {
                 throw UsageError("--database-url: \(error.message)")
             }
         }
+        if let url = redisURL ?? Self.environment("REDIS_URL") {
+            do {
+                configuration.redis = try RedisConfiguration(url: url)
+            } catch {
+                throw UsageError("--redis-url: \(error.message)")
+            }
+        }
+        configuration.feed = try feedSettings()
         return configuration
+    }
+
+    private func feedSettings() throws -> FeedSettings {
+        var settings = FeedSettings()
+        let source = feed ?? Self.environment("PULSE_FEED") ?? settings.source.rawValue
+        guard let parsed = FeedSettings.Source(rawValue: source.lowercased()) else {
+            let choices = FeedSettings.Source.allCases.map(\.rawValue).joined(separator: ", ")
+            throw UsageError("--feed: '\(source)' is not one of \(choices)")
+        }
+        settings.source = parsed
+        if let list = symbols ?? Self.environment("PULSE_SYMBOLS") {
+            let names = list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() }
+            guard !names.isEmpty, names.allSatisfy({ Self.isSymbol($0) }) else {
+                throw UsageError(
+                    "--symbols: '\(list)' must be comma-separated symbols such as AAPL,MSFT (A-Z, 0-9, . -)")
+            }
+            settings.symbols = names
+        }
+        if let rate = try optionalNumber(tickRate, "PULSE_TICK_RATE", "--tick-rate") {
+            guard rate > 0, rate <= 100_000 else {
+                throw UsageError("--tick-rate: \(rate) is outside 0 < rate ≤ 100000")
+            }
+            settings.tickRate = rate
+        }
+        let hours = simHours ?? Self.environment("PULSE_SIM_HOURS") ?? settings.hours.rawValue
+        guard let parsedHours = SimulatedMarket.Hours(rawValue: hours.lowercased()) else {
+            throw UsageError("--sim-hours: '\(hours)' is not one of always, exchange")
+        }
+        settings.hours = parsedHours
+        if let seed = simSeed {
+            settings.seed = seed
+        } else if let text = Self.environment("PULSE_SIM_SEED") {
+            guard let seed = UInt64(text) else { throw UsageError("PULSE_SIM_SEED: '\(text)' is not a whole number") }
+            settings.seed = seed
+        }
+        return settings
+    }
+
+    private static func isSymbol(_ text: String) -> Bool {
+        !text.isEmpty && text.count <= 16
+            && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-") }
+    }
+
+    private func optionalNumber(_ flag: Double?, _ variable: String, _ name: String) throws -> Double? {
+        if let flag { return flag }
+        guard let text = Self.environment(variable) else { return nil }
+        guard let value = Double(text) else { throw UsageError("\(variable): '\(text)' is not a number") }
+        return value
     }
 
     private func resolvedLogLevel() throws -> Logger.Level {

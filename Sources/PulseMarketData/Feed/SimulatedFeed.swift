@@ -56,12 +56,6 @@ public struct SimulatedFeed: Sendable {
         var builders: [String: MinuteBarBuilder] = [:]
         var lastLeaseCheck = ContinuousClock.now - leaseCheck
         var simulated = SimulatedMarket(configuration: market, startUs: Self.nowUs())
-        defer {
-            if let ownership {
-                let leases = Array(owned.values)
-                Task { for lease in leases { await ownership.release(lease) } }
-            }
-        }
         while !Task.isCancelled {
             if ContinuousClock.now - lastLeaseCheck >= leaseCheck {
                 lastLeaseCheck = .now
@@ -79,6 +73,10 @@ public struct SimulatedFeed: Sendable {
                 if let bar = builders[symbol]?.close(upTo: now) { await write(symbol, [bar], &counters) }
             }
             try? await Task.sleep(for: interval)
+        }
+        // Give the symbols up at once, so another instance takes them over without waiting for expiry.
+        if let ownership {
+            for lease in owned.values { await ownership.release(lease) }
         }
         return counters
     }

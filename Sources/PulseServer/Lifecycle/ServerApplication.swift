@@ -1,8 +1,13 @@
 import Logging
 import PulseIO
+import PulseMarketData
 import PulseRPC
 import PulseStore
 import ServiceLifecycle
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The `pulse serve` process: event loops, pools, the services, health, and the lifecycle from
 /// listening to a graceful exit on SIGTERM/SIGINT or task cancellation.
@@ -30,6 +35,10 @@ public struct ServerApplication: Sendable {
         /// The PostgreSQL to use (`--database-url` / `DATABASE_URL`); nil = none configured. Stored for the
         /// services that will need it; its description never shows the host, user or password.
         public var database: PostgresConfiguration?
+        /// The Redis for the tick log, the cache and symbol ownership (`--redis-url` / `REDIS_URL`); nil = none.
+        public var redis: RedisConfiguration?
+        /// What feeds live prices (`--feed`, `--symbols`, `--tick-rate`, `--sim-hours`).
+        public var feed = FeedSettings()
 
         public init() {}
     }
@@ -38,6 +47,8 @@ public struct ServerApplication: Sendable {
     public let logger: Logger
     /// Service health; `""` and every service turn SERVING as soon as the server listens.
     public let health = HealthStatusRegistry()
+    /// Live ticks of the symbols this instance ingests, fanned out to its subscribers.
+    public let ticks = TickHub()
 
     public init(configuration: Configuration, logger: Logger = Logger(label: "pulse.server")) {
         self.configuration = configuration
@@ -73,12 +84,24 @@ public struct ServerApplication: Sendable {
             logger.info("listening", metadata: ["address": "\(address)", "loops": "\(loopCount)"])
             onListening(address)
         }
+        let redis = configuration.redis.map { RedisClient(configuration: $0, loop: group.loops[0], logger: logger) }
+        let feed = FeedPart(
+            settings: configuration.feed, loop: group.loops[0], hub: ticks, redis: redis,
+            database: configuration.database, instance: Self.instanceName(), logger: logger)
         let lifecycle = ProcessLifecycle(
-            parts: [listening, HealthReporter(application: self, services: services)],
+            parts: [listening, feed, HealthReporter(application: self, services: services)],
             handlesSignals: configuration.handleSignals, logger: logger)
         try await lifecycle.run()
+        await redis?.close()
         let served = await server.statistics()
         logger.info("stopped", metadata: ["served": "\(served)"])
+    }
+
+    /// This process among several instances: host name and process id, as symbol owners are recorded.
+    static func instanceName() -> String {
+        var name = [CChar](repeating: 0, count: 256)
+        gethostname(&name, name.count - 1)
+        return "\(String(cString: name)):\(getpid())"
     }
 
     /// Marks everything NOT_SERVING and ends health watches, so watchers learn of the shutdown first.
