@@ -150,7 +150,7 @@ let package = Package(
             dependencies: ["PulseMarketData", "PulseAnalytics", "PulseStore", "PulseTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "PulseStoreTests", dependencies: ["PulseStore", "PulseIO", "PulseTestSupport"],
+            name: "PulseStoreTests", dependencies: ["PulseStore", "PulseIO", "PulseMarketData", "PulseTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "PulseLoadTests",

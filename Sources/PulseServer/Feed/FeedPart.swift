@@ -51,9 +51,13 @@ struct FeedPart: Service {
             ])
         let feedTask = Task(executorPreference: loop) {
             let log = redis.map { TickLog(redis: $0) }
-            let ownership = redis.flatMap { redis in
-                log.map { RedisOwnership(redis: redis, log: $0, instance: instance) }
+            // PostgreSQL's advisory locks and epochs when there is a database; Redis leases when there is only Redis.
+            let postgresOwnership = database.map {
+                PostgresOwnership(configuration: $0, loop: loop, log: log, instance: instance)
             }
+            let ownership: (any SymbolOwnership)? =
+                postgresOwnership
+                ?? redis.flatMap { redis in log.map { RedisOwnership(redis: redis, log: $0, instance: instance) } }
             let pool = database.map { PostgresPool(configuration: $0, loop: loop) }
             let feed = SimulatedFeed(
                 market: .init(
@@ -62,6 +66,7 @@ struct FeedPart: Service {
                 hub: hub, log: log, ownership: ownership, bars: pool.map { PostgresMinuteBars(pool: $0) })
             let counters = await feed.run()
             pool?.close()
+            postgresOwnership?.close()
             return counters
         }
         try? await gracefulShutdown()
