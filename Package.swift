@@ -121,7 +121,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(name: "PulseAnalyticsTests", dependencies: ["PulseAnalytics"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "PulseMarketDataTests", dependencies: ["PulseMarketData", "PulseAnalytics"],
+            name: "PulseMarketDataTests", dependencies: ["PulseMarketData", "PulseAnalytics", "PulseStore", "PulseIO"],
             swiftSettings: swiftSettings),
         .testTarget(name: "PulseStoreTests", dependencies: ["PulseStore", "PulseIO"], swiftSettings: swiftSettings),
     ]

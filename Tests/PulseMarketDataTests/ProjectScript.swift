@@ -1,0 +1,60 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Runs one of the project's scripts (`scripts/redis.sh start …`) for a test and waits for it.
+///
+/// Not Foundation's `Process`: on Linux it learns that a child exited through a pipe the child inherits,
+/// so a script that leaves a daemon behind (Redis, PostgreSQL) would never be seen to finish; and a child
+/// spawned from a Dispatch thread inherits that thread's fully blocked signal mask, so the daemon would
+/// ignore the SIGTERM that stops it. Here the child gets /dev/null for its standard streams, no other
+/// descriptors (they are close-on-exec), an empty signal mask and default signal handlers.
+enum ProjectScript {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    struct Failed: Error, CustomStringConvertible {
+        var command: [String]
+        var status: Int32
+        var description: String { "\(command.joined(separator: " ")) exited with status \(status)" }
+    }
+
+    /// Runs `scripts/NAME ARGUMENTS…` with bash; throws when it exits non-zero.
+    static func run(_ name: String, _ arguments: [String]) throws {
+        let command = ["/bin/bash", repository.appendingPathComponent("scripts/\(name)").path] + arguments
+        let pid = try spawn(command)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let exitStatus = (status >> 8) & 0xFF
+        guard status & 0x7F == 0, exitStatus == 0 else { throw Failed(command: command, status: status) }
+    }
+
+    /// Starts `command` (an absolute path and its arguments) in the background with a clean signal mask and
+    /// /dev/null for its standard streams; returns its pid (stop it with `kill` and reap it with `waitpid`).
+    static func spawn(_ command: [String]) throws -> pid_t {
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t()
+        sigemptyset(&none)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        var all = sigset_t()
+        sigfillset(&all)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let argv = command.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, command[0], &actions, &attributes, argv, environ)
+        guard spawned == 0 else { throw Failed(command: command, status: spawned) }
+        return pid
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import PulseIO
+import PulseStore
+
+/// A private Redis for one test, started by the project's own `scripts/redis.sh` on a free loopback port in
+/// a temporary folder, so a test may stop and restart it. A missing `redis-server` fails the test.
+final class TestRedis: Sendable {
+    let directory: String
+    let port: Int
+    let aof: Bool
+
+    init(aof: Bool = false) throws {
+        directory = NSTemporaryDirectory() + "pulse-redis-\(UUID().uuidString)"
+        port = try Self.freePort()
+        self.aof = aof
+        try start()
+    }
+
+    var url: String { "redis://127.0.0.1:\(port)" }
+
+    func start() throws { try script("start") }
+    func stop() throws { try script("stop") }
+
+    func remove() {
+        try? stop()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    private func script(_ command: String) throws {
+        try ProjectScript.run("redis.sh", [command, directory, String(port)] + (aof ? ["--aof"] : []))
+    }
+
+    struct ScriptFailed: Error { var command: String; var status: Int32 }
+
+    /// A port nothing listens on now: bind port 0, read it back, close.
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
+            }
+        }
+        guard bound else { throw ScriptFailed(command: "bind", status: errno) }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// Runs `body` with a started Redis and a client on a fresh loop, then tears all down.
+    static func with<T>(
+        aof: Bool = false, configure: (inout RedisConfiguration) -> Void = { _ in },
+        _ body: (TestRedis, RedisClient) async throws -> T
+    ) async throws -> T {
+        let server = try TestRedis(aof: aof)
+        defer { server.remove() }
+        let loop = try EventLoop(index: 0)
+        defer {
+            loop.stop()
+            loop.join()
+        }
+        var configuration = try RedisConfiguration(url: server.url)
+        configure(&configuration)
+        let client = RedisClient(configuration: configuration, loop: loop)
+        guard await client.waitUntilConnected(timeout: .seconds(5)) else {
+            await client.close()
+            throw ScriptFailed(command: "connect", status: -1)
+        }
+        do {
+            let result = try await body(server, client)
+            await client.close()
+            return result
+        } catch {
+            await client.close()
+            throw error
+        }
+    }
+}
