@@ -97,7 +97,8 @@ let package = Package(
         .executableTarget(
             name: "pulse",
             dependencies: [
-                "PulseServer", "PulseAnalytics", "PulseClient", "PulseBridge",
+                "PulseServer", "PulseAnalytics", "PulseClient", "PulseBridge", "PulseMarketData", "PulseStore",
+                "PulseIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

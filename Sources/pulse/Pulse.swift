@@ -18,6 +18,7 @@ struct Pulse: AsyncParsableCommand {
             IndicatorsCommand.self,
             BacktestCommand.self,
             CalendarCommand.self,
+            FetchCommand.self,
         ])
 
     static func main() async {

@@ -115,7 +115,7 @@ def series_csv(pairs):
 
 def fixture_series(name):
     """The pairs of a fixture file, for its CSV form when no CSV fixture exists."""
-    data = json.loads((FIXTURES / name).read_text())
+    data = json.loads((FIXTURES / name).read_bytes().decode())
     key = next(k for k in data if k.startswith("Time Series"))
     return [(stamp, tuple(v for k, v in sorted(row.items()) if k[0] in "12345")) for stamp, row in data[key].items()]
 
@@ -191,37 +191,37 @@ class Handler(BaseHTTPRequestHandler):
                                          "claim your free API key on (https://www.alphavantage.co/support/#api-key)."}))
         if symbol == "BADCALL" or function not in ("GLOBAL_QUOTE", "TIME_SERIES_INTRADAY", "TIME_SERIES_DAILY",
                                                      "SYMBOL_SEARCH"):
-            return self.send((FIXTURES / "error_invalid_call.json").read_text())
+            return self.send((FIXTURES / "error_invalid_call.json").read_bytes().decode())
         if symbol == "PREMIUM":
-            return self.send((FIXTURES / "premium_endpoint_information.json").read_text())
+            return self.send((FIXTURES / "premium_endpoint_information.json").read_bytes().decode())
         if symbol == "QUOTA":
-            return self.send((FIXTURES / "rate_limit_information.json").read_text())
+            return self.send((FIXTURES / "rate_limit_information.json").read_bytes().decode())
         if symbol.startswith("NOTE"):
             with STATE.lock:
                 seen = STATE.notes.get((q["apikey"], symbol), 0)
                 STATE.notes[(q["apikey"], symbol)] = seen + 1
             if seen < int(symbol[4:] or "1"):
-                return self.send((FIXTURES / "note_legacy_rate_limit.json").read_text())
+                return self.send((FIXTURES / "note_legacy_rate_limit.json").read_bytes().decode())
         if function == "GLOBAL_QUOTE":
             if csv:
-                return self.send((FIXTURES / "global_quote.csv").read_text(), "application/x-download")
-            return self.send((FIXTURES / "global_quote.json").read_text())
+                return self.send((FIXTURES / "global_quote.csv").read_bytes().decode(), "application/x-download")
+            return self.send((FIXTURES / "global_quote.json").read_bytes().decode())
         if function == "SYMBOL_SEARCH":
-            return self.send((FIXTURES / "symbol_search.json").read_text())
+            return self.send((FIXTURES / "symbol_search.json").read_bytes().decode())
         if function == "TIME_SERIES_DAILY":
             if symbol == "IBM":
                 if csv:
                     return self.send(series_csv(fixture_series("time_series_daily.json")), "application/x-download")
-                return self.send((FIXTURES / "time_series_daily.json").read_text())
+                return self.send((FIXTURES / "time_series_daily.json").read_bytes().decode())
             meta, key, pairs = daily_with_split(symbol)
         else:
             interval = q.get("interval", "")
             if interval not in ("1min", "5min", "15min", "30min", "60min"):
-                return self.send((FIXTURES / "error_invalid_call.json").read_text())
+                return self.send((FIXTURES / "error_invalid_call.json").read_bytes().decode())
             if symbol == "IBM" and interval == "5min" and "month" not in q:
                 if csv:
-                    return self.send((FIXTURES / "time_series_intraday_5min.csv").read_text(), "application/x-download")
-                return self.send((FIXTURES / "time_series_intraday_5min.json").read_text())
+                    return self.send((FIXTURES / "time_series_intraday_5min.csv").read_bytes().decode(), "application/x-download")
+                return self.send((FIXTURES / "time_series_intraday_5min.json").read_bytes().decode())
             meta, key, pairs = intraday(symbol, interval, q.get("month", "2024-03"),
                                         q.get("extended_hours", "true") == "true")
             if q.get("outputsize", "compact") == "compact":
