@@ -19,6 +19,7 @@ struct Pulse: AsyncParsableCommand {
             BacktestCommand.self,
             CalendarCommand.self,
             FetchCommand.self,
+            AWSSignCommand.self,
         ])
 
     static func main() async {
