@@ -20,6 +20,7 @@ struct Pulse: AsyncParsableCommand {
             CalendarCommand.self,
             FetchCommand.self,
             AWSSignCommand.self,
+            SQSCommand.self,
         ])
 
     static func main() async {

@@ -26,6 +26,42 @@ public enum JSONValue: Sendable, Equatable {
         return nil
     }
 
+    /// The value as compact JSON text (members in order; numbers that are whole print without a fraction).
+    public var json: String {
+        switch self {
+        case .object(let members):
+            return "{" + members.map { Self.quoted($0.name) + ":" + $0.value.json }.joined(separator: ",") + "}"
+        case .array(let elements): return "[" + elements.map(\.json).joined(separator: ",") + "]"
+        case .string(let text): return Self.quoted(text)
+        case .number(let value):
+            if value.isFinite, value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
+            return value.isFinite ? "\(value)" : "null"
+        case .bool(let value): return value ? "true" : "false"
+        case .null: return "null"
+        }
+    }
+
+    static func quoted(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+
     /// Parses `bytes` as one JSON text (RFC 8259).
     public static func parse(_ bytes: [UInt8]) throws(JSONParseError) -> JSONValue {
         var parser = JSONParser(bytes: bytes)
@@ -36,6 +72,11 @@ public enum JSONValue: Sendable, Equatable {
 public struct JSONMember: Sendable, Equatable {
     public var name: String
     public var value: JSONValue
+
+    public init(name: String, value: JSONValue) {
+        self.name = name
+        self.value = value
+    }
 }
 
 /// Malformed JSON, with the byte offset where parsing stopped.
