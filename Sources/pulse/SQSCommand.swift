@@ -34,11 +34,10 @@ struct SQSCommand: AsyncParsableCommand {
             for name in [
                 "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION",
                 "AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL", "PULSE_SQS_QUEUE_URL",
+                "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_AUTHORIZATION_TOKEN",
             ] {
                 if let raw = getenv(name) { environment[name] = String(cString: raw) }
-            }
-            guard let credentials = AWSCredentials(environment: environment) else {
-                throw UsageError("set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
             }
             guard let region = region ?? AWSCredentials.region(environment: environment) else {
                 throw UsageError("give --region or set AWS_REGION")
@@ -52,8 +51,13 @@ struct SQSCommand: AsyncParsableCommand {
                 loop.join()
             }
             let http = try HTTPClient(loop: loop)
+            guard let credentials = AWSCredentialChain.provider(environment: environment, http: http) else {
+                await http.close()
+                throw UsageError(
+                    "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or run where AWS_CONTAINER_CREDENTIALS_* is set)")
+            }
             let sqs = SQSClient(
-                http: http, signer: SigV4Signer(credentials: credentials, region: region, service: "sqs"),
+                http: http, credentials: credentials, region: region,
                 endpoint: endpoint ?? environment["AWS_ENDPOINT_URL_SQS"] ?? environment["AWS_ENDPOINT_URL"])
             do {
                 let result = try await body(sqs, queue)

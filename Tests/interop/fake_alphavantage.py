@@ -126,6 +126,7 @@ class State:
         self.requests = 0
         self.by_symbol = {}
         self.notes = {}
+        self.credentials = 0
 
 
 STATE = State()
@@ -162,6 +163,22 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
+        if url.path == "/credentials":  # a container credentials endpoint (ECS task role shape)
+            q = parse_qs(url.query)
+            wanted = q.get("token", [None])[0]
+            if wanted and self.headers.get("Authorization") != wanted:
+                self.send_response(403)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            with STATE.lock:
+                STATE.credentials += 1
+                n = STATE.credentials
+            ttl = int(q.get("ttl", ["3600"])[0])
+            expires = (datetime.utcnow() + timedelta(seconds=ttl)).strftime("%Y-%m-%dT%H:%M:%SZ")
+            return self.send(json.dumps({"RoleArn": "arn:aws:iam::123456789012:role/pulse", "AccessKeyId": f"ASIA{n:04d}",
+                                         "SecretAccessKey": f"secret-{n}", "Token": f"token-{n}",
+                                         "Expiration": expires}))
         if url.path == "/slow":
             import time
             time.sleep(float(parse_qs(url.query).get("seconds", ["5"])[0]))

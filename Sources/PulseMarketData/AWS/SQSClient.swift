@@ -11,15 +11,26 @@
 /// ```
 public final class SQSClient: Sendable {
     public let endpoint: String
+    public let region: String
     private let http: HTTPClient
-    private let signer: SigV4Signer
+    private let credentials: any AWSCredentialsProvider
 
-    /// - Parameter endpoint: default `https://sqs.<region>.amazonaws.com/` (`AWS_ENDPOINT_URL_SQS` in the SDKs;
-    ///   tests give the moto server's address).
-    public init(http: HTTPClient, signer: SigV4Signer, endpoint: String? = nil) {
+    /// - Parameters:
+    ///   - credentials: asked before every call, so refreshed credentials (ECS task roles) are picked up.
+    ///   - endpoint: default `https://sqs.<region>.amazonaws.com/` (`AWS_ENDPOINT_URL_SQS` in the SDKs; tests
+    ///     give the moto server's address).
+    public init(http: HTTPClient, credentials: any AWSCredentialsProvider, region: String, endpoint: String? = nil) {
         self.http = http
-        self.signer = signer
-        self.endpoint = endpoint ?? "https://sqs.\(signer.region).amazonaws.com/"
+        self.credentials = credentials
+        self.region = region
+        self.endpoint = endpoint ?? "https://sqs.\(region).amazonaws.com/"
+    }
+
+    /// A client signing with `signer`'s fixed credentials and region.
+    public convenience init(http: HTTPClient, signer: SigV4Signer, endpoint: String? = nil) {
+        self.init(
+            http: http, credentials: StaticCredentialsProvider(signer.credentials), region: signer.region,
+            endpoint: endpoint)
     }
 
     /// `SendMessage`; returns the message id.
@@ -74,6 +85,12 @@ public final class SQSClient: Sendable {
     /// One signed JSON-protocol call; SQS's error answers become `.service` with their type.
     func call(_ action: String, _ request: JSONValue, timeout: Duration? = nil) async throws(SQSError) -> JSONValue {
         let body = Array(request.json.utf8)
+        let signer: SigV4Signer
+        do {
+            signer = SigV4Signer(credentials: try await credentials.credentials(), region: region, service: "sqs")
+        } catch {
+            throw SQSError(.credentials, "\(action): \(error.message)")
+        }
         let headers = signer.sign(
             method: "POST", url: endpoint,
             headers: [

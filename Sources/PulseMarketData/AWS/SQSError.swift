@@ -1,7 +1,7 @@
 /// An SQS call that did not succeed. Messages name the operation and SQS's error type, never credentials.
 public struct SQSError: Error, Sendable, Equatable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
-        private enum Wrapped: Sendable { case service, transport, malformedResponse }
+        private enum Wrapped: Sendable { case service, transport, malformedResponse, credentials }
         private let wrapped: Wrapped
         private init(_ wrapped: Wrapped) { self.wrapped = wrapped }
 
@@ -11,12 +11,15 @@ public struct SQSError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let transport = Code(.transport)
         /// An answer that is not SQS's JSON.
         public static let malformedResponse = Code(.malformedResponse)
+        /// No credentials to sign with (see `AWSCredentialsError`).
+        public static let credentials = Code(.credentials)
 
         public var description: String {
             switch wrapped {
             case .service: return "service error"
             case .transport: return "transport"
             case .malformedResponse: return "malformed response"
+            case .credentials: return "credentials"
             }
         }
     }
