@@ -16,6 +16,9 @@ CASES = [
     ("backtesting", "test_backtest_vs_backtesting_py.py"),
     ("backtesting", "test_bad_market_data.py"),
     ("talib", "test_indicators_talib.py"),
+    ("boto3", "test_sigv4_botocore.py"),
+    ("moto", "test_sqs_moto.py"),
+    ("pandas", "test_alphavantage.py"),
 ]
 
 
