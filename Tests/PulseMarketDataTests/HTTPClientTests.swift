@@ -97,6 +97,43 @@ struct HTTPClientTests {
         }
     }
 
+    @Test("A body over the limit fails with .responseTooLarge; the client keeps working")
+    func tooLarge() async throws {
+        var configuration = HTTPClient.Configuration()
+        configuration.maximumResponseBytes = 10_000
+        let fake = try FakeAlphaVantage()
+        defer { fake.stop() }
+        try await withHTTPClient(configuration: configuration) { http in
+            do {
+                _ = try await http.get(
+                    fake.baseURL + "?function=TIME_SERIES_DAILY&symbol=SPLT&outputsize=full&apikey=K")
+                Issue.record("a 40 kB body passed a 10 kB limit")
+            } catch let error as HTTPError {
+                #expect(error.code == .responseTooLarge)
+                #expect(!error.description.contains("apikey=K"))
+            }
+            let small = try await http.get(fake.root + "/echo")
+            #expect(small.status == 200)
+        }
+    }
+
+    @Test("A client dropped without close() hands its multi handle back to the loop")
+    func droppedWithoutClose() async throws {
+        let loop = try EventLoop(index: 0)
+        defer {
+            loop.stop()
+            loop.join()
+        }
+        try await FakeAlphaVantage.with { fake, _ in
+            var http: HTTPClient? = try HTTPClient(loop: loop)
+            #expect(try await http?.get(fake.root + "/echo").status == 200)
+            http = nil
+            let next = try HTTPClient(loop: loop)
+            #expect(try await next.get(fake.root + "/echo").status == 200)
+            await next.close()
+        }
+    }
+
     @Test(
         "Secrets in URLs are redacted",
         arguments: [
