@@ -103,6 +103,20 @@ struct AlphaVantageParserTests {
         }
     }
 
+    @Test("The burst warning is a pause, not a spent day")
+    func burst() {
+        let body =
+            #"{"Information": "Thank you for using Alpha Vantage! Please consider spreading out your free API "#
+            + #"requests more sparingly (1 request per second). You may subscribe to any of the premium plans at "#
+            + #"https://www.alphavantage.co/premium/ to lift the free key rate limit (25 requests per day)."}"#
+        do {
+            _ = try AlphaVantageResponse.check(Array(body.utf8), rateLimitPause: .seconds(60), now: now)
+            Issue.record("taken for data")
+        } catch {
+            #expect(error.code == .rateLimited && error.retryAfter == .seconds(2))
+        }
+    }
+
     @Test("Wall time across the spring-forward day (2024-03-10) and fall-back day (2024-11-03)")
     func daylightSaving() throws {
         let csv = """

@@ -24,6 +24,11 @@ enum AlphaVantageResponse {
             if lower.contains("premium endpoint") || lower.contains("premium plan") && !lower.contains("rate limit") {
                 throw AlphaVantageError(.premiumEndpoint, message)
             }
+            // The burst warning ("spreading out your free API requests more sparingly (1 request per second)")
+            // also quotes the daily limit, so it is told apart first: it only asks for a pause.
+            if lower.contains("per second") || lower.contains("sparingly") {
+                throw AlphaVantageError(.rateLimited, message, retryAfter: .seconds(2))
+            }
             if lower.contains("rate limit") || lower.contains("requests per day") || lower.contains("per day") {
                 throw AlphaVantageError(
                     .dailyQuotaExhausted, message, retryAfter: .seconds(secondsUntilEasternMidnight(now)))
