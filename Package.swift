@@ -147,7 +147,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "PulseMarketDataTests",
-            dependencies: ["PulseMarketData", "PulseAnalytics", "PulseStore", "PulseTestSupport"],
+            dependencies: ["PulseMarketData", "PulseAnalytics", "PulseStore", "PulseIO", "PulseTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "PulseStoreTests", dependencies: ["PulseStore", "PulseIO", "PulseMarketData", "PulseTestSupport"],

@@ -20,6 +20,9 @@ struct Pulse: AsyncParsableCommand {
             CalendarCommand.self,
             ImportCommand.self,
             MigrateCommand.self,
+            FetchCommand.self,
+            AWSSignCommand.self,
+            SQSCommand.self,
         ])
 
     static func main() async {

@@ -12,19 +12,32 @@ import Foundation
 /// ignore the SIGTERM that stops it. Here the child gets /dev/null for its standard streams, no other
 /// descriptors (they are close-on-exec), an empty signal mask and default signal handlers.
 public enum ProjectScript {
-    public static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent()
+    public static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
     public struct Failed: Error, CustomStringConvertible {
         var command: [String]
         var status: Int32
+        public init(command: [String], status: Int32) {
+            self.command = command
+            self.status = status
+        }
         public var description: String { "\(command.joined(separator: " ")) exited with status \(status)" }
     }
 
     /// Runs `scripts/NAME ARGUMENTS…` with bash; throws when it exits non-zero.
     public static func run(_ name: String, _ arguments: [String]) throws {
         let command = ["/bin/bash", repository.appendingPathComponent("scripts/\(name)").path] + arguments
+        let pid = try spawn(command)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let exitStatus = (status >> 8) & 0xFF
+        guard status & 0x7F == 0, exitStatus == 0 else { throw Failed(command: command, status: status) }
+    }
+
+    /// Starts `command` (an absolute path and its arguments) in the background with a clean signal mask and
+    /// /dev/null for its standard streams; returns its pid (stop it with `kill` and reap it with `waitpid`).
+    public static func spawn(_ command: [String]) throws -> pid_t {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -46,9 +59,6 @@ public enum ProjectScript {
         var pid: pid_t = 0
         let spawned = posix_spawn(&pid, command[0], &actions, &attributes, argv, environ)
         guard spawned == 0 else { throw Failed(command: command, status: spawned) }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        let exitStatus = (status >> 8) & 0xFF
-        guard status & 0x7F == 0, exitStatus == 0 else { throw Failed(command: command, status: status) }
+        return pid
     }
 }

@@ -17,6 +17,9 @@ CASES = [
     ("backtesting", "test_bad_market_data.py"),
     ("talib", "test_indicators_talib.py"),
     ("psycopg", "test_import_postgres.py"),
+    ("boto3", "test_sigv4_botocore.py"),
+    ("moto", "test_sqs_moto.py"),
+    ("pandas", "test_alphavantage.py"),
 ]
 
 

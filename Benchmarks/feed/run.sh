@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Feed benchmark: the simulated feed's sustained ticks/s into the Redis tick log (fenced Lua appends, minute bars
+# into PostgreSQL as minutes close), beside `redis-benchmark -P 16` running XADD on the same Redis in the same run.
+# Usage: Benchmarks/feed/run.sh [SECONDS] [TICK_RATE]     (default 10 s at 100000 ticks/s)
+# Prints: redis-benchmark's XADD rate, the feed's appended ticks/s (counted in Redis: XLEN over the run), how far
+# behind real time its last tick was when it stopped, and the ratio. Targets: >= 100,000 ticks/s and >= 0.7x XADD.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+seconds="${1:-10}"
+rate="${2:-100000}"
+work="$(mktemp -d)"
+redis_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+pg_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+chmod 755 "$work"
+cleanup() {
+    [ -n "${server:-}" ] && kill "$server" 2>/dev/null || true
+    "$root/scripts/redis.sh" stop "$work/redis" "$redis_port" || true
+    "$root/scripts/postgres.sh" stop --data "$work/postgres" --port "$pg_port" >/dev/null 2>&1 || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+command -v redis-benchmark >/dev/null || { echo "missing redis-benchmark (apt-get install redis-tools)" >&2; exit 1; }
+
+echo "== building (release)" >&2
+(cd "$root" && swift build -c release --product pulse 2>&1 | grep -v 'prohibited flag' | tail -1) >&2
+pulse="$root/.build/release/pulse"
+"$root/scripts/redis.sh" start "$work/redis" "$redis_port"
+database="$("$root/scripts/postgres.sh" start --data "$work/postgres" --port "$pg_port")"
+"$pulse" migrate --database-url "$database" >/dev/null
+
+echo "== redis-benchmark -P 16 XADD (${seconds}s worth of requests)" >&2
+xadd="$(redis-benchmark -p "$redis_port" -P 16 -n $((rate * seconds)) -q XADD bench:xadd '*' t 1 p 1.0 s 1 b 1.0 a 1.0 i 1 \
+    | tr '\r' '\n' | sed -n 's/.*: \([0-9.]*\) requests per second.*/\1/p' | tail -1)"
+redis-cli -p "$redis_port" del bench:xadd >/dev/null
+
+echo "== pulse serve --tick-rate $rate for ${seconds}s" >&2
+"$pulse" serve --port 0 --loops 1 --redis-url "redis://127.0.0.1:$redis_port" --database-url "$database" \
+    --tick-rate "$rate" --symbols AAPL,MSFT,GOOG,AMZN,SPY >"$work/serve.out" 2>"$work/serve.err" &
+server=$!
+for _ in $(seq 1 100); do grep -q '^listening on' "$work/serve.out" 2>/dev/null && break; sleep 0.1; done
+sleep 2  # leases taken, warm
+count() {
+    local total=0
+    for s in AAPL MSFT GOOG AMZN SPY; do
+        total=$((total + $(redis-cli -p "$redis_port" xlen "tick:{$s}")))
+    done
+    echo "$total"
+}
+start_count="$(count)"
+start_ns="$(date +%s%N)"
+sleep "$seconds"
+end_count="$(count)"
+end_ns="$(date +%s%N)"
+last_t="$(redis-cli -p "$redis_port" --raw xrevrange 'tick:{AAPL}' + - count 1 | sed -n '3p')"
+now_ms=$((end_ns / 1000000))
+kill -TERM "$server"
+wait "$server" || true
+server=""
+bars="$(psql "$database" -Atc 'select count(*) from bars')"
+python3 - "$xadd" "$start_count" "$end_count" "$start_ns" "$end_ns" "$last_t" "$now_ms" "$bars" "$rate" <<'PY'
+import sys
+xadd, c0, c1, t0, t1, last_t, now_ms, bars, rate = sys.argv[1:]
+elapsed = (int(t1) - int(t0)) / 1e9
+feed = (int(c1) - int(c0)) / elapsed
+xadd = float(xadd or 0)
+print(f"redis-benchmark -P 16 XADD: {xadd:,.0f} req/s")
+print(f"pulse feed (asked {float(rate):,.0f}/s): {feed:,.0f} ticks/s appended ({elapsed:.1f} s, "
+      f"last tick {int(now_ms) - int(last_t or now_ms)} ms behind real time); {bars} minute bars in PostgreSQL")
+print(f"ratio feed / XADD: {feed / xadd:.2f}  (targets: >= 100,000 ticks/s and >= 0.7x)" if xadd else "no XADD figure")
+PY
+echo "reproduce: Benchmarks/feed/run.sh $seconds $rate" >&2

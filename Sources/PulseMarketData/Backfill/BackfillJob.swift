@@ -1,0 +1,122 @@
+/// A symbol's intraday history fetched month by month (`TIME_SERIES_INTRADAY&month=YYYY-MM&outputsize=full`),
+/// resumable: progress lives in a ``BackfillStore``, so a job stopped by a restart or a spent quota continues
+/// with the first month not yet committed.
+///
+/// On a free key (25 requests a day) one symbol's 1-minute history since 2000-01 is ~300 months, so about
+/// twelve days: ``run(client:store:onCommitted:)`` returns ``Outcome/paused(retryAfter:completed:remaining:)``
+/// when the day's budget is spent and is simply run again after `retryAfter`.
+///
+/// ```swift
+/// let job = BackfillJob(symbol: "IBM", interval: .oneMinute, from: "2020-01", through: "2024-12")
+/// switch try await job.run(client: alphaVantage, store: ledger) {
+/// case .completed: break
+/// case .paused(let wait, _, _): schedule(job, after: wait)
+/// }
+/// ```
+public struct BackfillJob: Sendable, Hashable {
+    /// `symbol/interval/from/through`: the same request is the same job, so its progress is found again.
+    public struct ID: Hashable, Sendable, CustomStringConvertible {
+        public var rawValue: String
+        public var description: String { rawValue }
+    }
+
+    public enum Outcome: Sendable, Equatable {
+        /// Every month is committed.
+        case completed(months: Int)
+        /// The key's quota is spent; run again after `retryAfter`.
+        case paused(retryAfter: Duration, completed: Int, remaining: Int)
+    }
+
+    public var symbol: String
+    public var interval: IntradayInterval
+    /// First and last month, `YYYY-MM`, inclusive.
+    public var from: String
+    public var through: String
+    public var extendedHours: Bool
+
+    /// - Precondition: `from` and `through` are `YYYY-MM`, `from` ≤ `through`, from 2000-01 (Alpha Vantage's start).
+    public init(symbol: String, interval: IntradayInterval, from: String, through: String, extendedHours: Bool = true)
+        throws(AlphaVantageError)
+    {
+        guard let first = Self.monthIndex(from), let last = Self.monthIndex(through), first <= last,
+            first >= 2000 * 12
+        else {
+            throw AlphaVantageError(.invalidCall, "a backfill needs months YYYY-MM from 2000-01, first ≤ last")
+        }
+        self.symbol = symbol
+        self.interval = interval
+        self.from = from
+        self.through = through
+        self.extendedHours = extendedHours
+    }
+
+    public var id: ID { ID(rawValue: "\(symbol)/\(interval.rawValue)/\(from)/\(through)") }
+
+    /// Every month of the job, oldest first.
+    public var months: [String] {
+        guard let first = Self.monthIndex(from), let last = Self.monthIndex(through) else { return [] }
+        return (first...last).map { index in
+            let month = index % 12 + 1
+            return "\(index / 12)-\(month < 10 ? "0" : "")\(month)"
+        }
+    }
+
+    /// Fetches and commits every month not yet in `store`, oldest first; `onCommitted` hears of each
+    /// (to emit a "bars ingested" event). Errors other than a spent quota stop the job and are thrown; what was
+    /// committed stays committed.
+    public func run(
+        client: AlphaVantageClient, store: any BackfillStore,
+        onCommitted: @Sendable (BarsIngestedEvent) async -> Void = { _ in }
+    ) async throws -> Outcome {
+        let done = try await store.completedMonths(of: id)
+        let todo = months.filter { !done.contains($0) }
+        for (position, month) in todo.enumerated() {
+            let fetched: Result<AlphaVantageBars, AlphaVantageError>
+            do {
+                fetched = .success(
+                    try await client.intraday(
+                        symbol: symbol, interval: interval, outputSize: .full, month: month,
+                        extendedHours: extendedHours))
+            } catch {
+                fetched = .failure(error)
+            }
+            let bars: AlphaVantageBars
+            switch fetched {
+            case .success(let value):
+                bars = value
+            case .failure(let error) where error.code == .dailyQuotaExhausted:
+                return .paused(
+                    retryAfter: error.retryAfter ?? .seconds(3600), completed: months.count - todo.count + position,
+                    remaining: todo.count - position)
+            case .failure(let error):
+                throw error
+            }
+            try await store.commit(bars, month: month, of: id)
+            if let times = bars.bars.timestamps, let first = times.first, let last = times.last {
+                await onCommitted(
+                    BarsIngestedEvent(
+                        symbol: symbol, timeframe: Self.timeframe(interval), from: first, to: last, count: times.count))
+            }
+        }
+        return .completed(months: months.count)
+    }
+
+    static func timeframe(_ interval: IntradayInterval) -> String {
+        switch interval {
+        case .oneMinute: return "1m"
+        case .fiveMinutes: return "5m"
+        case .fifteenMinutes: return "15m"
+        case .thirtyMinutes: return "30m"
+        case .sixtyMinutes: return "1h"
+        }
+    }
+
+    /// `YYYY-MM` → year × 12 + month − 1.
+    static func monthIndex(_ text: String) -> Int? {
+        let parts = text.split(separator: "-")
+        guard parts.count == 2, parts[0].count == 4, parts[1].count == 2, let year = Int(parts[0]),
+            let month = Int(parts[1]), (1...12).contains(month)
+        else { return nil }
+        return year * 12 + month - 1
+    }
+}
