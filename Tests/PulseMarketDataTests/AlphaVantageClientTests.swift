@@ -1,9 +1,9 @@
 import PulseAnalytics
 import PulseIO
 import PulseStore
+import PulseTestSupport
 import Synchronization
 import Testing
-import PulseTestSupport
 
 @testable import PulseMarketData
 

@@ -1,7 +1,7 @@
 import PulseStore
+import PulseTestSupport
 import Synchronization
 import Testing
-import PulseTestSupport
 
 @testable import PulseMarketData
 

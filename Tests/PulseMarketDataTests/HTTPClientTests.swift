@@ -1,7 +1,7 @@
 import Foundation
 import PulseIO
-import Testing
 import PulseTestSupport
+import Testing
 
 @testable import PulseMarketData
 

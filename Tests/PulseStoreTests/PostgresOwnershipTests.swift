@@ -32,8 +32,15 @@ struct PostgresOwnershipTests {
                 #expect(try await first.renew(lease, highWater: 20))
 
                 // The owner's backend is terminated (an operator, a failover): its lock is gone.
+                // Only the backend holding this symbol's lock in this database (other suites run in parallel).
+                let key = PostgresOwnership.lockKey("AAPL")
                 let backends = try await admin.query(
-                    "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()")
+                    """
+                    SELECT pid FROM pg_locks
+                    WHERE locktype = 'advisory' AND granted AND objsubid = 1
+                      AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                      AND classid::bigint = $1 AND objid::bigint = $2
+                    """, [.int((key >> 32) & 0xFFFF_FFFF), .int(key & 0xFFFF_FFFF)])
                 #expect(backends.rowCount == 1)
                 let pid = try #require(try backends.int(0, 0))
                 try await admin.query("SELECT pg_terminate_backend($1::int)", [.int(pid)])

@@ -12,7 +12,8 @@ import Foundation
 /// ignore the SIGTERM that stops it. Here the child gets /dev/null for its standard streams, no other
 /// descriptors (they are close-on-exec), an empty signal mask and default signal handlers.
 public enum ProjectScript {
-    public static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    public static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent()
         .deletingLastPathComponent()
 
     public struct Failed: Error, CustomStringConvertible {

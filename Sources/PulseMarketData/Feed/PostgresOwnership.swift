@@ -22,7 +22,7 @@ public final class PostgresOwnership: SymbolOwnership, @unchecked Sendable {
     }
 
     /// The advisory-lock key of a symbol: a stable 64-bit hash of its name in a namespace of our own.
-    static func lockKey(_ symbol: String) -> Int64 {
+    public static func lockKey(_ symbol: String) -> Int64 {
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
         for byte in "pulse.owner:\(symbol)".utf8 {
             hash ^= UInt64(byte)
