@@ -66,6 +66,8 @@ def test_ticks_reach_the_log_numbered_from_one(redis):
             price, bid, ask = float(f["p"]), float(f["b"]), float(f["a"])
             assert 0 < bid <= price <= ask
             assert now_us - 60e6 < int(f["i"]) <= now_us
+        # The latest quote is cached with a TTL (eviction may take it, never the stream).
+        assert int(_cli(redis, "PTTL", f"quote:{{{symbol}}}").strip().split()[-1]) > 0
         # SIGTERM released the symbol.
         assert _cli(redis, "GET", f"owner:{{{symbol}}}").strip() in ("(nil)", "")
 

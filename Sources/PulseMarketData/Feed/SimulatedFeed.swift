@@ -23,6 +23,8 @@ public struct SimulatedFeed: Sendable {
     public let log: TickLog?
     public let ownership: (any SymbolOwnership)?
     public let bars: (any MinuteBarSink)?
+    /// Where the latest quote per symbol is kept and derived values are invalidated as minutes close.
+    public let cache: MarketCache?
     /// How often ticks due by now are taken from the market and published.
     public var interval: Duration = .milliseconds(10)
     /// How often leases are renewed and unowned symbols retried.
@@ -30,13 +32,14 @@ public struct SimulatedFeed: Sendable {
 
     public init(
         market: SimulatedMarket.Configuration, hub: TickHub, log: TickLog? = nil,
-        ownership: (any SymbolOwnership)? = nil, bars: (any MinuteBarSink)? = nil
+        ownership: (any SymbolOwnership)? = nil, bars: (any MinuteBarSink)? = nil, cache: MarketCache? = nil
     ) {
         self.market = market
         self.hub = hub
         self.log = log
         self.ownership = ownership
         self.bars = bars
+        self.cache = cache
     }
 
     /// What one run did, for tests and metrics.
@@ -137,6 +140,7 @@ public struct SimulatedFeed: Sendable {
         }
         nextSequence[symbol] = sequence
         var completed: [MinuteBarBuilder.Bar] = []
+        var latest: PulseV1.Tick?
         for (tick, entry) in zip(batch, entries) {
             var message = PulseV1.Tick(
                 symbol: symbol, sequence: entry.sequence, timeMs: entry.timeMs, price: tick.price, size: tick.size)
@@ -144,6 +148,7 @@ public struct SimulatedFeed: Sendable {
             message.ask = tick.ask
             message.ingestTimeUs = ingested
             hub.publish(message)
+            latest = message
             if let bar = builders[symbol, default: MinuteBarBuilder(symbol: symbol)].add(
                 timeUs: tick.timeUs, price: tick.price, size: tick.size)
             {
@@ -151,6 +156,7 @@ public struct SimulatedFeed: Sendable {
             }
         }
         counters.published += batch.count
+        if let cache, let latest { try? await cache.setQuote(symbol, latest.serializedBytes()) }
         if !completed.isEmpty { await write(symbol, completed, &counters) }
     }
 
@@ -159,6 +165,8 @@ public struct SimulatedFeed: Sendable {
         do {
             try await bars.write(symbol: symbol, bars: completed)
             counters.barsWritten += completed.count
+            // New bars landed: what was computed from the old ones is stale.
+            if let cache { try? await cache.invalidate(symbol) }
         } catch {
             // The sink keeps its own spool (PostgreSQL down); a failure here is counted, not fatal.
         }

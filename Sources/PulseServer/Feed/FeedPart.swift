@@ -63,7 +63,8 @@ struct FeedPart: Service {
                 market: .init(
                     seed: settings.seed, symbols: settings.symbols, ticksPerSecond: settings.tickRate,
                     hours: settings.hours),
-                hub: hub, log: log, ownership: ownership, bars: pool.map { PostgresMinuteBars(pool: $0) })
+                hub: hub, log: log, ownership: ownership, bars: pool.map { PostgresMinuteBars(pool: $0) },
+                cache: redis.map { MarketCache(redis: $0) })
             let counters = await feed.run()
             pool?.close()
             postgresOwnership?.close()

@@ -1,0 +1,90 @@
+/// The cache in Redis: the latest quote per symbol, and derived values (recent bars, computed indicators) that
+/// are recomputed when new data lands. Every key has a TTL, so under `maxmemory-policy volatile-lru` eviction
+/// takes only cache keys, never the tick streams (which have none).
+///
+/// Derived keys are registered in a per-symbol set when written, so `invalidate(symbol)` deletes exactly them
+/// in one round trip, without scanning the keyspace.
+public struct MarketCache: Sendable {
+    public let redis: RedisClient
+    /// How long the latest quote stays without being refreshed.
+    public var quoteTTL: Duration
+    /// How long a derived value stays when nothing invalidates it.
+    public var derivedTTL: Duration
+
+    public init(redis: RedisClient, quoteTTL: Duration = .seconds(300), derivedTTL: Duration = .seconds(600)) {
+        self.redis = redis
+        self.quoteTTL = quoteTTL
+        self.derivedTTL = derivedTTL
+    }
+
+    static func quoteKey(_ symbol: String) -> String { "quote:{\(symbol)}" }
+    static func derivedKey(_ symbol: String, _ name: String) -> String { "cache:{\(symbol)}:\(name)" }
+    static func registryKey(_ symbol: String) -> String { "cache:{\(symbol)}:keys" }
+
+    private static func milliseconds(_ duration: Duration) -> Int64 {
+        max(1, duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
+    }
+
+    /// Stores the symbol's latest quote (opaque bytes: the encoded `Quote` or `Tick`).
+    public func setQuote(_ symbol: String, _ bytes: [UInt8]) async throws(RedisError) {
+        try await redis.command(
+            "SET", RedisArgument(Self.quoteKey(symbol)), RedisArgument(bytes), "PX",
+            RedisArgument(Self.milliseconds(quoteTTL)))
+    }
+
+    /// The symbol's latest quote, if cached.
+    public func quote(_ symbol: String) async throws(RedisError) -> [UInt8]? {
+        if case .bulk(let bytes) = try await redis.command("GET", RedisArgument(Self.quoteKey(symbol))) {
+            return bytes
+        }
+        return nil
+    }
+
+    /// The latest quotes of several symbols in one round trip (nil where none is cached).
+    public func quotes(_ symbols: [String]) async throws(RedisError) -> [[UInt8]?] {
+        guard !symbols.isEmpty else { return [] }
+        let reply = try await redis.command(["MGET"] + symbols.map { RedisArgument(Self.quoteKey($0)) })
+        return (reply.array ?? []).map { value in
+            if case .bulk(let bytes) = value { return bytes }
+            return nil
+        }
+    }
+
+    /// Stores a value derived from the symbol's data under `name` (e.g. `bars:5m:…`, `ind:rsi:14:1d`).
+    public func setDerived(_ symbol: String, _ name: String, _ bytes: [UInt8]) async throws(RedisError) {
+        let key = Self.derivedKey(symbol, name)
+        let ttl = RedisArgument(Self.milliseconds(derivedTTL))
+        let results = await redis.pipeline([
+            ["SET", RedisArgument(key), RedisArgument(bytes), "PX", ttl],
+            ["SADD", RedisArgument(Self.registryKey(symbol)), RedisArgument(key)],
+            // The registry outlives each entry by a TTL of its own, so a quiet symbol leaves nothing behind.
+            ["PEXPIRE", RedisArgument(Self.registryKey(symbol)), ttl],
+        ])
+        for result in results { _ = try result.get() }
+    }
+
+    /// A derived value, if cached.
+    public func derived(_ symbol: String, _ name: String) async throws(RedisError) -> [UInt8]? {
+        if case .bulk(let bytes) = try await redis.command("GET", RedisArgument(Self.derivedKey(symbol, name))) {
+            return bytes
+        }
+        return nil
+    }
+
+    /// Drops every derived value of the symbol (new bars landed); returns how many were dropped.
+    @discardableResult
+    public func invalidate(_ symbol: String) async throws(RedisError) -> Int {
+        let reply = try await redis.command(
+            "EVAL", RedisArgument(Self.invalidateScript), 1, RedisArgument(Self.registryKey(symbol)))
+        return Int(reply.integer ?? 0)
+    }
+
+    /// KEYS: the registry set. Deletes every key it names and the set itself; returns how many values existed.
+    static let invalidateScript = """
+        local keys = redis.call('SMEMBERS', KEYS[1])
+        local dropped = 0
+        for _, key in ipairs(keys) do dropped = dropped + redis.call('DEL', key) end
+        redis.call('DEL', KEYS[1])
+        return dropped
+        """
+}
