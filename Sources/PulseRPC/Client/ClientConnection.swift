@@ -11,6 +11,8 @@ import PulseProtocol
 final class ClientConnection: SocketPumpDelegate {
     let loop: EventLoop
     let address: ServerAddress
+    /// `:authority` of every request, built once.
+    private let authority: [UInt8]
     private let pump: SocketPump
     private let session: HTTP2ClientSession
     private var calls: [Int32: ClientCall] = [:]
@@ -35,6 +37,7 @@ final class ClientConnection: SocketPumpDelegate {
     ) throws {
         self.loop = loop
         self.address = address
+        self.authority = Array(address.description.utf8)
         self.keepalive = KeepaliveMachine(
             policy: .init(
                 interval: keepalive?.interval.wholeNanoseconds ?? 0,
@@ -99,8 +102,9 @@ final class ClientConnection: SocketPumpDelegate {
             return
         }
         do {
-            let streamID = try session.submitRequest(
-                headers: call.request.headerBlock(authority: address.description), body: call.request.body)
+            let streamID = try authority.withUnsafeBufferPointer { authority in
+                try session.submitRequest(head: call.request.head, authority: authority, body: call.request.body)
+            }
             call.streamID = streamID
             call.connection = self
             calls[streamID] = call

@@ -59,13 +59,33 @@ final class HTTP2ClientSession {
 
     /// Starts a request whose body is `body` (already gRPC-framed); returns its stream id.
     func submitRequest(headers: [HTTP2HeaderField], body: [UInt8]) throws(HTTP2SessionError) -> Int32 {
+        try submit(body) { provider in
+            withHeaderVector(headers) { vector in
+                nghttp2_submit_request(session, nil, vector.baseAddress, vector.count, &provider, nil)
+            }
+        }
+    }
+
+    /// Starts a request from its prebuilt header block, with `authority` as `:authority`; returns its stream id.
+    /// Nothing is built per call: the fields are handed to nghttp2 as they are, and `body` is shared, not copied.
+    func submitRequest(
+        head: ClientRequestHead, authority: UnsafeBufferPointer<UInt8>, body: [UInt8]
+    ) throws(HTTP2SessionError) -> Int32 {
+        try submit(body) { provider in
+            head.withFields(authority: authority) { vector in
+                nghttp2_submit_request(session, nil, vector.baseAddress, vector.count, &provider, nil)
+            }
+        }
+    }
+
+    private func submit(
+        _ body: [UInt8], _ request: (inout nghttp2_data_provider) -> Int32
+    ) throws(HTTP2SessionError) -> Int32 {
         var provider = nghttp2_data_provider()
         provider.read_callback = { session, streamID, buffer, length, flags, _, userData in
             HTTP2ClientSession.owner(userData).readBody(streamID, buffer, length, flags)
         }
-        let streamID = withHeaderVector(headers) { vector in
-            nghttp2_submit_request(session, nil, vector.baseAddress, vector.count, &provider, nil)
-        }
+        let streamID = request(&provider)
         try check(Int(streamID), "submit request")
         outboundBodies[streamID] = OutboundBody(bytes: body)
         return streamID
