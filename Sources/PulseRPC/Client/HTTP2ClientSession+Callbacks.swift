@@ -8,8 +8,8 @@ extension HTTP2ClientSession {
             guard let frame, let name, let value else { return 0 }
             HTTP2ClientSession.owner(userData).header(
                 frame.pointee.hd.stream_id,
-                name: String(decoding: UnsafeBufferPointer(start: name, count: nameLength), as: UTF8.self),
-                value: String(decoding: UnsafeBufferPointer(start: value, count: valueLength), as: UTF8.self))
+                name: commonFieldText(UnsafeBufferPointer(start: name, count: nameLength)),
+                value: commonFieldText(UnsafeBufferPointer(start: value, count: valueLength)))
             return 0
         }
         nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks) { _, frame, userData in
@@ -45,3 +45,14 @@ extension HTTP2ClientSession {
         }
     }
 }
+
+/// The text of a received header name or value. The fields every gRPC response carries come back as the
+/// program's own string constants: no allocation or UTF-8 validation for them on every call.
+private func commonFieldText(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+    for known in commonFields where known.utf8.count == bytes.count {
+        if known.utf8.elementsEqual(bytes) { return known }
+    }
+    return String(decoding: bytes, as: UTF8.self)
+}
+
+private let commonFields = [":status", "200", "content-type", "application/grpc", "grpc-status", "0"]

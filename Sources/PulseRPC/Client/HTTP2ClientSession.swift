@@ -17,8 +17,10 @@ final class HTTP2ClientSession {
 
     private var session: OpaquePointer?
     private var events: [HTTP2ClientEvent] = []
-    private var pendingFields: [Int32: [HTTP2HeaderField]] = [:]
-    private var outboundBodies: [Int32: OutboundBody] = [:]
+    /// The header block being received: nghttp2 delivers one block's fields back to back, so one is enough.
+    private var pendingStreamID: Int32 = 0
+    private var pendingFields: [HTTP2HeaderField] = []
+    private var outboundBodies = ClientStreamTable<OutboundBody>()
 
     /// Request bytes not yet handed to nghttp2 for one stream.
     private struct OutboundBody {
@@ -191,11 +193,19 @@ final class HTTP2ClientSession {
     }
 
     func header(_ streamID: Int32, name: String, value: String) {
-        pendingFields[streamID, default: []].append(HTTP2HeaderField(name: name, value: value))
+        if streamID != pendingStreamID {
+            pendingStreamID = streamID
+            pendingFields.removeAll()
+        }
+        pendingFields.append(HTTP2HeaderField(name: name, value: value))
     }
 
     func headersComplete(_ streamID: Int32, isTrailers: Bool, endStream: Bool) {
-        let fields = pendingFields.removeValue(forKey: streamID) ?? []
+        var fields: [HTTP2HeaderField] = []
+        if streamID == pendingStreamID {
+            swap(&fields, &pendingFields)
+            pendingStreamID = 0
+        }
         events.append(.headers(streamID: streamID, fields: fields, isTrailers: isTrailers, endStream: endStream))
     }
 
@@ -211,7 +221,10 @@ final class HTTP2ClientSession {
     }
 
     func streamClosed(_ streamID: Int32, errorCode: UInt32) {
-        pendingFields[streamID] = nil
+        if streamID == pendingStreamID {
+            pendingStreamID = 0
+            pendingFields.removeAll()
+        }
         outboundBodies[streamID] = nil
         events.append(.streamClosed(streamID: streamID, errorCode: errorCode))
     }
