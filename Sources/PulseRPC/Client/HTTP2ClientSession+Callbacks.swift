@@ -1,5 +1,9 @@
 private import CNghttp2
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 extension HTTP2ClientSession {
     /// Installs the nghttp2 callbacks: each recovers the session from `user_data` and delegates to it.
     static func install(on callbacks: OpaquePointer?) {
@@ -49,10 +53,15 @@ extension HTTP2ClientSession {
 /// The text of a received header name or value. The fields every gRPC response carries come back as the
 /// program's own string constants: no allocation or UTF-8 validation for them on every call.
 private func commonFieldText(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
-    for known in commonFields where known.utf8.count == bytes.count {
-        if known.utf8.elementsEqual(bytes) { return known }
+    guard let base = bytes.baseAddress else { return "" }
+    func matches(_ known: StaticString) -> Bool { memcmp(base, known.utf8Start, bytes.count) == 0 }
+    switch bytes.count {
+    case 1 where base[0] == UInt8(ascii: "0"): return "0"
+    case 3 where matches("200"): return "200"
+    case 7 where matches(":status"): return ":status"
+    case 11 where matches("grpc-status"): return "grpc-status"
+    case 12 where matches("content-type"): return "content-type"
+    case 16 where matches("application/grpc"): return "application/grpc"
+    default: return String(decoding: bytes, as: UTF8.self)
     }
-    return String(decoding: bytes, as: UTF8.self)
 }
-
-private let commonFields = [":status", "200", "content-type", "application/grpc", "grpc-status", "0"]
