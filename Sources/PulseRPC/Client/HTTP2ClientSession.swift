@@ -16,11 +16,13 @@ final class HTTP2ClientSession {
     }
 
     private var session: OpaquePointer?
-    private var events: [HTTP2ClientEvent] = []
+    // `@exclusivity(unchecked)`: see ClientConnection's tables; these are appended to from nghttp2 callbacks
+    // on every frame, one self-contained mutation at a time.
+    @exclusivity(unchecked) private var events: [HTTP2ClientEvent] = []
     /// The header block being received: nghttp2 delivers one block's fields back to back, so one is enough.
-    private var pendingStreamID: Int32 = 0
-    private var pendingFields: [HTTP2HeaderField] = []
-    private var outboundBodies = ClientStreamTable<OutboundBody>()
+    @exclusivity(unchecked) private var pendingStreamID: Int32 = 0
+    @exclusivity(unchecked) private var pendingFields: [HTTP2HeaderField] = []
+    @exclusivity(unchecked) private var outboundBodies = ClientStreamTable<OutboundBody>()
 
     /// Request bytes not yet handed to nghttp2 for one stream.
     private struct OutboundBody {
