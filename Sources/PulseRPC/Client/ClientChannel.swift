@@ -85,9 +85,10 @@ public final class ClientChannel: Sendable {
 
     /// Starts `call` on the loop, or ends it (through its `sink`) UNAVAILABLE at once when the channel is closed.
     /// With `startInline`, a caller already on the loop (a task on the loop's executor, never a loop callback)
-    /// starts the call at once instead of queueing it: the loop cannot stop while it runs this.
+    /// starts the call at once instead of queueing it: the loop cannot stop while it runs this. A task already
+    /// cancelled takes the queue, behind its cancellation, so such a call never reaches the wire (as before).
     private func submit(_ call: LoopBound<ClientCall>, _ sink: any ClientCallSink, startInline: Bool = false) {
-        let inline = startInline && loop.inEventLoop
+        let inline = startInline && loop.inEventLoop && !Task.isCancelled
         let accepted = closed.withLock { closed in
             if !closed && !inline { call.execute { self.startOnLoop($0) } }
             return !closed
