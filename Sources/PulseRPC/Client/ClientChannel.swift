@@ -46,9 +46,9 @@ public final class ClientChannel: Sendable {
         let sink = UnaryResponseSink()
         let call = LoopBound(ClientCall(request: request, sink: sink), loop: loop)
         let result = await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
+            await withUnsafeContinuation { continuation in
                 sink.install(continuation)
-                self.submit(call, sink)
+                self.submit(call, sink, startInline: true)
             }
         } onCancel: {
             self.cancel(call)
@@ -84,13 +84,19 @@ public final class ClientChannel: Sendable {
     }
 
     /// Starts `call` on the loop, or ends it (through its `sink`) UNAVAILABLE at once when the channel is closed.
-    private func submit(_ call: LoopBound<ClientCall>, _ sink: any ClientCallSink) {
+    /// With `startInline`, a caller already on the loop (a task on the loop's executor, never a loop callback)
+    /// starts the call at once instead of queueing it: the loop cannot stop while it runs this. A task already
+    /// cancelled takes the queue, behind its cancellation, so such a call never reaches the wire (as before).
+    private func submit(_ call: LoopBound<ClientCall>, _ sink: any ClientCallSink, startInline: Bool = false) {
+        let inline = startInline && loop.inEventLoop && !Task.isCancelled
         let accepted = closed.withLock { closed in
-            if !closed { call.execute { self.startOnLoop($0) } }
+            if !closed && !inline { call.execute { self.startOnLoop($0) } }
             return !closed
         }
         if !accepted {
             sink.finish(GRPCStatus(.unavailable, "the client was closed"))
+        } else if inline {
+            startOnLoop(call.value)
         }
     }
 

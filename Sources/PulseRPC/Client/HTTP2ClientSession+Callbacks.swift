@@ -1,5 +1,9 @@
 private import CNghttp2
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 extension HTTP2ClientSession {
     /// Installs the nghttp2 callbacks: each recovers the session from `user_data` and delegates to it.
     static func install(on callbacks: OpaquePointer?) {
@@ -8,8 +12,8 @@ extension HTTP2ClientSession {
             guard let frame, let name, let value else { return 0 }
             HTTP2ClientSession.owner(userData).header(
                 frame.pointee.hd.stream_id,
-                name: String(decoding: UnsafeBufferPointer(start: name, count: nameLength), as: UTF8.self),
-                value: String(decoding: UnsafeBufferPointer(start: value, count: valueLength), as: UTF8.self))
+                name: commonFieldText(UnsafeBufferPointer(start: name, count: nameLength)),
+                value: commonFieldText(UnsafeBufferPointer(start: value, count: valueLength)))
             return 0
         }
         nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks) { _, frame, userData in
@@ -43,5 +47,21 @@ extension HTTP2ClientSession {
             HTTP2ClientSession.owner(userData).streamClosed(streamID, errorCode: errorCode)
             return 0
         }
+    }
+}
+
+/// The text of a received header name or value. The fields every gRPC response carries come back as the
+/// program's own string constants: no allocation or UTF-8 validation for them on every call.
+private func commonFieldText(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+    guard let base = bytes.baseAddress else { return "" }
+    func matches(_ known: StaticString) -> Bool { memcmp(base, known.utf8Start, bytes.count) == 0 }
+    switch bytes.count {
+    case 1 where base[0] == UInt8(ascii: "0"): return "0"
+    case 3 where matches("200"): return "200"
+    case 7 where matches(":status"): return ":status"
+    case 11 where matches("grpc-status"): return "grpc-status"
+    case 12 where matches("content-type"): return "content-type"
+    case 16 where matches("application/grpc"): return "application/grpc"
+    default: return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -16,9 +16,13 @@ final class HTTP2ClientSession {
     }
 
     private var session: OpaquePointer?
-    private var events: [HTTP2ClientEvent] = []
-    private var pendingFields: [Int32: [HTTP2HeaderField]] = [:]
-    private var outboundBodies: [Int32: OutboundBody] = [:]
+    // `@exclusivity(unchecked)`: see ClientConnection's tables; these are appended to from nghttp2 callbacks
+    // on every frame, one self-contained mutation at a time.
+    @exclusivity(unchecked) private var events: [HTTP2ClientEvent] = []
+    /// The header block being received: nghttp2 delivers one block's fields back to back, so one is enough.
+    @exclusivity(unchecked) private var pendingStreamID: Int32 = 0
+    @exclusivity(unchecked) private var pendingFields: [HTTP2HeaderField] = []
+    @exclusivity(unchecked) private var outboundBodies = ClientStreamTable<OutboundBody>()
 
     /// Request bytes not yet handed to nghttp2 for one stream.
     private struct OutboundBody {
@@ -59,13 +63,33 @@ final class HTTP2ClientSession {
 
     /// Starts a request whose body is `body` (already gRPC-framed); returns its stream id.
     func submitRequest(headers: [HTTP2HeaderField], body: [UInt8]) throws(HTTP2SessionError) -> Int32 {
+        try submit(body) { provider in
+            withHeaderVector(headers) { vector in
+                nghttp2_submit_request(session, nil, vector.baseAddress, vector.count, &provider, nil)
+            }
+        }
+    }
+
+    /// Starts a request from its prebuilt header block, with `authority` as `:authority`; returns its stream id.
+    /// Nothing is built per call: the fields are handed to nghttp2 as they are, and `body` is shared, not copied.
+    func submitRequest(
+        head: ClientRequestHead, authority: UnsafeBufferPointer<UInt8>, body: [UInt8]
+    ) throws(HTTP2SessionError) -> Int32 {
+        try submit(body) { provider in
+            head.withFields(authority: authority) { vector in
+                nghttp2_submit_request(session, nil, vector.baseAddress, vector.count, &provider, nil)
+            }
+        }
+    }
+
+    private func submit(
+        _ body: [UInt8], _ request: (inout nghttp2_data_provider) -> Int32
+    ) throws(HTTP2SessionError) -> Int32 {
         var provider = nghttp2_data_provider()
         provider.read_callback = { session, streamID, buffer, length, flags, _, userData in
             HTTP2ClientSession.owner(userData).readBody(streamID, buffer, length, flags)
         }
-        let streamID = withHeaderVector(headers) { vector in
-            nghttp2_submit_request(session, nil, vector.baseAddress, vector.count, &provider, nil)
-        }
+        let streamID = request(&provider)
         try check(Int(streamID), "submit request")
         outboundBodies[streamID] = OutboundBody(bytes: body)
         return streamID
@@ -171,11 +195,19 @@ final class HTTP2ClientSession {
     }
 
     func header(_ streamID: Int32, name: String, value: String) {
-        pendingFields[streamID, default: []].append(HTTP2HeaderField(name: name, value: value))
+        if streamID != pendingStreamID {
+            pendingStreamID = streamID
+            pendingFields.removeAll()
+        }
+        pendingFields.append(HTTP2HeaderField(name: name, value: value))
     }
 
     func headersComplete(_ streamID: Int32, isTrailers: Bool, endStream: Bool) {
-        let fields = pendingFields.removeValue(forKey: streamID) ?? []
+        var fields: [HTTP2HeaderField] = []
+        if streamID == pendingStreamID {
+            swap(&fields, &pendingFields)
+            pendingStreamID = 0
+        }
         events.append(.headers(streamID: streamID, fields: fields, isTrailers: isTrailers, endStream: endStream))
     }
 
@@ -191,7 +223,10 @@ final class HTTP2ClientSession {
     }
 
     func streamClosed(_ streamID: Int32, errorCode: UInt32) {
-        pendingFields[streamID] = nil
+        if streamID == pendingStreamID {
+            pendingStreamID = 0
+            pendingFields.removeAll()
+        }
         outboundBodies[streamID] = nil
         events.append(.streamClosed(streamID: streamID, errorCode: errorCode))
     }
