@@ -44,11 +44,11 @@ stop)
     if running; then
         # SIGTERM: Redis flushes its AOF and exits, with or without a password set. A process started with
         # SIGTERM blocked (a parent's signal mask is inherited) would never act on it: SIGKILL after 5 s.
-        kill "$(cat "$pidfile")" 2>/dev/null || true
+        kill "$(cat "$pidfile" 2>/dev/null)" 2>/dev/null || true
         for _ in $(seq 1 100); do running || break; sleep 0.05; done
         if running; then
             echo "redis.sh: Redis did not stop on SIGTERM; killing it" >&2
-            kill -9 "$(cat "$pidfile")" 2>/dev/null || true
+            kill -9 "$(cat "$pidfile" 2>/dev/null)" 2>/dev/null || true
             for _ in $(seq 1 40); do running || break; sleep 0.05; done
         fi
         rm -f "$pidfile"
