@@ -24,6 +24,10 @@ struct TickLogTests {
             #expect(replay.entries == ticks(41...50))
             #expect(replay.missing == nil)
             #expect(try await log.replay("AAPL", after: 50) == TickLog.Replay(entries: [], missing: nil))
+            // Redis forgot the script (a restart, SCRIPT FLUSH): the next append loads it again.
+            try await redis.command("SCRIPT", "FLUSH")
+            try await log.append("AAPL", epoch: 1, ticks(51...52))
+            #expect(try await log.lastSequence("AAPL") == 52)
             // The ids are visible to any Redis client as <sequence>-0.
             let raw = try await redis.command("XRANGE", "tick:{AAPL}", "-", "+", "COUNT", 1)
             #expect(raw.array?.first?.array?.first?.string == "1-0")

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The tick log: one Redis Stream per symbol (`tick:{SYMBOL}`) whose entry ids are the symbol's sequence
 /// numbers (`<sequence>-0`), so resuming after sequence N is one `XRANGE (N-0 +`.
 ///
@@ -46,6 +48,9 @@ public struct TickLog: Sendable {
     public var maxAge: Duration?
     public var timeTrimInterval: UInt64 = 1_000
 
+    /// The append script's SHA once Redis has it, so appends send `EVALSHA` and not the script's text.
+    private let appendSHA = LoadedScript(TickLog.appendScript)
+
     public init(redis: RedisClient, maxLength: Int = 100_000, maxAge: Duration? = nil) {
         self.redis = redis
         self.maxLength = maxLength
@@ -76,8 +81,8 @@ public struct TickLog: Sendable {
     public func append(_ symbol: String, epoch: UInt64, _ entries: [Entry]) async throws(RedisError) {
         guard !entries.isEmpty else { return }
         var arguments: [RedisArgument] = [
-            "EVAL", RedisArgument(Self.appendScript), 2, RedisArgument(Self.streamKey(symbol)),
-            RedisArgument(Self.epochKey(symbol)), RedisArgument(epoch), RedisArgument(maxLength),
+            2, RedisArgument(Self.streamKey(symbol)), RedisArgument(Self.epochKey(symbol)), RedisArgument(epoch),
+            RedisArgument(maxLength),
         ]
         // The time cut-off for age trimming, when one is due in this batch (0: none).
         let cutoff: Int64
@@ -96,7 +101,7 @@ public struct TickLog: Sendable {
                 RedisArgument(entry.ingestTimeUs),
             ]
         }
-        try await redis.command(arguments)
+        try await appendSHA.run(arguments, on: redis)
     }
 
     /// The retained ticks after `sequence` (at most `limit`), and the range trimmed away before them.
@@ -200,4 +205,34 @@ public struct TickLog: Sendable {
         end
         return #ARGV - 3
         """
+}
+
+/// A Lua script run by its SHA: loaded once (`SCRIPT LOAD`), and again after a Redis restart forgot it
+/// (`NOSCRIPT`), so a hot path sends 40 bytes instead of the script.
+final class LoadedScript: Sendable {
+    let source: String
+    private let sha = Mutex<String?>(nil)
+
+    init(_ source: String) { self.source = source }
+
+    /// `EVALSHA sha ARGUMENTS…` (the arguments start with the key count).
+    @discardableResult
+    func run(_ arguments: [RedisArgument], on redis: RedisClient) async throws(RedisError) -> RedisValue {
+        for attempt in 0..<2 {
+            let known = sha.withLock { $0 }
+            let digest: String
+            if let known, attempt == 0 {
+                digest = known
+            } else {
+                digest = try await redis.command("SCRIPT", "LOAD", RedisArgument(source)).string ?? ""
+                sha.withLock { $0 = digest }
+            }
+            do {
+                return try await redis.command(["EVALSHA", RedisArgument(digest)] + arguments)
+            } catch  where error.code == .server && error.message.hasPrefix("NOSCRIPT") && attempt == 0 {
+                continue
+            }
+        }
+        return try await redis.command(["EVAL", RedisArgument(source)] + arguments)
+    }
 }
