@@ -63,7 +63,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(
         help: "Symbols of the simulated feed, comma-separated (default AAPL,MSFT,GOOG,AMZN,SPY; env PULSE_SYMBOLS).")
     var symbols: String?
-    @Option(help: "Simulated ticks per second over all symbols, up to 100000 (default 50; env PULSE_TICK_RATE).")
+    @Option(help: "Simulated ticks per second over all symbols, up to 1000000 (default 50; env PULSE_TICK_RATE).")
     var tickRate: Double?
     @Option(
         help:
@@ -149,8 +149,8 @@ struct ServeCommand: AsyncParsableCommand {
             settings.symbols = names
         }
         if let rate = try optionalNumber(tickRate, "PULSE_TICK_RATE", "--tick-rate") {
-            guard rate > 0, rate <= 100_000 else {
-                throw UsageError("--tick-rate: \(rate) is outside 0 < rate ≤ 100000")
+            guard rate > 0, rate <= 1_000_000 else {
+                throw UsageError("--tick-rate: \(rate) is outside 0 < rate ≤ 1000000")
             }
             settings.tickRate = rate
         }

@@ -13,7 +13,7 @@ struct SubscribeLoadTests {
                 host: "127.0.0.1", port: port, symbols: ["AAPL", "MSFT"], schema: protocolSchema)
             configuration.streams = 4
             configuration.connections = 2
-            configuration.duration = 1.0
+            configuration.duration = 3.0  // the 25 ticks take 0.25 s; the rest is room for a loaded machine
             let report = try await SubscribeLoad.run(configuration)
             let stream = try #require(report.stream)
             let ticksPerSymbol = FakeQuoteFeed.sentSequences.count
