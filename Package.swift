@@ -140,6 +140,10 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(name: "PulseAnalyticsTests", dependencies: ["PulseAnalytics"], swiftSettings: swiftSettings),
         .testTarget(
+            name: "PulseServerTests",
+            dependencies: ["PulseServer", "PulseClient", "PulseRPC", "PulseIO", "PulseProtocol", "PulseAnalytics"],
+            swiftSettings: swiftSettings),
+        .testTarget(
             name: "PulseMarketDataTests", dependencies: ["PulseMarketData", "PulseAnalytics"],
             swiftSettings: swiftSettings),
         .testTarget(name: "PulseStoreTests", dependencies: ["PulseStore", "PulseIO"], swiftSettings: swiftSettings),

@@ -1,5 +1,6 @@
 import Logging
 import PulseIO
+import PulseProtocol
 import PulseRPC
 import ServiceLifecycle
 
@@ -26,13 +27,17 @@ public struct ServerApplication: Sendable {
         public var blockingThreads = 2
         /// Whether SIGTERM/SIGINT start a graceful shutdown (off for servers embedded in tests).
         public var handleSignals = true
+        /// Stored bars for Indicators and Backtests requests that name symbols; nil (no database yet): those
+        /// requests get UNAVAILABLE, requests with inline bars are served.
+        public var barSource: (any BarSource)?
 
         public init() {}
     }
 
     public let configuration: Configuration
     public let logger: Logger
-    /// Service health; `""` and every service turn SERVING as soon as the server listens.
+    /// Service health; `""` and every served service turn SERVING as soon as the server listens; services of the
+    /// protocol not served yet (``pendingServices``) are NOT_SERVING.
     public let health = HealthStatusRegistry()
 
     public init(configuration: Configuration, logger: Logger = Logger(label: "pulse.server")) {
@@ -42,8 +47,16 @@ public struct ServerApplication: Sendable {
 
     /// The services this process serves.
     public func services() -> [any RPCService] {
-        [HealthService(registry: health), DiagnosticsService()]
+        [
+            HealthService(registry: health), DiagnosticsService(),
+            IndicatorsService(source: configuration.barSource),
+            BacktestsService(source: configuration.barSource, optimizeWorkers: max(1, configuration.computeThreads)),
+        ]
     }
+
+    /// Services of `Protocol/` this process does not serve yet: health answers NOT_SERVING for them (calls get
+    /// UNIMPLEMENTED) until the data layer lands.
+    public static let pendingServices = [PulseMethods.Quotes.service]
 
     /// Runs until SIGTERM/SIGINT or cancellation, then shuts down gracefully and returns.
     /// `onListening` is called once with the bound address, after signals are trapped.
@@ -98,6 +111,7 @@ private struct ListeningPart: Service {
         // SERVING before the socket exists: the first call that can arrive already sees it.
         health.setStatus(.serving, for: "")
         for service in services { health.setStatus(.serving, for: service.serviceName) }
+        for service in ServerApplication.pendingServices { health.setStatus(.notServing, for: service) }
         onListening(try await server.start())
         try await server.run()
     }
