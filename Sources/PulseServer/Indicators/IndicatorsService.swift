@@ -8,10 +8,11 @@ import PulseRPC
 /// INVALID_ARGUMENT naming it; newest-first input is reversed), parses each `IndicatorSpec` with
 /// `IndicatorRegistry.standard` exactly as `pulse indicators --indicator function:p1,p2` (unknown functions and
 /// bad parameters are INVALID_ARGUMENT listing the valid choices) and answers the outputs in request order.
-/// Batches of more than ``inlineLimit`` output values run on the compute pool, smaller ones on the loop.
+/// Batches over ``inlineLimit`` values (bars × output and input columns) are checked and computed on the compute
+/// pool, smaller ones on the loop.
 /// Subscribe is not served yet (UNIMPLEMENTED: it needs live ticks).
 public struct IndicatorsService: RPCService {
-    /// Bars × output columns computed on the event loop; larger batches go to the compute pool.
+    /// Values (bars × columns) handled on the event loop; larger batches go to the compute pool.
     public static let inlineLimit = 20_000
 
     public var serviceName: String { PulseMethods.Indicators.service }
@@ -43,23 +44,30 @@ public struct IndicatorsService: RPCService {
                 "give at least one indicator, e.g. {function: \"rsi\", parameters: [14]}; valid functions: "
                     + IndicatorRegistry.standard.definitions.map { $0.name.lowercased() }.joined(separator: ", "))
         }
-        let bars: BarSeries
-        let inline = request.bars.map { $0.count > 0 } ?? false
-        if inline, let series = request.bars {
-            bars = try WireBars.bars(series, field: "bars")
-        } else {
-            bars = try await stored.bars(
-                symbol: request.symbol, timeframe: request.timeframe, start: request.startTimeMs,
-                end: request.endTimeMs, limit: request.limit)
-        }
         let columns = specs.reduce(0) { $0 + $1.columnNames.count }
-        let work: @Sendable () throws -> [PulseV1.IndicatorSeries] = {
-            try specs.enumerated().map { k, spec throws(GRPCStatus) in
-                try Self.series(spec, wire: request.indicators[k], index: k, bars: bars)
+        if let series = request.bars, series.count > 0 {
+            // Checking, computing and encoding are all O(bars): one hop to the pool for a large batch.
+            let work: @Sendable () throws -> PulseV1.ComputeIndicatorsResponse = {
+                try Self.response(request, specs: specs, bars: try WireBars.bars(series, field: "bars"))
             }
+            return try series.count * (columns + 5) > inlineLimit ? await context.computePool.run(work) : work()
         }
+        let bars = try await stored.bars(
+            symbol: request.symbol, timeframe: request.timeframe, start: request.startTimeMs, end: request.endTimeMs,
+            limit: request.limit)
+        let work: @Sendable () throws -> PulseV1.ComputeIndicatorsResponse = {
+            try Self.response(request, specs: specs, bars: bars)
+        }
+        return try bars.count * columns > inlineLimit ? await context.computePool.run(work) : work()
+    }
+
+    static func response(
+        _ request: PulseV1.ComputeIndicatorsRequest, specs: [IndicatorSpec], bars: BarSeries
+    ) throws(GRPCStatus) -> PulseV1.ComputeIndicatorsResponse {
         var response = PulseV1.ComputeIndicatorsResponse()
-        response.indicators = try bars.count * columns > inlineLimit ? await context.computePool.run(work) : work()
+        response.indicators = try specs.enumerated().map { k, spec throws(GRPCStatus) in
+            try Self.series(spec, wire: request.indicators[k], index: k, bars: bars)
+        }
         response.symbol = request.symbol.isEmpty ? (request.bars?.symbol ?? "") : request.symbol
         response.timeframe = request.timeframe ?? request.bars?.timeframe
         response.timeMs = WireBars.timesMs(bars)
