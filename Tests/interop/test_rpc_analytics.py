@@ -405,6 +405,21 @@ def test_cancelled_optimize_stops_computing(pb, channel, server):
     assert statistics(backtests(pb, channel).Run(sma_request(pb), timeout=60))["# Trades"].value == 93
 
 
+def test_optimize_waits_for_a_slow_reader(pb, channel, server):
+    request = optimize_request(pb, [("fast", 2, 100, 1), ("slow", 2, 100, 1)], include_details=True)
+    call = backtests(pb, channel).Optimize(request, timeout=300)
+    first = next(call)
+    assert len(first.result.equity.equity) == len(GOOG)  # details: about 50 kB a message
+    time.sleep(1.5)  # the stream's queue and HTTP/2 window fill; the search must then wait
+    start = sum(server.ps.cpu_times()[:2])
+    time.sleep(1.5)
+    idle = sum(server.ps.cpu_times()[:2]) - start
+    assert idle < 0.15, f"the server used {idle:.2f} s CPU while its reader was not reading"
+    more = [next(call) for _ in range(50)]
+    assert [r.completed for r in more] == list(range(2, 52))
+    call.cancel()
+
+
 def test_health_per_service(channel, pb, tmp_path):
     from grpc_peer_server import compile_protocol as again
 
