@@ -282,6 +282,25 @@ def test_run_expression_strategy_and_equity_downsampling(pb, channel, goog_csv):
     assert curve.equity[-1] == out["equity"][-1]["equity"]
 
 
+@pytest.mark.parametrize("order_type, offsets, flags", [
+    ("ORDER_TYPE_LIMIT", {"limit_offset": 0.01}, ["--limit", "close * 0.99"]),
+    ("ORDER_TYPE_STOP", {"stop_offset": 0.02}, ["--stop", "close * 1.02"]),
+])
+def test_order_types_give_the_cli_numbers(pb, channel, goog_csv, order_type, offsets, flags):
+    entry, exit_ = "crossover(sma(close, 10), sma(close, 20))", "crossover(sma(close, 20), sma(close, 10))"
+    strategy = pb.backtests_pb2.Strategy(entry=entry, exit=exit_)
+    request = sma_request(pb, strategy=strategy, order_type=getattr(pb.backtests_pb2, order_type), **offsets)
+    result = backtests(pb, channel).Run(request, timeout=60)
+    out = cli(goog_csv, "--entry", entry, "--exit", exit_, "--cash", "10000", "--commission", "0.002", *flags)
+    assert out["stats"]["# Trades"] > 10
+    stats = statistics(result)
+    for name in ("# Trades", "Equity Final [$]", "Return [%]", "Win Rate [%]", "SQN"):
+        assert stats[name].value == out["stats"][name], name
+    code, details = status_of(lambda: backtests(pb, channel).Run(
+        sma_request(pb, order_type=getattr(pb.backtests_pb2, order_type), **offsets), timeout=30))
+    assert code == grpc.StatusCode.INVALID_ARGUMENT and "expressions" in details
+
+
 def test_run_portfolio_gives_the_cli_numbers(pb, channel, tmp_path):
     first, second = GOOG.iloc[:1200], GOOG.iloc[600:]
     first.to_csv(tmp_path / "A.csv")
