@@ -140,6 +140,10 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(name: "PulseAnalyticsTests", dependencies: ["PulseAnalytics"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PulseServerTests",
+            dependencies: ["PulseServer", "PulseClient", "PulseRPC", "PulseIO", "PulseProtocol", "PulseAnalytics"],
+            swiftSettings: swiftSettings),
         // Test helpers shared by test targets: private Redis (and later PostgreSQL) servers started through the
         // project's own scripts.
         .target(

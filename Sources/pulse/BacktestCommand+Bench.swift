@@ -19,20 +19,21 @@ extension BacktestCommand {
         for _ in 0..<repeats {
             let start = ContinuousClock.now
             let cpuStart = Self.processCPUMilliseconds()
-            let factory = try StrategyFactory(
+            let factory = try StrategyFactory.checked(
                 name: strategy, expressions: [entry, exit, shortEntry, shortExit], orders: OrderExpressions(),
                 bars: bars, fixed: fixed,
                 optimized: Dictionary(uniqueKeysWithValues: zip(space.names, space.values)))
             if space.names.isEmpty {
                 let result = try BacktestEngine.run(
-                    bars: bars, signals: try factory.signals(fixed).restricted(to: direction), configuration: config)
+                    bars: bars, signals: try factory.checkedSignals(fixed).restricted(to: direction),
+                    configuration: config)
                 check = result.statistics.equityFinal
             } else {
                 let statistic = BacktestStatistics.resolveName(maximize) ?? "SQN"
                 let outcome = try await Optimizer.run(
                     bars: bars, space: space, maximize: statistic, configuration: config, workers: workers,
                     makeSignals: { [direction] p in
-                        try factory.signals(fixed.merging(p) { $1 }).restricted(to: direction)
+                        try factory.checkedSignals(fixed.merging(p) { $1 }).restricted(to: direction)
                     })
                 check = outcome.best?.score ?? .nan
             }

@@ -4,19 +4,6 @@ import PulseAnalytics
 extension RebalanceSchedule: ExpressibleByArgument {}
 
 extension BacktestCommand {
-    /// A numeric expression evaluated over one symbol's bars. The language evaluates numeric series for order
-    /// prices at every bar, so the expression is compiled as the limit price of a strategy that never enters.
-    static func scoreSeries(_ expression: String, bars: BarSeries, fixed: [String: Double]) throws -> [Double] {
-        do {
-            let strategy = try Strategy.compile(
-                entry: "close != close", orders: OrderExpressions(limit: expression), parameters: fixed)
-            let signals = try strategy.signals(on: bars)
-            return signals.orders?.limit ?? Array(repeating: .nan, count: bars.count)
-        } catch {
-            throw UsageError("--weights expr:\(expression): \(error)")
-        }
-    }
-
     /// Several `--input SYMBOL=FILE` sharing one cash balance.
     func runPortfolio() throws {
         guard optimize.isEmpty, walkForward == nil else {
@@ -47,12 +34,7 @@ extension BacktestCommand {
             assets.append(PortfolioAsset(symbol: symbol, bars: try InputBars.bars(from: bytes, input: path)))
         }
         let single = try brokerConfiguration()
-        var config = PortfolioConfiguration()
-        config.cash = single.cash
-        config.commission = single.commission
-        config.fixedCommission = single.fixedCommission
-        config.spread = single.spread
-        config.fractional = fractional
+        let config = PortfolioConfiguration(single)
         let rule: AllocationRule
         switch weights ?? "signals" {
         case "signals":
@@ -60,17 +42,22 @@ extension BacktestCommand {
             let orders = OrderExpressions(limit: limit, stop: stop, stopLoss: slPrice, takeProfit: tpPrice)
             rule = .signals(
                 try assets.map { asset in
-                    try StrategyFactory(
+                    try StrategyFactory.checked(
                         name: strategy, expressions: [entry, exit, shortEntry, shortExit], orders: orders,
                         bars: asset.bars, fixed: fixed, optimized: [:]
-                    ).signals(fixed).restricted(to: direction)
+                    ).checkedSignals(fixed).restricted(to: direction)
                 })
         case "equal": rule = .equal
         case let text where text.hasPrefix("expr:"):
             let expression = String(text.dropFirst(5))
             rule = .scores(
                 try assets.map { asset in
-                    try Self.scoreSeries(expression, bars: asset.bars, fixed: try fixedParameters())
+                    do {
+                        return try StrategyFactory.series(
+                            expression, bars: asset.bars, parameters: try fixedParameters())
+                    } catch let error as ExpressionError {
+                        throw UsageError("--weights expr:\(expression): \(error)")
+                    }
                 })
         case let text:
             var map: [String: Double] = [:]

@@ -17,17 +17,17 @@ extension BacktestCommand {
         let name = strategy
         let optimized = Dictionary(uniqueKeysWithValues: zip(space.names, space.values))
         // Validate the strategy once up front so a bad name or expression is a usage error.
-        _ = try StrategyFactory(
+        _ = try StrategyFactory.checked(
             name: name, expressions: expressions, orders: orders, bars: bars, fixed: fixed, optimized: optimized)
         do {
             folds = try await WalkForward.run(
                 bars: bars, inSampleBars: inBars, outOfSampleBars: outBars, space: space, method: method,
                 maximize: statistic, configuration: config, workers: workers,
                 signalSource: { [direction] slice in
-                    let factory = try StrategyFactory(
+                    let factory = try StrategyFactory.checked(
                         name: name, expressions: expressions, orders: orders, bars: slice, fixed: fixed,
                         optimized: optimized)
-                    return { p in try factory.signals(fixed.merging(p) { $1 }).restricted(to: direction) }
+                    return { p in try factory.checkedSignals(fixed.merging(p) { $1 }).restricted(to: direction) }
                 })
         } catch let error as BacktestError { throw UsageError("\(error)") }
         switch format {

@@ -191,7 +191,7 @@ struct BacktestCommand: AsyncParsableCommand {
         for text in optimize {
             do { try space.add(range: text) } catch { throw UsageError("--optimize \(text): \(error)") }
         }
-        let factory = try StrategyFactory(
+        let factory = try StrategyFactory.checked(
             name: strategy, expressions: [entry, exit, shortEntry, shortExit],
             orders: OrderExpressions(limit: limit, stop: stop, stopLoss: slPrice, takeProfit: tpPrice), bars: bars,
             fixed: fixed,
@@ -205,7 +205,8 @@ struct BacktestCommand: AsyncParsableCommand {
             let result: BacktestResult
             do {
                 result = try BacktestEngine.run(
-                    bars: bars, signals: try factory.signals(fixed).restricted(to: direction), configuration: config)
+                    bars: bars, signals: try factory.checkedSignals(fixed).restricted(to: direction),
+                    configuration: config)
             } catch let error as BacktestError { throw UsageError("\(error)") }
             switch format {
             case .json: writeStandardOutput(Array(BacktestReport.json(result, bars: bars).utf8))
@@ -238,7 +239,9 @@ struct BacktestCommand: AsyncParsableCommand {
             outcome = try await Optimizer.run(
                 bars: bars, space: space, method: searchMethod, maximize: statistic, configuration: config,
                 workers: workers,
-                makeSignals: { [direction] p in try factory.signals(fixed.merging(p) { $1 }).restricted(to: direction) }
+                makeSignals: { [direction] p in
+                    try factory.checkedSignals(fixed.merging(p) { $1 }).restricted(to: direction)
+                }
             )
         } catch let error as BacktestError { throw UsageError("\(error)") }
         guard let best = outcome.bestResult, let bestRun = outcome.best else {
@@ -265,34 +268,19 @@ struct BacktestCommand: AsyncParsableCommand {
         }
     }
 
-    /// The re-entry default of the named strategy, when no expression replaces it.
-    var namedStrategyReenters: Bool {
-        guard [entry, exit, shortEntry, shortExit].allSatisfy({ $0 == nil }) else { return false }
-        return Strategy.builtIn.first { $0.name == strategy }?.reentersOnRepeatedEntry ?? false
-    }
-
     func brokerConfiguration() throws -> BacktestConfiguration {
-        var config = BacktestConfiguration()
-        config.cash = cash
-        config.commission = commission
-        config.fixedCommission = fixedCommission
-        config.spread = slippage
-        config.margin = margin
-        config.tradeOnClose = tradeOnClose
-        config.fractional = fractional
-        config.reenterOnRepeatedEntry = reenter ?? namedStrategyReenters
-        config.finalizeTrades = finalizeTrades
-        config.stopLossFraction = sl
-        config.takeProfitFraction = tp
-        config.trailingStopFraction = trailing
         let sizings = [
             size.map { PositionSizing.equityFraction($0) }, units.map { .units($0) }, sizeCash.map { .cash($0) },
         ]
         .compactMap { $0 }
         guard sizings.count <= 1 else { throw UsageError("give at most one of --size, --units, --size-cash") }
-        if let sizing = sizings.first { config.sizing = sizing }
-        do { try config.validate() } catch { throw UsageError("\(error)") }
-        return config
+        do {
+            return try BacktestConfiguration(
+                cash: cash, commission: commission, fixedCommission: fixedCommission, slippage: slippage,
+                margin: margin, tradeOnClose: tradeOnClose, fractional: fractional, sizing: sizings.first,
+                reenter: reenter, strategy: strategy, expressions: [entry, exit, shortEntry, shortExit],
+                finalizeTrades: finalizeTrades, stopLoss: sl, takeProfit: tp, trailingStop: trailing)
+        } catch { throw UsageError("\(error)") }
     }
 
     func fixedParameters() throws -> [String: Double] {

@@ -66,15 +66,10 @@ public enum Optimizer {
                     var k = w
                     while k < chosen.count {
                         if control.isCancelled() { throw BacktestError(.cancelled, "the optimisation was cancelled") }
-                        let index = chosen[k]
-                        let parameters = space.combination(index)
-                        let signals = try makeSignals(parameters)
-                        let result = try BacktestEngine.run(
-                            bars: bars, signals: signals, configuration: configuration, control: control,
-                            context: context)
-                        let run = Run(
-                            index: index, parameters: parameters, statistics: result.statistics,
-                            score: result.statistics.value(named: maximize).number)
+                        let (run, _) = try evaluate(
+                            index: chosen[k], space: space, bars: bars, maximize: maximize,
+                            configuration: configuration, control: control, context: context,
+                            makeSignals: makeSignals)
                         onResult?(run)
                         mine.append(run)
                         k += workerCount
@@ -104,8 +99,29 @@ extension Optimizer {
     /// Largest grid searched exhaustively, and most random tries.
     public static let maximumRuns = 1_000_000
 
-    /// The grid positions to evaluate, in grid order.
-    static func choose(
+    /// Backtests the `index`-th combination of `space`: the ranked run and its full result. The unit of work
+    /// of `run`, for callers that schedule the parameter sets themselves (the RPC service streams each as it
+    /// finishes).
+    /// - Parameter context: the bars' `StatisticsContext`, shared by every run over them.
+    public static func evaluate(
+        index: Int, space: ParameterSpace, bars: BarSeries, maximize: String, configuration: BacktestConfiguration,
+        control: BacktestControl = .none, context: StatisticsContext,
+        makeSignals: ([String: Double]) throws -> StrategySignals
+    ) throws -> (run: Run, result: BacktestResult) {
+        let parameters = space.combination(index)
+        let result = try BacktestEngine.run(
+            bars: bars, signals: try makeSignals(parameters), configuration: configuration, control: control,
+            context: context)
+        let run = Run(
+            index: index, parameters: parameters, statistics: result.statistics,
+            score: result.statistics.value(named: maximize).number)
+        return (run, result)
+    }
+
+    /// The grid positions to evaluate, in grid order: every combination the constraint allows (`.grid`, at most
+    /// `maximumRuns`), or a seeded random choice of them.
+    /// - Throws: `BacktestError` for a grid too large to search exhaustively or a bad number of tries.
+    public static func choose(
         space: ParameterSpace, method: Method, constraint: (@Sendable ([String: Double]) -> Bool)?
     ) throws(BacktestError) -> [Int] {
         let total = space.count

@@ -1,6 +1,7 @@
 import Logging
 import PulseIO
 import PulseMarketData
+import PulseProtocol
 import PulseRPC
 import PulseStore
 import ServiceLifecycle
@@ -39,13 +40,17 @@ public struct ServerApplication: Sendable {
         public var redis: RedisConfiguration?
         /// What feeds live prices (`--feed`, `--symbols`, `--tick-rate`, `--sim-hours`).
         public var feed = FeedSettings()
+        /// Stored bars for Indicators and Backtests requests that name symbols; nil (no database yet): those
+        /// requests get UNAVAILABLE, requests with inline bars are served.
+        public var barSource: (any BarSource)?
 
         public init() {}
     }
 
     public let configuration: Configuration
     public let logger: Logger
-    /// Service health; `""` and every service turn SERVING as soon as the server listens.
+    /// Service health; `""` and every served service turn SERVING as soon as the server listens; services of the
+    /// protocol not served yet (``pendingServices``) are NOT_SERVING.
     public let health = HealthStatusRegistry()
     /// Live ticks of the symbols this instance ingests, fanned out to its subscribers.
     public let ticks = TickHub()
@@ -57,8 +62,16 @@ public struct ServerApplication: Sendable {
 
     /// The services this process serves.
     public func services() -> [any RPCService] {
-        [HealthService(registry: health), DiagnosticsService()]
+        [
+            HealthService(registry: health), DiagnosticsService(),
+            IndicatorsService(source: configuration.barSource),
+            BacktestsService(source: configuration.barSource, optimizeWorkers: max(1, configuration.computeThreads)),
+        ]
     }
+
+    /// Services of `Protocol/` this process does not serve yet: health answers NOT_SERVING for them (calls get
+    /// UNIMPLEMENTED) until the data layer lands.
+    public static let pendingServices = [PulseMethods.Quotes.service]
 
     /// Runs until SIGTERM/SIGINT or cancellation, then shuts down gracefully and returns.
     /// `onListening` is called once with the bound address, after signals are trapped.
@@ -125,6 +138,7 @@ private struct ListeningPart: Service {
         // SERVING before the socket exists: the first call that can arrive already sees it.
         health.setStatus(.serving, for: "")
         for service in services { health.setStatus(.serving, for: service.serviceName) }
+        for service in ServerApplication.pendingServices { health.setStatus(.notServing, for: service) }
         onListening(try await server.start())
         try await server.run()
     }

@@ -1,0 +1,45 @@
+import PulseAnalytics
+import PulseProtocol
+
+/// Where the services get stored bars when a request names a symbol instead of giving bars inline.
+///
+/// The PostgreSQL store implements it; until one is configured the services answer UNAVAILABLE
+/// `no database configured`. Throw `GRPCStatus` for answers the caller should see (NOT_FOUND for an unknown
+/// symbol, UNAVAILABLE when the database cannot be reached); any other error reaches the client as UNKNOWN
+/// with an id, its text only in the log.
+public protocol BarSource: Sendable {
+    /// The bars of `symbol` at `timeframe` (unit and multiple always set) in `[start, end)`, times in
+    /// milliseconds since the epoch (nil: unbounded), oldest first, at most `limit` of them (nil: no limit).
+    func bars(
+        symbol: String, timeframe: PulseV1.Timeframe, start: Int64?, end: Int64?, limit: Int?
+    ) async throws -> BarSeries
+}
+
+extension PulseV1.Timeframe {
+    /// The timeframe with proto3's defaults applied: an unset unit is a day, multiple 0 is 1.
+    var normalized: PulseV1.Timeframe {
+        PulseV1.Timeframe(max(multiple, 1), unit == .unspecified ? .day : unit)
+    }
+}
+
+/// Stored bars through an optional source: UNAVAILABLE without one.
+struct StoredBars: Sendable {
+    let source: (any BarSource)?
+
+    func bars(
+        symbol: String, timeframe: PulseV1.Timeframe?, start: Int64, end: Int64, limit: UInt32
+    ) async throws -> BarSeries {
+        guard !symbol.isEmpty else {
+            throw GRPCStatus(.invalidArgument, "give the bars inline or a symbol; the symbol is empty")
+        }
+        guard let source else { throw GRPCStatus(.unavailable, "no database configured") }
+        if start != 0, end != 0, end <= start {
+            throw GRPCStatus(.invalidArgument, "end_time_ms \(end) is not after start_time_ms \(start)")
+        }
+        let bars = try await source.bars(
+            symbol: symbol, timeframe: (timeframe ?? .oneDay).normalized, start: start == 0 ? nil : start,
+            end: end == 0 ? nil : end, limit: limit == 0 ? nil : Int(limit))
+        guard !bars.isEmpty else { throw GRPCStatus(.notFound, "no bars for \(symbol) in the range") }
+        return bars
+    }
+}
