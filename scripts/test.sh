@@ -46,7 +46,11 @@ export DATABASE_URL="$PULSE_TEST_DATABASE_URL"
 echo "PostgreSQL for the tests: $PULSE_TEST_DATABASE_URL" >&2
 
 step "swift test"
-swift test --skip-build
+# The load harness's suites measure latency and rates against in-process servers: they run on their own after
+# the rest, so the parallel database, Redis and RPC suites do not skew what they measure.
+swift test --skip-build --skip PulseLoadTests
+step "swift test (load harness, alone)"
+swift test --skip-build --filter PulseLoadTests
 
 step "interop (Python: grpcio, TA-Lib, backtesting.py, h2) against the debug build"
 export PULSE_BIN="$root/.build/debug/pulse"
