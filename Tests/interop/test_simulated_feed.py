@@ -2,6 +2,7 @@
 log numbered 1, 2, 3…, with sane prices and ingest times; two servers share the symbols instead of both writing;
 SIGTERM releases the symbols. Checked with redis-cli, not with pulse's own client.
 """
+import os
 import signal
 import socket
 import subprocess
@@ -9,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import REPO, pulse_binary
+from conftest import REPO, pulse_binary, skip_or_fail
 from serve_process import ServeProcess
 
 
@@ -45,9 +46,10 @@ def _entries(port, symbol):
     return entries
 
 
-def _serve(redis_port, *extra):
+def _serve(redis_port, *extra, database=""):
+    # DATABASE_URL="" keeps a test script's database out of the Redis-only cases (ownership then uses Redis leases).
     return ServeProcess([pulse_binary(), "serve", "--port", "0", "--redis-url", f"redis://127.0.0.1:{redis_port}",
-                         "--symbols", "AAPL,MSFT,SPY", "--tick-rate", "600", *extra])
+                         "--symbols", "AAPL,MSFT,SPY", "--tick-rate", "600", *extra], env={"DATABASE_URL": database})
 
 
 def test_ticks_reach_the_log_numbered_from_one(redis):
@@ -92,3 +94,35 @@ def test_two_servers_share_the_symbols_and_the_numbering_stays_unbroken(redis):
         sequences = [s for s, _ in _entries(redis, symbol)]
         assert sequences == list(range(1, len(sequences) + 1)), symbol
         assert len(sequences) > 200
+
+
+def test_with_a_database_ownership_and_high_water_marks_live_in_postgres(redis):
+    """pulse serve applies its migrations at start-up, holds each symbol with an advisory lock and records the
+    epoch and the high-water mark in symbol_owners; a second server started after it numbers on."""
+    database = os.environ.get("PULSE_TEST_DATABASE_URL")
+    if not database:
+        skip_or_fail("PULSE_TEST_DATABASE_URL is not set (scripts/test.sh starts a PostgreSQL and sets it)")
+    first = _serve(redis, database=database)
+    try:
+        time.sleep(3)
+    finally:
+        first.process.send_signal(signal.SIGTERM)
+        assert first.process.wait(timeout=20) == 0
+    rows = subprocess.run(["psql", database, "-Atc", "SELECT symbol, epoch, high_water FROM symbol_owners "
+                           "WHERE symbol IN ('AAPL','MSFT','SPY') ORDER BY symbol"],
+                          capture_output=True, text=True, check=True).stdout.split()
+    owners = {r.split("|")[0]: (int(r.split("|")[1]), int(r.split("|")[2])) for r in rows}
+    assert set(owners) == {"AAPL", "MSFT", "SPY"}
+    second = _serve(redis, database=database)
+    try:
+        time.sleep(3)
+    finally:
+        second.process.send_signal(signal.SIGTERM)
+        assert second.process.wait(timeout=20) == 0
+    for symbol, (epoch, high_water) in owners.items():
+        sequences = [s for s, _ in _entries(redis, symbol)]
+        assert sequences == list(range(1, len(sequences) + 1)), symbol
+        assert high_water > 0 and len(sequences) > high_water  # the second server numbered on
+    after = subprocess.run(["psql", database, "-Atc", "SELECT epoch FROM symbol_owners WHERE symbol = 'AAPL'"],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    assert int(after) > owners["AAPL"][0]

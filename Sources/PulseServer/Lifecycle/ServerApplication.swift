@@ -97,6 +97,7 @@ public struct ServerApplication: Sendable {
             logger.info("listening", metadata: ["address": "\(address)", "loops": "\(loopCount)"])
             onListening(address)
         }
+        if let database = configuration.database { await migrate(database, on: group.loops[0]) }
         let redis = configuration.redis.map { RedisClient(configuration: $0, loop: group.loops[0], logger: logger) }
         let feed = FeedPart(
             settings: configuration.feed, loop: group.loops[0], hub: ticks, redis: redis,
@@ -108,6 +109,26 @@ public struct ServerApplication: Sendable {
         await redis?.close()
         let served = await server.statistics()
         logger.info("stopped", metadata: ["served": "\(served)"])
+    }
+
+    /// Applies the migrations this build ships (as `pulse migrate` does; safe from several instances at once). A
+    /// database that cannot be reached is logged and the server starts anyway: what needs it reports so.
+    func migrate(_ database: PostgresConfiguration, on loop: EventLoop) async {
+        let outcome = await Task(executorPreference: loop) { () -> Result<[Int], any Error> in
+            do {
+                let connection = try await PostgresConnection.connect(to: database, on: loop)
+                defer { connection.close() }
+                return .success(try await SchemaMigrations.apply(on: connection))
+            } catch {
+                return .failure(error)
+            }
+        }.value
+        switch outcome {
+        case .success(let applied) where !applied.isEmpty:
+            logger.info("applied database migrations", metadata: ["versions": "\(applied)"])
+        case .success: break
+        case .failure(let error): logger.warning("database migrations not applied: \(error)")
+        }
     }
 
     /// This process among several instances: host name and process id, as symbol owners are recorded.
