@@ -63,7 +63,7 @@ final class ServerAcceptor: IOHandler {
             guard core.reserveConnection() else {
                 core.logger.warning(
                     "connection limit reached; refusing connection",
-                    metadata: ["limit": "\(core.configuration.maxConnections)"])
+                    metadata: ["limit": "\(core.connectionLimit)"])
                 SocketIO.close(fd)
                 continue
             }

@@ -2,6 +2,10 @@ import Logging
 import PulseIO
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// What every connection of one server shares: configuration, routes, the compute pool, the logger,
 /// and the bookkeeping of open connections per loop.
 final class ServerCore: Sendable {
@@ -15,6 +19,10 @@ final class ServerCore: Sendable {
     let logger: Logger
     let group: EventLoopGroup
     private let openConnections = Atomic<Int>(0)
+    /// The connections this process may hold: the configured limit, lowered so that the descriptors the rest of
+    /// the process needs stay free (a process out of descriptors fails everywhere at once — libdispatch's own
+    /// thread-pool monitor traps when it cannot open /proc).
+    let connectionLimit: Int
     private let shutdownState = Mutex<ShutdownState>(ShutdownState())
     /// Per-loop registries; each is touched only on its own loop.
     private let registries: LoopLocal<LoopRegistry>
@@ -35,6 +43,7 @@ final class ServerCore: Sendable {
         self.computePool = computePool
         self.blockingPool = blockingPool
         self.logger = logger
+        connectionLimit = min(configuration.maxConnections, Self.descriptorBudget())
         self.group = group
         registries = LoopLocal(group: group) { _ in LoopRegistry() }
     }
@@ -44,11 +53,22 @@ final class ServerCore: Sendable {
     /// Reserves a connection slot; false when the limit is reached.
     func reserveConnection() -> Bool {
         let now = openConnections.wrappingAdd(1, ordering: .relaxed).newValue
-        if now > configuration.maxConnections {
+        if now > connectionLimit {
             releaseSlot()
             return false
         }
         return true
+    }
+
+    /// Descriptors left for connections under the soft RLIMIT_NOFILE, keeping an eighth of it (at least 32)
+    /// for everything else: database and Redis connections, the feed, log files, the runtime.
+    static func descriptorBudget() -> Int {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max else {
+            return Int.max
+        }
+        let soft = Int(clamping: limit.rlim_cur)
+        return max(1, soft - max(32, soft / 8))
     }
 
     /// Takes an accepted descriptor on `loop` (call there): builds its connection and starts it.
