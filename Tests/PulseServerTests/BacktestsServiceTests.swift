@@ -139,11 +139,11 @@ struct BacktestsServiceTests {
     func cancelOptimize() async throws {
         let bars = ServiceFixture.walk(count: 3000, seed: 9)
         let request = Self.optimizeRequest(
-            bars, ["fast", "slow"].map { PulseV1.ParameterRange(name: $0, start: 2, stop: 60, step: 1) })
+            bars, ["fast", "slow"].map { PulseV1.ParameterRange(name: $0, start: 2, stop: 200, step: 1) })
         try await ServiceFixture.withClient(computeThreads: 1) { client in
             var received = 0
             for try await result in client.serverStream(PulseMethods.Backtests.optimize, request) {
-                #expect(result.total == 59 * 59)
+                #expect(result.total == 199 * 199)
                 received += 1
                 if received == 3 { break }
             }
@@ -151,8 +151,9 @@ struct BacktestsServiceTests {
             let start = clock.now
             let result = try await client.unary(PulseMethods.Backtests.run, Self.request(bars))
             #expect(result.statistics.count == 32)
-            // 3,481 sets would take many seconds; a cancelled search leaves the thread within one set.
-            #expect(clock.now - start < .seconds(3))
+            // 39,601 sets would take minutes; a cancelled search leaves the thread within one set. The bound is
+            // generous because the other suites run in parallel on the same cores.
+            #expect(clock.now - start < .seconds(20))
         }
     }
 
