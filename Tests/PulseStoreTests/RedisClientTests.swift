@@ -52,7 +52,7 @@ struct RedisClientTests {
                 try await redis.command("BLPOP", "nothing-here", 1, timeout: .milliseconds(100))
             }
             #expect(error?.code == .timeout)
-            #expect(clock.now - start < .milliseconds(500))
+            #expect(clock.now - start < .seconds(2))  // the reply itself would come after 1 s, and not as an error
             #expect(await redis.waitUntilConnected(timeout: .seconds(3)))
             let pong = try await redis.command("PING")
             #expect(pong == .status("PONG"))
@@ -79,7 +79,7 @@ struct RedisClientTests {
             #expect(sawUnavailable)
             let failStart = clock.now
             await #expect(throws: RedisError.self) { try await redis.command("GET", "kept") }
-            #expect(clock.now - failStart < .milliseconds(100))
+            #expect(clock.now - failStart < .seconds(1))  // at once: no connect attempt (2 s) is awaited
             try await Task.sleep(for: .milliseconds(1_500))  // let the backoff reach its maximum
             try server.start()
             let back = clock.now
