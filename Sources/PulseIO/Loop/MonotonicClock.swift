@@ -22,3 +22,14 @@ extension Duration {
         return overflow ? .max : whole &+ UInt64(max(0, attoseconds / 1_000_000_000))
     }
 }
+
+extension Duration {
+    /// The duration in whole milliseconds (for Redis `PX`/`BLOCK`, PostgreSQL `statement_timeout`): negative
+    /// durations are 0, huge ones saturate.
+    public var wholeMilliseconds: Int64 {
+        let (seconds, attoseconds) = components
+        guard seconds >= 0 else { return 0 }
+        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1000)
+        return overflow ? .max : whole &+ max(0, attoseconds / 1_000_000_000_000_000)
+    }
+}

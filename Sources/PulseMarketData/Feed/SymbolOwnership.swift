@@ -1,3 +1,4 @@
+import PulseIO
 import PulseStore
 
 /// The right to write one symbol's ticks: exactly one ingester holds it at a time. `epoch` fences the tick
@@ -48,7 +49,7 @@ public struct RedisOwnership: SymbolOwnership {
     static func epochCounterKey(_ symbol: String) -> String { "owner:{\(symbol)}:epochs" }
     static func highWaterKey(_ symbol: String) -> String { "owner:{\(symbol)}:high-water" }
 
-    private var leaseMilliseconds: Int64 { leaseTime.components.seconds * 1000 + 1 }
+    private var leaseMilliseconds: Int64 { max(1, leaseTime.wholeMilliseconds) }
 
     public func acquire(_ symbol: String) async throws -> SymbolLease? {
         let taken = try await redis.command(

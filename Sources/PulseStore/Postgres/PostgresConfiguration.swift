@@ -1,4 +1,5 @@
 private import CLibPQ
+import PulseIO
 
 #if canImport(Glibc)
     import Glibc
@@ -79,10 +80,7 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
         }
         var options = value(of: "options") ?? ""
         if let statementTimeout {
-            let milliseconds = max(
-                1,
-                Int(statementTimeout.components.seconds * 1000)
-                    + Int(statementTimeout.components.attoseconds / 1_000_000_000_000_000))
+            let milliseconds = max(1, statementTimeout.wholeMilliseconds)
             options += (options.isEmpty ? "" : " ") + "-c statement_timeout=\(milliseconds)"
         }
         result.removeAll { $0.key == "options" || $0.key == "application_name" || $0.key == "connect_timeout" }

@@ -55,8 +55,7 @@ final class PostgresSocketWatcher: IOHandler {
 extension EventLoop {
     /// Runs `work` on the loop after `duration`; returns the handle to cancel it. Loop thread only.
     func postgresTimer(after duration: Duration, _ work: @escaping () -> Void) -> TimerHandle {
-        let nanoseconds = duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
-        return scheduleTimer(afterNanoseconds: UInt64(max(0, nanoseconds)), work)
+        scheduleTimer(afterNanoseconds: duration.wholeNanoseconds, work)
     }
 }
 

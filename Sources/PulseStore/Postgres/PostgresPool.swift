@@ -113,9 +113,8 @@ public final class PostgresPool: @unchecked Sendable {
     private func connect() async throws -> PostgresConnection {
         if let retryAt, retryAt > ContinuousClock.now {
             let wait = retryAt - ContinuousClock.now
-            let nanoseconds = wait.components.seconds * 1_000_000_000 + wait.components.attoseconds / 1_000_000_000
             do {
-                try await loop.sleep(nanoseconds: UInt64(max(0, nanoseconds)))
+                try await loop.sleep(nanoseconds: wait.wholeNanoseconds)
             } catch {
                 open -= 1
                 wakeOne()

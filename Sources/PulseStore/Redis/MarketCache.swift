@@ -1,3 +1,5 @@
+import PulseIO
+
 /// The cache in Redis: the latest quote per symbol, and derived values (recent bars, computed indicators) that
 /// are recomputed when new data lands. Every key has a TTL, so under `maxmemory-policy volatile-lru` eviction
 /// takes only cache keys, never the tick streams (which have none).
@@ -22,7 +24,7 @@ public struct MarketCache: Sendable {
     static func registryKey(_ symbol: String) -> String { "cache:{\(symbol)}:keys" }
 
     private static func milliseconds(_ duration: Duration) -> Int64 {
-        max(1, duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
+        max(1, duration.wholeMilliseconds)
     }
 
     /// Stores the symbol's latest quote (opaque bytes: the encoded `Quote` or `Tick`).

@@ -1,3 +1,4 @@
+import PulseIO
 import Synchronization
 
 /// The tick log: one Redis Stream per symbol (`tick:{SYMBOL}`) whose entry ids are the symbol's sequence
@@ -129,7 +130,7 @@ public struct TickLog: Sendable {
     {
         let symbols = after.keys.sorted()
         guard !symbols.isEmpty else { return [:] }
-        let milliseconds = Int(block.components.seconds * 1000 + block.components.attoseconds / 1_000_000_000_000_000)
+        let milliseconds = block.wholeMilliseconds
         var arguments: [RedisArgument] = ["XREAD", "COUNT", RedisArgument(count), "BLOCK", RedisArgument(milliseconds)]
         arguments.append("STREAMS")
         arguments += symbols.map { RedisArgument(Self.streamKey($0)) }
