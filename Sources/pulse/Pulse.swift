@@ -20,6 +20,7 @@ struct Pulse: AsyncParsableCommand {
             CalendarCommand.self,
             ImportCommand.self,
             MigrateCommand.self,
+            KeysCommand.self,
             FetchCommand.self,
             AWSSignCommand.self,
             SQSCommand.self,

@@ -22,7 +22,7 @@ struct ServeCommand: AsyncParsableCommand {
             Environment: PULSE_HOST, PULSE_PORT, PULSE_LOOPS, PULSE_MAX_CONCURRENT_STREAMS, \
             PULSE_MAX_MESSAGE_SIZE, PULSE_MAX_CONNECTIONS, PULSE_IDLE_TIMEOUT, PULSE_GRACE_PERIOD, \
             PULSE_KEEPALIVE_INTERVAL, PULSE_KEEPALIVE_TIMEOUT, PULSE_LOG_LEVEL, DATABASE_URL, REDIS_URL, PULSE_FEED, \
-            PULSE_SYMBOLS, PULSE_TICK_RATE, PULSE_SIM_HOURS, PULSE_SIM_SEED.
+            PULSE_SYMBOLS, PULSE_TICK_RATE, PULSE_SIM_HOURS, PULSE_SIM_SEED, PULSE_AUTH.
             """)
 
     @Option(help: "Address to bind (default 127.0.0.1; env PULSE_HOST).")
@@ -72,6 +72,8 @@ struct ServeCommand: AsyncParsableCommand {
     var simHours: String?
     @Option(help: "Seed of the simulated market (default 1; env PULSE_SIM_SEED).")
     var simSeed: UInt64?
+    @Option(help: "API keys required: on, off, or auto = on unless bound to loopback (default auto; env PULSE_AUTH).")
+    var auth: String?
 
     func run() async throws {
         let settings = try resolvedConfiguration()
@@ -129,7 +131,22 @@ struct ServeCommand: AsyncParsableCommand {
             }
         }
         configuration.feed = try feedSettings()
+        configuration.auth = try authSettings(host: rpc.host)
         return configuration
+    }
+
+    /// `--auth` / `PULSE_AUTH`: auth may not be switched off on an address others can reach.
+    private func authSettings(host: String) throws -> AuthSettings {
+        var settings = AuthSettings()
+        let text = auth ?? Self.environment("PULSE_AUTH") ?? settings.mode.rawValue
+        guard let mode = AuthSettings.Mode(rawValue: text.lowercased()) else {
+            throw UsageError("--auth: '\(text)' is not one of on, off, auto")
+        }
+        if mode == .off && !AuthSettings.isLoopback(host) {
+            throw UsageError("--auth off: auth is always on for a non-loopback address (\(host))")
+        }
+        settings.mode = mode
+        return settings
     }
 
     private func feedSettings() throws -> FeedSettings {

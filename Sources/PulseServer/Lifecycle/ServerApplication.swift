@@ -43,6 +43,8 @@ public struct ServerApplication: Sendable {
         /// Stored bars for Indicators and Backtests requests that name symbols; nil (no database yet): those
         /// requests get UNAVAILABLE, requests with inline bars are served.
         public var barSource: (any BarSource)?
+        /// API keys, scopes and limits (`--auth`, `PULSE_AUTH`): on for a non-loopback address.
+        public var auth = AuthSettings()
 
         public init() {}
     }
@@ -90,25 +92,38 @@ public struct ServerApplication: Sendable {
             group.shutdown()
         }
         let services = services()
+        let redis = configuration.redis.map { RedisClient(configuration: $0, loop: group.loops[0], logger: logger) }
+        // Auth: the key store, revocations and shared limits (see AccessControl); nil when auth is off.
+        let access = accessControl(group: group, redis: redis)
         let server = RPCServer(
             configuration: configuration.rpc, services: services, group: group, computePool: pool,
-            blockingPool: blocking, logger: logger)
+            blockingPool: blocking, interceptors: access.map { [$0.interceptor] } ?? [], logger: logger)
         let listening = ListeningPart(server: server, health: health, services: services, logger: logger) { address in
             logger.info("listening", metadata: ["address": "\(address)", "loops": "\(loopCount)"])
             onListening(address)
         }
         if let database = configuration.database { await migrate(database, on: group.loops[0]) }
-        let redis = configuration.redis.map { RedisClient(configuration: $0, loop: group.loops[0], logger: logger) }
         let feed = FeedPart(
             settings: configuration.feed, loop: group.loops[0], hub: ticks, redis: redis,
             database: configuration.database, instance: Self.instanceName(), logger: logger)
         let lifecycle = ProcessLifecycle(
-            parts: [listening, feed, HealthReporter(application: self, services: services)],
+            parts: (access.map { [$0.part] } ?? []) + [
+                listening, feed, HealthReporter(application: self, services: services),
+            ],
             handlesSignals: configuration.handleSignals, logger: logger)
         try await lifecycle.run()
         await redis?.close()
         let served = await server.statistics()
         logger.info("stopped", metadata: ["served": "\(served)"])
+    }
+
+    /// The access control of a server whose auth is on (``AuthSettings/isEnabled(host:)``), else nil.
+    func accessControl(group: EventLoopGroup, redis: RedisClient?) -> AccessControl? {
+        guard configuration.auth.isEnabled(host: configuration.rpc.host) else { return nil }
+        logger.info(
+            "auth on", metadata: ["key_store": "\(configuration.database != nil)", "redis": "\(redis != nil)"])
+        return AccessControl(
+            settings: configuration.auth, database: configuration.database, redis: redis, group: group, logger: logger)
     }
 
     /// Applies the migrations this build ships (as `pulse migrate` does; safe from several instances at once). A

@@ -130,6 +130,11 @@ final class ServerConnection: SocketPumpDelegate, HTTP2ServerSessionDelegate {
         if stream.phase != .finished { stream.task?.cancel() }
         stream.failAllWaiters()
         stream.task = nil
+        if !stream.endActions.isEmpty {
+            let actions = stream.endActions
+            stream.endActions = []
+            for action in actions { action() }
+        }
     }
 
     static func nanoseconds(_ seconds: Double) -> UInt64 {

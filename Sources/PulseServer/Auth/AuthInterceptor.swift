@@ -1,0 +1,95 @@
+import PulseIO
+import PulseProtocol
+import PulseRPC
+import PulseStore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Who may call what, and how much: every call but health needs `authorization: Bearer <key>` (or `x-api-key`)
+/// naming a key that exists, is not revoked or expired, and holds the method's scope (``APIKeyScope``); then the
+/// key's rate (``RateLimiter``) and open-stream limits apply. Handlers never look at credentials.
+///
+/// Missing, malformed, unknown, revoked or expired keys are UNAUTHENTICATED; a missing scope PERMISSION_DENIED; a
+/// limit RESOURCE_EXHAUSTED with a `google.rpc.RetryInfo` in `grpc-status-details-bin`; a key store that cannot
+/// answer UNAVAILABLE.
+struct AuthInterceptor: ServerInterceptor {
+    let verifier: KeyVerifier
+    let limiter: RateLimiter
+    let streams: StreamSlots
+
+    var hooks: ServerInterceptorHooks { .start }
+
+    func willStart(_ context: ServerContext) async throws {
+        guard let scope = APIKeyScope.required(for: context.method) else { return }
+        guard let key = Self.presentedKey(context.metadata) else {
+            throw GRPCStatus(.unauthenticated, "missing API key: send metadata `authorization: Bearer <key>`")
+        }
+        let record = try await verifier.record(for: key, on: context.loop)
+        let now = Self.wallClockMicros()
+        if record.revokedAtMicros != nil {
+            throw GRPCStatus(.unauthenticated, "API key '\(record.name)' was revoked")
+        }
+        if let expires = record.expiresAtMicros, expires <= now {
+            throw GRPCStatus(.unauthenticated, "API key '\(record.name)' has expired")
+        }
+        let scopes = record.scopes
+        guard scopes.contains(scope.rawValue) || scopes.contains(APIKeyScope.admin.rawValue) else {
+            throw GRPCStatus(
+                .permissionDenied,
+                "API key '\(record.name)' lacks scope '\(scope.rawValue)' needed by \(context.method.path) "
+                    + "(it has \(scopes.joined(separator: ",")))")
+        }
+        if record.rate > 0 {
+            let decision = await limiter.admit(keyID: record.id, rate: record.rate, burst: record.burst)
+            if case .limited(let retryAfterMs) = decision {
+                throw Self.exhausted(
+                    context, "API key '\(record.name)' is over its rate of \(record.rate) calls per second",
+                    retryAfterMs: retryAfterMs)
+            }
+        }
+        if context.method.kind == .serverStreaming && record.maxStreams > 0 {
+            guard streams.acquire(keyID: record.id, limit: record.maxStreams) else {
+                throw Self.exhausted(
+                    context, "API key '\(record.name)' already has \(record.maxStreams) streams open, its limit",
+                    retryAfterMs: 1000)
+            }
+            let streams = self.streams
+            let id = record.id
+            context.onCallEnd { streams.release(keyID: id) }
+        }
+    }
+
+    /// RESOURCE_EXHAUSTED with a RetryInfo detail.
+    private static func exhausted(_ context: ServerContext, _ message: String, retryAfterMs: Int64) -> GRPCStatus {
+        let status = GRPCStatus(.resourceExhausted, message + "; retry after \(retryAfterMs) ms")
+        context.addTrailer(
+            "grpc-status-details-bin", .binary(status.detailsWithRetryInfo(retryAfterMs: retryAfterMs)))
+        return status
+    }
+
+    /// The key from `authorization: Bearer <key>`, or else `x-api-key: <key>`.
+    static func presentedKey(_ metadata: Metadata) -> String? {
+        if let header = metadata["authorization"] {
+            let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+            guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+            return parts[1].trimmedSpaces
+        }
+        return metadata["x-api-key"]?.trimmedSpaces
+    }
+
+    static func wallClockMicros() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec) / 1000
+    }
+}
+
+extension StringProtocol {
+    /// Without leading and trailing spaces and tabs.
+    var trimmedSpaces: String {
+        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+        return String(self.drop(while: isSpace).reversed().drop(while: isSpace).reversed())
+    }
+}

@@ -1,0 +1,100 @@
+import Logging
+import PulseIO
+import PulseProtocol
+import PulseStore
+
+/// Checks presented API keys against the key store, with a cache per loop so a known key costs no database
+/// round trip: entries are trusted for ``AuthSettings/trustedCacheTTL`` while the ``RevocationFeed`` is live, for
+/// ``AuthSettings/shortCacheTTL`` otherwise, and dropped whenever a revocation is announced.
+///
+/// Lookups go through a PostgreSQL pool of the call's loop (non-blocking libpq); concurrent lookups of one key on
+/// a loop share one query. The key store being unreachable is UNAVAILABLE, never a pass.
+final class KeyVerifier: Sendable {
+    private struct Entry {
+        var record: APIKeyRecord?
+        var verifiedAt: UInt64
+        var generation: UInt64
+    }
+    private struct LoopState {
+        var entries: [String: Entry] = [:]
+        var inflight: [String: Task<APIKeyRecord?, any Error>] = [:]
+    }
+
+    /// Entries per loop before the cache is emptied (keeps a flood of made-up keys from growing it).
+    static let maxEntries = 10_000
+
+    private let pools: LoopLocal<PostgresPool>?
+    private let state: LoopLocal<LoopState>
+    private let feed: RevocationFeed
+    private let settings: AuthSettings
+    private let logger: Logger
+
+    init(
+        database: PostgresConfiguration?, group: EventLoopGroup, feed: RevocationFeed, settings: AuthSettings,
+        logger: Logger
+    ) {
+        var options = PostgresPool.Options()
+        options.maxConnections = 2
+        options.maxBackoff = .seconds(2)
+        pools = database.map { configuration in
+            LoopLocal(group: group) { PostgresPool(configuration: configuration, loop: $0, options: options) }
+        }
+        state = LoopLocal(group: group) { _ in LoopState() }
+        self.feed = feed
+        self.settings = settings
+        self.logger = logger
+    }
+
+    /// The key's record (revoked and expired ones included: the caller decides). Runs on `loop`.
+    /// - Throws: UNAUTHENTICATED for a key the store does not know, UNAVAILABLE when the store cannot answer.
+    func record(for key: String, on loop: EventLoop) async throws(GRPCStatus) -> APIKeyRecord {
+        guard APIKeySecret.isWellFormed(key) else {
+            throw GRPCStatus(.unauthenticated, "invalid API key: keys look like pt_ followed by 64 hex digits")
+        }
+        let now = MonotonicClock.now()
+        let generation = feed.generation
+        let ttl = (feed.isLive ? settings.trustedCacheTTL : settings.shortCacheTTL).wholeNanoseconds
+        if let entry = state[loop].entries[key], entry.generation == generation,
+            now &- entry.verifiedAt < (entry.record == nil ? settings.shortCacheTTL.wholeNanoseconds : ttl)
+        {
+            // An unknown key is remembered only briefly: a key created a moment ago must work at once.
+            return try Self.known(entry.record)
+        }
+        guard let pools else {
+            throw GRPCStatus(.unavailable, "authentication is on but this server has no key store (no database)")
+        }
+        let task: Task<APIKeyRecord?, any Error>
+        if let running = state[loop].inflight[key] {
+            task = running
+        } else {
+            let pool = pools[loop]
+            task = Task(executorPreference: loop) {
+                try await APIKeyStore(pool: pool, timeout: .seconds(3)).lookup(hash: APIKeySecret.hash(key))
+            }
+            state[loop].inflight[key] = task
+        }
+        let record: APIKeyRecord?
+        do {
+            record = try await task.value
+        } catch {
+            state[loop].inflight[key] = nil
+            logger.warning("API key store unavailable: \(error)")
+            throw GRPCStatus(.unavailable, "the API key store is unavailable; try again later")
+        }
+        state[loop].inflight[key] = nil
+        if state[loop].entries.count >= Self.maxEntries { state[loop].entries.removeAll(keepingCapacity: true) }
+        state[loop].entries[key] = Entry(record: record, verifiedAt: MonotonicClock.now(), generation: generation)
+        return try Self.known(record)
+    }
+
+    private static func known(_ record: APIKeyRecord?) throws(GRPCStatus) -> APIKeyRecord {
+        guard let record else { throw GRPCStatus(.unauthenticated, "unknown API key") }
+        return record
+    }
+
+    /// Closes every loop's pool (at shutdown).
+    func close() async {
+        guard let pools else { return }
+        _ = await pools.collect { pool in pool.close() }
+    }
+}
