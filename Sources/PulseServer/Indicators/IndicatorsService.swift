@@ -35,6 +35,7 @@ public struct IndicatorsService: RPCService {
     static func compute(
         _ request: PulseV1.ComputeIndicatorsRequest, stored: StoredBars, context: ServerContext
     ) async throws -> PulseV1.ComputeIndicatorsResponse {
+        try RequestLimits.check(request)
         let specs = try request.indicators.enumerated().map { k, spec throws(GRPCStatus) in
             try Self.spec(spec, index: k)
         }
