@@ -55,6 +55,9 @@ let package = Package(
         .systemLibrary(
             name: "CCurl", pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"]), .brew(["curl"])]),
+        .systemLibrary(
+            name: "COpenSSL", pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]),
 
         .target(name: "PulseProtocol", swiftSettings: swiftSettings),
         // Linux system calls Glibc does not export (epoll, eventfd, timerfd): headers only, nothing to link.
@@ -65,12 +68,13 @@ let package = Package(
                 "CPulseLinux",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings),
         .target(
             name: "PulseRPC",
             dependencies: [
-                "PulseProtocol", "PulseIO", "CNghttp2",
+                "PulseProtocol", "PulseIO", "CNghttp2", "COpenSSL",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -22,7 +22,7 @@ struct ServeCommand: AsyncParsableCommand {
             Environment: PULSE_HOST, PULSE_PORT, PULSE_LOOPS, PULSE_MAX_CONCURRENT_STREAMS, \
             PULSE_MAX_MESSAGE_SIZE, PULSE_MAX_CONNECTIONS, PULSE_IDLE_TIMEOUT, PULSE_GRACE_PERIOD, \
             PULSE_KEEPALIVE_INTERVAL, PULSE_KEEPALIVE_TIMEOUT, PULSE_LOG_LEVEL, DATABASE_URL, REDIS_URL, PULSE_FEED, \
-            PULSE_SYMBOLS, PULSE_TICK_RATE, PULSE_SIM_HOURS, PULSE_SIM_SEED, PULSE_AUTH.
+            PULSE_SYMBOLS, PULSE_TICK_RATE, PULSE_SIM_HOURS, PULSE_SIM_SEED, PULSE_AUTH, PULSE_TLS_CERT, PULSE_TLS_KEY.
             """)
 
     @Option(help: "Address to bind (default 127.0.0.1; env PULSE_HOST).")
@@ -74,6 +74,10 @@ struct ServeCommand: AsyncParsableCommand {
     var simSeed: UInt64?
     @Option(help: "API keys required: on, off, or auto = on unless bound to loopback (default auto; env PULSE_AUTH).")
     var auth: String?
+    @Option(help: "PEM certificate chain for TLS with ALPN h2; with --tls-key (env PULSE_TLS_CERT). Default: h2c.")
+    var tlsCert: String?
+    @Option(help: "PEM private key of --tls-cert (env PULSE_TLS_KEY). SIGHUP reloads both files.")
+    var tlsKey: String?
 
     func run() async throws {
         let settings = try resolvedConfiguration()
@@ -115,6 +119,7 @@ struct ServeCommand: AsyncParsableCommand {
             keepaliveInterval, "PULSE_KEEPALIVE_INTERVAL", "--keepalive-interval", default: rpc.keepaliveInterval)
         rpc.keepaliveTimeout = try seconds(
             keepaliveTimeout, "PULSE_KEEPALIVE_TIMEOUT", "--keepalive-timeout", default: rpc.keepaliveTimeout)
+        rpc.tls = try tlsContext()
         configuration.rpc = rpc
         if let url = databaseURL ?? Self.environment("DATABASE_URL") {
             do {
@@ -133,6 +138,22 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.feed = try feedSettings()
         configuration.auth = try authSettings(host: rpc.host)
         return configuration
+    }
+
+    /// `--tls-cert` and `--tls-key` (both or neither).
+    private func tlsContext() throws -> TLSServerContext? {
+        let certificate = tlsCert ?? Self.environment("PULSE_TLS_CERT")
+        let key = tlsKey ?? Self.environment("PULSE_TLS_KEY")
+        switch (certificate, key) {
+        case (nil, nil): return nil
+        case (let certificate?, let key?):
+            do {
+                return try TLSServerContext(certificatePath: certificate, keyPath: key)
+            } catch {
+                throw UsageError("--tls-cert/--tls-key: \(error)")
+            }
+        default: throw UsageError("--tls-cert and --tls-key go together")
+        }
     }
 
     /// `--auth` / `PULSE_AUTH`: auth may not be switched off on an address others can reach.

@@ -107,9 +107,9 @@ public struct ServerApplication: Sendable {
             settings: configuration.feed, loop: group.loops[0], hub: ticks, redis: redis,
             database: configuration.database, instance: Self.instanceName(), logger: logger)
         let lifecycle = ProcessLifecycle(
-            parts: (access.map { [$0.part] } ?? []) + [
-                listening, feed, HealthReporter(application: self, services: services),
-            ],
+            parts: (access.map { [$0.part] } ?? [])
+                + (configuration.rpc.tls.map { [TLSReloadPart(context: $0, logger: logger)] } ?? [])
+                + [listening, feed, HealthReporter(application: self, services: services)],
             handlesSignals: configuration.handleSignals, logger: logger)
         try await lifecycle.run()
         await redis?.close()
