@@ -165,7 +165,8 @@ struct KeysRevokeCommand: AsyncParsableCommand {
         print("revoked API key '\(first.name)' (id \(first.id))")
         if !announced {
             StandardError.write(
-                "warning: the revocation was not announced through Redis; servers drop cached keys within their TTL")
+                "warning: the revocation was not announced through Redis (pass --redis-url or set REDIS_URL): servers "
+                    + "without Redis drop the key within 1 s, servers polling a Redis may accept it for up to 60 s")
         }
     }
 }

@@ -14,7 +14,7 @@ import PulseStore
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the gRPC server (Health, Diagnostics).",
+        abstract: "Run the gRPC server (h2c, or TLS with --tls-cert; API keys required off loopback).",
         discussion: """
             Prints `listening on HOST:PORT` on standard output once it accepts connections; logs go to \
             standard error. SIGTERM or SIGINT shut down gracefully: in-flight calls get the grace period, \

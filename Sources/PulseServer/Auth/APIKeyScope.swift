@@ -10,7 +10,7 @@ public enum APIKeyScope: String, Sendable, CaseIterable, Comparable {
 
     /// Parses `read,backtest`; a usage message naming the bad entry otherwise.
     public static func parseList(_ text: String) throws(APIKeyError) -> [APIKeyScope] {
-        let names = text.split(separator: ",").map { $0.trimmedSpaces.lowercased() }
+        let names = text.split(separator: ",").map { trimmingSpaces(Array($0.utf8)[...]).lowercased() }
         guard !names.isEmpty else { throw APIKeyError("give at least one scope of read, load, backtest, admin") }
         var scopes: [APIKeyScope] = []
         for name in names {

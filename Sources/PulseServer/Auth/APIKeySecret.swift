@@ -25,8 +25,9 @@ public enum APIKeySecret {
 
     /// Whether `text` has a key's shape (checked before any lookup, so junk never reaches the database).
     public static func isWellFormed(_ text: String) -> Bool {
-        let utf8 = text.utf8
-        guard utf8.count == marker.utf8.count + 64, text.hasPrefix(marker) else { return false }
-        return utf8.dropFirst(marker.utf8.count).allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
+        let bytes = Array(text.utf8)
+        guard bytes.count == 67, bytes[0] == 0x70, bytes[1] == 0x74, bytes[2] == 0x5F else { return false }  // pt_
+        for byte in bytes[3...] where !((48...57).contains(byte) || (97...102).contains(byte)) { return false }
+        return true
     }
 }

@@ -23,10 +23,15 @@ struct AuthInterceptor: ServerInterceptor {
 
     func willStart(_ context: ServerContext) async throws {
         guard let scope = APIKeyScope.required(for: context.method) else { return }
-        guard let key = Self.presentedKey(context.metadata) else {
+        let metadata = context.metadata
+        let record: APIKeyRecord
+        if let header = metadata["authorization"] {
+            record = try await verifier.record(presented: header, parse: Self.bearerKey, on: context.loop)
+        } else if let header = metadata["x-api-key"] {
+            record = try await verifier.record(presented: header, parse: Self.plainKey, on: context.loop)
+        } else {
             throw GRPCStatus(.unauthenticated, "missing API key: send metadata `authorization: Bearer <key>`")
         }
-        let record = try await verifier.record(for: key, on: context.loop)
         let now = Self.wallClockMicros()
         if record.revokedAtMicros != nil {
             throw GRPCStatus(.unauthenticated, "API key '\(record.name)' was revoked")
@@ -69,27 +74,30 @@ struct AuthInterceptor: ServerInterceptor {
         return status
     }
 
-    /// The key from `authorization: Bearer <key>`, or else `x-api-key: <key>`.
-    static func presentedKey(_ metadata: Metadata) -> String? {
-        if let header = metadata["authorization"] {
-            let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-            guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-            return parts[1].trimmedSpaces
-        }
-        return metadata["x-api-key"]?.trimmedSpaces
+    /// The key of an `authorization: Bearer <key>` value (the scheme in any case).
+    static func bearerKey(_ header: String) -> String? {
+        let bytes = Array(header.utf8)
+        let scheme = Array("bearer ".utf8)
+        guard bytes.count > scheme.count else { return nil }
+        for index in 0..<scheme.count where bytes[index] | 0x20 != scheme[index] { return nil }
+        return trimmingSpaces(bytes[scheme.count...])
     }
+
+    /// The key of an `x-api-key: <key>` value.
+    static func plainKey(_ header: String) -> String? { trimmingSpaces(Array(header.utf8)[...]) }
 
     static func wallClockMicros() -> Int64 {
         var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
+        clock_gettime(CLOCK_REALTIME_COARSE, &now)  // expiry needs no more than a few ms of precision
         return Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec) / 1000
     }
 }
 
-extension StringProtocol {
-    /// Without leading and trailing spaces and tabs.
-    var trimmedSpaces: String {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
-        return String(self.drop(while: isSpace).reversed().drop(while: isSpace).reversed())
-    }
+/// `bytes` without leading and trailing spaces and tabs, as a string.
+func trimmingSpaces(_ bytes: ArraySlice<UInt8>) -> String {
+    var start = bytes.startIndex
+    var end = bytes.endIndex
+    while start < end, bytes[start] == 32 || bytes[start] == 9 { start += 1 }
+    while end > start, bytes[end - 1] == 32 || bytes[end - 1] == 9 { end -= 1 }
+    return String(decoding: bytes[start..<end], as: UTF8.self)
 }

@@ -26,7 +26,8 @@ final class KeyVerifier: Sendable {
     private let pools: LoopLocal<PostgresPool>?
     private let state: LoopLocal<LoopState>
     private let feed: RevocationFeed
-    private let settings: AuthSettings
+    private let trustedTTL: UInt64
+    private let shortTTL: UInt64
     private let logger: Logger
 
     init(
@@ -41,49 +42,59 @@ final class KeyVerifier: Sendable {
         }
         state = LoopLocal(group: group) { _ in LoopState() }
         self.feed = feed
-        self.settings = settings
+        trustedTTL = settings.trustedCacheTTL.wholeNanoseconds
+        shortTTL = settings.shortCacheTTL.wholeNanoseconds
         self.logger = logger
     }
 
-    /// The key's record (revoked and expired ones included: the caller decides). Runs on `loop`.
-    /// - Throws: UNAUTHENTICATED for a key the store does not know, UNAVAILABLE when the store cannot answer.
-    func record(for key: String, on loop: EventLoop) async throws(GRPCStatus) -> APIKeyRecord {
-        guard APIKeySecret.isWellFormed(key) else {
-            throw GRPCStatus(.unauthenticated, "invalid API key: keys look like pt_ followed by 64 hex digits")
-        }
+    /// The record of the key a call presents (revoked and expired ones included: the caller decides). Runs on
+    /// `loop`. The cache is keyed by the header's raw value, so a known key costs one dictionary lookup and no
+    /// parsing; `parse` extracts the key from it on a miss.
+    /// - Throws: UNAUTHENTICATED for a malformed key or one the store does not know, UNAVAILABLE when the store
+    ///   cannot answer.
+    func record(presented raw: String, parse: (String) -> String?, on loop: EventLoop) async throws(GRPCStatus)
+        -> APIKeyRecord
+    {
         let now = MonotonicClock.now()
         let generation = feed.generation
-        let ttl = (feed.isLive ? settings.trustedCacheTTL : settings.shortCacheTTL).wholeNanoseconds
-        if let entry = state[loop].entries[key], entry.generation == generation,
-            now &- entry.verifiedAt < (entry.record == nil ? settings.shortCacheTTL.wholeNanoseconds : ttl)
-        {
+        if let entry = state[loop].entries[raw], entry.generation == generation {
             // An unknown key is remembered only briefly: a key created a moment ago must work at once.
-            return try Self.known(entry.record)
+            let ttl = entry.record != nil && feed.isLive(now: now) ? trustedTTL : shortTTL
+            if now &- entry.verifiedAt < ttl { return try Self.known(entry.record) }
         }
+        guard let key = parse(raw), APIKeySecret.isWellFormed(key) else {
+            throw GRPCStatus(.unauthenticated, "invalid API key: keys look like pt_ followed by 64 hex digits")
+        }
+        return try await lookup(key, raw: raw, generation: generation, on: loop)
+    }
+
+    private func lookup(_ key: String, raw: String, generation: UInt64, on loop: EventLoop) async throws(GRPCStatus)
+        -> APIKeyRecord
+    {
         guard let pools else {
             throw GRPCStatus(.unavailable, "authentication is on but this server has no key store (no database)")
         }
         let task: Task<APIKeyRecord?, any Error>
-        if let running = state[loop].inflight[key] {
+        if let running = state[loop].inflight[raw] {
             task = running
         } else {
             let pool = pools[loop]
             task = Task(executorPreference: loop) {
                 try await APIKeyStore(pool: pool, timeout: .seconds(3)).lookup(hash: APIKeySecret.hash(key))
             }
-            state[loop].inflight[key] = task
+            state[loop].inflight[raw] = task
         }
         let record: APIKeyRecord?
         do {
             record = try await task.value
         } catch {
-            state[loop].inflight[key] = nil
+            state[loop].inflight[raw] = nil
             logger.warning("API key store unavailable: \(error)")
             throw GRPCStatus(.unavailable, "the API key store is unavailable; try again later")
         }
-        state[loop].inflight[key] = nil
+        state[loop].inflight[raw] = nil
         if state[loop].entries.count >= Self.maxEntries { state[loop].entries.removeAll(keepingCapacity: true) }
-        state[loop].entries[key] = Entry(record: record, verifiedAt: MonotonicClock.now(), generation: generation)
+        state[loop].entries[raw] = Entry(record: record, verifiedAt: MonotonicClock.now(), generation: generation)
         return try Self.known(record)
     }
 

@@ -28,9 +28,9 @@ public final class RevocationFeed: Sendable {
     public var generation: UInt64 { generationValue.load(ordering: .acquiring) }
 
     /// Whether revocations are arriving now.
-    public var isLive: Bool {
+    public func isLive(now: UInt64 = MonotonicClock.now()) -> Bool {
         let last = lastSuccess.load(ordering: .relaxed)
-        return redis != nil && last != 0 && MonotonicClock.now() &- last < staleAfter
+        return redis != nil && last != 0 && now &- last < staleAfter
     }
 
     /// Polls until cancelled. Runs on the Redis client's loop.
@@ -40,9 +40,10 @@ public final class RevocationFeed: Sendable {
         while !Task.isCancelled {
             if let value = try? await redis.command("GET", RedisArgument(Self.versionKey), timeout: .seconds(1)) {
                 let current = value.string
-                if case .some(let previous) = seen, previous != current {
-                    generationValue.add(1, ordering: .releasing)
-                }
+                // A change, and also the first answer after none (start-up, an outage): keys cached before it
+                // may have been revoked while nobody was listening, so they are checked again.
+                let resumed = !isLive()
+                if resumed || seen != .some(current) { generationValue.add(1, ordering: .releasing) }
                 seen = .some(current)
                 lastSuccess.store(MonotonicClock.now(), ordering: .relaxed)
             }
