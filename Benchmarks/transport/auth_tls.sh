@@ -23,12 +23,13 @@ mkdir -p "$work/www" && printf 'ping' >"$work/www/tiny"
     -days 1 -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 2>/dev/null)
 key="$("$pulse" keys create --name "bench$RANDOM$RANDOM" --scopes admin 2>/dev/null)"
 
-declare -A address
+declare -A address server_pid
 start() {  # start NAME ARGS...: records the address
     local name="$1"
     shift
     "$pulse" serve --port 0 --loops 1 --feed none "$@" >"$work/$name.out" 2>"$work/$name.err" &
     pids+=($!)
+    server_pid[$name]=$!
     for _ in $(seq 1 300); do
         local bound
         bound="$(sed -n 's/^listening on //p' "$work/$name.out" | head -1)"
@@ -50,12 +51,15 @@ start tls_auth --auth on --tls-cert "$work/cert.pem" --tls-key "$work/key.pem"
 nghttpd_plain="$(free_port)"
 nghttpd --no-tls --workers=1 -d "$work/www" "$nghttpd_plain" >/dev/null 2>&1 &
 pids+=($!)
+server_pid[nghttpd]=$!
 nghttpd_tls="$(free_port)"
 nghttpd --workers=1 -d "$work/www" "$nghttpd_tls" "$work/key.pem" "$work/cert.pem" >/dev/null 2>&1 &
 pids+=($!)
+server_pid[nghttpd_tls]=$!
 sleep 0.5
 
-run() {  # run NAME: prints req/s
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # user + system clock ticks of a process
+run() {  # run NAME: prints "req/s server-CPU-microseconds-per-request"
     local url args=(-c 4 -m 32 -t 1 -D "$seconds" --warm-up-time=1)
     case "$1" in
         plain) url="http://${address[plain]}/pulse.v1.Diagnostics/Echo" ;;
@@ -70,14 +74,21 @@ run() {  # run NAME: prints req/s
         *) args+=(-d "$work/echo.bin" -H 'content-type: application/grpc' -H 'te: trailers') ;;
     esac
     case "$1" in auth | tls_auth) args+=(-H "authorization: Bearer $key") ;; esac
-    local out
+    local out before after
+    before="$(cpu_ticks "${server_pid[$1]}")"
     out="$(h2load "${args[@]}" "$url" 2>&1)"
+    after="$(cpu_ticks "${server_pid[$1]}")"
     echo "$out" | grep -q ' 0 failed, 0 errored, 0 timeout' || {
         echo "$1: h2load reported failures: $(echo "$out" | grep -E 'requests:|status codes:')" >&2
         exit 1
     }
     echo "$out" | grep -q 'status codes: [0-9]* 2xx' || { echo "$1: no 2xx responses" >&2; exit 1; }
-    echo "$out" | sed -n 's/^finished in .*, \([0-9.]*\) req\/s.*/\1/p'
+    local done_requests rate
+    done_requests="$(echo "$out" | sed -n 's/^requests: .* \([0-9]*\) succeeded.*/\1/p')"
+    rate="$(echo "$out" | sed -n 's/^finished in .*, \([0-9.]*\) req\/s.*/\1/p')"
+    # CPU per request is what contention on a shared machine disturbs least (it includes the warm-up's requests
+    # in the ticks but not in the count, the same for every server).
+    echo "$rate $(python3 -c "import os; print(round(($after - $before) / os.sysconf('SC_CLK_TCK') * 1e6 / max(1, $done_requests), 2))")"
 }
 
 # h2load counts a gRPC error sent with HTTP 200 as a success: check once that the auth servers really answer OK.
@@ -95,26 +106,29 @@ with grpc.insecure_channel(sys.argv[1]) as channel:
 PY
 
 names=(plain auth tls tls_auth nghttpd nghttpd_tls)
-declare -A results
+declare -A results cpu
 for round in $(seq 1 "$rounds"); do
     line="round $round:"
     for name in "${names[@]}"; do
-        value="$(run "$name")"
+        read -r value micros <<<"$(run "$name")"
         results[$name]+="$value "
-        line+=" $name $value"
+        cpu[$name]+="$micros "
+        line+=" $name $value req/s ${micros} us/req;"
     done
     echo "$line" >&2
 done
 args=()
-for name in "${names[@]}"; do args+=("$name=${results[$name]}"); done
+for name in "${names[@]}"; do args+=("$name=${results[$name]}=${cpu[$name]}"); done
 python3 - "${args[@]}" <<'PY'
 import statistics, sys
-medians = {}
+medians, cpu = {}, {}
 for arg in sys.argv[1:]:
-    name, values = arg.split("=", 1)
+    name, values, micros = arg.split("=")
     medians[name] = statistics.median(float(v) for v in values.split())
+    cpu[name] = statistics.median(float(v) for v in micros.split())
 for name, value in medians.items():
-    print(f"{name:12s} median {value:>10,.0f} req/s")
+    print(f"{name:12s} median {value:>10,.0f} req/s, server CPU {cpu[name]:6.2f} us/request")
+print(f"server CPU per request, auth on / off (h2c): {cpu['auth'] / cpu['plain']:.3f}; (TLS): {cpu['tls_auth'] / cpu['tls']:.3f}")
 print(f"auth on / off (h2c):  {medians['auth'] / medians['plain']:.3f}")
 print(f"auth on / off (TLS):  {medians['tls_auth'] / medians['tls']:.3f}")
 print(f"TLS / h2c (pulse):    {medians['tls'] / medians['plain']:.3f}")

@@ -26,7 +26,11 @@ struct AuthInterceptor: ServerInterceptor {
         let metadata = context.metadata
         let record: APIKeyRecord
         if let header = metadata["authorization"] {
-            record = try await verifier.record(presented: header, parse: Self.bearerKey, on: context.loop)
+            if let known = try verifier.cached(header, on: context.loop) {
+                record = known
+            } else {
+                record = try await verifier.record(presented: header, parse: Self.bearerKey, on: context.loop)
+            }
         } else if let header = metadata["x-api-key"] {
             record = try await verifier.record(presented: header, parse: Self.plainKey, on: context.loop)
         } else {

@@ -55,17 +55,21 @@ final class KeyVerifier: Sendable {
     func record(presented raw: String, parse: (String) -> String?, on loop: EventLoop) async throws(GRPCStatus)
         -> APIKeyRecord
     {
-        let now = MonotonicClock.now()
-        let generation = feed.generation
-        if let entry = state[loop].entries[raw], entry.generation == generation {
-            // An unknown key is remembered only briefly: a key created a moment ago must work at once.
-            let ttl = entry.record != nil && feed.isLive(now: now) ? trustedTTL : shortTTL
-            if now &- entry.verifiedAt < ttl { return try Self.known(entry.record) }
-        }
+        if let known = try cached(raw, on: loop) { return known }
         guard let key = parse(raw), APIKeySecret.isWellFormed(key) else {
             throw GRPCStatus(.unauthenticated, "invalid API key: keys look like pt_ followed by 64 hex digits")
         }
-        return try await lookup(key, raw: raw, generation: generation, on: loop)
+        return try await lookup(key, raw: raw, generation: feed.generation, on: loop)
+    }
+
+    /// The cached answer for `raw`, when it is still trusted (synchronous: a hit never suspends the call).
+    func cached(_ raw: String, on loop: EventLoop) throws(GRPCStatus) -> APIKeyRecord? {
+        guard let entry = state[loop].entries[raw], entry.generation == feed.generation else { return nil }
+        let now = MonotonicClock.now()
+        // An unknown key is remembered only briefly: a key created a moment ago must work at once.
+        let ttl = entry.record != nil && feed.isLive(now: now) ? trustedTTL : shortTTL
+        guard now &- entry.verifiedAt < ttl else { return nil }
+        return try Self.known(entry.record)
     }
 
     private func lookup(_ key: String, raw: String, generation: UInt64, on loop: EventLoop) async throws(GRPCStatus)
