@@ -20,16 +20,18 @@ struct AuthInterceptor: ServerInterceptor {
     let streams: StreamSlots
 
     var hooks: ServerInterceptorHooks { .start }
+    static let authorizationName = Array("authorization".utf8)
 
     func willStart(_ context: ServerContext) async throws {
         guard let scope = APIKeyScope.required(for: context.method) else { return }
         let metadata = context.metadata
         let record: APIKeyRecord
-        if let header = metadata["authorization"] {
+        if let header = metadata.textBytes(utf8Name: Self.authorizationName) {
             if let known = try verifier.cached(header, on: context.loop) {
                 record = known
             } else {
-                record = try await verifier.record(presented: header, parse: Self.bearerKey, on: context.loop)
+                record = try await verifier.record(
+                    presented: String(decoding: header, as: UTF8.self), parse: Self.bearerKey, on: context.loop)
             }
         } else if let header = metadata["x-api-key"] {
             record = try await verifier.record(presented: header, parse: Self.plainKey, on: context.loop)

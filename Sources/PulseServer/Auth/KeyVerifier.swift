@@ -3,6 +3,10 @@ import PulseIO
 import PulseProtocol
 import PulseStore
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Checks presented API keys against the key store, with a cache per loop so a known key costs no database
 /// round trip: entries are trusted for ``AuthSettings/trustedCacheTTL`` while the ``RevocationFeed`` is live, for
 /// ``AuthSettings/shortCacheTTL`` otherwise, and dropped whenever a revocation is announced.
@@ -16,6 +20,10 @@ final class KeyVerifier: Sendable {
         var generation: UInt64
     }
     private struct LoopState {
+        /// The header value of the last hit and its entry: calls on a loop mostly repeat the same key, and
+        /// comparing bytes is cheaper than hashing a string.
+        var lastRaw: [UInt8] = []
+        var last: Entry?
         var entries: [String: Entry] = [:]
         var inflight: [String: Task<APIKeyRecord?, any Error>] = [:]
     }
@@ -62,9 +70,38 @@ final class KeyVerifier: Sendable {
         return try await lookup(key, raw: raw, generation: feed.generation, on: loop)
     }
 
-    /// The cached answer for `raw`, when it is still trusted (synchronous: a hit never suspends the call).
+    /// The cached answer for the header value `raw`, when it is still trusted (synchronous: a hit never suspends
+    /// the call).
+    func cached(_ raw: ArraySlice<UInt8>, on loop: EventLoop) throws(GRPCStatus) -> APIKeyRecord? {
+        let generation = feed.generation
+        if let last = state[loop].last, last.generation == generation, Self.same(state[loop].lastRaw, raw),
+            let record = try trusted(last)
+        {
+            return record
+        }
+        let text = String(decoding: raw, as: UTF8.self)
+        guard let entry = state[loop].entries[text], entry.generation == generation else { return nil }
+        let record = try trusted(entry)
+        if record != nil {
+            state[loop].lastRaw = Array(raw)
+            state[loop].last = entry
+        }
+        return record
+    }
+
     func cached(_ raw: String, on loop: EventLoop) throws(GRPCStatus) -> APIKeyRecord? {
-        guard let entry = state[loop].entries[raw], entry.generation == feed.generation else { return nil }
+        try cached(Array(raw.utf8)[...], on: loop)
+    }
+
+    /// Byte equality through `memcmp` (a generic `elementsEqual` walks element by element).
+    private static func same(_ stored: [UInt8], _ raw: ArraySlice<UInt8>) -> Bool {
+        guard stored.count == raw.count else { return false }
+        return stored.withUnsafeBytes { left in
+            raw.withUnsafeBytes { right in memcmp(left.baseAddress!, right.baseAddress!, left.count) == 0 }
+        }
+    }
+
+    private func trusted(_ entry: Entry) throws(GRPCStatus) -> APIKeyRecord? {
         let now = MonotonicClock.now()
         // An unknown key is remembered only briefly: a key created a moment ago must work at once.
         let ttl = entry.record != nil && feed.isLive(now: now) ? trustedTTL : shortTTL
@@ -98,6 +135,7 @@ final class KeyVerifier: Sendable {
         }
         state[loop].inflight[raw] = nil
         if state[loop].entries.count >= Self.maxEntries { state[loop].entries.removeAll(keepingCapacity: true) }
+        state[loop].last = nil  // the memo may hold this key's older entry
         state[loop].entries[raw] = Entry(record: record, verifiedAt: MonotonicClock.now(), generation: generation)
         return try Self.known(record)
     }
