@@ -30,6 +30,8 @@ final class KeyVerifier: Sendable {
 
     /// Entries per loop before the cache is emptied (keeps a flood of made-up keys from growing it).
     static let maxEntries = 10_000
+    /// Different keys being looked up at once per loop; beyond, calls with uncached keys get UNAVAILABLE.
+    static let maxLookups = 64
 
     private let pools: LoopLocal<PostgresPool>?
     private let state: LoopLocal<LoopState>
@@ -118,6 +120,9 @@ final class KeyVerifier: Sendable {
         let task: Task<APIKeyRecord?, any Error>
         if let running = state[loop].inflight[raw] {
             task = running
+        } else if state[loop].inflight.count >= Self.maxLookups {
+            // A flood of made-up keys must not queue unbounded work on the database.
+            throw GRPCStatus(.unavailable, "too many API key checks in progress; try again later")
         } else {
             let pool = pools[loop]
             task = Task(executorPreference: loop) {

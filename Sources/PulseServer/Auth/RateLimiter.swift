@@ -85,7 +85,6 @@ public final class RateLimiter: Sendable {
     func reconcile() async {
         guard redis != nil else { return }
         let now = MonotonicClock.now()
-        let periods = interval.seconds
         let wanted: [(Int64, Double, Int, Int)] = keys.withLock { keys in
             keys = keys.filter { now &- $0.value.lastUse < 60_000_000_000 }
             var wanted: [(Int64, Double, Int, Int)] = []
@@ -98,7 +97,6 @@ public final class RateLimiter: Sendable {
             }
             return wanted
         }
-        _ = periods
         for (id, rate, burst, want) in wanted { await lease(keyID: id, rate: rate, burst: burst, want: want) }
     }
 
