@@ -43,9 +43,10 @@ public struct MarketCache: Sendable {
     }
 
     /// The latest quotes of several symbols in one round trip (nil where none is cached).
-    public func quotes(_ symbols: [String]) async throws(RedisError) -> [[UInt8]?] {
+    public func quotes(_ symbols: [String], timeout: Duration? = nil) async throws(RedisError) -> [[UInt8]?] {
         guard !symbols.isEmpty else { return [] }
-        let reply = try await redis.command(["MGET"] + symbols.map { RedisArgument(Self.quoteKey($0)) })
+        let reply = try await redis.command(
+            ["MGET"] + symbols.map { RedisArgument(Self.quoteKey($0)) }, timeout: timeout)
         return (reply.array ?? []).map { value in
             if case .bulk(let bytes) = value { return bytes }
             return nil
