@@ -54,19 +54,33 @@ public struct IndicatorsService: RPCService {
         }
         let bars = try await stored.bars(
             symbol: request.symbol, timeframe: request.timeframe, start: request.startTimeMs, end: request.endTimeMs,
-            limit: request.limit)
+            limit: request.limit, context: context)
+        // The history before the range that makes the values equal a computation over all of it (IndicatorWarmUp).
+        let warmUp = try await stored.warmUp(
+            before: bars, count: IndicatorWarmUp.bars(for: specs), symbol: request.symbol,
+            timeframe: request.timeframe, context: context)
         let work: @Sendable () throws -> PulseV1.ComputeIndicatorsResponse = {
-            try Self.response(request, specs: specs, bars: bars)
+            try Self.response(request, specs: specs, bars: bars, warmUp: warmUp)
         }
-        return try bars.count * columns > inlineLimit ? await context.computePool.run(work) : work()
+        let total = bars.count + (warmUp?.count ?? 0)
+        return try total * columns > inlineLimit ? await context.computePool.run(work) : work()
     }
 
+    /// The response over `bars`, computed over `warmUp` followed by `bars` when there is a warm-up.
     static func response(
-        _ request: PulseV1.ComputeIndicatorsRequest, specs: [IndicatorSpec], bars: BarSeries
+        _ request: PulseV1.ComputeIndicatorsRequest, specs: [IndicatorSpec], bars: BarSeries,
+        warmUp: BarSeries? = nil
     ) throws(GRPCStatus) -> PulseV1.ComputeIndicatorsResponse {
         var response = PulseV1.ComputeIndicatorsResponse()
+        let input = warmUp.map { $0.followed(by: bars) } ?? bars
+        let skipped = warmUp?.count ?? 0
         response.indicators = try specs.enumerated().map { k, spec throws(GRPCStatus) in
-            try Self.series(spec, wire: request.indicators[k], index: k, bars: bars)
+            var series = try Self.series(spec, wire: request.indicators[k], index: k, bars: input)
+            if skipped > 0 {
+                for j in series.outputs.indices { series.outputs[j].values.removeFirst(skipped) }
+                series.lookback = UInt32(clamping: min(max(spec.lookback - skipped, 0), bars.count))
+            }
+            return series
         }
         response.symbol = request.symbol.isEmpty ? (request.bars?.symbol ?? "") : request.symbol
         response.timeframe = request.timeframe ?? request.bars?.timeframe
