@@ -48,7 +48,7 @@ struct BarPages: Sendable {
         var next: String?
         if bars.count > size {
             let nextStart = bars.timestamps[size] / 1000
-            let left = remaining.map { min($0, bars.count) - size }
+            let left = remaining.map { $0 - size }
             next = PageToken(request: request, nextStartMs: nextStart, remaining: left).encoded
             bars = Self.prefix(bars, size)
         }
