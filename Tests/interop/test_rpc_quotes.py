@@ -526,3 +526,48 @@ def test_health_follows_the_database_and_calls_are_unavailable_without_it(pb, tm
         subprocess.run(["bash", str(REPO / "scripts/postgres.sh"), "stop", "--data", str(data), "--port", str(port)],
                        check=False, capture_output=True)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture()
+def redis_port(tmp_path):
+    port = _free_port()
+    folder = tmp_path / "redis"
+    subprocess.run(["bash", str(REPO / "scripts/redis.sh"), "start", str(folder), str(port)], check=True)
+    yield port
+    subprocess.run(["bash", str(REPO / "scripts/redis.sh"), "stop", str(folder), str(port)], check=False)
+
+
+def test_get_quote_from_the_servers_own_ticks_and_from_redis(pb, loaded, redis_port, minutes):
+    """Tier 1: a symbol this server's feed publishes is answered from memory (its tick's sequence number; no bar of
+    it is stored yet). Tier 2: a quote another instance left in Redis (quote:{SYM}, the encoded Tick). Tier 3: the
+    stored bars. One GetQuotes call mixes all three and an unknown symbol."""
+    tick = pb.market_data_pb2.Tick(symbol="REDQ", sequence=41, time_ms=1_733_000_000_123, price=12.5, size=3,
+                                   bid=12.49, ask=12.51)
+    subprocess.run(["redis-cli", "-p", str(redis_port), "-x", "SET", "quote:{REDQ}"], input=tick.SerializeToString(),
+                   check=True, capture_output=True)
+    server = ServeProcess([pulse_binary(), "serve", "--port", "0", "--feed", "simulated", "--symbols", "SIMQ",
+                           "--tick-rate", "200", "--redis-url", f"redis://127.0.0.1:{redis_port}"],
+                          env={"DATABASE_URL": loaded})
+    try:
+        with grpc.insecure_channel(server.address) as channel:
+            stub = quotes(pb, channel)
+            deadline = time.monotonic() + 20
+            while True:
+                code, _ = status_of(lambda: stub.GetQuote(pb.quotes_pb2.GetQuoteRequest(symbol="SIMQ"), timeout=5))
+                if code == grpc.StatusCode.OK:
+                    break
+                assert time.monotonic() < deadline, "no quote for the feed's symbol"
+                time.sleep(0.1)
+            live = stub.GetQuote(pb.quotes_pb2.GetQuoteRequest(symbol="SIMQ"), timeout=5)
+            assert live.sequence >= 1 and live.price > 0 and live.high >= live.price >= live.low
+            later = stub.GetQuote(pb.quotes_pb2.GetQuoteRequest(symbol="SIMQ"), timeout=5)
+            assert later.sequence >= live.sequence
+            cached = stub.GetQuote(pb.quotes_pb2.GetQuoteRequest(symbol="REDQ"), timeout=5)
+            assert (cached.sequence, cached.time_ms, cached.price, cached.bid, cached.ask) == (
+                41, 1_733_000_000_123, 12.5, 12.49, 12.51)
+            mixed = stub.GetQuotes(pb.quotes_pb2.GetQuotesRequest(symbols=["NOPE", "REDQ", MIN, "SIMQ"]), timeout=5)
+            assert [q.symbol for q in mixed.quotes] == ["REDQ", MIN, "SIMQ"]
+            assert list(mixed.not_found) == ["NOPE"]
+            assert mixed.quotes[1].price == minutes.close.iloc[-1] and mixed.quotes[1].sequence == 0
+    finally:
+        server.terminate()
