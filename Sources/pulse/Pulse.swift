@@ -23,6 +23,9 @@ struct Pulse: AsyncParsableCommand {
             FetchCommand.self,
             AWSSignCommand.self,
             SQSCommand.self,
+            QuoteCommand.self,
+            BarsCommand.self,
+            ClockCommand.self,
         ])
 
     static func main() async {
@@ -39,6 +42,10 @@ struct Pulse: AsyncParsableCommand {
             if code == .success {
                 if !message.isEmpty { print(message) }
                 Glibc.exit(0)
+            }
+            if let failure = error as? CallFailure {
+                StandardError.write(failure.description)
+                Glibc.exit(1)
             }
             StandardError.write(message.isEmpty ? "pulse: \(error)" : message)
             // ArgumentParser's usage errors are EX_USAGE (64); our contract is the conventional 2.

@@ -571,3 +571,53 @@ def test_get_quote_from_the_servers_own_ticks_and_from_redis(pb, loaded, redis_p
             assert mixed.quotes[1].price == minutes.close.iloc[-1] and mixed.quotes[1].sequence == 0
     finally:
         server.terminate()
+
+
+def test_cli_quote_bars_and_clock(server, minutes):
+    proc = run_pulse("quote", MIN, "GOOG", "--server", server.address)
+    assert proc.returncode == 0, proc.stderr
+    rows = [line.split(",") for line in proc.stdout.strip().split("\n")]
+    assert rows[0][:3] == ["symbol", "time", "price"]
+    assert [r[0] for r in rows[1:]] == [MIN, "GOOG"]
+    assert float(rows[1][2]) == minutes.close.iloc[-1]
+    proc = run_pulse("quote", MIN, "NOPE", "--server", server.address)
+    assert proc.returncode == 1 and "NOPE" in proc.stderr
+    start, end = "2024-03-08T00:00:00Z", "2024-03-13T00:00:00Z"
+    want = pandas_bars(minutes, "1h")
+    want = want[(want.index >= start) & (want.index < end)]
+    for spelling in ("1h", "1Hour", "60min", "1H"):
+        proc = run_pulse("bars", MIN, "--timeframe", spelling, "--start", start, "--end", end, "--format", "json",
+                         "--server", server.address)
+        assert proc.returncode == 0, proc.stderr
+        out = json.loads(proc.stdout)
+        assert [pd.Timestamp(b["time"]).value // 10**6 for b in out["bars"]] == ms(want.index), spelling
+        assert [b["close"] for b in out["bars"]] == want.close.tolist(), spelling
+    months = pandas_bars(minutes, "1mo")
+    for spelling in ("1mo", "1M", "1Month", "monthly"):
+        proc = run_pulse("bars", MIN, "--timeframe", spelling, "--server", server.address)
+        assert proc.returncode == 0, proc.stderr
+        lines = proc.stdout.strip().split("\n")
+        assert lines[0] == "time,open,high,low,close,volume"
+        assert [line.split(",")[0] for line in lines[1:]] == [t.strftime("%Y-%m-%d") for t in months.index], spelling
+        assert [float(line.split(",")[4]) for line in lines[1:]] == months.close.tolist()
+    proc = run_pulse("bars", MIN, "--timeframe", "1m", "--limit", "3", "--server", server.address)
+    assert len(proc.stdout.strip().split("\n")) == 4
+    proc = run_pulse("bars", MIN, "--timeframe", "7x", "--server", server.address)
+    assert proc.returncode == 2 and "unknown timeframe '7x'" in proc.stderr
+    proc = run_pulse("bars", "NOPE", "--server", server.address)
+    assert proc.returncode == 1 and "NOT_FOUND" in proc.stderr and "unknown symbol NOPE" in proc.stderr
+    proc = run_pulse("clock", "--format", "json", "--server", server.address)
+    assert proc.returncode == 0, proc.stderr
+    clock = json.loads(proc.stdout)
+    assert set(clock) == {"time", "is_open", "is_extended_hours", "next_open", "next_close"}
+    assert pd.Timestamp(clock["next_open"]) > pd.Timestamp(clock["time"])
+
+
+def test_cli_against_no_server_retries_then_says_unavailable():
+    port = _free_port()
+    started = time.monotonic()
+    proc = run_pulse("clock", "--server", f"127.0.0.1:{port}")
+    assert proc.returncode == 1 and "UNAVAILABLE" in proc.stderr, proc.stderr
+    assert time.monotonic() - started < 30
+    proc = run_pulse("clock", "--server", "nonsense")
+    assert proc.returncode == 2 and "HOST:PORT" in proc.stderr
