@@ -161,7 +161,8 @@ let package = Package(
             dependencies: ["PulseMarketData", "PulseAnalytics", "PulseStore", "PulseIO", "PulseTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "PulseStoreTests", dependencies: ["PulseStore", "PulseIO", "PulseMarketData", "PulseTestSupport"],
+            name: "PulseStoreTests",
+            dependencies: ["PulseStore", "PulseIO", "PulseMarketData", "PulseAnalytics", "PulseTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "PulseLoadTests",
