@@ -28,6 +28,8 @@ struct DatabaseHealthMonitor: Service {
     func run() async throws {
         guard let database = data.database else {
             logger.warning("no database configured: \(Self.databaseOnlyServices) NOT_SERVING; set DATABASE_URL")
+            // A part that returns ends the process: wait for the shutdown like the others.
+            try? await gracefulShutdown()
             return
         }
         var probeSettings = database
