@@ -43,6 +43,9 @@ struct Pulse: AsyncParsableCommand {
                 if !message.isEmpty { print(message) }
                 Glibc.exit(0)
             }
+            if let exit = error as? ExitCode, exit != .success {
+                Glibc.exit(exit.rawValue)  // the command has said why on standard error already
+            }
             if let failure = error as? CallFailure {
                 StandardError.write(failure.description)
                 Glibc.exit(1)

@@ -621,3 +621,44 @@ def test_cli_against_no_server_retries_then_says_unavailable():
     assert time.monotonic() - started < 30
     proc = run_pulse("clock", "--server", "nonsense")
     assert proc.returncode == 2 and "HOST:PORT" in proc.stderr
+
+
+def test_compute_results_are_cached_in_redis_and_never_stale(pb, loaded, redis_port, minutes, tmp_path):
+    """Compute over stored bars is kept in Redis under the symbol's data version: the same request is answered from
+    the cache (a key appears under cache:{SYM}:), and once more bars are imported (no invalidation from `pulse
+    import`) the answer covers them."""
+    first, rest = minutes.iloc[:3000], minutes.iloc[3000:3100]
+    path = write_csv(first, tmp_path / "CACH.csv")
+    proc = run_pulse("import", path, "--symbol", "CACH", "--timeframe", "1m", "--database-url", loaded)
+    assert proc.returncode == 0, proc.stderr
+    server = ServeProcess([pulse_binary(), "serve", "--port", "0", "--feed", "none", "--redis-url",
+                           f"redis://127.0.0.1:{redis_port}"], env={"DATABASE_URL": loaded})
+    try:
+        with grpc.insecure_channel(server.address) as channel:
+            stub = pb.indicators_pb2_grpc.IndicatorsStub(channel)
+            request = pb.indicators_pb2.ComputeIndicatorsRequest(
+                symbol="CACH", timeframe=timeframe(pb, "1m"),
+                indicators=[pb.indicators_pb2.IndicatorSpec(function="rsi", parameters=[14])])
+            deadline = time.monotonic() + 10
+            while not keys(redis_port, "cache:{CACH}:ind:*"):
+                one = stub.Compute(request, timeout=30)
+                assert time.monotonic() < deadline, "no cache entry appeared"
+                time.sleep(0.1)
+            again = stub.Compute(request, timeout=30)
+            assert again == one and len(one.time_ms) == 3000
+            np.testing.assert_array_equal(one.indicators[0].outputs[0].values, talib.RSI(first.close.to_numpy(), 14))
+            proc = run_pulse("import", write_csv(rest, tmp_path / "more.csv"), "--symbol", "CACH", "--timeframe", "1m",
+                             "--database-url", loaded)
+            assert proc.returncode == 0, proc.stderr
+            after = stub.Compute(request, timeout=30)
+            assert len(after.time_ms) == 3100
+            both = pd.concat([first, rest]).close.to_numpy()
+            np.testing.assert_array_equal(after.indicators[0].outputs[0].values, talib.RSI(both, 14))
+    finally:
+        server.terminate()
+
+
+def keys(port, pattern):
+    out = subprocess.run(["redis-cli", "-p", str(port), "--raw", "KEYS", pattern], capture_output=True, text=True,
+                         check=True).stdout
+    return [line for line in out.split("\n") if line]

@@ -17,23 +17,33 @@ public struct IndicatorsService: RPCService {
 
     public var serviceName: String { PulseMethods.Indicators.service }
     let stored: StoredBars
+    let cache: ComputeCache?
 
     /// - Parameter source: stored bars for requests that name a symbol; nil answers them UNAVAILABLE.
     public init(source: (any BarSource)? = nil) {
         stored = StoredBars(source: source)
+        cache = nil
+    }
+
+    /// Stored bars and results cached in Redis (``ComputeCache``) from the server's data layer.
+    public init(source: (any BarSource)?, data: ServerDataLayer) {
+        stored = StoredBars(source: source)
+        cache = data.database != nil && data.cache != nil ? ComputeCache(data: data) : nil
     }
 
     public var methods: [RPCMethodDefinition] {
         let stored = self.stored
+        let cache = self.cache
         return [
             .unary(PulseMethods.Indicators.compute) { request, context in
-                try await Self.compute(request, stored: stored, context: context)
+                try await Self.compute(request, stored: stored, cache: cache, context: context)
             }
         ]
     }
 
     static func compute(
-        _ request: PulseV1.ComputeIndicatorsRequest, stored: StoredBars, context: ServerContext
+        _ request: PulseV1.ComputeIndicatorsRequest, stored: StoredBars, cache: ComputeCache? = nil,
+        context: ServerContext
     ) async throws -> PulseV1.ComputeIndicatorsResponse {
         let specs = try request.indicators.enumerated().map { k, spec throws(GRPCStatus) in
             try Self.spec(spec, index: k)
@@ -52,6 +62,23 @@ public struct IndicatorsService: RPCService {
             }
             return try series.count * (columns + 5) > inlineLimit ? await context.computePool.run(work) : work()
         }
+        var cacheKey: String?
+        if let cache, !request.symbol.isEmpty {
+            cacheKey = try await cache.key(for: request, context: context)
+            if let cacheKey, let hit = await cache.get(cacheKey, symbol: request.symbol, context: context) {
+                return hit
+            }
+        }
+        let response = try await computeStored(
+            request, specs: specs, columns: columns, stored: stored, context: context)
+        if let cache, let cacheKey { await cache.set(cacheKey, symbol: request.symbol, response, context: context) }
+        return response
+    }
+
+    static func computeStored(
+        _ request: PulseV1.ComputeIndicatorsRequest, specs: [IndicatorSpec], columns: Int, stored: StoredBars,
+        context: ServerContext
+    ) async throws -> PulseV1.ComputeIndicatorsResponse {
         let bars = try await stored.bars(
             symbol: request.symbol, timeframe: request.timeframe, start: request.startTimeMs, end: request.endTimeMs,
             limit: request.limit, context: context)

@@ -67,7 +67,7 @@ public struct ServerApplication: Sendable {
             configuration.barSource ?? data.flatMap { $0.database == nil ? nil : PostgresBarSource(data: $0) }
         var services: [any RPCService] = [
             HealthService(registry: health), DiagnosticsService(),
-            IndicatorsService(source: source),
+            data.map { IndicatorsService(source: source, data: $0) } ?? IndicatorsService(source: source),
             BacktestsService(source: source, optimizeWorkers: max(1, configuration.computeThreads)),
         ]
         if let data { services.append(QuotesReadService(data: data)) }
