@@ -15,6 +15,10 @@ struct QuotesReadServiceTests {
     static let halfDayMorningMs: Int64 = 1_732_892_400_000
 
     static func withClient(_ body: (PulseClient, TickHub) async throws -> Void) async throws {
+        try await withServer { client, hub, _ in try await body(client, hub) }
+    }
+
+    static func withServer(_ body: (PulseClient, TickHub, RPCServer) async throws -> Void) async throws {
         var configuration = ServerConfiguration()
         configuration.port = 0
         configuration.loops = .exactly(1)
@@ -37,7 +41,7 @@ struct QuotesReadServiceTests {
             group.shutdown()
         }
         do {
-            try await PulseClient.withClient(host: "127.0.0.1", port: address.port) { try await body($0, hub) }
+            try await PulseClient.withClient(host: "127.0.0.1", port: address.port) { try await body($0, hub, server) }
             await stop()
         } catch {
             await stop()
@@ -100,6 +104,21 @@ struct QuotesReadServiceTests {
             await #expect(throws: RPCError(code: .invalidArgument, message: "symbol is empty")) {
                 _ = try await quotes.quote("")
             }
+        }
+    }
+
+    @Test func idempotentCallsAreRetriedOnUnavailableOnly() async throws {
+        try await Self.withServer { client, _, server in
+            let retrying = client.quotes(
+                retry: RetryPolicy(maxAttempts: 3, initialBackoff: .milliseconds(10), maxBackoff: .milliseconds(20)))
+            await #expect(throws: RPCError(code: .unavailable, message: "no database configured")) {
+                _ = try await retrying.bars("HUB")
+            }
+            #expect(await server.statistics().byStatus[14] == 3)  // three attempts, each UNAVAILABLE
+            await #expect(throws: RPCError.self) { _ = try await retrying.quote("NONE") }
+            #expect(await server.statistics().byStatus[5] == 1)  // NOT_FOUND is not retried
+            await #expect(throws: RPCError.self) { _ = try await client.quotes(retry: .none).bars("HUB") }
+            #expect(await server.statistics().byStatus[14] == 4)  // no retry: one more attempt
         }
     }
 }
