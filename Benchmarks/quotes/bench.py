@@ -43,7 +43,7 @@ def year_of_minutes(path):
         pd.date_range(pd.Timestamp(d.date()).tz_localize("America/New_York") + pd.Timedelta(minutes=570),
                       periods=390, freq="min").tz_convert("UTC").values for d in days])).tz_localize("UTC")
     rng = np.random.default_rng(3)
-    close = 100 * np.exp(np.cumsum(rng.normal(0, 5e-4, len(index))))
+    close = (100 * np.exp(np.cumsum(rng.normal(0, 5e-4, len(index))))).tolist()
     with open(path, "w") as out:
         out.write("Date,Open,High,Low,Close,Volume\n")
         previous = close[0]
