@@ -662,3 +662,29 @@ def keys(port, pattern):
     out = subprocess.run(["redis-cli", "-p", str(port), "--raw", "KEYS", pattern], capture_output=True, text=True,
                          check=True).stdout
     return [line for line in out.split("\n") if line]
+
+
+def test_a_blocked_database_call_ends_at_the_calls_deadline_and_is_cancelled(pb, channel, loaded):
+    """A statement that cannot proceed (its table is locked) never holds a call past its deadline: the call ends
+    DEADLINE_EXCEEDED, and the server cancels the statement (no session of it stays waiting on the lock)."""
+    def waiting():
+        with psycopg.connect(loaded, autocommit=True) as probe:
+            return probe.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pulse' "
+                                 "AND wait_event_type = 'Lock'").fetchone()[0]
+
+    locker = psycopg.connect(loaded)
+    try:
+        locker.execute("LOCK TABLE symbols IN ACCESS EXCLUSIVE MODE")
+        started = time.monotonic()
+        code, _ = status_of(lambda: quotes(pb, channel).GetBars(pb.quotes_pb2.GetBarsRequest(symbol=MIN), timeout=1.5))
+        assert code == grpc.StatusCode.DEADLINE_EXCEEDED
+        assert time.monotonic() - started < 10
+        deadline = time.monotonic() + 10
+        while waiting():
+            assert time.monotonic() < deadline, "the server's statement still waits on the lock after the deadline"
+            time.sleep(0.1)
+    finally:
+        locker.rollback()
+        locker.close()
+    reply = quotes(pb, channel).GetBars(pb.quotes_pb2.GetBarsRequest(symbol=MIN, limit=1), timeout=30)
+    assert len(reply.time_ms) == 1
