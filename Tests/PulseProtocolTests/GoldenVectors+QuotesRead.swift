@@ -71,6 +71,32 @@ extension GoldenVectors {
             PulseV1.GetSessionsRequest(startTimeMs: 1_732_406_400_000, endTimeMs: 1_733_011_200_000)),
         GoldenVector("MarketSession", halfDay),
         GoldenVector(
+            "ComputeIndicatorsRequest.paged",
+            {
+                var request = PulseV1.ComputeIndicatorsRequest()
+                request.symbol = "AAPL"
+                request.timeframe = PulseV1.Timeframe(1, .minute)
+                request.startTimeMs = 1_704_067_200_000
+                request.indicators = [PulseV1.IndicatorSpec(function: "rsi", parameters: [14])]
+                request.pageToken = "djF8QUFQTA"
+                request.pageSize = 2000
+                return request
+            }()),
+        GoldenVector(
+            "ComputeIndicatorsResponse.nextPage",
+            {
+                var response = PulseV1.ComputeIndicatorsResponse()
+                response.symbol = "AAPL"
+                response.timeMs = [1_704_205_800_000]
+                response.indicators = [
+                    PulseV1.IndicatorSeries(
+                        spec: PulseV1.IndicatorSpec(function: "rsi", parameters: [14]), lookback: 0,
+                        outputs: [PulseV1.IndicatorOutput(name: "rsi_14", values: [55.5])])
+                ]
+                response.nextPageToken = "djF8QUFQTA"
+                return response
+            }()),
+        GoldenVector(
             "GetSessionsResponse",
             {
                 var session = PulseV1.MarketSession()

@@ -76,7 +76,7 @@ struct FixedBarSource: BarSource {
     var bars: [String: PulseV1.BarSeries]
 
     func bars(
-        symbol: String, timeframe: PulseV1.Timeframe, start: Int64?, end: Int64?, limit: Int?,
+        symbol: String, timeframe: PulseV1.Timeframe, start: Int64?, end: Int64?, limit: Int?, fromEnd: Bool,
         context: ServerContext
     ) async throws -> BarSeries {
         guard var series = bars[symbol] else { throw GRPCStatus(.notFound, "unknown symbol \(symbol)") }
@@ -84,7 +84,7 @@ struct FixedBarSource: BarSource {
         var keep = series.timeMs.indices.filter { k in
             (start.map { series.timeMs[k] >= $0 } ?? true) && (end.map { series.timeMs[k] < $0 } ?? true)
         }
-        if let limit { keep = Array(keep.suffix(limit)) }
+        if let limit { keep = fromEnd ? Array(keep.suffix(limit)) : Array(keep.prefix(limit)) }
         series.timeMs = keep.map { series.timeMs[$0] }
         series.open = keep.map { series.open[$0] }
         series.high = keep.map { series.high[$0] }

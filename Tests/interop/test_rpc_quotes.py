@@ -688,3 +688,40 @@ def test_a_blocked_database_call_ends_at_the_calls_deadline_and_is_cancelled(pb,
         locker.close()
     reply = quotes(pb, channel).GetBars(pb.quotes_pb2.GetBarsRequest(symbol=MIN, limit=1), timeout=30)
     assert len(reply.time_ms) == 1
+
+
+def test_compute_over_stored_bars_pages_like_get_bars(pb, channel, minutes):
+    data = {k: minutes[k].to_numpy(dtype=float) for k in ("close", "volume")}
+    stub = pb.indicators_pb2_grpc.IndicatorsStub(channel)
+    specs = [pb.indicators_pb2.IndicatorSpec(function="rsi", parameters=[14]),
+             pb.indicators_pb2.IndicatorSpec(function="obv")]
+
+    def all_pages(**fields):
+        request = pb.indicators_pb2.ComputeIndicatorsRequest(symbol=MIN, timeframe=timeframe(pb, "1m"),
+                                                             indicators=specs, **fields)
+        times, rsi, obv, pages = [], [], [], 0
+        while True:
+            reply = stub.Compute(request, timeout=120)
+            pages += 1
+            times += list(reply.time_ms)
+            rsi += list(reply.indicators[0].outputs[0].values)
+            obv += list(reply.indicators[1].outputs[0].values)
+            if not reply.next_page_token:
+                return times, np.asarray(rsi), np.asarray(obv), pages
+            request.page_token = reply.next_page_token
+
+    times, rsi, obv, pages = all_pages()
+    assert pages == -(-len(minutes) // 10_000)
+    assert times == ms(minutes.index)
+    np.testing.assert_allclose(rsi, talib.RSI(data["close"], 14), rtol=1e-9, atol=1e-9)
+    np.testing.assert_array_equal(obv, talib.OBV(data["close"], data["volume"]))
+    times, rsi, _, pages = all_pages(limit=2500, page_size=997)
+    assert pages == 3 and times == ms(minutes.index[-2500:])
+    np.testing.assert_allclose(rsi, talib.RSI(data["close"], 14)[-2500:], rtol=1e-9, atol=1e-9)
+    first = stub.Compute(pb.indicators_pb2.ComputeIndicatorsRequest(
+        symbol=MIN, timeframe=timeframe(pb, "1m"), indicators=specs, page_size=10), timeout=30)
+    other = pb.indicators_pb2.ComputeIndicatorsRequest(
+        symbol=MIN, timeframe=timeframe(pb, "1m"), indicators=specs[:1], page_size=10,
+        page_token=first.next_page_token)
+    code, details = status_of(lambda: stub.Compute(other, timeout=30))
+    assert code == grpc.StatusCode.INVALID_ARGUMENT and "page_token" in details, details

@@ -10,10 +10,10 @@ import PulseRPC
 /// with an id, its text only in the log.
 public protocol BarSource: Sendable {
     /// The bars of `symbol` at `timeframe` (unit and multiple always set) in `[start, end)`, times in
-    /// milliseconds since the epoch (nil: unbounded), oldest first; with `limit`, only the last `limit` of them.
-    /// `context` is the call's: its loop runs the query and its deadline bounds it.
+    /// milliseconds since the epoch (nil: unbounded), oldest first; with `limit`, only the last `limit` of them
+    /// (`fromEnd`) or the first. `context` is the call's: its loop runs the query and its deadline bounds it.
     func bars(
-        symbol: String, timeframe: PulseV1.Timeframe, start: Int64?, end: Int64?, limit: Int?,
+        symbol: String, timeframe: PulseV1.Timeframe, start: Int64?, end: Int64?, limit: Int?, fromEnd: Bool,
         context: ServerContext
     ) async throws -> BarSeries
 }
@@ -30,7 +30,7 @@ struct StoredBars: Sendable {
     let source: (any BarSource)?
 
     func bars(
-        symbol: String, timeframe: PulseV1.Timeframe?, start: Int64, end: Int64, limit: UInt32,
+        symbol: String, timeframe: PulseV1.Timeframe?, start: Int64, end: Int64, limit: UInt32, fromEnd: Bool = true,
         context: ServerContext
     ) async throws -> BarSeries {
         guard !symbol.isEmpty else {
@@ -42,7 +42,7 @@ struct StoredBars: Sendable {
         }
         let bars = try await source.bars(
             symbol: symbol, timeframe: (timeframe ?? .oneDay).normalized, start: start == 0 ? nil : start,
-            end: end == 0 ? nil : end, limit: limit == 0 ? nil : Int(limit), context: context)
+            end: end == 0 ? nil : end, limit: limit == 0 ? nil : Int(limit), fromEnd: fromEnd, context: context)
         guard !bars.isEmpty else { throw GRPCStatus(.notFound, "no bars for \(symbol) in the range") }
         return bars
     }
@@ -55,7 +55,7 @@ struct StoredBars: Sendable {
         guard let source, count != 0, let first = WireBars.timesMs(bars).first else { return nil }
         let earlier = try await source.bars(
             symbol: symbol, timeframe: (timeframe ?? .oneDay).normalized, start: nil, end: first, limit: count,
-            context: context)
+            fromEnd: true, context: context)
         return earlier.isEmpty ? nil : earlier
     }
 }

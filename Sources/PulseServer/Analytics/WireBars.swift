@@ -75,3 +75,13 @@ extension BarSeries {
             volume: volume.map { $0 + (later.volume ?? []) })
     }
 }
+
+extension BarSeries {
+    /// The first `n` bars.
+    func prefix(_ n: Int) -> BarSeries {
+        BarSeries(
+            labels: Array(labels.prefix(n)), timestamps: timestamps.map { Array($0.prefix(n)) },
+            open: Array(open.prefix(n)), high: Array(high.prefix(n)), low: Array(low.prefix(n)),
+            close: Array(close.prefix(n)), volume: volume.map { Array($0.prefix(n)) })
+    }
+}

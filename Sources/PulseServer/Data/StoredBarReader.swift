@@ -192,12 +192,12 @@ public struct PostgresBarSource: BarSource {
     public init(data: ServerDataLayer) { reader = StoredBarReader(data: data) }
 
     public func bars(
-        symbol: String, timeframe: PulseV1.Timeframe, start: Int64?, end: Int64?, limit: Int?,
+        symbol: String, timeframe: PulseV1.Timeframe, start: Int64?, end: Int64?, limit: Int?, fromEnd: Bool,
         context: ServerContext
     ) async throws -> BarSeries {
         let request = StoredBarReader.Request(
             symbol: symbol, timeframe: try StoredBarReader.timeframe(timeframe), start: start.map { $0 * 1000 },
-            end: end.map { $0 * 1000 }, limit: limit, fromEnd: limit != nil)
+            end: end.map { $0 * 1000 }, limit: limit, fromEnd: fromEnd && limit != nil)
         let stored = try await reader.read(request, context: context).bars
         let seconds = stored.timestamps.map { floorDiv($0, 1_000_000) }
         return BarSeries(

@@ -79,19 +79,46 @@ public struct IndicatorsService: RPCService {
         _ request: PulseV1.ComputeIndicatorsRequest, specs: [IndicatorSpec], columns: Int, stored: StoredBars,
         context: ServerContext
     ) async throws -> PulseV1.ComputeIndicatorsResponse {
-        let bars = try await stored.bars(
-            symbol: request.symbol, timeframe: request.timeframe, start: request.startTimeMs, end: request.endTimeMs,
-            limit: request.limit, context: context)
-        // The history before the range that makes the values equal a computation over all of it (IndicatorWarmUp).
+        // Pages of at most `pageSize` bars, as GetBars pages (the same token scheme, bound to this request).
+        let size = request.pageSize == 0 ? pageSize : min(Int(request.pageSize), pageSize)
+        let binding = PageToken.binding(of: request)
+        let cursor = try request.pageToken.isEmpty ? nil : PageToken(decoding: request.pageToken, binding: binding)
+        var start = request.startTimeMs
+        var limit = UInt32(size + 1)
+        var fromEnd = false
+        var remaining: Int?
+        if let cursor {
+            start = cursor.nextStartMs
+            remaining = cursor.remaining
+            if let left = cursor.remaining { limit = UInt32(min(left, size + 1)) }
+        } else if request.limit > 0 {
+            (limit, fromEnd, remaining) = (request.limit, true, Int(request.limit))
+        }
+        var bars = try await stored.bars(
+            symbol: request.symbol, timeframe: request.timeframe, start: start, end: request.endTimeMs, limit: limit,
+            fromEnd: fromEnd, context: context)
+        var next = ""
+        if bars.count > size {
+            let nextStart = WireBars.timesMs(bars)[size]
+            next = PageToken(binding: binding, nextStartMs: nextStart, remaining: remaining.map { $0 - size }).encoded
+            bars = bars.prefix(size)
+        }
+        // The history before the page that makes the values equal a computation over all of it (IndicatorWarmUp).
         let warmUp = try await stored.warmUp(
             before: bars, count: IndicatorWarmUp.bars(for: specs), symbol: request.symbol,
             timeframe: request.timeframe, context: context)
+        let page = bars
         let work: @Sendable () throws -> PulseV1.ComputeIndicatorsResponse = {
-            try Self.response(request, specs: specs, bars: bars, warmUp: warmUp)
+            try Self.response(request, specs: specs, bars: page, warmUp: warmUp)
         }
         let total = bars.count + (warmUp?.count ?? 0)
-        return try total * columns > inlineLimit ? await context.computePool.run(work) : work()
+        var response = try total * columns > inlineLimit ? await context.computePool.run(work) : work()
+        response.nextPageToken = next
+        return response
     }
+
+    /// Bars per response over stored bars.
+    public static let pageSize = 10_000
 
     /// The response over `bars`, computed over `warmUp` followed by `bars` when there is a warm-up.
     static func response(

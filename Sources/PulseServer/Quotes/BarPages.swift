@@ -28,7 +28,8 @@ struct BarPages: Sendable {
                 "adjustment \(request.adjustment.rawValue) is unknown; use RAW, SPLIT, DIVIDEND or ALL")
         }
         let size = request.pageSize == 0 ? Self.pageSize : min(Int(request.pageSize), Self.pageSize)
-        let cursor = try request.pageToken.isEmpty ? nil : PageToken(decoding: request.pageToken, for: request)
+        let binding = PageToken.binding(of: request)
+        let cursor = try request.pageToken.isEmpty ? nil : PageToken(decoding: request.pageToken, binding: binding)
         var read = StoredBarReader.Request(
             symbol: request.symbol, timeframe: timeframe,
             start: request.startTimeMs == 0 ? nil : request.startTimeMs * 1000,
@@ -49,7 +50,7 @@ struct BarPages: Sendable {
         if bars.count > size {
             let nextStart = bars.timestamps[size] / 1000
             let left = remaining.map { $0 - size }
-            next = PageToken(request: request, nextStartMs: nextStart, remaining: left).encoded
+            next = PageToken(binding: binding, nextStartMs: nextStart, remaining: left).encoded
             bars = Self.prefix(bars, size)
         }
         var series = PulseV1.BarSeries()
@@ -73,42 +74,44 @@ struct BarPages: Sendable {
     }
 }
 
-/// Where the next page of a GetBars request starts, bound to the request it continues: base64url of
-/// `v1|symbol|timeframe|start|end|limit|adjustment|next start|remaining` (times in ms; remaining empty when the
+/// Where the next page of a GetBars (or stored Compute) request starts, bound to the request it continues:
+/// base64url of `v1|symbol|timeframe|start|end|limit|…|next start|remaining` (times in ms; remaining empty when the
 /// request has no limit). A token that does not decode or belongs to another request is INVALID_ARGUMENT.
 struct PageToken: Equatable {
     var nextStartMs: Int64
     var remaining: Int?
     private var binding: [String]
 
-    init(request: PulseV1.GetBarsRequest, nextStartMs: Int64, remaining: Int?) {
+    init(binding: [String], nextStartMs: Int64, remaining: Int?) {
         self.nextStartMs = nextStartMs
         self.remaining = remaining
-        binding = Self.binding(of: request)
+        self.binding = binding
     }
 
-    init(decoding text: String, for request: PulseV1.GetBarsRequest) throws(GRPCStatus) {
+    /// - Parameter binding: what the request it continues must have (``binding(of:)``).
+    init(decoding text: String, binding expected: [String]) throws(GRPCStatus) {
         let invalid = GRPCStatus(.invalidArgument, "page_token is not a token this server issued")
         var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while base64.utf8.count % 4 != 0 { base64 += "=" }
-        guard text.utf8.count <= 512, let bytes = Base64.decode(base64),
+        guard text.utf8.count <= 4096, let bytes = Base64.decode(base64),
             let plain = String(validating: bytes, as: UTF8.self)
         else { throw invalid }
         let fields = plain.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
-        guard fields.count == 9, let next = Int64(fields[7]) else { throw invalid }
-        binding = Array(fields[0..<7])
-        guard binding == Self.binding(of: request) else {
+        guard fields.count == expected.count + 2, let next = Int64(fields[fields.count - 2]) else { throw invalid }
+        binding = Array(fields[0..<expected.count])
+        guard binding == expected else {
             throw GRPCStatus(
                 .invalidArgument,
-                "page_token belongs to another request: send the same symbol, timeframe, range, limit and "
-                    + "adjustment as the request that returned it")
+                "page_token belongs to another request: send the same request as the one that returned it, "
+                    + "with only page_token changed")
         }
         nextStartMs = next
-        if fields[8].isEmpty {
+        let left = fields[fields.count - 1]
+        if left.isEmpty {
             remaining = nil
         } else {
-            guard let left = Int(fields[8]), left > 0 else { throw invalid }
-            remaining = left
+            guard let count = Int(left), count > 0 else { throw invalid }
+            remaining = count
         }
     }
 
@@ -118,11 +121,26 @@ struct PageToken: Equatable {
             .replacingOccurrences(of: "/", with: "_")
     }
 
-    private static func binding(of request: PulseV1.GetBarsRequest) -> [String] {
+    static func binding(of request: PulseV1.GetBarsRequest) -> [String] {
         let timeframe = (request.timeframe ?? .oneDay).normalized
         return [
             "v1", request.symbol, "\(timeframe.multiple)\(timeframe.unit.rawValue)", String(request.startTimeMs),
             String(request.endTimeMs), String(request.limit), String(request.adjustment.rawValue),
+        ]
+    }
+
+    /// A Compute request's binding: its symbol, timeframe, range, limit, specs and `include_bars` (the specs as
+    /// a fingerprint of their encoding, so a token stays short).
+    static func binding(of request: PulseV1.ComputeIndicatorsRequest) -> [String] {
+        let timeframe = (request.timeframe ?? .oneDay).normalized
+        let specs = request.indicators.flatMap { spec -> [UInt8] in
+            let bytes = spec.serializedBytes()
+            return [UInt8(truncatingIfNeeded: bytes.count), UInt8(truncatingIfNeeded: bytes.count >> 8)] + bytes
+        }
+        return [
+            "v1c", request.symbol, "\(timeframe.multiple)\(timeframe.unit.rawValue)", String(request.startTimeMs),
+            String(request.endTimeMs), String(request.limit), ComputeCache.fingerprint(specs),
+            request.includeBars ? "1" : "0",
         ]
     }
 }
