@@ -22,7 +22,8 @@ struct ServeCommand: AsyncParsableCommand {
             Environment: PULSE_HOST, PULSE_PORT, PULSE_LOOPS, PULSE_MAX_CONCURRENT_STREAMS, \
             PULSE_MAX_MESSAGE_SIZE, PULSE_MAX_CONNECTIONS, PULSE_IDLE_TIMEOUT, PULSE_GRACE_PERIOD, \
             PULSE_KEEPALIVE_INTERVAL, PULSE_KEEPALIVE_TIMEOUT, PULSE_LOG_LEVEL, DATABASE_URL, REDIS_URL, PULSE_FEED, \
-            PULSE_SYMBOLS, PULSE_TICK_RATE, PULSE_SIM_HOURS, PULSE_SIM_SEED.
+            PULSE_SYMBOLS, PULSE_TICK_RATE, PULSE_SIM_HOURS, PULSE_SIM_SEED, ALPHA_VANTAGE_API_KEY, \
+            ALPHA_VANTAGE_BASE_URL, ALPHA_VANTAGE_DAILY_LIMIT, ALPHA_VANTAGE_PER_MINUTE, ALPHA_VANTAGE_ENTITLEMENT.
             """)
 
     @Option(help: "Address to bind (default 127.0.0.1; env PULSE_HOST).")
@@ -129,6 +130,14 @@ struct ServeCommand: AsyncParsableCommand {
             }
         }
         configuration.feed = try feedSettings()
+        if Self.environment("ALPHA_VANTAGE_API_KEY") != nil {
+            do {
+                configuration.alphaVantage = try AlphaVantageConfiguration(
+                    environment: ProcessInfo.processInfo.environment)
+            } catch {
+                throw UsageError("Alpha Vantage: \(error.message)")
+            }
+        }
         return configuration
     }
 
