@@ -11,6 +11,8 @@ generates larger responses in the same shapes, deterministically from the reques
 Special symbols give the error shapes: BADCALL (Error Message), PREMIUM (premium Information), QUOTA (daily
 quota Information), NOTE<n> (the legacy Note for the first n calls per key, then data).
 GET /__stats returns {"requests": n, "by_symbol": {...}}; GET /__reset clears the counters.
+GET /__quota?apikey=K&allow=N lets key K make N more data calls, after which every call gets the daily-quota
+Information (as a spent free key does); without allow the key is unlimited again.
 
 Run: python3 fake_alphavantage.py [--port 0] [--port-file FILE]  (prints the port it bound).
 """
@@ -127,6 +129,7 @@ class State:
         self.by_symbol = {}
         self.notes = {}
         self.credentials = 0
+        self.allowance = {}
 
 
 STATE = State()
@@ -153,7 +156,15 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send(json.dumps({"requests": STATE.requests, "by_symbol": STATE.by_symbol}))
         if url.path == "/__reset":
             with STATE.lock:
-                STATE.requests, STATE.by_symbol, STATE.notes = 0, {}, {}
+                STATE.requests, STATE.by_symbol, STATE.notes, STATE.allowance = 0, {}, {}, {}
+            return self.send("{}")
+        if url.path == "/__quota":
+            q = {k: v[0] for k, v in parse_qs(url.query).items()}
+            with STATE.lock:
+                if "allow" in q:
+                    STATE.allowance[q.get("apikey", "")] = int(q["allow"])
+                else:
+                    STATE.allowance.pop(q.get("apikey", ""), None)
             return self.send("{}")
         if url.path == "/echo":  # for HTTP client tests: the request's headers back as JSON
             return self.send(json.dumps({"path": self.path, "headers": dict(self.headers.items())}))
@@ -212,6 +223,12 @@ class Handler(BaseHTTPRequestHandler):
         if symbol == "PREMIUM":
             return self.send((FIXTURES / "premium_endpoint_information.json").read_bytes().decode())
         if symbol == "QUOTA":
+            return self.send((FIXTURES / "rate_limit_information.json").read_bytes().decode())
+        with STATE.lock:
+            left = STATE.allowance.get(q["apikey"])
+            if left is not None:
+                STATE.allowance[q["apikey"]] = left - 1
+        if left is not None and left <= 0:
             return self.send((FIXTURES / "rate_limit_information.json").read_bytes().decode())
         if symbol.startswith("NOTE"):
             with STATE.lock:
