@@ -295,3 +295,26 @@ def test_a_premium_endpoint_or_a_bad_call_fails_the_job_without_retrying(stubs, 
             assert failed.job.units_done == 0
         finally:
             process.terminate()
+
+
+def test_the_cli_loads_and_screens_through_the_server(tmp_path, server, database):
+    from conftest import run_pulse
+
+    path = tmp_path / "cli.csv"
+    path.write_text(csv_text(n=40, seed=8))
+    done = run_pulse("load", "clix", "--file", path, "--server", server.address)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("loaded 40 bars for CLIX (2021-01-04T00:00:00Z") and "from csv" in done.stdout
+    again = run_pulse("load", "CLIX", "--file", path, "--server", server.address)
+    assert again.stdout.startswith("loaded 0 bars for CLIX")
+    screened = run_pulse("screen", "--symbols", "CLIX", "--window", "39", "--format", "csv", "--server", server.address)
+    assert screened.returncode == 0, screened.stderr
+    header, row = screened.stdout.strip().splitlines()
+    assert header.startswith("symbol,value,time,close")
+    frame = pd.read_csv(path)
+    assert row.split(",")[0] == "CLIX"
+    assert float(row.split(",")[1]) == pytest.approx(frame.Close.iloc[-1] / frame.Close.iloc[0] - 1, rel=1e-12)
+    refused = run_pulse("load", "IBM", "--source", "alphavantage", "--server", server.address)
+    assert refused.returncode == 1 and "FAILED_PRECONDITION" in refused.stderr
+    unusable = run_pulse("load", "IBM", "--source", "csv", "--server", server.address)
+    assert unusable.returncode == 2 and "--file" in unusable.stderr
