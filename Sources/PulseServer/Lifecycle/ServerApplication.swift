@@ -105,7 +105,8 @@ public struct ServerApplication: Sendable {
         if let database = configuration.database { await migrate(database, on: group.loops[0]) }
         let feed = FeedPart(
             settings: configuration.feed, loop: group.loops[0], hub: ticks, redis: redis,
-            database: configuration.database, instance: Self.instanceName(), logger: logger)
+            database: configuration.database, instance: Self.instanceName(), logger: logger,
+            alphaVantage: configuration.alphaVantage)
         let lifecycle = ProcessLifecycle(
             parts: [
                 listening, feed, BackfillPart(runner: loading?.backfills),

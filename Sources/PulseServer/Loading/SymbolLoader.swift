@@ -38,8 +38,13 @@ struct SymbolLoader {
                     .failedPrecondition, "Alpha Vantage is not configured on this server (set ALPHA_VANTAGE_API_KEY)")
             }
             let job = try Self.backfillJob(symbol: symbol, timeframe: timeframe, request: request, now: Self.nowMs())
+            let pool = resources.pools[loop]
             response.job = try await LoadRequestCheck.database {
-                try await backfills.start(job)
+                try await pool.withConnection { connection in
+                    let id = try await BarStore(connection: connection).symbolID(for: symbol, source: "alphavantage")
+                    try await Self.track(symbolID: id, source: "alphavantage", on: connection)
+                }
+                return try await backfills.start(job)
             }
         default:
             throw GRPCStatus(.invalidArgument, "source \(source.rawValue) is not a DataSource")
