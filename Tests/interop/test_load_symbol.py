@@ -202,7 +202,7 @@ def av_server(database, fake, key, **env):
 def request_months(stubs, symbol):
     return dict(symbol=symbol, source=stubs.quotes_pb2.DATA_SOURCE_ALPHA_VANTAGE,
                 timeframe=stubs.market_data_pb2.Timeframe(**ONE_MINUTE),
-                start_time_ms=ms("2024-01-01T00:00:00", EASTERN), end_time_ms=ms("2024-05-01T00:00:00", EASTERN))
+                start_time_ms=ms("2024-01-01"), end_time_ms=ms("2024-05-01"))
 
 
 def test_a_spent_quota_pauses_the_backfill_and_a_restarted_server_continues_where_it_stopped(stubs, fake_av):
@@ -220,18 +220,27 @@ def test_a_spent_quota_pauses_the_backfill_and_a_restarted_server_continues_wher
         finally:
             first.terminate()
         assert fake_av.requests("BKPY") == 3  # two months, then the refused third
-        fake_av.allow("quota-key", 100)  # the next day
+        fake_av.allow("quota-key", 100)
         second = av_server(database, fake_av, "quota-key")
         try:
-            # The resumed job waits until the quota's day is over; asking again runs it now.
-            assert job_row(database, job_id)[0] == "paused"
+            # Asking again while the quota's day is not over only reports the pause: nothing is sent.
             again = load(stubs, second, **request_months(stubs, "BKPY"))
-            assert again.job.units_done == 2
-            wait_for(lambda: job_row(database, job_id)[0] == "completed", what="completion")
-            done = load(stubs, second, **request_months(stubs, "BKPY"))
-            assert done.job.state == stubs.quotes_pb2.LOAD_JOB_STATE_COMPLETED and done.job.units_done == 4
+            assert again.job.state == stubs.quotes_pb2.LOAD_JOB_STATE_PAUSED and again.job.units_done == 2
+            assert again.job.resume_after_time_ms > time.time() * 1000 and "25 requests per day" in again.job.message
+            time.sleep(1)
+            assert fake_av.requests("BKPY") == 3
         finally:
             second.terminate()
+        # The next day (the pause moved to now), a restarted server resumes the job by itself.
+        with psycopg.connect(database) as connection:
+            connection.execute("UPDATE backfill_jobs SET resume_after = now() WHERE id = %s", (job_id,))
+        third = av_server(database, fake_av, "quota-key")
+        try:
+            wait_for(lambda: job_row(database, job_id)[0] == "completed", what="completion")
+            done = load(stubs, third, **request_months(stubs, "BKPY"))
+            assert done.job.state == stubs.quotes_pb2.LOAD_JOB_STATE_COMPLETED and done.job.units_done == 4
+        finally:
+            third.terminate()
         assert fake_av.requests("BKPY") == 5  # no month fetched twice
         want = months_bars(fake_av, "BKPY", MONTHS)
         assert len(want) == (21 + 20 + 20 + 22) * 960

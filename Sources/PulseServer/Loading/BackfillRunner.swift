@@ -38,8 +38,8 @@ public final class BackfillRunner: Sendable {
         self.logger = logger
     }
 
-    /// Records `job` (again) and makes sure it runs: a job waiting out a pause runs now; a completed one is only
-    /// reported. Returns the job's state as the database has it.
+    /// Records `job` (again) and makes sure it runs — or, paused, that it waits out its pause; a completed one is
+    /// only reported. Returns the job's state as the database has it.
     public func start(_ job: BackfillJob) async throws -> PulseV1.LoadJob {
         let store = self.store
         let record = try await Task(executorPreference: loop) { () async throws -> BackfillRecord? in
@@ -47,7 +47,17 @@ public final class BackfillRunner: Sendable {
             return try await store.pool.withConnection { try await BackfillLedger(connection: $0).job(job.id.rawValue) }
         }.value
         guard let record else { throw PostgresError(.protocolViolation, "the backfill job was not recorded") }
-        if record.state != .completed { launch(job, after: nil, replacingWait: true) }
+        switch record.state {
+        case .completed, .failed:
+            break
+        case .paused:
+            let wait = record.resumeAfter.map {
+                Duration.microseconds(max(0, $0 - PostgresBackfillStore.nowMicroseconds()))
+            }
+            launch(job, after: wait, replacingWait: false)
+        case .running:
+            launch(job, after: nil, replacingWait: true)
+        }
         return Self.wire(record)
     }
 

@@ -160,10 +160,10 @@ struct SymbolLoader {
         }
     }
 
-    /// year × 12 + month − 1 of the US/Eastern wall time at `ms`.
+    /// year × 12 + month − 1 of the UTC date at `ms` (a range given in UTC dates covers whole months; Alpha
+    /// Vantage's Eastern sessions of a month all start inside its UTC month).
     static func month(of ms: Int64) -> Int {
-        let wall = EasternTime.wallClock(at: floorDiv(ms, 1000))
-        let days = floorDiv(wall, 86_400)
+        let days = floorDiv(floorDiv(ms, 1000), 86_400)
         // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
         let z = days + 719_468
         let era = floorDiv(z, 146_097)

@@ -16,21 +16,28 @@ public struct BackfillLedger {
     public init(connection: PostgresConnection) { self.connection = connection }
 
     /// Records `job` (its identity and size) as running. A job already known keeps its committed units; a
-    /// completed one stays completed, a failed or paused one runs again (asked again, it is tried again).
+    /// completed one stays completed, a paused one stays paused until its `resume_after` (a spent quota is not
+    /// unspent by asking again), a failed one — or a paused one whose wait is over — runs again.
     public func register(_ job: BackfillRecord) async throws {
         try await connection.query(
             """
             INSERT INTO backfill_jobs (id, symbol, series, from_month, through_month, extended_hours, units_total)
             VALUES ($1, $2, $3, $4, $5, $6, $7)
             ON CONFLICT (id) DO UPDATE
-            SET state = CASE WHEN backfill_jobs.state = 'completed' THEN 'completed' ELSE 'running' END,
-                resume_after = NULL, last_error = NULL, updated_at = now()
+            SET state = CASE WHEN backfill_jobs.state = 'completed' THEN 'completed'
+                             WHEN \(Self.waiting) THEN 'paused' ELSE 'running' END,
+                resume_after = CASE WHEN \(Self.waiting) THEN backfill_jobs.resume_after END,
+                last_error = CASE WHEN \(Self.waiting) THEN backfill_jobs.last_error END,
+                updated_at = now()
             """,
             [
                 .text(job.id), .text(job.symbol), .text(job.series), .text(job.fromMonth), .text(job.throughMonth),
                 .bool(job.extendedHours), .int32(Int32(clamping: job.unitsTotal)),
             ])
     }
+
+    /// A paused job whose wait is not over.
+    static let waiting = "backfill_jobs.state = 'paused' AND backfill_jobs.resume_after > now()"
 
     /// The units of `job` already committed.
     public func completedUnits(of job: String) async throws -> Set<String> {
