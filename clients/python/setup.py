@@ -1,6 +1,7 @@
 """Builds the wheel with the gRPC stubs generated from Protocol/ (never committed): the .proto files are copied into
 the package and protoc (grpcio-tools) writes `pulsetrader/_generated`. An editable install skips this; the package
 then generates the stubs on first import (see pulsetrader/_stubs.py)."""
+import importlib.util
 import pathlib
 import shutil
 
@@ -13,6 +14,8 @@ HERE = pathlib.Path(__file__).resolve().parent
 class BuildWithStubs(build_py):
     def run(self):
         super().run()
+        if getattr(self, "editable_mode", False):
+            return  # an editable install generates the stubs on first import
         package = pathlib.Path(self.build_lib) / "pulsetrader"
         source = HERE.parents[1] / "Protocol"
         bundled = package / "protocol"
@@ -22,12 +25,10 @@ class BuildWithStubs(build_py):
                 target = bundled / proto.relative_to(source)
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(proto, target)
-        import sys
-
-        sys.path.insert(0, str(package.parent))
-        from pulsetrader import _stubs
-
-        _stubs.generate(bundled, package / "_generated")
+        spec = importlib.util.spec_from_file_location("pulsetrader_build_stubs", HERE / "src" / "pulsetrader" / "_stubs.py")
+        stubs = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(stubs)
+        stubs.generate(bundled, package / "_generated")
 
 
 setup(cmdclass={"build_py": BuildWithStubs})

@@ -7,6 +7,6 @@
 >>> client.indicators(bars=frame, specs=["rsi:14", "bbands:20,2,2"])
 """
 from .client import BacktestResult, Client, LoadResult, PulseError
-from .stream import Gap, Tick
+from .stream import Gap, Stale, Subscription, Tick
 
-__all__ = ["Client", "PulseError", "LoadResult", "BacktestResult", "Tick", "Gap"]
+__all__ = ["Client", "PulseError", "LoadResult", "BacktestResult", "Tick", "Gap", "Stale", "Subscription"]
