@@ -257,7 +257,10 @@ def test_a_crash_between_fetch_and_commit_is_resumed_at_start_up_without_a_hole_
         job_id = "BKCR/1min/2024-01/2024-04"
         crashing = av_server(database, fake_av, "crash-key", PULSE_FAILPOINT="backfill-before-commit:2024-02")
         try:
-            load(stubs, crashing, **request_months(stubs, "BKCR"))
+            try:
+                load(stubs, crashing, **request_months(stubs, "BKCR"))
+            except grpc.RpcError as error:  # only if the crash beat the answer
+                assert error.code() == grpc.StatusCode.UNAVAILABLE
             crashing.process.wait(timeout=120)  # SIGKILLed inside February's transaction
             assert crashing.process.returncode == -9
         finally:
@@ -327,3 +330,15 @@ def test_the_cli_loads_and_screens_through_the_server(tmp_path, server, database
     assert refused.returncode == 1 and "FAILED_PRECONDITION" in refused.stderr
     unusable = run_pulse("load", "IBM", "--source", "csv", "--server", server.address)
     assert unusable.returncode == 2 and "--file" in unusable.stderr
+
+
+def test_an_unreachable_database_is_unavailable_without_its_address(stubs):
+    process = serve("postgresql://secretuser:secretpw@127.0.0.1:9/pulse")
+    try:
+        for call in (lambda: load(stubs, process, symbol="IBM", source=stubs.quotes_pb2.DATA_SOURCE_SIMULATED),
+                     lambda: quotes(stubs, process)[0].Screen(stubs.quotes_pb2.ScreenRequest(), timeout=60)):
+            code, details = error_of(call)
+            assert code == grpc.StatusCode.UNAVAILABLE and "database is unavailable" in details
+            assert "127.0.0.1" not in details and "secret" not in details
+    finally:
+        process.terminate()

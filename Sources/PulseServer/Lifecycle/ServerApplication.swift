@@ -203,8 +203,11 @@ private struct BackfillPart: Service {
             try? await gracefulShutdown()
             return
         }
-        await runner.resumeUnfinished()
+        // In a task of its own: while the database is away it keeps trying, and shutdown must not wait for that.
+        let resuming = Task { await runner.resumeUnfinished() }
         try? await gracefulShutdown()
+        resuming.cancel()
+        await resuming.value
         await runner.stopAll()
     }
 }

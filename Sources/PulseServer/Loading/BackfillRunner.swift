@@ -61,30 +61,40 @@ public final class BackfillRunner: Sendable {
         return Self.wire(record)
     }
 
-    /// Starts a task for every unfinished job in the database.
+    /// Starts a task for every unfinished job in the database; while the database cannot be read, tries again
+    /// every `retryAfterFailure` (until cancelled).
     public func resumeUnfinished() async {
         let store = self.store
-        let unfinished = await Task(executorPreference: loop) { () async -> Result<[BackfillRecord], any Error> in
-            do {
-                return .success(
-                    try await store.pool.withConnection { try await BackfillLedger(connection: $0).unfinished() })
-            } catch {
-                return .failure(error)
+        var records: [BackfillRecord]?
+        while records == nil, !Task.isCancelled {
+            let unfinished = await Task(executorPreference: loop) { () async -> Result<[BackfillRecord], any Error> in
+                do {
+                    return .success(
+                        try await store.pool.withConnection { try await BackfillLedger(connection: $0).unfinished() })
+                } catch {
+                    return .failure(error)
+                }
+            }.value
+            switch unfinished {
+            case .success(let found):
+                records = found
+            case .failure(let error):
+                logger.warning("backfills not resumed yet, trying again: \(error)")
+                try? await Task.sleep(for: retryAfterFailure)
             }
-        }.value
-        switch unfinished {
-        case .failure(let error):
-            logger.warning("backfills not resumed: \(error)")
-        case .success(let records):
-            let now = PostgresBackfillStore.nowMicroseconds()
-            for record in records {
-                guard let job = Self.job(record) else { continue }
-                let wait = record.resumeAfter.map { Duration.microseconds(max(0, $0 - now)) }
-                logger.info(
-                    "resuming backfill",
-                    metadata: ["job": "\(record.id)", "done": "\(record.unitsDone)/\(record.unitsTotal)"])
-                launch(job, after: record.state == .paused ? wait : nil, replacingWait: false)
-            }
+        }
+        if let records { resume(records) }
+    }
+
+    private func resume(_ records: [BackfillRecord]) {
+        let now = PostgresBackfillStore.nowMicroseconds()
+        for record in records {
+            guard let job = Self.job(record) else { continue }
+            let wait = record.resumeAfter.map { Duration.microseconds(max(0, $0 - now)) }
+            logger.info(
+                "resuming backfill",
+                metadata: ["job": "\(record.id)", "done": "\(record.unitsDone)/\(record.unitsTotal)"])
+            launch(job, after: record.state == .paused ? wait : nil, replacingWait: false)
         }
     }
 

@@ -48,14 +48,15 @@ enum LoadRequestCheck {
     }
 
     /// Runs `body` against the database; a database that cannot be reached is UNAVAILABLE (never its host or
-    /// error text), anything else is left to the server's UNKNOWN-with-an-id.
+    /// error text), a statement past the call's deadline DEADLINE_EXCEEDED, anything else is left to the server's
+    /// UNKNOWN-with-an-id.
     static func database<T>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
-        } catch let error as PostgresError
-            where error.code == .connectionFailed || error.code == .connectionClosed || error.code == .timedOut
-        {
+        } catch let error as PostgresError where error.code == .connectionFailed || error.code == .connectionClosed {
             throw GRPCStatus(.unavailable, "the database is unavailable; try again")
+        } catch let error as PostgresError where error.code == .timedOut {
+            throw GRPCStatus(.deadlineExceeded, "the database did not answer within the call's deadline")
         }
     }
 }

@@ -9,10 +9,12 @@ enum ScreenHandler {
     static let defaultLimit = 50
     static let maximum = 10_000
 
-    static func screen(_ request: PulseV1.ScreenRequest, pool: PostgresPool) async throws -> PulseV1.ScreenResponse {
+    static func screen(_ request: PulseV1.ScreenRequest, pool: PostgresPool, timeout: Duration?) async throws
+        -> PulseV1.ScreenResponse
+    {
         let query = try self.query(request)
         let rows = try await LoadRequestCheck.database {
-            try await pool.withConnection { try await Screener(connection: $0).screen(query) }
+            try await pool.withConnection { try await Screener(connection: $0).screen(query, timeout: timeout) }
         }
         var response = PulseV1.ScreenResponse()
         response.metric = wire(query.metric)

@@ -25,7 +25,9 @@ public struct SymbolLoadingService: RPCService {
             },
             .unary(PulseMethods.Quotes.screen) { request, context in
                 guard let resources else { throw GRPCStatus(.unavailable, "no database configured") }
-                return try await ScreenHandler.screen(request, pool: resources.pools[context.loop])
+                // The statement gets the call's own deadline, so a slow screen stops in PostgreSQL too.
+                let timeout = context.timeRemaining.map { Duration.nanoseconds(Int64(clamping: $0)) }
+                return try await ScreenHandler.screen(request, pool: resources.pools[context.loop], timeout: timeout)
             },
         ]
     }

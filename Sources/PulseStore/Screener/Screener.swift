@@ -14,7 +14,8 @@ public struct Screener {
 
     public init(connection: PostgresConnection) { self.connection = connection }
 
-    public func screen(_ query: ScreenQuery) async throws -> [ScreenResult] {
+    /// - Parameter timeout: the statement's deadline (the call's own); PostgreSQL cancels it when it passes.
+    public func screen(_ query: ScreenQuery, timeout: Duration? = nil) async throws -> [ScreenResult] {
         var parameters: [PostgresValue] = [
             .text(query.timeframe), query.end.map { .timestamp(microseconds: $0) } ?? .text("infinity"),
             .text(Self.arrayLiteral(query.symbols)), .int(Int64(query.window)),
@@ -75,7 +76,7 @@ public struct Screener {
             ORDER BY value \(order), symbol
             LIMIT $\(parameters.count)
             """
-        let result = try await connection.query(sql, parameters, binaryResults: true)
+        let result = try await connection.query(sql, parameters, binaryResults: true, timeout: timeout)
         return try (0..<result.rowCount).map { row throws(PostgresError) in
             ScreenResult(
                 symbol: result.string(row, 0) ?? "", value: try result.double(row, 1) ?? .nan,
