@@ -237,19 +237,37 @@ def test_indicators_and_backtests_over_a_stored_symbol(client):
 
 
 @pending("Subscribe")
-def test_subscribe_to_the_server_continues_after_a_restart(database):
-    process = serve(database, extra=["--feed", "simulated", "--symbols", "PYS", "--tick-rate", "200"])
-    with pulsetrader.Client(process.address) as c:
-        subscription = c.subscribe(["PYS"], initial_backoff=0.05)
-        seen = []
-        for event in subscription:
-            if isinstance(event, pulsetrader.Tick):
-                seen.append(event.sequence)
-            if len(seen) == 50:
-                break
-        subscription.close()
-    process.terminate()
-    assert seen == sorted(set(seen))
+def test_subscribe_to_the_server_continues_after_a_restart_with_every_hole_reported(database):
+    feed = ["--feed", "simulated", "--symbols", "PYS", "--tick-rate", "200"]
+    process = serve(database, extra=feed)
+    restarted = None
+    events = []
+    try:
+        with pulsetrader.Client(process.address) as c:
+            subscription = c.subscribe(["PYS"], initial_backoff=0.05, max_backoff=0.5)
+            for event in subscription:
+                events.append(event)
+                ticks = sum(isinstance(e, pulsetrader.Tick) for e in events)
+                if restarted is None and ticks == 20:
+                    process.kill()  # SIGKILL: no goodbye
+                    restarted = serve(database, extra=feed + ["--port", str(process.port)])
+                if restarted is not None and ticks >= 60:
+                    break
+            subscription.close()
+            assert subscription.reconnects >= 1
+    finally:
+        process.kill()
+        if restarted is not None:
+            restarted.terminate()
+    last = None
+    for event in events:
+        if isinstance(event, pulsetrader.Gap):
+            assert last is None or event.first_missing == last + 1
+            last = event.last_missing
+        elif isinstance(event, pulsetrader.Tick):
+            # Each tick follows the previous one (or the hole reported before it), conflated ones counted.
+            assert last is None or event.sequence == last + 1 + event.conflated, (last, event)
+            last = event.sequence
 
 
 def pulsetrader_wait(call, timeout=30):
