@@ -56,3 +56,31 @@ def test_feed_alphavantage_without_a_key_is_a_usage_error(tmp_path):
 
     done = run_pulse("serve", "--port", "0", "--feed", "alphavantage")
     assert done.returncode == 2 and "ALPHA_VANTAGE_API_KEY" in done.stderr
+
+
+def test_loaded_bars_drop_the_symbols_cached_derived_values(stubs, redis):
+    import subprocess
+
+    def cli(*args):
+        return subprocess.run(["redis-cli", "-p", str(redis), *args], capture_output=True, text=True,
+                              check=True).stdout.strip()
+
+    csv = b"Date,Open,High,Low,Close,Volume\n2024-01-02,10,11,9,10.5,100\n2024-01-03,10.5,12,10,11,200\n"
+    with fresh_database() as database:
+        process = serve(database, extra=["--redis-url", f"redis://127.0.0.1:{redis}"])
+        try:
+            with grpc.insecure_channel(process.address) as channel:
+                stub = stubs.quotes_pb2_grpc.QuotesStub(channel)
+                request = stubs.quotes_pb2.LoadSymbolRequest(symbol="CACHED", source=stubs.quotes_pb2.DATA_SOURCE_CSV,
+                                                             csv=csv)
+                for name in ("rsi", "other"):  # what MarketCache.setDerived writes
+                    cli("SET", f"cache:{{CACHED}}:{name}", "x", "PX", "60000")
+                    cli("SADD", "cache:{CACHED}:keys", f"cache:{{CACHED}}:{name}")
+                assert stub.LoadSymbol(request, timeout=30).bars_loaded == 2
+                assert cli("EXISTS", "cache:{CACHED}:rsi", "cache:{CACHED}:other", "cache:{CACHED}:keys") == "0"
+                cli("SET", "cache:{CACHED}:rsi", "y", "PX", "60000")
+                cli("SADD", "cache:{CACHED}:keys", "cache:{CACHED}:rsi")
+                assert stub.LoadSymbol(request, timeout=30).bars_loaded == 0  # nothing new: the cache stays
+                assert cli("GET", "cache:{CACHED}:rsi") == "y"
+        finally:
+            process.terminate()

@@ -134,9 +134,9 @@ public struct ServerApplication: Sendable {
             let client = AlphaVantageClient(configuration: alphaVantage, http: http, pacer: pacer)
             runner = BackfillRunner(
                 loop: loop, pool: PostgresPool(configuration: database, loop: loop), client: client, http: http,
-                logger: logger)
+                cache: redis.map { MarketCache(redis: $0) }, logger: logger)
         }
-        return LoadingResources(pools: pools, backfills: runner)
+        return LoadingResources(pools: pools, backfills: runner, cache: redis.map { MarketCache(redis: $0) })
     }
 
     /// Applies the migrations this build ships (as `pulse migrate` does; safe from several instances at once). A

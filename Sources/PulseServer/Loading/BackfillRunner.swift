@@ -22,6 +22,8 @@ public final class BackfillRunner: Sendable {
     let client: AlphaVantageClient
     /// The HTTP client under `client`, closed by ``stopAll()`` (nil when the caller owns it).
     let http: HTTPClient?
+    /// Where values derived from a symbol's bars are dropped as each unit commits.
+    let cache: MarketCache?
     let logger: Logger
     /// Jobs with a task, and whether that task is only waiting out a pause (so a new request may restart it).
     private let tasks = Mutex<[String: (task: Task<Void, Never>, waiting: Bool)]>([:])
@@ -29,12 +31,14 @@ public final class BackfillRunner: Sendable {
     let retryAfterFailure: Duration = .seconds(30)
 
     public init(
-        loop: EventLoop, pool: PostgresPool, client: AlphaVantageClient, http: HTTPClient? = nil, logger: Logger
+        loop: EventLoop, pool: PostgresPool, client: AlphaVantageClient, http: HTTPClient? = nil,
+        cache: MarketCache? = nil, logger: Logger
     ) {
         self.loop = loop
         self.store = PostgresBackfillStore(pool: pool)
         self.client = client
         self.http = http
+        self.cache = cache
         self.logger = logger
     }
 
@@ -138,7 +142,11 @@ public final class BackfillRunner: Sendable {
                 setWaiting(id, false)
             }
             do {
-                switch try await job.run(client: client, store: store) {
+                let cache = self.cache
+                let outcome = try await job.run(client: client, store: store) { event in
+                    if let cache { _ = try? await cache.invalidate(event.symbol) }
+                }
+                switch outcome {
                 case .completed(let months):
                     logger.info("backfill completed", metadata: ["job": "\(id)", "units": "\(months)"])
                     finished(id)

@@ -34,14 +34,17 @@ public struct SymbolLoadingService: RPCService {
 }
 
 /// What the loading service needs at run time: a PostgreSQL pool per event loop (a handler uses its own loop's),
-/// and the runner of Alpha Vantage backfills when an API key is configured.
+/// the runner of Alpha Vantage backfills when an API key is configured, and the Redis cache whose values derived
+/// from a symbol's bars are dropped when new bars land.
 public final class LoadingResources: Sendable {
     public let pools: LoopLocal<PostgresPool>
     public let backfills: BackfillRunner?
+    public let cache: MarketCache?
 
-    public init(pools: LoopLocal<PostgresPool>, backfills: BackfillRunner?) {
+    public init(pools: LoopLocal<PostgresPool>, backfills: BackfillRunner?, cache: MarketCache? = nil) {
         self.pools = pools
         self.backfills = backfills
+        self.cache = cache
     }
 
     /// Closes every loop's pool, each on its own loop.
