@@ -2,7 +2,7 @@
 import numpy as np
 import pandas as pd
 
-UNITS = {"s": 1, "m": 2, "min": 2, "h": 3, "d": 4, "w": 5, "mo": 6}
+UNITS = {"s": 1, "m": 2, "min": 2, "h": 3, "d": 4, "w": 5, "mo": 6, "M": 6}  # "1M" is Alpaca's month
 ALPACA = {"Min": "m", "Hour": "h", "Day": "d", "Week": "w", "Month": "mo"}
 
 
