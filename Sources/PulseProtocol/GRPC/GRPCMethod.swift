@@ -90,9 +90,11 @@ public enum PulseMethods {
             service: service, name: "GetClock")
         public static let getSessions = UnaryMethod<PulseV1.GetSessionsRequest, PulseV1.GetSessionsResponse>(
             service: service, name: "GetSessions")
+        public static let screen = UnaryMethod<PulseV1.ScreenRequest, PulseV1.ScreenResponse>(
+            service: service, name: "Screen")
         public static let all = [
             getQuote.descriptor, listSymbols.descriptor, getBars.descriptor, loadSymbol.descriptor,
-            subscribe.descriptor, getQuotes.descriptor, getClock.descriptor, getSessions.descriptor,
+            subscribe.descriptor, getQuotes.descriptor, getClock.descriptor, getSessions.descriptor, screen.descriptor,
         ]
     }
 

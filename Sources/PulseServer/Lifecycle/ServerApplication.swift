@@ -43,6 +43,8 @@ public struct ServerApplication: Sendable {
         /// Stored bars for Indicators and Backtests requests that name symbols; nil (no database yet): those
         /// requests get UNAVAILABLE, requests with inline bars are served.
         public var barSource: (any BarSource)?
+        /// Alpha Vantage (`ALPHA_VANTAGE_API_KEY`, `ALPHA_VANTAGE_BASE_URL`, …) for LoadSymbol backfills; nil: none.
+        public var alphaVantage: AlphaVantageConfiguration?
 
         public init() {}
     }
@@ -60,13 +62,14 @@ public struct ServerApplication: Sendable {
         self.logger = logger
     }
 
-    /// The services this process serves; `data` (the server's data layer) adds the Quotes read side and stored
-    /// bars for Indicators and Backtests when a database is configured.
-    public func services(data: ServerDataLayer? = nil) -> [any RPCService] {
+    /// The services this process serves. `data` (the server's data layer) adds the Quotes read side and stored bars
+    /// for Indicators and Backtests when a database is configured; `loading` holds the database pools and backfill
+    /// runner of LoadSymbol and Screen (nil: no database, those calls are UNAVAILABLE).
+    public func services(data: ServerDataLayer? = nil, loading: LoadingResources? = nil) -> [any RPCService] {
         let source: (any BarSource)? =
             configuration.barSource ?? data.flatMap { $0.database == nil ? nil : PostgresBarSource(data: $0) }
         var services: [any RPCService] = [
-            HealthService(registry: health), DiagnosticsService(),
+            HealthService(registry: health), DiagnosticsService(), SymbolLoadingService(resources: loading),
             data.map { IndicatorsService(source: source, data: $0) } ?? IndicatorsService(source: source),
             BacktestsService(source: source, optimizeWorkers: max(1, configuration.computeThreads)),
         ]
@@ -96,7 +99,8 @@ public struct ServerApplication: Sendable {
         }
         let data = ServerDataLayer(
             database: configuration.database, redis: configuration.redis, group: group, ticks: ticks, logger: logger)
-        let services = services(data: data)
+        let loading = try makeLoadingResources(group: group, redis: data.redis)
+        let services = services(data: data, loading: loading)
         let server = RPCServer(
             configuration: configuration.rpc, services: services, group: group, computePool: pool,
             blockingPool: blocking, logger: logger)
@@ -113,15 +117,39 @@ public struct ServerApplication: Sendable {
         if let database = configuration.database { await migrate(database, on: group.loops[0]) }
         let feed = FeedPart(
             settings: configuration.feed, loop: group.loops[0], hub: ticks, redis: data.redis,
-            database: configuration.database, instance: Self.instanceName(), logger: logger)
+            database: configuration.database, instance: Self.instanceName(), logger: logger,
+            alphaVantage: configuration.alphaVantage)
         let monitor = DatabaseHealthMonitor(data: data, health: health, loop: group.loops[0], logger: logger)
         let lifecycle = ProcessLifecycle(
-            parts: [listening, feed, monitor, HealthReporter(application: self, services: services)],
+            parts: [
+                listening, feed, BackfillPart(runner: loading?.backfills), monitor,
+                HealthReporter(application: self, services: services),
+            ],
             handlesSignals: configuration.handleSignals, logger: logger)
         try await lifecycle.run()
+        await loading?.close()
         await data.close()
         let served = await server.statistics()
         logger.info("stopped", metadata: ["served": "\(served)"])
+    }
+
+    /// A PostgreSQL pool per loop for LoadSymbol and Screen, and the Alpha Vantage backfill runner on the first loop
+    /// when a key is configured (paced through Redis when there is one, so every instance shares the key's quota).
+    func makeLoadingResources(group: EventLoopGroup, redis: RedisClient?) throws -> LoadingResources? {
+        guard let database = configuration.database else { return nil }
+        let pools = LoopLocal(group: group) { PostgresPool(configuration: database, loop: $0) }
+        var runner: BackfillRunner?
+        if let alphaVantage = configuration.alphaVantage {
+            let loop = group.loops[0]
+            let http = try HTTPClient(loop: loop)
+            let pacer: any RequestPacer =
+                redis.map { RedisRequestPacer(redis: $0, configuration: alphaVantage) } ?? UnlimitedPacer()
+            let client = AlphaVantageClient(configuration: alphaVantage, http: http, pacer: pacer)
+            runner = BackfillRunner(
+                loop: loop, pool: PostgresPool(configuration: database, loop: loop), client: client, http: http,
+                cache: redis.map { MarketCache(redis: $0) }, logger: logger)
+        }
+        return LoadingResources(pools: pools, backfills: runner, cache: redis.map { MarketCache(redis: $0) })
     }
 
     /// Applies the migrations this build ships (as `pulse migrate` does; safe from several instances at once). A
@@ -176,6 +204,25 @@ private struct ListeningPart: Service {
         for service in notServing { health.setStatus(.notServing, for: service) }
         onListening(try await server.start())
         try await server.run()
+    }
+}
+
+/// The backfill runner as a part: resumes the unfinished jobs once the server runs, stops them on shutdown (their
+/// progress stays in the database).
+private struct BackfillPart: Service {
+    let runner: BackfillRunner?
+
+    func run() async throws {
+        guard let runner else {
+            try? await gracefulShutdown()
+            return
+        }
+        // In a task of its own: while the database is away it keeps trying, and shutdown must not wait for that.
+        let resuming = Task { await runner.resumeUnfinished() }
+        try? await gracefulShutdown()
+        resuming.cancel()
+        await resuming.value
+        await runner.stopAll()
     }
 }
 
