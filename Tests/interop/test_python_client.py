@@ -279,3 +279,11 @@ def pulsetrader_wait(call, timeout=30):
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
+
+
+def test_indicators_over_a_stored_symbol_follow_compute_pages(client):
+    bars = frame(n=12_500, seed=23)
+    client.load("PYPAGES", csv=bars)
+    stored = client.indicators(["rsi:14"], "PYPAGES")
+    assert len(stored) == 12_500 and stored.index.is_unique
+    np.testing.assert_allclose(stored["rsi_14"], talib.RSI(bars.close.to_numpy(), 14), rtol=1e-9, atol=1e-9)
