@@ -22,7 +22,10 @@ struct ServeCommand: AsyncParsableCommand {
             Environment: PULSE_HOST, PULSE_PORT, PULSE_LOOPS, PULSE_MAX_CONCURRENT_STREAMS, \
             PULSE_MAX_MESSAGE_SIZE, PULSE_MAX_CONNECTIONS, PULSE_IDLE_TIMEOUT, PULSE_GRACE_PERIOD, \
             PULSE_KEEPALIVE_INTERVAL, PULSE_KEEPALIVE_TIMEOUT, PULSE_LOG_LEVEL, DATABASE_URL, REDIS_URL, PULSE_FEED, \
-            PULSE_SYMBOLS, PULSE_TICK_RATE, PULSE_SIM_HOURS, PULSE_SIM_SEED, PULSE_AUTH, PULSE_TLS_CERT, PULSE_TLS_KEY.
+            PULSE_SYMBOLS, PULSE_TICK_RATE, PULSE_SIM_HOURS, PULSE_SIM_SEED, ALPHA_VANTAGE_API_KEY, \
+            ALPHA_VANTAGE_BASE_URL, ALPHA_VANTAGE_DAILY_LIMIT, ALPHA_VANTAGE_PER_MINUTE, ALPHA_VANTAGE_ENTITLEMENT, \
+            ALPHA_VANTAGE_POLL_SECONDS, PULSE_AUTH, PULSE_TLS_CERT, \
+            PULSE_TLS_KEY.
             """)
 
     @Option(help: "Address to bind (default 127.0.0.1; env PULSE_HOST).")
@@ -58,7 +61,10 @@ struct ServeCommand: AsyncParsableCommand {
     var databaseURL: String?
     @Option(help: "Redis URL, redis://[:password@]HOST:PORT[/DB] with a numeric host (env REDIS_URL); optional.")
     var redisURL: String?
-    @Option(help: "Live prices: simulated or none (default simulated; env PULSE_FEED).")
+    @Option(
+        help:
+            "Live prices: simulated, alphavantage (the tracked symbols' quotes) or none (default alphavantage when ALPHA_VANTAGE_API_KEY is set, else simulated; env PULSE_FEED)."
+    )
     var feed: String?
     @Option(
         help: "Symbols of the simulated feed, comma-separated (default AAPL,MSFT,GOOG,AMZN,SPY; env PULSE_SYMBOLS).")
@@ -136,6 +142,17 @@ struct ServeCommand: AsyncParsableCommand {
             }
         }
         configuration.feed = try feedSettings()
+        if configuration.feed.source == .alphavantage, Self.environment("ALPHA_VANTAGE_API_KEY") == nil {
+            throw UsageError("--feed alphavantage needs ALPHA_VANTAGE_API_KEY")
+        }
+        if Self.environment("ALPHA_VANTAGE_API_KEY") != nil {
+            do {
+                configuration.alphaVantage = try AlphaVantageConfiguration(
+                    environment: ProcessInfo.processInfo.environment)
+            } catch {
+                throw UsageError("Alpha Vantage: \(error.message)")
+            }
+        }
         configuration.auth = try authSettings(host: rpc.host)
         return configuration
     }
@@ -172,7 +189,10 @@ struct ServeCommand: AsyncParsableCommand {
 
     private func feedSettings() throws -> FeedSettings {
         var settings = FeedSettings()
-        let source = feed ?? Self.environment("PULSE_FEED") ?? settings.source.rawValue
+        let keyed = Self.environment("ALPHA_VANTAGE_API_KEY") != nil
+        let source =
+            feed ?? Self.environment("PULSE_FEED")
+            ?? (keyed ? FeedSettings.Source.alphavantage : settings.source).rawValue
         guard let parsed = FeedSettings.Source(rawValue: source.lowercased()) else {
             let choices = FeedSettings.Source.allCases.map(\.rawValue).joined(separator: ", ")
             throw UsageError("--feed: '\(source)' is not one of \(choices)")
@@ -197,6 +217,12 @@ struct ServeCommand: AsyncParsableCommand {
             throw UsageError("--sim-hours: '\(hours)' is not one of always, exchange")
         }
         settings.hours = parsedHours
+        if let text = Self.environment("ALPHA_VANTAGE_POLL_SECONDS") {
+            guard let seconds = Double(text), seconds > 0, seconds <= 86_400 else {
+                throw UsageError("ALPHA_VANTAGE_POLL_SECONDS: '\(text)' is not a number of seconds in (0, 86400]")
+            }
+            settings.pollInterval = .milliseconds(Int64(seconds * 1000))
+        }
         if let seed = simSeed {
             settings.seed = seed
         } else if let text = Self.environment("PULSE_SIM_SEED") {

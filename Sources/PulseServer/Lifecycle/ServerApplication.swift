@@ -43,6 +43,8 @@ public struct ServerApplication: Sendable {
         /// Stored bars for Indicators and Backtests requests that name symbols; nil (no database yet): those
         /// requests get UNAVAILABLE, requests with inline bars are served.
         public var barSource: (any BarSource)?
+        /// Alpha Vantage (`ALPHA_VANTAGE_API_KEY`, `ALPHA_VANTAGE_BASE_URL`, …) for LoadSymbol backfills; nil: none.
+        public var alphaVantage: AlphaVantageConfiguration?
         /// API keys, scopes and limits (`--auth`, `PULSE_AUTH`): on for a non-loopback address.
         public var auth = AuthSettings()
 
@@ -62,18 +64,24 @@ public struct ServerApplication: Sendable {
         self.logger = logger
     }
 
-    /// The services this process serves.
-    public func services() -> [any RPCService] {
-        [
-            HealthService(registry: health), DiagnosticsService(),
-            IndicatorsService(source: configuration.barSource),
-            BacktestsService(source: configuration.barSource, optimizeWorkers: max(1, configuration.computeThreads)),
+    /// The services this process serves. `data` (the server's data layer) adds the Quotes read side and stored bars
+    /// for Indicators and Backtests when a database is configured; `loading` holds the database pools and backfill
+    /// runner of LoadSymbol and Screen (nil: no database, those calls are UNAVAILABLE).
+    public func services(data: ServerDataLayer? = nil, loading: LoadingResources? = nil) -> [any RPCService] {
+        let source: (any BarSource)? =
+            configuration.barSource ?? data.flatMap { $0.database == nil ? nil : PostgresBarSource(data: $0) }
+        var services: [any RPCService] = [
+            HealthService(registry: health), DiagnosticsService(), SymbolLoadingService(resources: loading),
+            data.map { IndicatorsService(source: source, data: $0) } ?? IndicatorsService(source: source),
+            BacktestsService(source: source, optimizeWorkers: max(1, configuration.computeThreads)),
         ]
+        if let data { services.append(QuotesReadService(data: data)) }
+        return services
     }
 
     /// Services of `Protocol/` this process does not serve yet: health answers NOT_SERVING for them (calls get
-    /// UNIMPLEMENTED) until the data layer lands.
-    public static let pendingServices = [PulseMethods.Quotes.service]
+    /// UNIMPLEMENTED).
+    public static let pendingServices: [String] = []
 
     /// Runs until SIGTERM/SIGINT or cancellation, then shuts down gracefully and returns.
     /// `onListening` is called once with the bound address, after signals are trapped.
@@ -91,30 +99,63 @@ public struct ServerApplication: Sendable {
             pool.shutdown()
             group.shutdown()
         }
-        let services = services()
-        let redis = configuration.redis.map { RedisClient(configuration: $0, loop: group.loops[0], logger: logger) }
+        let data = ServerDataLayer(
+            database: configuration.database, redis: configuration.redis, group: group, ticks: ticks, logger: logger)
+        let loading = try makeLoadingResources(group: group, redis: data.redis)
+        let services = services(data: data, loading: loading)
         // Auth: the key store, revocations and shared limits (see AccessControl); nil when auth is off.
-        let access = accessControl(group: group, redis: redis)
+        let access = accessControl(group: group, redis: data.redis)
         let server = RPCServer(
             configuration: configuration.rpc, services: services, group: group, computePool: pool,
             blockingPool: blocking, interceptors: access.map { [$0.interceptor] } ?? [], logger: logger)
-        let listening = ListeningPart(server: server, health: health, services: services, logger: logger) { address in
+        // Without a database the services that only read it start (and stay) NOT_SERVING; with one, the monitor's
+        // first probe decides.
+        let notServing =
+            Self.pendingServices + (configuration.database == nil ? DatabaseHealthMonitor.databaseOnlyServices : [])
+        let listening = ListeningPart(
+            server: server, health: health, services: services, notServing: notServing, logger: logger
+        ) { address in
             logger.info("listening", metadata: ["address": "\(address)", "loops": "\(loopCount)"])
             onListening(address)
         }
         if let database = configuration.database { await migrate(database, on: group.loops[0]) }
         let feed = FeedPart(
-            settings: configuration.feed, loop: group.loops[0], hub: ticks, redis: redis,
-            database: configuration.database, instance: Self.instanceName(), logger: logger)
+            settings: configuration.feed, loop: group.loops[0], hub: ticks, redis: data.redis,
+            database: configuration.database, instance: Self.instanceName(), logger: logger,
+            alphaVantage: configuration.alphaVantage)
+        let monitor = DatabaseHealthMonitor(data: data, health: health, loop: group.loops[0], logger: logger)
         let lifecycle = ProcessLifecycle(
             parts: (access.map { [$0.part] } ?? [])
                 + (configuration.rpc.tls.map { [TLSReloadPart(context: $0, logger: logger)] } ?? [])
-                + [listening, feed, HealthReporter(application: self, services: services)],
+                + [
+                    listening, feed, BackfillPart(runner: loading?.backfills), monitor,
+                    HealthReporter(application: self, services: services),
+                ],
             handlesSignals: configuration.handleSignals, logger: logger)
         try await lifecycle.run()
-        await redis?.close()
+        await loading?.close()
+        await data.close()
         let served = await server.statistics()
         logger.info("stopped", metadata: ["served": "\(served)"])
+    }
+
+    /// A PostgreSQL pool per loop for LoadSymbol and Screen, and the Alpha Vantage backfill runner on the first loop
+    /// when a key is configured (paced through Redis when there is one, so every instance shares the key's quota).
+    func makeLoadingResources(group: EventLoopGroup, redis: RedisClient?) throws -> LoadingResources? {
+        guard let database = configuration.database else { return nil }
+        let pools = LoopLocal(group: group) { PostgresPool(configuration: database, loop: $0) }
+        var runner: BackfillRunner?
+        if let alphaVantage = configuration.alphaVantage {
+            let loop = group.loops[0]
+            let http = try HTTPClient(loop: loop)
+            let pacer: any RequestPacer =
+                redis.map { RedisRequestPacer(redis: $0, configuration: alphaVantage) } ?? UnlimitedPacer()
+            let client = AlphaVantageClient(configuration: alphaVantage, http: http, pacer: pacer)
+            runner = BackfillRunner(
+                loop: loop, pool: PostgresPool(configuration: database, loop: loop), client: client, http: http,
+                cache: redis.map { MarketCache(redis: $0) }, logger: logger)
+        }
+        return LoadingResources(pools: pools, backfills: runner, cache: redis.map { MarketCache(redis: $0) })
     }
 
     /// The access control of a server whose auth is on (``AuthSettings/isEnabled(host:)``), else nil.
@@ -167,6 +208,7 @@ private struct ListeningPart: Service {
     let server: RPCServer
     let health: HealthStatusRegistry
     let services: [any RPCService]
+    let notServing: [String]
     let logger: Logger
     let onListening: @Sendable (SocketAddress) -> Void
 
@@ -174,9 +216,28 @@ private struct ListeningPart: Service {
         // SERVING before the socket exists: the first call that can arrive already sees it.
         health.setStatus(.serving, for: "")
         for service in services { health.setStatus(.serving, for: service.serviceName) }
-        for service in ServerApplication.pendingServices { health.setStatus(.notServing, for: service) }
+        for service in notServing { health.setStatus(.notServing, for: service) }
         onListening(try await server.start())
         try await server.run()
+    }
+}
+
+/// The backfill runner as a part: resumes the unfinished jobs once the server runs, stops them on shutdown (their
+/// progress stays in the database).
+private struct BackfillPart: Service {
+    let runner: BackfillRunner?
+
+    func run() async throws {
+        guard let runner else {
+            try? await gracefulShutdown()
+            return
+        }
+        // In a task of its own: while the database is away it keeps trying, and shutdown must not wait for that.
+        let resuming = Task { await runner.resumeUnfinished() }
+        try? await gracefulShutdown()
+        resuming.cancel()
+        await resuming.value
+        await runner.stopAll()
     }
 }
 
