@@ -16,6 +16,8 @@ public struct FeedSettings: Sendable {
     public var tickRate: Double = 50
     public var hours: SimulatedMarket.Hours = .aroundTheClock
     public var seed: UInt64 = 1
+    /// Ticks the tick log keeps per symbol (`--tick-retention`): the resume window is this ÷ the tick rate.
+    public var tickRetention = 100_000
 
     public init() {}
 }
@@ -50,7 +52,7 @@ struct FeedPart: Service {
                 "database": "\(database != nil)",
             ])
         let feedTask = Task(executorPreference: loop) {
-            let log = redis.map { TickLog(redis: $0) }
+            let log = redis.map { TickLog(redis: $0, maxLength: settings.tickRetention) }
             // PostgreSQL's advisory locks and epochs when there is a database; Redis leases when there is only Redis.
             let postgresOwnership = database.map {
                 PostgresOwnership(configuration: $0, loop: loop, log: log, instance: instance)

@@ -40,6 +40,8 @@ public struct ServerApplication: Sendable {
         public var redis: RedisConfiguration?
         /// What feeds live prices (`--feed`, `--symbols`, `--tick-rate`, `--sim-hours`).
         public var feed = FeedSettings()
+        /// Live streams: heartbeat interval and limits (`--heartbeat-interval`).
+        public var streams = StreamSettings()
         /// Stored bars for Indicators and Backtests requests that name symbols; nil (no database yet): those
         /// requests get UNAVAILABLE, requests with inline bars are served.
         public var barSource: (any BarSource)?
@@ -89,7 +91,9 @@ public struct ServerApplication: Sendable {
             pool.shutdown()
             group.shutdown()
         }
-        let services = services()
+        let redis = configuration.redis.map { RedisClient(configuration: $0, loop: group.loops[0], logger: logger) }
+        let live = liveStreams(redis: redis, group: group)
+        let services = services() + live.services
         let server = RPCServer(
             configuration: configuration.rpc, services: services, group: group, computePool: pool,
             blockingPool: blocking, logger: logger)
@@ -98,17 +102,35 @@ public struct ServerApplication: Sendable {
             onListening(address)
         }
         if let database = configuration.database { await migrate(database, on: group.loops[0]) }
-        let redis = configuration.redis.map { RedisClient(configuration: $0, loop: group.loops[0], logger: logger) }
         let feed = FeedPart(
             settings: configuration.feed, loop: group.loops[0], hub: ticks, redis: redis,
             database: configuration.database, instance: Self.instanceName(), logger: logger)
         let lifecycle = ProcessLifecycle(
-            parts: [listening, feed, HealthReporter(application: self, services: services)],
+            parts: [listening, feed, live.part, HealthReporter(application: self, services: services)],
             handlesSignals: configuration.handleSignals, logger: logger)
         try await lifecycle.run()
         await redis?.close()
+        await live.followerRedis?.close()
         let served = await server.statistics()
         logger.info("stopped", metadata: ["served": "\(served)"])
+    }
+
+    /// Quotes.Subscribe over the hub and the tick log, and the part that follows other instances' symbols (on a
+    /// Redis connection of its own, since it blocks in `XREAD`).
+    func liveStreams(redis: RedisClient?, group: EventLoopGroup) -> (
+        services: [any RPCService], part: any Service, followerRedis: RedisClient?
+    ) {
+        let log = redis.map { TickLog(redis: $0, maxLength: configuration.feed.tickRetention) }
+        let followerRedis = configuration.redis.map {
+            RedisClient(configuration: $0, loop: group.loops[group.loops.count > 1 ? 1 : 0], logger: logger)
+        }
+        let follower = followerRedis.map {
+            TickFollower(
+                hub: ticks, log: TickLog(redis: $0, maxLength: configuration.feed.tickRetention),
+                settings: configuration.streams, logger: logger)
+        }
+        let service = QuoteStreamService(hub: ticks, log: log, settings: configuration.streams)
+        return ([service], LiveStreamsPart(hub: ticks, follower: follower), followerRedis)
     }
 
     /// Applies the migrations this build ships (as `pulse migrate` does; safe from several instances at once). A
