@@ -1,0 +1,315 @@
+"""`pulse.v1.Quotes/Subscribe` over grpcio against `pulse serve` processes sharing a real Redis (and PostgreSQL for
+the SIGKILL case): every sequence after a resume point reaches the client exactly once — as a tick, inside a tick's
+`conflated` count, or inside a SequenceGap — across a client reconnect, a server killed with SIGKILL and restarted,
+a move from one instance to another, and a resume beyond the retained window; a stalled reader's conflated ticks
+carry the count, summed size and high/low of the ticks they replace, checked against the feed's own ticks read back
+from the tick log with redis-cli (not through pulse); a quiet symbol gets heartbeats.
+"""
+import os
+import queue
+import socket
+import subprocess
+import threading
+import time
+
+import grpc
+import pytest
+
+from conftest import REPO, pulse_binary, skip_or_fail
+from grpc_peer_server import ProtocolMissing, compile_protocol
+from serve_process import ServeProcess
+
+
+@pytest.fixture(scope="module")
+def pb(tmp_path_factory):
+    try:
+        compile_protocol(tmp_path_factory.mktemp("stubs"))
+    except ProtocolMissing as error:
+        skip_or_fail(f"Protocol/ not ready: {error}")
+    import importlib
+
+    return type("Stubs", (), {n: importlib.import_module(f"pulse.v1.{n}") for n in ["quotes_pb2", "quotes_pb2_grpc"]})
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture()
+def redis(tmp_path):
+    port = _free_port()
+    folder = tmp_path / "redis"
+    subprocess.run(["bash", str(REPO / "scripts/redis.sh"), "start", str(folder), str(port)], check=True)
+    yield port
+    subprocess.run(["bash", str(REPO / "scripts/redis.sh"), "stop", str(folder), str(port)], check=False)
+
+
+def _serve(redis_port, symbols, *extra, rate=400, database=""):
+    # DATABASE_URL="" keeps a test script's database out unless a case asks for it (ownership then uses Redis leases).
+    return ServeProcess([pulse_binary(), "serve", "--port", "0", "--loops", "2", "--redis-url",
+                         f"redis://127.0.0.1:{redis_port}", "--symbols", symbols, "--tick-rate", str(rate), *extra],
+                        env={"DATABASE_URL": database})
+
+
+def _log(port, symbol, start="-", end="+"):
+    """The tick log's entries as redis-cli reads them: [(sequence, {field: value})]."""
+    out = subprocess.run(["redis-cli", "-p", str(port), "--raw", "XRANGE", f"tick:{{{symbol}}}", start, end],
+                         capture_output=True, text=True, check=True).stdout.split("\n")
+    entries, i = [], 0
+    while i + 12 < len(out):
+        entries.append((int(out[i].split("-")[0]), dict(zip(out[i + 1:i + 13:2], out[i + 2:i + 13:2]))))
+        i += 13
+    return entries
+
+
+class Ledger:
+    """Checks a symbol's events as they come: no duplicate, no unreported hole, and remembers what it saw."""
+
+    def __init__(self):
+        self.last = {}
+        self.ticks = {}
+        self.gaps = {}
+
+    def add(self, event):
+        kind = event.WhichOneof("event")
+        if kind == "tick":
+            t = event.tick
+            last = self.last.get(t.symbol)
+            if last is not None:
+                assert t.sequence > last, f"{t.symbol}: duplicate or out of order {t.sequence} after {last}"
+                assert t.sequence - t.conflated == last + 1, \
+                    f"{t.symbol}: unreported hole: {t.sequence} (conflated {t.conflated}) after {last}"
+            self.last[t.symbol] = t.sequence
+            self.ticks.setdefault(t.symbol, []).append(t)
+        elif kind == "gap":
+            g = event.gap
+            last = self.last.get(g.symbol)
+            assert g.first_missing <= g.last_missing
+            if last is not None:
+                assert g.first_missing == last + 1, f"{g.symbol}: gap {g.first_missing}… after {last}"
+            self.last[g.symbol] = g.last_missing
+            self.gaps.setdefault(g.symbol, []).append((g.first_missing, g.last_missing))
+        return kind
+
+
+class Reader:
+    """A Subscribe call read on a thread into a queue, so a test can wait for what it needs with a timeout."""
+
+    def __init__(self, pb, address, symbols, resume=None, options=(), include_bars=False):
+        self.channel = grpc.insecure_channel(address, options=list(options))
+        stub = pb.quotes_pb2_grpc.QuotesStub(self.channel)
+        request = pb.quotes_pb2.SubscribeQuotesRequest(symbols=symbols, include_bars=include_bars)
+        for symbol, sequence in (resume or {}).items():
+            request.resume_from.add(symbol=symbol, sequence=sequence)
+        self.call = stub.Subscribe(request)
+        self.events = queue.Queue()
+        self.error = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        try:
+            for event in self.call:
+                self.events.put(event)
+        except grpc.RpcError as error:
+            self.error = error
+        self.events.put(None)
+
+    def next(self, timeout=30.0):
+        event = self.events.get(timeout=timeout)
+        assert event is not None, f"the stream ended: {self.error}"
+        return event
+
+    def close(self):
+        self.call.cancel()
+        self.thread.join(timeout=10)
+        self.channel.close()
+
+
+def _read_until(reader, ledger, done, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    while not done():
+        assert time.monotonic() < deadline, "timed out waiting for the stream"
+        ledger.add(reader.next(timeout=max(0.1, deadline - time.monotonic())))
+
+
+def test_resume_after_a_client_reconnect_has_no_duplicate_and_no_hole(pb, redis):
+    server = _serve(redis, "LSRA,LSRB")
+    try:
+        ledger = Ledger()
+        first = Reader(pb, server.address, ["LSRA", "LSRB"])
+        _read_until(first, ledger, lambda: all(ledger.last.get(s, 0) >= 100 for s in ("LSRA", "LSRB")))
+        first.close()
+        stopped = dict(ledger.last)
+        time.sleep(1.0)  # ticks go on meanwhile; the resume must replay them
+        second = Reader(pb, server.address, ["LSRA", "LSRB"], resume=stopped)
+        _read_until(second, ledger, lambda: all(ledger.last[s] >= stopped[s] + 400 for s in stopped))
+        second.close()
+        assert not ledger.gaps
+        # What arrived is what the feed wrote, tick for tick.
+        for symbol in stopped:
+            logged = dict(_log(redis, symbol))
+            for tick in ledger.ticks[symbol]:
+                assert float(logged[tick.sequence]["p"]) == tick.price
+                assert float(logged[tick.sequence]["s"]) == tick.size
+    finally:
+        server.terminate()
+
+
+def test_resume_after_the_server_is_killed_and_restarted(pb, redis):
+    database = os.environ.get("PULSE_TEST_DATABASE_URL")
+    if not database:
+        skip_or_fail("PULSE_TEST_DATABASE_URL is not set (scripts/test.sh starts a PostgreSQL and sets it)")
+    server = _serve(redis, "LSKILL", database=database)
+    ledger = Ledger()
+    try:
+        reader = Reader(pb, server.address, ["LSKILL"])
+        _read_until(reader, ledger, lambda: ledger.last.get("LSKILL", 0) > 0)
+        start = ledger.last["LSKILL"]
+        _read_until(reader, ledger, lambda: ledger.last["LSKILL"] >= start + 200)
+        server.kill()  # SIGKILL: no clean release, no flush
+        reader.close()
+    finally:
+        server.kill()
+    stopped = ledger.last["LSKILL"]
+    restarted = _serve(redis, "LSKILL", database=database)
+    try:
+        reader = Reader(pb, restarted.address, ["LSKILL"], resume={"LSKILL": stopped})
+        top_at_restart = _log(redis, "LSKILL")[-1][0]
+        _read_until(reader, ledger, lambda: ledger.last["LSKILL"] >= max(top_at_restart, stopped) + 200)
+        reader.close()
+        assert not ledger.gaps, ledger.gaps  # everything the killed server logged is replayed
+    finally:
+        restarted.terminate()
+
+
+def test_a_subscriber_moves_from_one_instance_to_another_without_loss(pb, redis):
+    feeding = _serve(redis, "LSMOVE")
+    following = _serve(redis, "LSMOVE", "--feed", "none")
+    try:
+        ledger = Ledger()
+        reader = Reader(pb, feeding.address, ["LSMOVE"])
+        _read_until(reader, ledger, lambda: ledger.last.get("LSMOVE", 0) >= 100)
+        reader.close()
+        stopped = ledger.last["LSMOVE"]
+        time.sleep(0.5)
+        # B ingests nothing: it replays from the log, then follows A's ticks through Redis.
+        reader = Reader(pb, following.address, ["LSMOVE"], resume={"LSMOVE": stopped})
+        _read_until(reader, ledger, lambda: ledger.last["LSMOVE"] >= stopped + 600)
+        reader.close()
+        assert not ledger.gaps
+        # And a live subscriber on B (no resume) gets a gapless live stream too.
+        live = Ledger()
+        reader = Reader(pb, following.address, ["LSMOVE"])
+        _read_until(reader, live, lambda: len(live.ticks.get("LSMOVE", [])) >= 100)
+        reader.close()
+        assert not live.gaps
+    finally:
+        following.terminate()
+        feeding.terminate()
+
+
+def test_a_resume_beyond_the_retained_window_gets_a_gap_with_exact_bounds(pb, redis):
+    server = _serve(redis, "LSTRIM", "--tick-retention", "20", rate=500)
+    try:
+        ledger = Ledger()
+        reader = Reader(pb, server.address, ["LSTRIM"])
+        _read_until(reader, ledger, lambda: ledger.last.get("LSTRIM", 0) >= 50)
+        reader.close()
+        stopped = ledger.last["LSTRIM"]
+        # Wait until the log has trimmed past the resume point.
+        deadline = time.monotonic() + 60
+        while _log(redis, "LSTRIM", "-", "+")[0][0] <= stopped + 1:
+            assert time.monotonic() < deadline, "the log never trimmed"
+            time.sleep(0.2)
+        oldest_before = _log(redis, "LSTRIM")[0][0]
+        reader = Reader(pb, server.address, ["LSTRIM"], resume={"LSTRIM": stopped})
+        first = reader.next()
+        assert ledger.add(first) == "gap"
+        assert first.gap.first_missing == stopped + 1
+        _read_until(reader, ledger, lambda: ledger.last["LSTRIM"] >= stopped + 300)
+        reader.close()
+        resumed_at = ledger.ticks["LSTRIM"][-1]
+        following = [t.sequence for t in ledger.ticks["LSTRIM"] if t.sequence > first.gap.last_missing]
+        assert following[0] == first.gap.last_missing + 1  # the gap ends right before the first replayed tick
+        assert following[0] >= oldest_before  # ...which the log still held when the resume began
+        # Nothing the gap calls missing is in the log (it only trims forward, so this holds after the fact).
+        assert _log(redis, "LSTRIM", str(first.gap.first_missing), str(first.gap.last_missing)) == []
+        assert resumed_at.sequence >= stopped + 300
+    finally:
+        server.terminate()
+
+
+def test_a_stalled_reader_gets_conflated_ticks_with_exact_counts_sizes_and_ranges(pb, redis):
+    server = _serve(redis, "LSSLOW,LSOTHER", rate=4000)
+    try:
+        ledger = Ledger()
+        # A small fixed HTTP/2 window (no BDP growth) so the stall backs up into the server quickly.
+        options = [("grpc.http2.bdp_probe", 0), ("grpc.http2.lookahead_bytes", 16384)]
+        reader = Reader(pb, server.address, ["LSSLOW", "LSOTHER"], options=options)
+        ledger.add(reader.next())
+        time.sleep(5)  # stall: the server must conflate, not buffer
+        _read_until(reader, ledger, lambda: all(ledger.last.get(s, 0) > 0 for s in ("LSSLOW", "LSOTHER")))
+        start = dict(ledger.last)
+        _read_until(reader, ledger, lambda: all(ledger.last[s] >= start[s] + 2000 for s in start), timeout=90)
+        reader.close()
+        conflated = [t for s in ledger.ticks for t in ledger.ticks[s] if t.conflated > 0]
+        assert conflated, "the stalled reader was never conflated"
+        for symbol, ticks in ledger.ticks.items():
+            logged = dict(_log(redis, symbol))
+            for tick in ticks:
+                own = logged[tick.sequence]
+                assert float(own["p"]) == tick.price and float(own["s"]) == tick.size
+                if tick.conflated == 0:
+                    assert tick.conflated_size == 0
+                    continue
+                replaced = [logged[s] for s in range(tick.sequence - tick.conflated, tick.sequence)]
+                prices = [float(e["p"]) for e in replaced]
+                assert tick.conflated_size == pytest.approx(sum(float(e["s"]) for e in replaced), rel=1e-12)
+                assert tick.conflated_high == max(prices)
+                assert tick.conflated_low == min(prices)
+    finally:
+        server.terminate()
+
+
+def test_a_quiet_symbol_gets_heartbeats(pb, redis):
+    server = _serve(redis, "LSBUSY", "--heartbeat-interval", "0.3")
+    try:
+        ledger = Ledger()
+        reader = Reader(pb, server.address, ["LSBUSY", "LSQUIET"])
+        beats = []
+        deadline = time.monotonic() + 30
+        while len(beats) < 3:
+            assert time.monotonic() < deadline
+            event = reader.next()
+            if ledger.add(event) == "heartbeat":
+                beats.append(event.heartbeat)
+        reader.close()
+        assert all(b.symbol == "LSQUIET" for b in beats)  # the busy symbol never went quiet
+        assert all(b.last_sequence == 0 for b in beats)  # nothing was ever logged for it
+        assert all(abs(b.server_time_ms - time.time() * 1000) < 30_000 for b in beats)
+        assert ledger.ticks["LSBUSY"]
+    finally:
+        server.terminate()
+
+
+@pytest.mark.parametrize("symbols,resume,fragment", [
+    ([], {}, "at least one symbol"),
+    (["AAPL", "not a symbol"], {}, "symbols[1]"),
+    (["AAPL", "aapl"], {}, "named twice"),
+    ([f"S{i}" for i in range(1001)], {}, "at most 1000"),
+    (["AAPL"], {"MSFT": 3}, "resume_from[0]"),
+])
+def test_bad_requests_are_invalid_argument(pb, redis, symbols, resume, fragment):
+    server = _serve(redis, "LSBAD", "--feed", "none")
+    try:
+        reader = Reader(pb, server.address, symbols, resume=resume)
+        reader.thread.join(timeout=10)
+        assert reader.error is not None
+        assert reader.error.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert fragment in reader.error.details()
+        reader.channel.close()
+    finally:
+        server.terminate()
