@@ -149,7 +149,10 @@ let package = Package(
         .testTarget(name: "PulseAnalyticsTests", dependencies: ["PulseAnalytics"], swiftSettings: swiftSettings),
         .testTarget(
             name: "PulseServerTests",
-            dependencies: ["PulseServer", "PulseClient", "PulseRPC", "PulseIO", "PulseProtocol", "PulseAnalytics"],
+            dependencies: [
+                "PulseServer", "PulseClient", "PulseRPC", "PulseIO", "PulseProtocol", "PulseAnalytics", "PulseMarketData",
+                "PulseStore", "PulseTestSupport",
+            ],
             swiftSettings: swiftSettings),
         // Test helpers shared by test targets: private Redis (and later PostgreSQL) servers started through the
         // project's own scripts.

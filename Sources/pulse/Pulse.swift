@@ -23,6 +23,7 @@ struct Pulse: AsyncParsableCommand {
             FetchCommand.self,
             AWSSignCommand.self,
             SQSCommand.self,
+            WatchCommand.self,
         ])
 
     static func main() async {
