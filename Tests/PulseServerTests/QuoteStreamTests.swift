@@ -1,4 +1,5 @@
 import Logging
+import PulseAnalytics
 import PulseClient
 import PulseIO
 import PulseMarketData
@@ -223,5 +224,93 @@ struct QuoteStreamTests {
             }
         }
         await server.stop()
+    }
+}
+
+@Suite("Indicators.Subscribe over stored history and live ticks")
+struct IndicatorStreamTests {
+    @Test("history first, forming updates per tick, closed updates equal the batch computation over the same bars")
+    func historyFormingAndClosed() async throws {
+        let group = try EventLoopGroup(loops: 1)
+        defer { group.shutdown() }
+        // 200 stored 1-minute bars ending at minute 1000 (times are arbitrary market times: the hub takes any).
+        var stored = ServiceFixture.walk(count: 200)
+        stored.symbol = "IND"
+        stored.timeMs = (0..<200).map { Int64(800 + $0) * 60_000 }
+        let hub = TickHub()
+        let service = IndicatorStreamService(
+            hub: hub, log: nil, source: FixedBarSource(bars: ["IND": stored]), settings: StreamSettings())
+        let server = try await QuoteStreamTests.serve([service], group: group)
+        var request = PulseV1.SubscribeIndicatorsRequest()
+        request.symbol = "ind"
+        request.indicators = [
+            PulseV1.IndicatorSpec(function: "ema", parameters: [10]),
+            PulseV1.IndicatorSpec(function: "rsi", parameters: [14]),
+        ]
+        request.history = 5
+        // Three live minutes of four ticks each, after the stored ones.
+        // The hub never announces the first minute it sees part of: a tick in the last stored minute goes first.
+        var live = [PulseV1.Tick(symbol: "IND", sequence: 1, timeMs: 999 * 60_000 + 30_000, price: 100, size: 1)]
+        for minute in 0..<3 {
+            for k in 0..<4 {
+                let sequence = UInt64(minute * 4 + k + 2)
+                live.append(
+                    PulseV1.Tick(
+                        symbol: "IND", sequence: sequence, timeMs: Int64(1_000 + minute) * 60_000 + Int64(k) * 1_000,
+                        price: 100 + Double((minute * 7 + k * 3) % 11), size: Double(k + 1)))
+            }
+        }
+        var updates: [PulseV1.IndicatorUpdate] = []
+        try await PulseClient.withClient(host: "127.0.0.1", port: server.port) { client in
+            let stream = client.serverStream(PulseMethods.Indicators.subscribe, request)
+            var published = false
+            for try await update in stream {
+                updates.append(update)
+                if updates.count == 5 && !published {
+                    published = true
+                    // Let the call subscribe before publishing: it already sent history, so it is subscribed.
+                    for tick in live { hub.publish(tick) }
+                }
+                // 5 history + 2 live minutes closed, then the last minute forming (its tick comes after the bar).
+                if updates.filter(\.barClosed).count == 7 && !update.barClosed { break }
+            }
+        }
+        await server.stop()
+        #expect(updates.first?.columns == ["ema_10", "rsi_14"])
+        #expect(updates.prefix(5).allSatisfy { $0.barClosed })
+        #expect(updates.prefix(5).map(\.timeMs) == Array(stored.timeMs.suffix(5)))
+        // The batch computation over stored + the two closed live minutes, built by hand from the ticks.
+        var all = stored
+        for minute in 0..<2 {
+            let ticks = live[(minute * 4 + 1)..<(minute * 4 + 5)]
+            all.timeMs.append(Int64(1_000 + minute) * 60_000)
+            all.open.append(ticks.first!.price)
+            all.high.append(ticks.map(\.price).max()!)
+            all.low.append(ticks.map(\.price).min()!)
+            all.close.append(ticks.last!.price)
+            all.volume.append(ticks.map(\.size).reduce(0, +))
+        }
+        let bars = ServiceFixture.analyticsBars(all)
+        let ema = try IndicatorRegistry.standard.spec(function: "ema", parameters: [10]).compute(bars)[0]
+        let rsi = try IndicatorRegistry.standard.spec(function: "rsi", parameters: [14]).compute(bars)[0]
+        let closed = updates.filter(\.barClosed)
+        for (k, update) in closed.enumerated() {
+            let index = all.count - closed.count + k
+            #expect(update.timeMs == all.timeMs[index])
+            #expect(update.values == [ema[index], rsi[index]])
+        }
+        // Forming updates (as many as the reader kept up with) show a live minute so far, never more than all of it.
+        let forming = updates.dropFirst(5).filter { !$0.barClosed }
+        #expect(!forming.isEmpty)
+        for update in forming {
+            let minute = Int((update.timeMs / 60_000) - 1_000)
+            #expect((0..<3).contains(minute))
+            #expect(update.bar!.volume <= 10 && update.values.count == 2)
+        }
+        // The last one is the hub's exact forming minute (all its ticks were published), by hand from the ticks.
+        let lastMinute = live.suffix(4)
+        let final = forming.last?.bar
+        #expect(final?.open == lastMinute.first!.price && final?.close == lastMinute.last!.price)
+        #expect(final?.high == lastMinute.map(\.price).max() && final?.volume == 10)
     }
 }

@@ -102,6 +102,12 @@ public final class TickHub: Sendable {
     /// The last sequence published for `symbol` (0: none).
     public func lastSequence(_ symbol: String) -> UInt64 { state.withLock { $0.symbols[symbol]?.lastSequence ?? 0 } }
 
+    /// The 1-minute bar `symbol` is forming now, exact (every published tick, before any conflation), while it
+    /// has subscribers.
+    public func formingBar(_ symbol: String) -> PulseV1.LiveBar? {
+        state.withLock { $0.symbols[symbol]?.bars.forming }
+    }
+
     /// Whether this instance's own ingester published `symbol` since `sinceUs` (microseconds, its clock).
     public func isFedLocally(_ symbol: String, sinceUs: Int64) -> Bool {
         state.withLock { ($0.symbols[symbol]?.lastLocalIngestUs ?? 0) >= sinceUs }

@@ -129,8 +129,12 @@ public struct ServerApplication: Sendable {
                 hub: ticks, log: TickLog(redis: $0, maxLength: configuration.feed.tickRetention),
                 settings: configuration.streams, logger: logger)
         }
-        let service = QuoteStreamService(hub: ticks, log: log, settings: configuration.streams)
-        return ([service], LiveStreamsPart(hub: ticks, follower: follower), followerRedis)
+        let services: [any RPCService] = [
+            QuoteStreamService(hub: ticks, log: log, settings: configuration.streams),
+            IndicatorStreamService(
+                hub: ticks, log: log, source: configuration.barSource, settings: configuration.streams),
+        ]
+        return (services, LiveStreamsPart(hub: ticks, follower: follower), followerRedis)
     }
 
     /// Applies the migrations this build ships (as `pulse migrate` does; safe from several instances at once). A
