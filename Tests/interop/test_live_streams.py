@@ -313,3 +313,34 @@ def test_bad_requests_are_invalid_argument(pb, redis, symbols, resume, fragment)
         reader.channel.close()
     finally:
         server.terminate()
+
+
+def test_a_following_instance_rides_out_a_redis_restart_and_reports_the_hole(pb, tmp_path):
+    # AOF on, so the log survives the restart; while Redis is down the feed's appends fail (its own subscribers
+    # still get those ticks in process), so the log has a hole that the following instance must report, exactly.
+    port = _free_port()
+    folder = tmp_path / "redis-aof"
+    script = ["bash", str(REPO / "scripts/redis.sh")]
+    subprocess.run(script + ["start", str(folder), str(port), "--aof"], check=True)
+    feeding = following = None
+    try:
+        feeding = _serve(port, "LSDOWN")
+        following = _serve(port, "LSDOWN", "--feed", "none")
+        ledger = Ledger()
+        reader = Reader(pb, following.address, ["LSDOWN"])
+        _read_until(reader, ledger, lambda: len(ledger.ticks.get("LSDOWN", [])) >= 50)
+        subprocess.run(script + ["stop", str(folder), str(port)], check=True)
+        time.sleep(2)
+        subprocess.run(script + ["start", str(folder), str(port), "--aof"], check=True)
+        before = ledger.last["LSDOWN"]
+        _read_until(reader, ledger, lambda: ledger.gaps.get("LSDOWN") and ledger.last["LSDOWN"] >= before + 300,
+                    timeout=90)
+        reader.close()
+        for first, last in ledger.gaps["LSDOWN"]:
+            assert _log(port, "LSDOWN", str(first), str(last)) == []  # what the gap names is not in the log
+            assert _log(port, "LSDOWN", str(last + 1), str(last + 1))  # and the tick after it is
+    finally:
+        for server in (following, feeding):
+            if server:
+                server.terminate()
+        subprocess.run(script + ["stop", str(folder), str(port)], check=False)
