@@ -205,3 +205,18 @@ struct TickHubTests {
         subscription.close()
     }
 }
+
+@Suite("TickHub bookkeeping")
+struct TickHubBookkeepingTests {
+    @Test("symbols asked for but never published are forgotten when their last subscriber leaves")
+    func unknownSymbolsAreForgotten() {
+        let hub = TickHub()
+        let subscription = hub.subscribe(to: ["NOPE", "AAPL"])
+        hub.publish(PulseV1.Tick(symbol: "AAPL", sequence: 1, timeMs: 0, price: 1))
+        #expect(hub.subscribedSymbols == ["NOPE", "AAPL"])
+        subscription.close()
+        #expect(hub.subscribedSymbols.isEmpty)
+        #expect(hub.lastSequence("AAPL") == 1)  // kept: the duplicate filter still needs it
+        #expect(hub.lastSequence("NOPE") == 0)
+    }
+}

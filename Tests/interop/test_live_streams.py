@@ -344,3 +344,19 @@ def test_a_following_instance_rides_out_a_redis_restart_and_reports_the_hole(pb,
             if server:
                 server.terminate()
         subprocess.run(script + ["stop", str(folder), str(port)], check=False)
+
+
+def test_a_resume_point_never_reached_is_out_of_range(pb, redis):
+    server = _serve(redis, "LSFAR")
+    try:
+        ledger = Ledger()
+        reader = Reader(pb, server.address, ["LSFAR"])
+        _read_until(reader, ledger, lambda: ledger.last.get("LSFAR", 0) > 0)
+        reader.close()
+        reader = Reader(pb, server.address, ["LSFAR"], resume={"LSFAR": 10**12})
+        reader.thread.join(timeout=10)
+        assert reader.error is not None and reader.error.code() == grpc.StatusCode.OUT_OF_RANGE
+        assert "beyond its last sequence" in reader.error.details()
+        reader.channel.close()
+    finally:
+        server.terminate()

@@ -124,8 +124,12 @@ public final class TickHub: Sendable {
             state.subscribers[id] = nil
             for symbol in symbols {
                 state.symbols[symbol]?.subscribers.remove(id)
-                // Bars are built only while someone listens; the next listener starts a fresh minute.
-                if state.symbols[symbol]?.subscribers.isEmpty == true {
+                guard state.symbols[symbol]?.subscribers.isEmpty == true else { continue }
+                if state.symbols[symbol]?.lastSequence == 0 {
+                    // Never published (a symbol nobody trades): forget it, so asking for names costs nothing.
+                    state.symbols[symbol] = nil
+                } else {
+                    // Bars are built only while someone listens; the next listener starts a fresh minute.
                     state.symbols[symbol]?.bars = LiveBars(symbol: symbol)
                 }
             }

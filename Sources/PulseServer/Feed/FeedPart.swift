@@ -18,6 +18,9 @@ public struct FeedSettings: Sendable {
     public var seed: UInt64 = 1
     /// Ticks the tick log keeps per symbol (`--tick-retention`): the resume window is this ÷ the tick rate.
     public var tickRetention = 100_000
+    /// How often the feed publishes the ticks due: short, so a symbol's ticks rarely reach subscribers in one burst
+    /// (ticks of one symbol published back to back conflate for every reader, fast or not).
+    public var publishInterval: Duration = .milliseconds(2)
 
     public init() {}
 }
@@ -61,12 +64,13 @@ struct FeedPart: Service {
                 postgresOwnership
                 ?? redis.flatMap { redis in log.map { RedisOwnership(redis: redis, log: $0, instance: instance) } }
             let pool = database.map { PostgresPool(configuration: $0, loop: loop) }
-            let feed = SimulatedFeed(
+            var feed = SimulatedFeed(
                 market: .init(
                     seed: settings.seed, symbols: settings.symbols, ticksPerSecond: settings.tickRate,
                     hours: settings.hours),
                 hub: hub, log: log, ownership: ownership, bars: pool.map { PostgresMinuteBars(pool: $0) },
                 cache: redis.map { MarketCache(redis: $0) })
+            feed.interval = settings.publishInterval
             let counters = await feed.run()
             pool?.close()
             postgresOwnership?.close()

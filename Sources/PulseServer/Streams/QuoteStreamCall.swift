@@ -43,6 +43,11 @@ struct QuoteStreamCall {
         nextHeartbeatCheck = now + checkInterval
         for symbol in request.symbols {
             guard let after = request.resumeFrom[symbol] else { continue }
+            if let log, let top = try? await log.lastSequence(symbol), after > max(top, hub.lastSequence(symbol)) {
+                // Not a point this symbol ever reached: waiting for it would withhold every tick until then.
+                throw GRPCStatus(
+                    .outOfRange, "resume_from: \(symbol) sequence \(after) is beyond its last sequence \(top)")
+            }
             lastSent[symbol] = after
             try await fillFromLog(symbol, through: nil)
         }
