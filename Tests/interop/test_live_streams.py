@@ -5,7 +5,9 @@ a move from one instance to another, and a resume beyond the retained window; a 
 carry the count, summed size and high/low of the ticks they replace, checked against the feed's own ticks read back
 from the tick log with redis-cli (not through pulse); a quiet symbol gets heartbeats.
 """
+import json
 import os
+import pathlib
 import queue
 import socket
 import subprocess
@@ -358,5 +360,25 @@ def test_a_resume_point_never_reached_is_out_of_range(pb, redis):
         assert reader.error is not None and reader.error.code() == grpc.StatusCode.OUT_OF_RANGE
         assert "beyond its last sequence" in reader.error.details()
         reader.channel.close()
+    finally:
+        server.terminate()
+
+
+def test_fanout_smoke_no_loss_for_readers_that_keep_up(redis, tmp_path):
+    """A short version of Benchmarks/fanout: 200 streams over 4 connections, each on one of 20 symbols; asserts
+    correctness (nothing missing, nothing out of order, nothing announced lost), never a speed."""
+    load = pathlib.Path(os.environ.get("PULSE_LOAD_BIN", pulse_binary().parent / "pulse-load"))
+    if not load.exists():
+        pytest.fail(f"pulse-load not found at {load}: run `swift build` first or set PULSE_LOAD_BIN")
+    symbols = ",".join(f"LSF{i:02d}" for i in range(20))
+    server = _serve(redis, symbols, rate=2000)
+    try:
+        report = tmp_path / "fanout.json"
+        subprocess.run([str(load), "subscribe", "--target", server.address, "--symbols", symbols, "--spread",
+                        "--streams", "200", "--connections", "4", "--warmup", "1s", "--duration", "3s", "--quiet",
+                        "--json", str(report)], check=True, timeout=60, capture_output=True)
+        figures = json.loads(report.read_text())["stream"]
+        assert figures["messages"] > 0
+        assert figures["missing"] == 0 and figures["out_of_order"] == 0 and figures["announced_missing"] == 0
     finally:
         server.terminate()
