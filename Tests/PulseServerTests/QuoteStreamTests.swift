@@ -179,7 +179,7 @@ struct QuoteStreamTests {
         settings.heartbeatInterval = .seconds(600)
         let silent = try await Self.serve([QuoteStreamService(hub: hub, log: nil, settings: settings)], group: group)
         var options = LiveQuotes.Options()
-        options.staleAfter = .milliseconds(400)
+        options.staleAfter = .seconds(3)  // 30 heartbeat intervals: room for a loaded machine
         try await PulseClient.withClient(host: "127.0.0.1", port: beating.port) { client in
             var beats = 0
             for try await event in client.liveQuotes(["QUIET"], options: options) {
@@ -188,9 +188,10 @@ struct QuoteStreamTests {
                     #expect(beat.symbol == "QUIET" && beat.lastSequence == 0 && beat.serverTimeMs > 0)
                     beats += 1
                 }
-                if beats == 8 { break }  // 0.8 s: twice the stale limit
+                if beats == 40 { break }  // about 4 s: longer than the stale limit, never reported stale
             }
         }
+        options.staleAfter = .milliseconds(400)
         try await PulseClient.withClient(host: "127.0.0.1", port: silent.port) { client in
             for try await event in client.liveQuotes(["QUIET"], options: options) {
                 if case .stale(let symbol, let quiet) = event {
