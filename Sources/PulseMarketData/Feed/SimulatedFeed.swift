@@ -69,7 +69,9 @@ public struct SimulatedFeed: Sendable {
             for tick in simulated.ticks(until: now) where nextSequence[tick.symbol] != nil {
                 batches[tick.symbol, default: []].append(tick)
             }
-            await publish(batches, &owned, &nextSequence, &builders, &counters)
+            for (symbol, batch) in batches {
+                await publish(symbol, batch, &owned, &nextSequence, &builders, &counters)
+            }
             for symbol in builders.keys {
                 if let bar = builders[symbol]?.close(upTo: now) { await write(symbol, [bar], &counters) }
             }
@@ -105,97 +107,46 @@ public struct SimulatedFeed: Sendable {
         }
     }
 
-    /// One symbol's batch numbered for the log.
-    private struct Numbered: Sendable {
-        var symbol: String
-        var ticks: [SimulatedMarket.Tick]
-        var entries: [TickLog.Entry]
-        var epoch: UInt64?
-    }
-
-    private enum AppendOutcome: Sendable { case appended, fenced, failed }
-
-    /// Numbers every symbol's batch, appends them all concurrently (one round trip's time instead of one per
-    /// symbol, so each symbol's ticks leave in small batches), then publishes what was appended — or, with Redis
-    /// away, what could not be: this instance's subscribers still get it; the log's hole is reported to others.
     private func publish(
-        _ batches: [String: [SimulatedMarket.Tick]], _ owned: inout [String: SymbolLease],
+        _ symbol: String, _ batch: [SimulatedMarket.Tick], _ owned: inout [String: SymbolLease],
         _ nextSequence: inout [String: UInt64], _ builders: inout [String: MinuteBarBuilder],
         _ counters: inout Counters
     ) async {
+        guard var sequence = nextSequence[symbol] else { return }
         let ingested = Self.nowUs()
-        var numbered: [Numbered] = []
-        for (symbol, batch) in batches {
-            guard var sequence = nextSequence[symbol] else { continue }
-            var entries: [TickLog.Entry] = []
-            entries.reserveCapacity(batch.count)
-            for tick in batch {
-                entries.append(
-                    TickLog.Entry(
-                        sequence: sequence, timeMs: tick.timeUs / 1000, price: tick.price, size: tick.size,
-                        bid: tick.bid, ask: tick.ask, ingestTimeUs: ingested))
-                sequence += 1
-            }
-            numbered.append(Numbered(symbol: symbol, ticks: batch, entries: entries, epoch: owned[symbol]?.epoch))
+        var entries: [TickLog.Entry] = []
+        entries.reserveCapacity(batch.count)
+        for tick in batch {
+            entries.append(
+                TickLog.Entry(
+                    sequence: sequence, timeMs: tick.timeUs / 1000, price: tick.price, size: tick.size, bid: tick.bid,
+                    ask: tick.ask, ingestTimeUs: ingested))
+            sequence += 1
         }
-        var quotes: [(String, [UInt8])] = []
-        if let log {
-            // Each symbol is published as soon as its own append is back, not after the slowest one.
-            await withTaskGroup(of: (Int, AppendOutcome).self) { group in
-                for (index, item) in numbered.enumerated() {
-                    group.addTask {
-                        guard let epoch = item.epoch else { return (index, .appended) }
-                        do throws(RedisError) {
-                            try await log.append(item.symbol, epoch: epoch, item.entries)
-                            return (index, .appended)
-                        } catch {
-                            let fenced = error.code == .server && error.message.hasPrefix("FENCED")
-                            return (index, fenced ? .fenced : .failed)
-                        }
-                    }
-                }
-                for await (index, outcome) in group {
-                    await deliver(numbered[index], outcome, &owned, &nextSequence, &builders, &counters, &quotes)
-                }
-            }
-        } else {
-            for item in numbered {
-                await deliver(item, .appended, &owned, &nextSequence, &builders, &counters, &quotes)
+        if let log, let lease = owned[symbol] {
+            do {
+                try await log.append(symbol, epoch: lease.epoch, entries)
+            } catch let error where error.code == .server && error.message.hasPrefix("FENCED") {
+                // Another instance took the symbol over: stop writing it, publish nothing of this batch.
+                owned[symbol] = nil
+                nextSequence[symbol] = nil
+                counters.leasesLost += 1
+                return
+            } catch {
+                // Redis is away: this instance's subscribers still get the ticks; the log has a gap that
+                // other instances' subscribers are told of when they resume.
+                counters.appendFailures += 1
             }
         }
-        if let cache, !quotes.isEmpty {
-            await withTaskGroup(of: Void.self) { group in
-                for (symbol, bytes) in quotes { group.addTask { try? await cache.setQuote(symbol, bytes) } }
-            }
-        }
-    }
-
-    /// Publishes one symbol's appended batch (or, with Redis away, the batch the log could not take).
-    private func deliver(
-        _ item: Numbered, _ outcome: AppendOutcome, _ owned: inout [String: SymbolLease],
-        _ nextSequence: inout [String: UInt64], _ builders: inout [String: MinuteBarBuilder],
-        _ counters: inout Counters, _ quotes: inout [(String, [UInt8])]
-    ) async {
-        let symbol = item.symbol
-        switch outcome {
-        case .fenced:
-            // Another instance took the symbol over: stop writing it, publish nothing of this batch.
-            owned[symbol] = nil
-            nextSequence[symbol] = nil
-            counters.leasesLost += 1
-            return
-        case .failed: counters.appendFailures += 1
-        case .appended: break
-        }
-        nextSequence[symbol] = (item.entries.last?.sequence ?? 0) + 1
+        nextSequence[symbol] = sequence
         var completed: [MinuteBarBuilder.Bar] = []
         var latest: PulseV1.Tick?
-        for (tick, entry) in zip(item.ticks, item.entries) {
+        for (tick, entry) in zip(batch, entries) {
             var message = PulseV1.Tick(
                 symbol: symbol, sequence: entry.sequence, timeMs: entry.timeMs, price: tick.price, size: tick.size)
             message.bid = tick.bid
             message.ask = tick.ask
-            message.ingestTimeUs = entry.ingestTimeUs
+            message.ingestTimeUs = ingested
             hub.publish(message)
             latest = message
             if let bar = builders[symbol, default: MinuteBarBuilder(symbol: symbol)].add(
@@ -204,8 +155,8 @@ public struct SimulatedFeed: Sendable {
                 completed.append(bar)
             }
         }
-        counters.published += item.ticks.count
-        if let latest { quotes.append((symbol, latest.serializedBytes())) }
+        counters.published += batch.count
+        if let cache, let latest { try? await cache.setQuote(symbol, latest.serializedBytes()) }
         if !completed.isEmpty { await write(symbol, completed, &counters) }
     }
 
