@@ -110,8 +110,13 @@ if [ -n "$sweep" ]; then
         stop_server
         line="$(figures "$work/sweep-$r.json" "$r")"
         echo "   $line" >&2
-        if python3 -c "import json,sys; sys.exit(0 if json.load(open('$work/sweep-$r.json'))['latency_ms']['p99'] < 5 else 1)"; then
-            best="$(python3 -c "import json; print(round(json.load(open('$work/sweep-$r.json'))['stream']['messages_per_s']))") deliveries/s at $r ticks/s"
+        # Keep the highest delivery rate among the runs whose p99 is under 5 ms.
+        candidate="$(python3 -c "
+import json; r = json.load(open('$work/sweep-$r.json'))
+print(round(r['stream']['messages_per_s']) if r['latency_ms']['p99'] < 5 else -1)")"
+        if [ "$candidate" -gt "${best_rate:--1}" ]; then
+            best_rate="$candidate"
+            best="$candidate deliveries/s at $r ticks/s"
         fi
     done
 fi
