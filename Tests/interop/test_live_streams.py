@@ -381,3 +381,44 @@ def test_fanout_smoke_no_loss_for_readers_that_keep_up(redis, tmp_path):
         assert figures["missing"] == 0 and figures["out_of_order"] == 0 and figures["announced_missing"] == 0
     finally:
         server.terminate()
+
+
+def test_indicator_updates_follow_the_forming_minute_exactly(tmp_path, redis):
+    import importlib
+
+    try:
+        compile_protocol(tmp_path / "stubs")
+    except ProtocolMissing as error:
+        skip_or_fail(f"Protocol/ not ready: {error}")
+    indicators_pb2 = importlib.import_module("pulse.v1.indicators_pb2")
+    indicators_pb2_grpc = importlib.import_module("pulse.v1.indicators_pb2_grpc")
+    server = _serve(redis, "LSIND", rate=200)
+    try:
+        channel = grpc.insecure_channel(server.address)
+        stub = indicators_pb2_grpc.IndicatorsStub(channel)
+        request = indicators_pb2.SubscribeIndicatorsRequest(
+            symbol="LSIND", indicators=[indicators_pb2.IndicatorSpec(function="sma", parameters=[1])])
+        updates = []
+        call = stub.Subscribe(request, timeout=60)
+        for update in call:
+            updates.append(update)
+            if len(updates) >= 40:
+                break
+        call.cancel()
+        channel.close()
+        assert list(updates[0].columns) == ["sma_1"]
+        logged = _log(redis, "LSIND")
+        by_sequence = {s: e for s, e in logged}
+        for update in updates:
+            assert update.values[0] == pytest.approx(update.bar.close, rel=1e-12)  # SMA(1) of a bar is its close
+            if update.bar_closed:
+                continue
+            # The forming bar as of update.sequence, rebuilt from the log's ticks of that minute (redis-cli).
+            minute = update.bar.time_ms
+            ticks = [(s, e) for s, e in logged if s <= update.sequence and int(e["t"]) // 60_000 * 60_000 == minute]
+            prices = [float(e["p"]) for _, e in ticks]
+            assert update.bar.high == max(prices) and update.bar.low == min(prices)
+            assert update.bar.volume == pytest.approx(sum(float(e["s"]) for _, e in ticks), rel=1e-12)
+            assert update.bar.close == float(by_sequence[update.sequence]["p"])
+    finally:
+        server.terminate()
