@@ -422,3 +422,23 @@ def test_indicator_updates_follow_the_forming_minute_exactly(tmp_path, redis):
             assert update.bar.close == float(by_sequence[update.sequence]["p"])
     finally:
         server.terminate()
+
+
+def test_pulse_watch_prints_a_line_per_tick_with_no_hole(redis):
+    import re
+
+    server = _serve(redis, "LSWATCH")
+    try:
+        out = subprocess.run([str(pulse_binary()), "watch", "LSWATCH", "LSSILENT", "--server", server.address,
+                              "--count", "20"], capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stderr
+        ticks = [re.search(r" LSWATCH #(\d+)(?:.*\[\+(\d+) conflated\])?", line) for line in out.stdout.splitlines()]
+        ticks = [(int(m.group(1)), int(m.group(2) or 0)) for m in ticks if m]
+        assert len(ticks) == 20
+        for (previous, _), (sequence, conflated) in zip(ticks, ticks[1:]):
+            assert sequence == previous + 1 + conflated
+        bad = subprocess.run([str(pulse_binary()), "watch", "LSWATCH", "--server", "nonsense"],
+                             capture_output=True, text=True, timeout=30)
+        assert bad.returncode != 0 and "HOST:PORT" in bad.stderr
+    finally:
+        server.terminate()

@@ -38,7 +38,11 @@ struct TickFollower: Sendable {
                 }
                 let read = try await log.follow(following, block: settings.followBlock)
                 for (symbol, entries) in read where following[symbol] != nil {
-                    for entry in entries { hub.publish(PulseV1.Tick(entry, symbol: symbol), origin: .follower) }
+                    for entry in entries {
+                        hub.publish(PulseV1.Tick(entry, symbol: symbol), origin: .follower)
+                        // As the feed does: subscribers take each tick before the next (back to back they conflate).
+                        await Task.yield()
+                    }
                     if let last = entries.last { following[symbol] = last.sequence }
                 }
                 if failing {
