@@ -339,7 +339,12 @@ def test_a_following_instance_rides_out_a_redis_restart_and_reports_the_hole(pb,
         reader = Reader(pb, following.address, ["LSDOWN"])
         _read_until(reader, ledger, lambda: len(ledger.ticks.get("LSDOWN", [])) >= 50)
         subprocess.run(script + ["stop", str(folder), str(port)], check=True)
-        time.sleep(2)
+        # Meanwhile a resume cannot be replayed: UNAVAILABLE (retry later), not a gap (the ticks are still kept).
+        resuming = Reader(pb, following.address, ["LSDOWN"], resume={"LSDOWN": 1})
+        resuming.thread.join(timeout=30)
+        assert resuming.error is not None and resuming.error.code() == grpc.StatusCode.UNAVAILABLE
+        resuming.channel.close()
+        time.sleep(1)
         subprocess.run(script + ["start", str(folder), str(port), "--aof"], check=True)
         before = ledger.last["LSDOWN"]
         _read_until(reader, ledger, lambda: ledger.gaps.get("LSDOWN") and ledger.last["LSDOWN"] >= before + 300,

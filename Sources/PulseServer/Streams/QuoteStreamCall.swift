@@ -89,12 +89,16 @@ struct QuoteStreamCall {
         var last = lastSent[symbol] ?? 0
         let upper = live?.sequence ?? .max
         if let log {
-            pages: while last < upper {
+            while last < upper {
                 let replay: TickLog.Replay
                 do {
                     replay = try await log.replay(symbol, after: last, limit: settings.replayPage)
                 } catch {
-                    break pages  // Redis is away: what cannot be replayed is reported below as a gap
+                    // The log may still hold these ticks: a gap would say they are gone for good. End the call
+                    // instead; the client resumes from its last sequence once Redis is back.
+                    throw GRPCStatus(
+                        .unavailable,
+                        "the tick log is unavailable, so \(symbol) cannot be replayed after \(last); retry")
                 }
                 if let missing = replay.missing {
                     let through = min(missing.upperBound, upper &- 1)
@@ -109,7 +113,7 @@ struct QuoteStreamCall {
                     last = entry.sequence
                     took += 1
                 }
-                if took == 0 || replay.entries.count < settings.replayPage { break pages }
+                if took == 0 || replay.entries.count < settings.replayPage { break }
             }
         }
         guard let live, live.sequence > last else { return }
