@@ -92,7 +92,7 @@ struct QuoteStreamCall {
             while last < upper {
                 let replay: TickLog.Replay
                 do {
-                    replay = try await log.replay(symbol, after: last, limit: settings.replayPage)
+                    replay = try await Self.replay(log, symbol, after: last, limit: settings.replayPage)
                 } catch {
                     // The log may still hold these ticks: a gap would say they are gone for good. End the call
                     // instead; the client resumes from its last sequence once Redis is back.
@@ -129,6 +129,18 @@ struct QuoteStreamCall {
             var trimmed = live.unconflated
             trimmed.conflated = UInt32(clamping: live.sequence - last - 1)
             try await sendTick(trimmed)
+        }
+    }
+
+    /// One page of the log; a connection still coming up (a server just started, Redis just back) gets a moment.
+    private static func replay(_ log: TickLog, _ symbol: String, after: UInt64, limit: Int) async throws(RedisError)
+        -> TickLog.Replay
+    {
+        do {
+            return try await log.replay(symbol, after: after, limit: limit)
+        } catch {
+            guard await log.redis.waitUntilConnected(timeout: .seconds(3)) else { throw error }
+            return try await log.replay(symbol, after: after, limit: limit)
         }
     }
 
