@@ -54,4 +54,12 @@ if [ "${1:-}" = "--python" ]; then
         "$venv/bin/pip" install -q -r "$req" >&2 || { echo "install-deps: pip install -r $req failed" >&2; exit 1; }
         echo "$want" > "$stampfile"
     fi
+    # The Python client (clients/python) as an editable install: its stubs are generated from Protocol/ on first
+    # import, so a changed contract needs no reinstall. Build isolation off: setuptools and grpcio-tools are here.
+    client_stamp="$venv/.pulsetrader.path"
+    if [ "$(cat "$client_stamp" 2>/dev/null)" != "$root" ] || ! "$venv/bin/python" -c "import pulsetrader" 2>/dev/null; then
+        "$venv/bin/pip" install -q --no-deps --no-build-isolation -e "$root/clients/python" >&2 \
+            || { echo "install-deps: pip install -e clients/python failed" >&2; exit 1; }
+        echo "$root" > "$client_stamp"
+    fi
 fi

@@ -21,6 +21,8 @@ struct Pulse: AsyncParsableCommand {
             ImportCommand.self,
             MigrateCommand.self,
             FetchCommand.self,
+            LoadCommand.self,
+            ScreenCommand.self,
             AWSSignCommand.self,
             SQSCommand.self,
             WatchCommand.self,

@@ -23,7 +23,8 @@ struct ServeCommand: AsyncParsableCommand {
             PULSE_MAX_MESSAGE_SIZE, PULSE_MAX_CONNECTIONS, PULSE_IDLE_TIMEOUT, PULSE_GRACE_PERIOD, \
             PULSE_KEEPALIVE_INTERVAL, PULSE_KEEPALIVE_TIMEOUT, PULSE_LOG_LEVEL, DATABASE_URL, REDIS_URL, PULSE_FEED, \
             PULSE_SYMBOLS, PULSE_TICK_RATE, PULSE_SIM_HOURS, PULSE_SIM_SEED, PULSE_TICK_RETENTION, \
-            PULSE_HEARTBEAT_INTERVAL.
+            PULSE_HEARTBEAT_INTERVAL, ALPHA_VANTAGE_API_KEY, ALPHA_VANTAGE_BASE_URL, ALPHA_VANTAGE_DAILY_LIMIT, \
+            ALPHA_VANTAGE_PER_MINUTE, ALPHA_VANTAGE_ENTITLEMENT, ALPHA_VANTAGE_POLL_SECONDS.
             """)
 
     @Option(help: "Address to bind (default 127.0.0.1; env PULSE_HOST).")
@@ -59,7 +60,10 @@ struct ServeCommand: AsyncParsableCommand {
     var databaseURL: String?
     @Option(help: "Redis URL, redis://[:password@]HOST:PORT[/DB] with a numeric host (env REDIS_URL); optional.")
     var redisURL: String?
-    @Option(help: "Live prices: simulated or none (default simulated; env PULSE_FEED).")
+    @Option(
+        help:
+            "Live prices: simulated, alphavantage (the tracked symbols' quotes) or none (default alphavantage when ALPHA_VANTAGE_API_KEY is set, else simulated; env PULSE_FEED)."
+    )
     var feed: String?
     @Option(
         help: "Symbols of the simulated feed, comma-separated (default AAPL,MSFT,GOOG,AMZN,SPY; env PULSE_SYMBOLS).")
@@ -148,12 +152,26 @@ struct ServeCommand: AsyncParsableCommand {
             default: Double(configuration.streams.heartbeatInterval.components.seconds))
         guard heartbeat >= 0.01 else { throw UsageError("--heartbeat-interval: at least 0.01 seconds") }
         configuration.streams.heartbeatInterval = .milliseconds(Int64((heartbeat * 1000).rounded()))
+        if configuration.feed.source == .alphavantage, Self.environment("ALPHA_VANTAGE_API_KEY") == nil {
+            throw UsageError("--feed alphavantage needs ALPHA_VANTAGE_API_KEY")
+        }
+        if Self.environment("ALPHA_VANTAGE_API_KEY") != nil {
+            do {
+                configuration.alphaVantage = try AlphaVantageConfiguration(
+                    environment: ProcessInfo.processInfo.environment)
+            } catch {
+                throw UsageError("Alpha Vantage: \(error.message)")
+            }
+        }
         return configuration
     }
 
     private func feedSettings() throws -> FeedSettings {
         var settings = FeedSettings()
-        let source = feed ?? Self.environment("PULSE_FEED") ?? settings.source.rawValue
+        let keyed = Self.environment("ALPHA_VANTAGE_API_KEY") != nil
+        let source =
+            feed ?? Self.environment("PULSE_FEED")
+            ?? (keyed ? FeedSettings.Source.alphavantage : settings.source).rawValue
         guard let parsed = FeedSettings.Source(rawValue: source.lowercased()) else {
             let choices = FeedSettings.Source.allCases.map(\.rawValue).joined(separator: ", ")
             throw UsageError("--feed: '\(source)' is not one of \(choices)")
@@ -178,6 +196,12 @@ struct ServeCommand: AsyncParsableCommand {
             throw UsageError("--sim-hours: '\(hours)' is not one of always, exchange")
         }
         settings.hours = parsedHours
+        if let text = Self.environment("ALPHA_VANTAGE_POLL_SECONDS") {
+            guard let seconds = Double(text), seconds > 0, seconds <= 86_400 else {
+                throw UsageError("ALPHA_VANTAGE_POLL_SECONDS: '\(text)' is not a number of seconds in (0, 86400]")
+            }
+            settings.pollInterval = .milliseconds(Int64(seconds * 1000))
+        }
         if let seed = simSeed {
             settings.seed = seed
         } else if let text = Self.environment("PULSE_SIM_SEED") {

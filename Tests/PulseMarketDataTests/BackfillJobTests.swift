@@ -66,6 +66,31 @@ struct BackfillJobTests {
         }
     }
 
+    @Test("A rate limit the retries cannot wait out pauses briefly; a premium endpoint or a bad call fails")
+    func stopsByKind() async throws {
+        try await FakeAlphaVantage.with { fake, http in
+            // NOTE3 answers the legacy Note three times, then data; one attempt per call cannot wait it out.
+            let impatient = AlphaVantageClientTests.client(fake, http, key: "notes", attempts: 1)
+            let store = InMemoryBackfillStore()
+            let job = try BackfillJob(symbol: "NOTE3", interval: .fiveMinutes, from: "2024-01", through: "2024-02")
+            for _ in 0..<3 {
+                let outcome = try await job.run(client: impatient, store: store)
+                #expect(outcome == .paused(retryAfter: .milliseconds(10), completed: 0, remaining: 2))
+            }
+            #expect(try await job.run(client: impatient, store: store) == .completed(months: 2))
+            for symbol in ["PREMIUM", "BADCALL"] {
+                let failing = BackfillJob.daily(symbol: symbol)
+                await #expect(throws: AlphaVantageError.self) { try await failing.run(client: impatient, store: store) }
+            }
+            #expect(try await fake.requestCount(symbol: "PREMIUM", http: http) == 1)
+            // The daily job is one unit: the whole series in one request.
+            let daily = BackfillJob.daily(symbol: "SPLT")
+            #expect(daily.months == ["full"] && daily.timeframe == "1d")
+            #expect(try await daily.run(client: impatient, store: store) == .completed(months: 1))
+            #expect(await store.timestamps(of: daily.id).count > 240)
+        }
+    }
+
     @Test("Months of a job; bad ranges refused")
     func months() throws {
         let job = try BackfillJob(symbol: "X", interval: .fiveMinutes, from: "2023-11", through: "2024-02")

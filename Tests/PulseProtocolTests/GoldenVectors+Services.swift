@@ -69,6 +69,83 @@ extension GoldenVectors {
                 response.lastTimeMs = 1_704_153_600_000
                 return response
             }()),
+        GoldenVector(
+            "LoadSymbolResponse.job",
+            {
+                var job = PulseV1.LoadJob()
+                job.id = "IBM/1min/2024-01/2024-04"
+                job.state = .paused
+                job.unitsTotal = 4
+                job.unitsDone = 2
+                job.barsStored = 40320
+                job.resumeAfterTimeMs = 1_717_387_200_000
+                job.message = "daily quota exhausted"
+                var response = PulseV1.LoadSymbolResponse()
+                response.symbol = "IBM"
+                response.source = .alphaVantage
+                response.job = job
+                return response
+            }()),
+        GoldenVector(
+            "LoadJob",
+            {
+                var job = PulseV1.LoadJob()
+                job.id = "IBM/daily/full/full"
+                job.state = .completed
+                job.unitsTotal = 1
+                job.unitsDone = 1
+                job.barsStored = 6000
+                return job
+            }()),
+        GoldenVector(
+            "ScreenRequest",
+            {
+                var request = PulseV1.ScreenRequest()
+                request.metric = .volumeSpike
+                request.symbols = ["AAPL", "MSFT"]
+                request.timeframe = PulseV1.Timeframe(1, .day)
+                request.window = 20
+                request.endTimeMs = 1_717_200_000_000
+                request.limit = 10
+                request.ascending = true
+                request.minValue = 0
+                request.maxValue = 5.5
+                request.minPrice = 1
+                request.minAverageVolume = 100_000
+                return request
+            }()),
+        GoldenVector("ScreenRequest.empty", PulseV1.ScreenRequest()),
+        GoldenVector(
+            "ScreenRow",
+            {
+                var row = PulseV1.ScreenRow()
+                row.symbol = "AAPL"
+                row.value = 2.5
+                row.timeMs = 1_717_113_600_000
+                row.close = 191.25
+                row.volume = 5_000_000
+                row.averageVolume = 2_000_000
+                row.windowReturn = -0.03125
+                row.volatility = 0.25
+                row.priorHigh = 199.5
+                row.bars = 21
+                return row
+            }()),
+        GoldenVector(
+            "ScreenResponse",
+            {
+                var response = PulseV1.ScreenResponse()
+                response.metric = .return
+                response.window = 20
+                var aapl = PulseV1.ScreenRow()
+                aapl.symbol = "AAPL"
+                aapl.value = 0.125
+                var msft = PulseV1.ScreenRow()
+                msft.symbol = "MSFT"
+                msft.value = .nan
+                response.rows = [aapl, msft]
+                return response
+            }()),
         GoldenVector("ResumePoint", PulseV1.ResumePoint(symbol: "AAPL", sequence: 1000)),
         GoldenVector(
             "SubscribeQuotesRequest",

@@ -8,9 +8,13 @@ generates larger responses in the same shapes, deterministically from the reques
   first. 2024-03 crosses the start of daylight saving time (2024-03-10).
 - TIME_SERIES_DAILY for symbol SPLT: 2023-06-01..2024-05-31 with a 2-for-1 split on 2024-02-15 (raw prices halve).
 - datatype=csv: the same data as CSV with CRLF line ends, newest first. Errors stay JSON, as Alpha Vantage does.
+GLOBAL_QUOTE for a symbol starting MOVE moves on every call: call n answers price 100 + 0.01·n and day volume
+1000·n (the fixture's shape; a live feed sees a new trade each poll).
 Special symbols give the error shapes: BADCALL (Error Message), PREMIUM (premium Information), QUOTA (daily
 quota Information), NOTE<n> (the legacy Note for the first n calls per key, then data).
 GET /__stats returns {"requests": n, "by_symbol": {...}}; GET /__reset clears the counters.
+GET /__quota?apikey=K&allow=N lets key K make N more data calls, after which every call gets the daily-quota
+Information (as a spent free key does); without allow the key is unlimited again.
 
 Run: python3 fake_alphavantage.py [--port 0] [--port-file FILE]  (prints the port it bound).
 """
@@ -127,6 +131,8 @@ class State:
         self.by_symbol = {}
         self.notes = {}
         self.credentials = 0
+        self.allowance = {}
+        self.quotes = {}
 
 
 STATE = State()
@@ -153,7 +159,15 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send(json.dumps({"requests": STATE.requests, "by_symbol": STATE.by_symbol}))
         if url.path == "/__reset":
             with STATE.lock:
-                STATE.requests, STATE.by_symbol, STATE.notes = 0, {}, {}
+                STATE.requests, STATE.by_symbol, STATE.notes, STATE.allowance, STATE.quotes = 0, {}, {}, {}, {}
+            return self.send("{}")
+        if url.path == "/__quota":
+            q = {k: v[0] for k, v in parse_qs(url.query).items()}
+            with STATE.lock:
+                if "allow" in q:
+                    STATE.allowance[q.get("apikey", "")] = int(q["allow"])
+                else:
+                    STATE.allowance.pop(q.get("apikey", ""), None)
             return self.send("{}")
         if url.path == "/echo":  # for HTTP client tests: the request's headers back as JSON
             return self.send(json.dumps({"path": self.path, "headers": dict(self.headers.items())}))
@@ -213,12 +227,28 @@ class Handler(BaseHTTPRequestHandler):
             return self.send((FIXTURES / "premium_endpoint_information.json").read_bytes().decode())
         if symbol == "QUOTA":
             return self.send((FIXTURES / "rate_limit_information.json").read_bytes().decode())
+        with STATE.lock:
+            left = STATE.allowance.get(q["apikey"])
+            if left is not None:
+                STATE.allowance[q["apikey"]] = left - 1
+        if left is not None and left <= 0:
+            return self.send((FIXTURES / "rate_limit_information.json").read_bytes().decode())
         if symbol.startswith("NOTE"):
             with STATE.lock:
                 seen = STATE.notes.get((q["apikey"], symbol), 0)
                 STATE.notes[(q["apikey"], symbol)] = seen + 1
             if seen < int(symbol[4:] or "1"):
                 return self.send((FIXTURES / "note_legacy_rate_limit.json").read_bytes().decode())
+        if function == "GLOBAL_QUOTE" and symbol.startswith("MOVE"):
+            with STATE.lock:
+                n = STATE.quotes.get(symbol, 0) + 1
+                STATE.quotes[symbol] = n
+            quote = json.loads((FIXTURES / "global_quote.json").read_bytes().decode())
+            fields = quote["Global Quote"]
+            fields["01. symbol"] = symbol
+            fields["05. price"] = f"{100 + 0.01 * n:.4f}"
+            fields["06. volume"] = str(1000 * n)
+            return self.send(json.dumps(quote, indent=4))
         if function == "GLOBAL_QUOTE":
             if csv:
                 return self.send((FIXTURES / "global_quote.csv").read_bytes().decode(), "application/x-download")

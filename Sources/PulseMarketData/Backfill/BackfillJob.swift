@@ -1,6 +1,11 @@
-/// A symbol's intraday history fetched month by month (`TIME_SERIES_INTRADAY&month=YYYY-MM&outputsize=full`),
-/// resumable: progress lives in a ``BackfillStore``, so a job stopped by a restart or a spent quota continues
-/// with the first month not yet committed.
+/// A symbol's intraday history fetched month by month (`TIME_SERIES_INTRADAY&month=YYYY-MM&outputsize=full`), or
+/// its daily series in one request (`TIME_SERIES_DAILY&outputsize=full`, the unit `full`), resumable: progress
+/// lives in a ``BackfillStore``, so a job stopped by a restart or a spent quota continues with the first month
+/// not yet committed.
+///
+/// What stops a job is what Alpha Vantage said: a spent daily quota (`Information`) pauses it until midnight
+/// US/Eastern; a rate limit (`Note`) the client could not wait out, or a transport failure, pauses it briefly;
+/// a bad call (`Error Message`) and a premium endpoint are thrown, since retrying cannot help.
 ///
 /// On a free key (25 requests a day) one symbol's 1-minute history since 2000-01 is ~300 months, so about
 /// twelve days: ``run(client:store:onCommitted:)`` returns ``Outcome/paused(retryAfter:completed:remaining:)``
@@ -27,8 +32,19 @@ public struct BackfillJob: Sendable, Hashable {
         case paused(retryAfter: Duration, completed: Int, remaining: Int)
     }
 
+    /// Which Alpha Vantage series a job fetches.
+    public enum Series: Sendable, Hashable {
+        /// `TIME_SERIES_INTRADAY` month by month.
+        case intraday(IntradayInterval)
+        /// `TIME_SERIES_DAILY&outputsize=full`: the whole raw daily history in one request.
+        case daily
+    }
+
+    /// The unit of a daily job.
+    public static let fullUnit = "full"
+
     public var symbol: String
-    public var interval: IntradayInterval
+    public var series: Series
     /// First and last month, `YYYY-MM`, inclusive.
     public var from: String
     public var through: String
@@ -44,16 +60,46 @@ public struct BackfillJob: Sendable, Hashable {
             throw AlphaVantageError(.invalidCall, "a backfill needs months YYYY-MM from 2000-01, first ≤ last")
         }
         self.symbol = symbol
-        self.interval = interval
+        self.series = .intraday(interval)
         self.from = from
         self.through = through
         self.extendedHours = extendedHours
     }
 
-    public var id: ID { ID(rawValue: "\(symbol)/\(interval.rawValue)/\(from)/\(through)") }
+    /// The whole daily history of `symbol` (raw prices, as `TIME_SERIES_DAILY` gives them).
+    public static func daily(symbol: String) -> BackfillJob {
+        BackfillJob(symbol: symbol, series: .daily, from: fullUnit, through: fullUnit, extendedHours: false)
+    }
 
-    /// Every month of the job, oldest first.
+    private init(symbol: String, series: Series, from: String, through: String, extendedHours: Bool) {
+        self.symbol = symbol
+        self.series = series
+        self.from = from
+        self.through = through
+        self.extendedHours = extendedHours
+    }
+
+    public var id: ID { ID(rawValue: "\(symbol)/\(seriesName)/\(from)/\(through)") }
+
+    /// `1min` … `60min`, or `daily`.
+    public var seriesName: String {
+        switch series {
+        case .intraday(let interval): return interval.rawValue
+        case .daily: return "daily"
+        }
+    }
+
+    /// The stored timeframe of the job's bars (`1m` … `1h`, `1d`).
+    public var timeframe: String {
+        switch series {
+        case .intraday(let interval): return Self.timeframe(interval)
+        case .daily: return "1d"
+        }
+    }
+
+    /// Every unit of the job in order: months oldest first, or `full` for a daily job.
     public var months: [String] {
+        if series == .daily { return [Self.fullUnit] }
         guard let first = Self.monthIndex(from), let last = Self.monthIndex(through) else { return [] }
         return (first...last).map { index in
             let month = index % 12 + 1
@@ -68,15 +114,13 @@ public struct BackfillJob: Sendable, Hashable {
         client: AlphaVantageClient, store: any BackfillStore,
         onCommitted: @Sendable (BarsIngestedEvent) async -> Void = { _ in }
     ) async throws -> Outcome {
+        try await store.begin(self)
         let done = try await store.completedMonths(of: id)
         let todo = months.filter { !done.contains($0) }
         for (position, month) in todo.enumerated() {
             let fetched: Result<AlphaVantageBars, AlphaVantageError>
             do {
-                fetched = .success(
-                    try await client.intraday(
-                        symbol: symbol, interval: interval, outputSize: .full, month: month,
-                        extendedHours: extendedHours))
+                fetched = .success(try await fetch(month, client: client))
             } catch {
                 fetched = .failure(error)
             }
@@ -84,21 +128,35 @@ public struct BackfillJob: Sendable, Hashable {
             switch fetched {
             case .success(let value):
                 bars = value
-            case .failure(let error) where error.code == .dailyQuotaExhausted:
+            case .failure(let error) where error.code == .dailyQuotaExhausted || error.isRetryable:
+                let wait = error.retryAfter ?? (error.code == .dailyQuotaExhausted ? .seconds(3600) : .seconds(60))
+                try await store.finish(id, .paused(retryAfter: wait, reason: error.description))
                 return .paused(
-                    retryAfter: error.retryAfter ?? .seconds(3600), completed: months.count - todo.count + position,
-                    remaining: todo.count - position)
+                    retryAfter: wait, completed: months.count - todo.count + position, remaining: todo.count - position)
             case .failure(let error):
+                try? await store.finish(id, .failed(error.description))
                 throw error
             }
             try await store.commit(bars, month: month, of: id)
             if let times = bars.bars.timestamps, let first = times.first, let last = times.last {
                 await onCommitted(
-                    BarsIngestedEvent(
-                        symbol: symbol, timeframe: Self.timeframe(interval), from: first, to: last, count: times.count))
+                    BarsIngestedEvent(symbol: symbol, timeframe: timeframe, from: first, to: last, count: times.count))
             }
         }
+        try await store.finish(id, .completed)
         return .completed(months: months.count)
+    }
+
+    private func fetch(_ month: String, client: AlphaVantageClient) async throws(AlphaVantageError)
+        -> AlphaVantageBars
+    {
+        switch series {
+        case .intraday(let interval):
+            return try await client.intraday(
+                symbol: symbol, interval: interval, outputSize: .full, month: month, extendedHours: extendedHours)
+        case .daily:
+            return try await client.daily(symbol: symbol, outputSize: .full)
+        }
     }
 
     static func timeframe(_ interval: IntradayInterval) -> String {

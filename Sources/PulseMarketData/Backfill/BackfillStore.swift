@@ -8,6 +8,26 @@ public protocol BackfillStore: Sendable {
     /// Writes `bars` (oldest first, validated) and marks `month` of `job` done, atomically. Writing the same
     /// month again must be harmless (bars upserted by (symbol, timeframe, time)).
     func commit(_ bars: AlphaVantageBars, month: String, of job: BackfillJob.ID) async throws
+
+    /// Records that `job` runs (its identity and size), before anything is fetched.
+    func begin(_ job: BackfillJob) async throws
+
+    /// Records how a run of `job` ended.
+    func finish(_ job: BackfillJob.ID, _ status: BackfillStatus) async throws
+}
+
+extension BackfillStore {
+    public func begin(_ job: BackfillJob) async throws {}
+    public func finish(_ job: BackfillJob.ID, _ status: BackfillStatus) async throws {}
+}
+
+/// How a run of a backfill ended, as its store records it.
+public enum BackfillStatus: Sendable, Equatable {
+    case completed
+    /// Waiting: a spent quota or a rate limit; run again after `retryAfter`.
+    case paused(retryAfter: Duration, reason: String)
+    /// An error retrying cannot fix (a bad call, a premium endpoint, bad data).
+    case failed(String)
 }
 
 /// A ``BackfillStore`` in memory: for tests and for runs that need no durability. Bars are kept per month, so

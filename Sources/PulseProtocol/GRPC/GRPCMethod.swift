@@ -84,9 +84,11 @@ public enum PulseMethods {
             service: service, name: "LoadSymbol")
         public static let subscribe = ServerStreamingMethod<PulseV1.SubscribeQuotesRequest, PulseV1.QuoteEvent>(
             service: service, name: "Subscribe")
+        public static let screen = UnaryMethod<PulseV1.ScreenRequest, PulseV1.ScreenResponse>(
+            service: service, name: "Screen")
         public static let all = [
             getQuote.descriptor, listSymbols.descriptor, getBars.descriptor, loadSymbol.descriptor,
-            subscribe.descriptor,
+            subscribe.descriptor, screen.descriptor,
         ]
     }
 

@@ -189,6 +189,10 @@ extension PulseV1 {
         public var barsLoaded: UInt64 = 0
         public var firstTimeMs: Int64 = 0
         public var lastTimeMs: Int64 = 0
+        /// The source used (`unspecified` resolved to the server's default).
+        public var source: DataSource = .unspecified
+        /// The background backfill fetching the history, when there is one.
+        public var job: LoadJob? = nil
 
         public init() {}
 
@@ -197,6 +201,8 @@ extension PulseV1 {
             writer.writeUInt64(field: 2, barsLoaded)
             writer.writeInt64(field: 3, firstTimeMs)
             writer.writeInt64(field: 4, lastTimeMs)
+            writer.writeEnum(field: 5, source)
+            writer.writeMessage(field: 6, job)
         }
 
         public mutating func decodeField(_ tag: FieldTag, from reader: inout ProtobufReader) throws(ProtocolError) {
@@ -205,6 +211,8 @@ extension PulseV1 {
             case 2: barsLoaded = try reader.readUInt64(tag)
             case 3: firstTimeMs = try reader.readInt64(tag)
             case 4: lastTimeMs = try reader.readInt64(tag)
+            case 5: source = try reader.readEnum(tag)
+            case 6: try reader.mergeMessage(tag, into: &job)
             default: try reader.skip(tag)
             }
         }

@@ -5,10 +5,10 @@ import PulseStore
 import ServiceLifecycle
 
 /// What feeds the server's live prices (`--feed`): the simulated market (the default without an Alpha Vantage
-/// key), or nothing.
+/// key), Alpha Vantage's quotes of the tracked symbols (the default with one), or nothing.
 public struct FeedSettings: Sendable {
     public enum Source: String, Sendable, CaseIterable {
-        case simulated, none
+        case simulated, alphavantage, none
     }
     public var source: Source = .simulated
     public var symbols = ["AAPL", "MSFT", "GOOG", "AMZN", "SPY"]
@@ -21,6 +21,8 @@ public struct FeedSettings: Sendable {
     /// How often the feed publishes the ticks due: short, so a symbol's ticks rarely reach subscribers in one burst
     /// (ticks of one symbol published back to back conflate for every reader, fast or not).
     public var publishInterval: Duration = .milliseconds(2)
+    /// Alpha Vantage: the pause between two quote requests (nil: spread the key's budget over its window).
+    public var pollInterval: Duration?
 
     public init() {}
 }
@@ -35,8 +37,14 @@ struct FeedPart: Service {
     let database: PostgresConfiguration?
     let instance: String
     let logger: Logger
+    /// For `--feed alphavantage`.
+    var alphaVantage: AlphaVantageConfiguration?
 
     func run() async throws {
+        if settings.source == .alphavantage {
+            try await runAlphaVantage()
+            return
+        }
         guard settings.source == .simulated, !settings.symbols.isEmpty else {
             try? await gracefulShutdown()
             return
@@ -60,10 +68,9 @@ struct FeedPart: Service {
             let postgresOwnership = database.map {
                 PostgresOwnership(configuration: $0, loop: loop, log: log, instance: instance)
             }
-            let ownership: (any SymbolOwnership)? =
-                postgresOwnership
-                ?? redis.flatMap { redis in log.map { RedisOwnership(redis: redis, log: $0, instance: instance) } }
             let pool = database.map { PostgresPool(configuration: $0, loop: loop) }
+            let ownership = Self.ownership(
+                postgres: postgresOwnership, redis: redis, log: log, instance: instance)
             var feed = SimulatedFeed(
                 market: .init(
                     seed: settings.seed, symbols: settings.symbols, ticksPerSecond: settings.tickRate,
@@ -82,5 +89,84 @@ struct FeedPart: Service {
         logger.info(
             "simulated feed stopped",
             metadata: ["published": "\(counters.published)", "bars_written": "\(counters.barsWritten)"])
+    }
+}
+
+extension FeedPart {
+    /// PostgreSQL's advisory locks and epochs when there is a database; Redis leases when there is only Redis.
+    static func ownership(
+        postgres: PostgresOwnership?, redis: RedisClient?, log: TickLog?, instance: String
+    ) -> (any SymbolOwnership)? {
+        postgres ?? redis.flatMap { redis in log.map { RedisOwnership(redis: redis, log: $0, instance: instance) } }
+    }
+
+    /// `--feed alphavantage`: the tracked Alpha Vantage symbols' quotes (the database's `symbols` with tracking
+    /// `active` and source `alphavantage`; without a database, `--symbols`) through the shared ingest path.
+    func runAlphaVantage() async throws {
+        guard let alphaVantage else {
+            logger.error("--feed alphavantage needs ALPHA_VANTAGE_API_KEY; no live prices")
+            try? await gracefulShutdown()
+            return
+        }
+        let settings = self.settings
+        let hub = self.hub
+        let redis = self.redis
+        let database = self.database
+        let instance = self.instance
+        let loop = self.loop
+        logger.info(
+            "alpha vantage feed",
+            metadata: [
+                "symbols": "\(database != nil ? "tracked in the database" : settings.symbols.joined(separator: ","))",
+                "poll": "\(settings.pollInterval ?? AlphaVantageFeed.pacing(alphaVantage))",
+            ])
+        let feedTask = Task(executorPreference: loop) { () -> AlphaVantageFeed.Counters? in
+            let http: HTTPClient
+            do {
+                http = try HTTPClient(loop: loop)
+            } catch {
+                return nil
+            }
+            let log = redis.map { TickLog(redis: $0, maxLength: settings.tickRetention) }
+            let postgresOwnership = database.map {
+                PostgresOwnership(configuration: $0, loop: loop, log: log, instance: instance)
+            }
+            let pool = database.map { PostgresPool(configuration: $0, loop: loop) }
+            let pacer: any RequestPacer =
+                redis.map { RedisRequestPacer(redis: $0, configuration: alphaVantage) } ?? UnlimitedPacer()
+            let ingester = TickIngester(
+                hub: hub, log: log,
+                ownership: Self.ownership(postgres: postgresOwnership, redis: redis, log: log, instance: instance),
+                bars: pool.map { PostgresMinuteBars(pool: $0, source: "alphavantage") },
+                cache: redis.map { MarketCache(redis: $0) })
+            let fixed = settings.symbols
+            let feed = AlphaVantageFeed(
+                client: AlphaVantageClient(configuration: alphaVantage, http: http, pacer: pacer), ingester: ingester,
+                pollInterval: settings.pollInterval
+            ) {
+                guard let pool else { return fixed }
+                return (try? await Self.trackedSymbols(pool)) ?? []
+            }
+            let counters = await feed.run()
+            pool?.close()
+            postgresOwnership?.close()
+            await http.close()
+            return counters
+        }
+        try? await gracefulShutdown()
+        feedTask.cancel()
+        let counters = await feedTask.value
+        logger.info(
+            "alpha vantage feed stopped",
+            metadata: [
+                "polls": "\(counters?.polls ?? 0)", "published": "\(counters?.ingested.published ?? 0)",
+                "bars_written": "\(counters?.ingested.barsWritten ?? 0)",
+            ])
+    }
+
+    static func trackedSymbols(_ pool: PostgresPool) async throws -> [String] {
+        let result = try await pool.query(
+            "SELECT symbol FROM symbols WHERE tracking = 'active' AND source = 'alphavantage' ORDER BY symbol")
+        return (0..<result.rowCount).compactMap { result.string($0, 0) }
     }
 }

@@ -45,6 +45,8 @@ public struct ServerApplication: Sendable {
         /// Stored bars for Indicators and Backtests requests that name symbols; nil (no database yet): those
         /// requests get UNAVAILABLE, requests with inline bars are served.
         public var barSource: (any BarSource)?
+        /// Alpha Vantage (`ALPHA_VANTAGE_API_KEY`, `ALPHA_VANTAGE_BASE_URL`, …) for LoadSymbol backfills; nil: none.
+        public var alphaVantage: AlphaVantageConfiguration?
 
         public init() {}
     }
@@ -62,10 +64,11 @@ public struct ServerApplication: Sendable {
         self.logger = logger
     }
 
-    /// The services this process serves.
-    public func services() -> [any RPCService] {
+    /// The services this process serves; `loading` holds the database pools and backfill runner of LoadSymbol and
+    /// Screen (nil: no database, those calls are UNAVAILABLE).
+    public func services(loading: LoadingResources? = nil) -> [any RPCService] {
         [
-            HealthService(registry: health), DiagnosticsService(),
+            HealthService(registry: health), DiagnosticsService(), SymbolLoadingService(resources: loading),
             IndicatorsService(source: configuration.barSource),
             BacktestsService(source: configuration.barSource, optimizeWorkers: max(1, configuration.computeThreads)),
         ]
@@ -92,8 +95,9 @@ public struct ServerApplication: Sendable {
             group.shutdown()
         }
         let redis = configuration.redis.map { RedisClient(configuration: $0, loop: group.loops[0], logger: logger) }
+        let loading = try makeLoadingResources(group: group, redis: redis)
         let live = liveStreams(redis: redis, group: group)
-        let services = services() + live.services
+        let services = services(loading: loading) + live.services
         let server = RPCServer(
             configuration: configuration.rpc, services: services, group: group, computePool: pool,
             blockingPool: blocking, logger: logger)
@@ -104,11 +108,16 @@ public struct ServerApplication: Sendable {
         if let database = configuration.database { await migrate(database, on: group.loops[0]) }
         let feed = FeedPart(
             settings: configuration.feed, loop: group.loops[0], hub: ticks, redis: redis,
-            database: configuration.database, instance: Self.instanceName(), logger: logger)
+            database: configuration.database, instance: Self.instanceName(), logger: logger,
+            alphaVantage: configuration.alphaVantage)
         let lifecycle = ProcessLifecycle(
-            parts: [listening, feed, live.part, HealthReporter(application: self, services: services)],
+            parts: [
+                listening, feed, live.part, BackfillPart(runner: loading?.backfills),
+                HealthReporter(application: self, services: services),
+            ],
             handlesSignals: configuration.handleSignals, logger: logger)
         try await lifecycle.run()
+        await loading?.close()
         await redis?.close()
         await live.followerRedis?.close()
         let served = await server.statistics()
@@ -135,6 +144,25 @@ public struct ServerApplication: Sendable {
                 hub: ticks, log: log, source: configuration.barSource, settings: configuration.streams),
         ]
         return (services, LiveStreamsPart(hub: ticks, follower: follower), followerRedis)
+    }
+
+    /// A PostgreSQL pool per loop for LoadSymbol and Screen, and the Alpha Vantage backfill runner on the first loop
+    /// when a key is configured (paced through Redis when there is one, so every instance shares the key's quota).
+    func makeLoadingResources(group: EventLoopGroup, redis: RedisClient?) throws -> LoadingResources? {
+        guard let database = configuration.database else { return nil }
+        let pools = LoopLocal(group: group) { PostgresPool(configuration: database, loop: $0) }
+        var runner: BackfillRunner?
+        if let alphaVantage = configuration.alphaVantage {
+            let loop = group.loops[0]
+            let http = try HTTPClient(loop: loop)
+            let pacer: any RequestPacer =
+                redis.map { RedisRequestPacer(redis: $0, configuration: alphaVantage) } ?? UnlimitedPacer()
+            let client = AlphaVantageClient(configuration: alphaVantage, http: http, pacer: pacer)
+            runner = BackfillRunner(
+                loop: loop, pool: PostgresPool(configuration: database, loop: loop), client: client, http: http,
+                cache: redis.map { MarketCache(redis: $0) }, logger: logger)
+        }
+        return LoadingResources(pools: pools, backfills: runner, cache: redis.map { MarketCache(redis: $0) })
     }
 
     /// Applies the migrations this build ships (as `pulse migrate` does; safe from several instances at once). A
@@ -188,6 +216,25 @@ private struct ListeningPart: Service {
         for service in ServerApplication.pendingServices { health.setStatus(.notServing, for: service) }
         onListening(try await server.start())
         try await server.run()
+    }
+}
+
+/// The backfill runner as a part: resumes the unfinished jobs once the server runs, stops them on shutdown (their
+/// progress stays in the database).
+private struct BackfillPart: Service {
+    let runner: BackfillRunner?
+
+    func run() async throws {
+        guard let runner else {
+            try? await gracefulShutdown()
+            return
+        }
+        // In a task of its own: while the database is away it keeps trying, and shutdown must not wait for that.
+        let resuming = Task { await runner.resumeUnfinished() }
+        try? await gracefulShutdown()
+        resuming.cancel()
+        await resuming.value
+        await runner.stopAll()
     }
 }
 

@@ -1,0 +1,96 @@
+import PulseAnalytics
+import PulseProtocol
+import PulseRPC
+import PulseStore
+
+/// `Quotes/Screen`: the request checked and mapped onto ``Screener``'s SQL, the rows back onto the wire.
+enum ScreenHandler {
+    static let defaultWindow = 20
+    static let defaultLimit = 50
+    static let maximum = 10_000
+
+    static func screen(_ request: PulseV1.ScreenRequest, pool: PostgresPool, timeout: Duration?) async throws
+        -> PulseV1.ScreenResponse
+    {
+        let query = try self.query(request)
+        let rows = try await LoadRequestCheck.database {
+            try await pool.withConnection { try await Screener(connection: $0).screen(query, timeout: timeout) }
+        }
+        var response = PulseV1.ScreenResponse()
+        response.metric = wire(query.metric)
+        response.window = UInt32(query.window)
+        response.rows = rows.map { row in
+            var wire = PulseV1.ScreenRow()
+            wire.symbol = row.symbol
+            wire.value = row.value
+            wire.timeMs = row.time / 1000
+            wire.close = row.close
+            wire.volume = row.volume
+            wire.averageVolume = row.averageVolume
+            wire.windowReturn = row.windowReturn
+            wire.volatility = row.volatility
+            wire.priorHigh = row.priorHigh
+            wire.bars = UInt32(clamping: row.bars)
+            return wire
+        }
+        return response
+    }
+
+    static func query(_ request: PulseV1.ScreenRequest) throws(GRPCStatus) -> ScreenQuery {
+        let metric: ScreenQuery.Metric
+        switch request.metric {
+        case .unspecified, .return: metric = .return
+        case .volumeSpike: metric = .volumeSpike
+        case .volatility: metric = .volatility
+        case .newHigh: metric = .newHigh
+        default: throw GRPCStatus(.invalidArgument, "metric \(request.metric.rawValue) is not a ScreenMetric")
+        }
+        let timeframe = try LoadRequestCheck.timeframe(request.timeframe)
+        let window = request.window == 0 ? defaultWindow : Int(request.window)
+        guard window <= maximum else {
+            throw GRPCStatus(.invalidArgument, "window \(window) is over the limit of \(maximum) bars")
+        }
+        let limit = request.limit == 0 ? defaultLimit : Int(request.limit)
+        guard limit <= maximum else {
+            throw GRPCStatus(.invalidArgument, "limit \(limit) is over the limit of \(maximum) rows")
+        }
+        for (name, value) in [
+            ("min_value", request.minValue), ("max_value", request.maxValue), ("min_price", request.minPrice),
+            ("min_average_volume", request.minAverageVolume),
+        ] {
+            if let value, value.isNaN { throw GRPCStatus(.invalidArgument, "\(name) is NaN") }
+        }
+        var query = ScreenQuery(
+            metric: metric, timeframe: timeframe.description, window: window, limit: limit,
+            annualisation: periodsPerYear(timeframe))
+        query.symbols = try request.symbols.enumerated().map { index, symbol throws(GRPCStatus) in
+            try LoadRequestCheck.symbol(symbol, field: "symbols[\(index)]")
+        }
+        query.end = request.endTimeMs == 0 ? nil : request.endTimeMs * 1000
+        query.ascending = request.ascending
+        query.minValue = request.minValue
+        query.maxValue = request.maxValue
+        query.minPrice = request.minPrice
+        query.minAverageVolume = request.minAverageVolume
+        return query
+    }
+
+    /// 252 sessions a year; 52 weeks; 12 months; intraday bars: 252 × 23,400 s of regular session ÷ bar length.
+    static func periodsPerYear(_ timeframe: Timeframe) -> Double {
+        switch timeframe.unit {
+        case .day: return 252
+        case .week: return 52
+        case .month: return 12
+        case .minute, .hour: return 252 * 23_400 / Double(timeframe.fixedSeconds ?? 86_400)
+        }
+    }
+
+    static func wire(_ metric: ScreenQuery.Metric) -> PulseV1.ScreenMetric {
+        switch metric {
+        case .return: return .return
+        case .volumeSpike: return .volumeSpike
+        case .volatility: return .volatility
+        case .newHigh: return .newHigh
+        }
+    }
+}
