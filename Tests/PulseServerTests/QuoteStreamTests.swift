@@ -122,6 +122,34 @@ struct QuoteStreamTests {
         }
     }
 
+    @Test("a hole inside the retained log (appends lost while Redis was away) is replayed as a gap")
+    func holeInsideTheLog() async throws {
+        try await TestRedis.with { _, redis in
+            let group = try EventLoopGroup(loops: 1)
+            defer { group.shutdown() }
+            let log = TickLog(redis: redis)
+            #expect(try await log.claim("HOLE", epoch: 1))
+            let entries = (Array(1...5) + Array(10...12)).map {
+                TickLog.Entry(sequence: UInt64($0), timeMs: Int64($0), price: Double($0), size: 1)
+            }
+            try await log.append("HOLE", epoch: 1, entries)
+            let server = try await Self.serve([QuoteStreamService(hub: TickHub(), log: log)], group: group)
+            var ledger = Ledger()
+            try await PulseClient.withClient(host: "127.0.0.1", port: server.port) { client in
+                let request = PulseV1.SubscribeQuotesRequest(
+                    symbols: ["HOLE"], resumeFrom: [PulseV1.ResumePoint(symbol: "HOLE", sequence: 0)])
+                for try await event in client.serverStream(PulseMethods.Quotes.subscribe, request) {
+                    if let tick = event.tick { ledger.add(tick) }
+                    if case .gap(let gap) = event.event { ledger.add(gap) }
+                    if ledger.last["HOLE"] == 12 { break }
+                }
+            }
+            await server.stop()
+            #expect(ledger.ticks == 8)
+            #expect(ledger.gaps == [PulseV1.SequenceGap(symbol: "HOLE", firstMissing: 6, lastMissing: 9)])
+        }
+    }
+
     @Test("the client helper reconnects after the server goes away and resumes each symbol where it stopped")
     func helperReconnectsAndResumes() async throws {
         try await TestRedis.with { _, redis in

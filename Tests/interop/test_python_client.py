@@ -31,8 +31,8 @@ pulsetrader = require_module("pulsetrader")
 require_database()
 
 # Methods this branch does not serve yet (quotes: GetBars, GetQuote and the stored-bar source of Indicators and
-# Backtests; stream: Subscribe). Empty it when they are merged.
-PENDING = {"GetBars", "GetQuote", "StoredBars", "Subscribe"}
+# Backtests). Empty it when they are merged.
+PENDING = {"GetBars", "GetQuote", "StoredBars"}
 
 
 def pending(*methods):

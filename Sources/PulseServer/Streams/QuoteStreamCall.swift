@@ -109,6 +109,8 @@ struct QuoteStreamCall {
                 }
                 var took = 0
                 for entry in replay.entries where entry.sequence > last && entry.sequence <= upper {
+                    // A hole inside the log (appends that failed while Redis was away) is a gap too.
+                    if entry.sequence > last + 1 { try await sendGap(symbol, last + 1, entry.sequence - 1) }
                     try await sendTick(PulseV1.Tick(entry, symbol: symbol))
                     last = entry.sequence
                     took += 1
