@@ -152,6 +152,7 @@ let package = Package(
             dependencies: [
                 "PulseServer", "PulseClient", "PulseRPC", "PulseIO", "PulseProtocol", "PulseAnalytics", "PulseMarketData",
                 "PulseStore", "PulseTestSupport",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
         // Test helpers shared by test targets: private Redis (and later PostgreSQL) servers started through the
@@ -164,7 +165,8 @@ let package = Package(
             dependencies: ["PulseMarketData", "PulseAnalytics", "PulseStore", "PulseIO", "PulseTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "PulseStoreTests", dependencies: ["PulseStore", "PulseIO", "PulseMarketData", "PulseTestSupport"],
+            name: "PulseStoreTests",
+            dependencies: ["PulseStore", "PulseIO", "PulseMarketData", "PulseAnalytics", "PulseTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "PulseLoadTests",

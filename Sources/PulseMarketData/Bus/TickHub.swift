@@ -35,6 +35,8 @@ public final class TickHub: Sendable {
     }
 
     private let state = Mutex(State())
+    /// The latest quote per symbol published here (GetQuote's in-memory tier).
+    public let latest = LatestQuotes()
 
     public init() {}
 
@@ -54,6 +56,7 @@ public final class TickHub: Sendable {
             return symbol.subscribers.compactMap { state.subscribers[$0] }
         }
         guard let targets else { return false }
+        latest.record(tick)
         for mailbox in targets {
             if let bar { mailbox.put(bar: bar) }
             mailbox.put(tick)

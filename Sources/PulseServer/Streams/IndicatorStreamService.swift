@@ -32,15 +32,16 @@ public struct IndicatorStreamService: RPCService {
 
     public var methods: [RPCMethodDefinition] {
         [
-            .serverStreaming(PulseMethods.Indicators.subscribe) { request, writer, _ in
-                try await subscribe(request, writer)
+            .serverStreaming(PulseMethods.Indicators.subscribe) { request, writer, context in
+                try await subscribe(request, writer, context)
             }
         ]
     }
 
-    func subscribe(_ request: PulseV1.SubscribeIndicatorsRequest, _ writer: StreamWriter<PulseV1.IndicatorUpdate>)
-        async throws
-    {
+    func subscribe(
+        _ request: PulseV1.SubscribeIndicatorsRequest, _ writer: StreamWriter<PulseV1.IndicatorUpdate>,
+        _ context: ServerContext
+    ) async throws {
         let symbol = request.symbol.uppercased()
         guard ValidatedSubscription.isSymbol(symbol) else {
             throw GRPCStatus(.invalidArgument, "symbol: '\(request.symbol.prefix(32))' is not a symbol")
@@ -65,11 +66,12 @@ public struct IndicatorStreamService: RPCService {
             symbol: symbol, specs: specs, subscription: subscription, hub: hub, log: log, settings: settings
         ) { update in try await writer.send(update) }
         if let source {
-            let warmUp = specs.map { $0.lookback * 4 + 100 }.max() ?? 100
+            // Compute's warm-up rule (nil: every stored bar), so live values equal a computation over the history.
+            let warmUp = IndicatorWarmUp.bars(for: specs)
             do {
                 let stored = try await source.bars(
                     symbol: symbol, timeframe: PulseV1.Timeframe(1, .minute), start: nil, end: nil,
-                    limit: warmUp + Int(request.history))
+                    limit: warmUp.map { $0 + Int(request.history) }, fromEnd: true, context: context)
                 try await call.warmUp(stored, history: Int(request.history))
             } catch let status as GRPCStatus where status.code == .notFound {
                 // No stored bars yet: the history comes from the stream alone.
