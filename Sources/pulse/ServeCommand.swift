@@ -22,10 +22,10 @@ struct ServeCommand: AsyncParsableCommand {
             Environment: PULSE_HOST, PULSE_PORT, PULSE_LOOPS, PULSE_MAX_CONCURRENT_STREAMS, \
             PULSE_MAX_MESSAGE_SIZE, PULSE_MAX_CONNECTIONS, PULSE_IDLE_TIMEOUT, PULSE_GRACE_PERIOD, \
             PULSE_KEEPALIVE_INTERVAL, PULSE_KEEPALIVE_TIMEOUT, PULSE_LOG_LEVEL, DATABASE_URL, REDIS_URL, PULSE_FEED, \
-            PULSE_SYMBOLS, PULSE_TICK_RATE, PULSE_SIM_HOURS, PULSE_SIM_SEED, ALPHA_VANTAGE_API_KEY, \
-            ALPHA_VANTAGE_BASE_URL, ALPHA_VANTAGE_DAILY_LIMIT, ALPHA_VANTAGE_PER_MINUTE, ALPHA_VANTAGE_ENTITLEMENT, \
-            ALPHA_VANTAGE_POLL_SECONDS, PULSE_AUTH, PULSE_TLS_CERT, \
-            PULSE_TLS_KEY.
+            PULSE_SYMBOLS, PULSE_TICK_RATE, PULSE_SIM_HOURS, PULSE_SIM_SEED, PULSE_TICK_RETENTION, \
+            PULSE_HEARTBEAT_INTERVAL, ALPHA_VANTAGE_API_KEY, ALPHA_VANTAGE_BASE_URL, ALPHA_VANTAGE_DAILY_LIMIT, \
+            ALPHA_VANTAGE_PER_MINUTE, ALPHA_VANTAGE_ENTITLEMENT, ALPHA_VANTAGE_POLL_SECONDS, PULSE_AUTH, \
+            PULSE_TLS_CERT, PULSE_TLS_KEY.
             """)
 
     @Option(help: "Address to bind (default 127.0.0.1; env PULSE_HOST).")
@@ -84,6 +84,16 @@ struct ServeCommand: AsyncParsableCommand {
     var tlsCert: String?
     @Option(help: "PEM private key of --tls-cert (env PULSE_TLS_KEY). SIGHUP reloads both files.")
     var tlsKey: String?
+    @Option(
+        help:
+            "Ticks the tick log keeps per symbol; the resume window is this ÷ the tick rate (default 100000; env PULSE_TICK_RETENTION)."
+    )
+    var tickRetention: Int?
+    @Option(
+        help:
+            "Seconds of quiet before a stream gets a heartbeat for a symbol (default 15; env PULSE_HEARTBEAT_INTERVAL)."
+    )
+    var heartbeatInterval: Double?
 
     func run() async throws {
         let settings = try resolvedConfiguration()
@@ -142,6 +152,14 @@ struct ServeCommand: AsyncParsableCommand {
             }
         }
         configuration.feed = try feedSettings()
+        configuration.feed.tickRetention = try value(
+            tickRetention, "PULSE_TICK_RETENTION", "--tick-retention", default: configuration.feed.tickRetention,
+            range: 1...100_000_000)
+        let heartbeat = try seconds(
+            heartbeatInterval, "PULSE_HEARTBEAT_INTERVAL", "--heartbeat-interval",
+            default: Double(configuration.streams.heartbeatInterval.components.seconds))
+        guard heartbeat >= 0.01 else { throw UsageError("--heartbeat-interval: at least 0.01 seconds") }
+        configuration.streams.heartbeatInterval = .milliseconds(Int64((heartbeat * 1000).rounded()))
         if configuration.feed.source == .alphavantage, Self.environment("ALPHA_VANTAGE_API_KEY") == nil {
             throw UsageError("--feed alphavantage needs ALPHA_VANTAGE_API_KEY")
         }

@@ -40,6 +40,8 @@ public struct ServerApplication: Sendable {
         public var redis: RedisConfiguration?
         /// What feeds live prices (`--feed`, `--symbols`, `--tick-rate`, `--sim-hours`).
         public var feed = FeedSettings()
+        /// Live streams: heartbeat interval and limits (`--heartbeat-interval`).
+        public var streams = StreamSettings()
         /// Stored bars for Indicators and Backtests requests that name symbols; nil (no database yet): those
         /// requests get UNAVAILABLE, requests with inline bars are served.
         public var barSource: (any BarSource)?
@@ -102,7 +104,8 @@ public struct ServerApplication: Sendable {
         let data = ServerDataLayer(
             database: configuration.database, redis: configuration.redis, group: group, ticks: ticks, logger: logger)
         let loading = try makeLoadingResources(group: group, redis: data.redis)
-        let services = services(data: data, loading: loading)
+        let live = liveStreams(redis: data.redis, group: group)
+        let services = services(data: data, loading: loading) + live.services
         // Auth: the key store, revocations and shared limits (see AccessControl); nil when auth is off.
         let access = accessControl(group: group, redis: data.redis)
         let server = RPCServer(
@@ -128,15 +131,38 @@ public struct ServerApplication: Sendable {
             parts: (access.map { [$0.part] } ?? [])
                 + (configuration.rpc.tls.map { [TLSReloadPart(context: $0, logger: logger)] } ?? [])
                 + [
-                    listening, feed, BackfillPart(runner: loading?.backfills), monitor,
+                    listening, feed, live.part, BackfillPart(runner: loading?.backfills), monitor,
                     HealthReporter(application: self, services: services),
                 ],
             handlesSignals: configuration.handleSignals, logger: logger)
         try await lifecycle.run()
         await loading?.close()
         await data.close()
+        await live.followerRedis?.close()
         let served = await server.statistics()
         logger.info("stopped", metadata: ["served": "\(served)"])
+    }
+
+    /// Quotes.Subscribe over the hub and the tick log, and the part that follows other instances' symbols (on a
+    /// Redis connection of its own, since it blocks in `XREAD`).
+    func liveStreams(redis: RedisClient?, group: EventLoopGroup) -> (
+        services: [any RPCService], part: any Service, followerRedis: RedisClient?
+    ) {
+        let log = redis.map { TickLog(redis: $0, maxLength: configuration.feed.tickRetention) }
+        let followerRedis = configuration.redis.map {
+            RedisClient(configuration: $0, loop: group.loops[group.loops.count > 1 ? 1 : 0], logger: logger)
+        }
+        let follower = followerRedis.map {
+            TickFollower(
+                hub: ticks, log: TickLog(redis: $0, maxLength: configuration.feed.tickRetention),
+                settings: configuration.streams, logger: logger)
+        }
+        let services: [any RPCService] = [
+            QuoteStreamService(hub: ticks, log: log, settings: configuration.streams),
+            IndicatorStreamService(
+                hub: ticks, log: log, source: configuration.barSource, settings: configuration.streams),
+        ]
+        return (services, LiveStreamsPart(hub: ticks, follower: follower), followerRedis)
     }
 
     /// A PostgreSQL pool per loop for LoadSymbol and Screen, and the Alpha Vantage backfill runner on the first loop
