@@ -48,6 +48,19 @@ public final class TickHub: Sendable {
     /// How many subscriptions are open.
     public var subscriberCount: Int { state.withLock { $0.subscribers.count } }
 
+    /// Open subscriptions, ticks waiting in their mailboxes, and ticks conflated in the open ones (for metrics;
+    /// read at scrape time, never on the publishing path).
+    public func statistics() -> (subscribers: Int, queued: Int, conflated: UInt64) {
+        let mailboxes = state.withLock { Array($0.subscribers.values) }
+        var queued = 0
+        var conflated: UInt64 = 0
+        for mailbox in mailboxes {
+            queued += mailbox.pendingCount
+            conflated &+= mailbox.conflatedTotal
+        }
+        return (mailboxes.count, queued, conflated)
+    }
+
     private func remove(_ id: UInt64, symbols: [String]) {
         state.withLock { state in
             state.subscribers[id] = nil
@@ -119,6 +132,9 @@ public final class TickHub: Sendable {
             }
             waiter?.resume(returning: nil)
         }
+
+        /// Ticks waiting to be taken.
+        var pendingCount: Int { pending.withLock { $0.order.count } }
 
         /// Whether a tick waits to be taken.
         var hasPending: Bool { pending.withLock { !$0.order.isEmpty } }
