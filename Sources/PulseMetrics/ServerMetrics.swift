@@ -1,6 +1,10 @@
 @_exported import Prometheus
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The process's Prometheus metrics: one registry (swift-prometheus, used directly rather than through
 /// swift-metrics' factory, so a call site holds its counter and an increment is one relaxed atomic add with no
 /// label lookup), and the collectors that refresh gauges from the parts just before each scrape.
@@ -51,6 +55,21 @@ public final class ServerMetrics: Sendable {
         registry.makeValueHistogram(name: name, labels: labels, buckets: buckets, help: helps[name] ?? name)
     }
 
+    /// `pulse_tick_lag_seconds`: what a stream handler records for each tick it hands to a client, from the
+    /// tick's `ingest_time_us` (look it up once per stream, then ``recordTickLag(_:ingestTimeUs:)`` per tick).
+    public func tickLag() -> ValueHistogram {
+        valueHistogram(
+            "pulse_tick_lag_seconds", buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1])
+    }
+
+    /// Records one tick's lag from its ingest time (microseconds since the epoch) to now.
+    public static func recordTickLag(_ histogram: ValueHistogram, ingestTimeUs: Int64) {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        let nowUs = Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec) / 1000
+        histogram.record(Double(max(0, nowUs - ingestTimeUs)) / 1e6)
+    }
+
     /// Runs the collectors, then renders every metric in the Prometheus text format.
     public func render() async -> [UInt8] {
         let collect = collectors.withLock { $0 }
@@ -82,7 +101,7 @@ public enum MetricCatalogue {
         "pulse_ingest_ticks_total": "Ticks ingested by this instance's feed.",
         "pulse_ingest_gaps_total": "Tick-log appends that failed (Redis away): sequence gaps other instances see.",
         "pulse_ingest_bars_written_total":
-            "Minute bars the feed wrote to PostgreSQL (directly or drained from the spool).",
+            "Minute bars the feed completed and handed to storage (stored, or spooled while PostgreSQL is away).",
         "pulse_ingest_leases_lost_total": "Symbol leases lost to another instance.",
         "pulse_spool_bars": "Minute bars waiting in the local spool for PostgreSQL.",
         "pulse_spool_bytes": "Size of the local spool file.",

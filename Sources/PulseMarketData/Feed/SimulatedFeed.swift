@@ -8,8 +8,9 @@ import PulseStore
 /// Where completed 1-minute bars go (PostgreSQL's COPY path in production).
 public protocol MinuteBarSink: Sendable {
     func write(symbol: String, bars: [MinuteBarBuilder.Bar]) async throws
-    /// Retries what the sink held back (a spool while PostgreSQL was away); called about once a second.
-    func flush() async
+    /// Retries what the sink held back (a spool while PostgreSQL was away), without waiting; called about once a
+    /// second.
+    func flush()
 }
 
 /// The simulated feed as an ingester like any other: it takes ownership of the symbols it can, numbers their
@@ -60,7 +61,7 @@ public struct SimulatedFeed: Sendable {
             if ContinuousClock.now - lastLeaseCheck >= leaseCheck {
                 lastLeaseCheck = .now
                 await ingester.checkLeases(for: market.symbols)
-                await bars?.flush()
+                bars?.flush()
             }
             let now = Self.nowUs()
             var batches: [String: [FeedTick]] = [:]

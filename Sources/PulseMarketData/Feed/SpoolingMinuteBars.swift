@@ -16,9 +16,9 @@ import Synchronization
 /// complete from the outage's start up to the bound, a single hole at its end that a backfill can fill.
 ///
 /// ```swift
-/// let sink = try await SpoolingMinuteBars(inner: PostgresMinuteBars(pool: pool), directory: dir, blocking: pool)
+/// let sink = try await SpoolingMinuteBars(inner: bars, directory: dir, loop: loop, blocking: blocking)
 /// try await sink.write(symbol: "AAPL", bars: bars)   // never throws for PostgreSQL being away
-/// await sink.flush()                                 // now and then: drains what was spooled
+/// sink.flush()                                       // now and then: drains in the background
 /// ```
 public final class SpoolingMinuteBars: MinuteBarSink {
     public struct Statistics: Sendable, Equatable {
@@ -42,22 +42,29 @@ public final class SpoolingMinuteBars: MinuteBarSink {
         var bytes = 0
         var statistics = Statistics()
         var draining = false
+        /// A bar was dropped for want of room: drop the rest too until the spool has drained.
+        var full = false
     }
 
     public let path: String
     public let maxBytes: Int
     private let inner: any MinuteBarSink
     private let blocking: BlockingPool
+    /// Where drains run: the loop `inner` belongs to (a PostgreSQL pool is used on its own loop only).
+    private let loop: EventLoop
     private let state = Mutex(State())
+    /// Serialises the file's appends and rewrites (taken only on blocking-pool threads).
+    private let fileLock = Mutex(())
     /// Held (flock) for the sink's life so a second process cannot share the spool.
-    private let lock: Int32
+    private let lock: Mutex<Int32>
 
     /// Opens (or creates) `directory`/minute-bars.spool and loads what an earlier run left in it; throws when
     /// another process holds it.
-    public init(inner: any MinuteBarSink, directory: String, blocking: BlockingPool, maxBytes: Int = 64 << 20)
-        async throws
-    {
+    public init(
+        inner: any MinuteBarSink, directory: String, loop: EventLoop, blocking: BlockingPool, maxBytes: Int = 64 << 20
+    ) async throws {
         self.inner = inner
+        self.loop = loop
         self.blocking = blocking
         self.maxBytes = maxBytes
         path = directory + "/minute-bars.spool"
@@ -73,7 +80,7 @@ public final class SpoolingMinuteBars: MinuteBarSink {
             }
             return fd
         }
-        self.lock = lock
+        self.lock = Mutex(lock)
         let loaded = try await blocking.run { () throws -> (Int, [Record]) in
             guard let text = try? Self.readFile(path) else { return (0, []) }
             return (text.utf8.count, text.split(separator: "\n").compactMap { Self.decode($0) })
@@ -86,13 +93,22 @@ public final class SpoolingMinuteBars: MinuteBarSink {
         }
     }
 
-    deinit { Glibc.close(lock) }
+    deinit { close() }
+
+    /// Gives the spool up to another process (what it holds stays in the file for the next one).
+    public func close() {
+        lock.withLock { fd in
+            if fd >= 0 { Glibc.close(fd) }
+            fd = -1
+        }
+    }
 
     public var statistics: Statistics { state.withLock { $0.statistics } }
 
     public func write(symbol: String, bars: [MinuteBarBuilder.Bar]) async throws {
         guard !bars.isEmpty else { return }
-        await flush()
+        // While anything is spooled, new bars queue behind it (order), and the feed never waits for a PostgreSQL
+        // that is away more than once per outage: draining happens in the background (``flush()``).
         if state.withLock({ $0.pending.isEmpty }) {
             do {
                 try await inner.write(symbol: symbol, bars: bars)
@@ -102,77 +118,102 @@ public final class SpoolingMinuteBars: MinuteBarSink {
             }
         }
         try await spool(bars.map { Record(symbol: symbol, bar: $0) })
+        flush()
     }
 
-    /// Writes the spooled bars to `inner` in order, stopping at the first failure; empties the file when done.
-    public func flush() async {
-        let batch: [Record]? = state.withLock { state in
-            guard !state.pending.isEmpty, !state.draining else { return nil }
+    /// Starts draining the spool to `inner` in the background (one drain at a time), in order, stopping at the
+    /// first failure; the next call tries again. Returns at once.
+    public func flush() {
+        let start = state.withLock { state -> Bool in
+            guard !state.pending.isEmpty, !state.draining else { return false }
             state.draining = true
-            return state.pending
+            return true
         }
-        guard let batch else { return }
+        guard start else { return }
+        Task(executorPreference: loop) { await self.drain() }
+    }
+
+    /// Writes the spooled bars in order until one fails; rewrites the file with what is left.
+    func drain() async {
         var written = 0
-        while written < batch.count {
-            let symbol = batch[written].symbol
-            var end = written
-            while end < batch.count && batch[end].symbol == symbol && end - written < 500 { end += 1 }
+        while true {
+            let next: (String, [MinuteBarBuilder.Bar])? = state.withLock { state in
+                guard written < state.pending.count else { return nil }
+                let symbol = state.pending[written].symbol
+                var end = written
+                while end < state.pending.count && state.pending[end].symbol == symbol && end - written < 500 {
+                    end += 1
+                }
+                return (symbol, state.pending[written..<end].map(\.bar))
+            }
+            guard let (symbol, bars) = next else { break }
             do {
-                try await inner.write(symbol: symbol, bars: batch[written..<end].map(\.bar))
+                try await inner.write(symbol: symbol, bars: bars)
             } catch {
                 break
             }
-            written = end
+            written += bars.count
         }
-        let remaining: [Record] = state.withLock { state in
-            state.pending.removeFirst(written)
-            state.statistics.drained += written
-            return state.pending
+        if written > 0 {
+            let drained = written
+            try? await blocking.run { try self.removeDrained(drained) }
         }
-        if written > 0 { try? await rewrite(remaining) }
         state.withLock { $0.draining = false }
     }
 
     private func spool(_ records: [Record]) async throws {
-        var text = ""
-        var accepted: [Record] = []
-        let room = state.withLock { maxBytes - $0.bytes }
-        for record in records {
-            let line = Self.encode(record)
-            if text.utf8.count + line.utf8.count > room { break }
-            text += line
-            accepted.append(record)
-        }
-        let dropped = records.count - accepted.count
-        if !text.isEmpty {
-            let path = self.path
-            let bytes = text
-            try await blocking.run { try Self.append(bytes, to: path) }
-        }
-        state.withLock { state in
-            state.pending += accepted
-            state.bytes += text.utf8.count
-            state.statistics.spooled += accepted.count
-            state.statistics.dropped += dropped
-            state.statistics.pending = state.pending.count
-            state.statistics.bytes = state.bytes
+        try await blocking.run { try self.append(records) }
+    }
+
+    /// On a blocking thread, under the file lock: appends what fits, keeping the state and the file in step.
+    /// Once a bar did not fit, every later one is dropped until the spool drains (no holes between kept bars).
+    private func append(_ records: [Record]) throws {
+        try fileLock.withLock { _ in
+            let (room, full) = state.withLock { (maxBytes - $0.bytes, $0.full) }
+            var text = ""
+            var accepted: [Record] = []
+            if !full {
+                for record in records {
+                    let line = Self.encode(record)
+                    if text.utf8.count + line.utf8.count > room { break }
+                    text += line
+                    accepted.append(record)
+                }
+            }
+            if !text.isEmpty { try Self.append(text, to: path) }
+            let size = text.utf8.count
+            state.withLock { state in
+                state.pending += accepted
+                state.bytes += size
+                state.statistics.spooled += accepted.count
+                state.statistics.dropped += records.count - accepted.count
+                if accepted.count < records.count { state.full = true }
+                state.statistics.pending = state.pending.count
+                state.statistics.bytes = state.bytes
+            }
         }
     }
 
-    /// Replaces the file with `records` (write a temporary file, fsync, rename, fsync the directory).
-    private func rewrite(_ records: [Record]) async throws {
-        let text = records.map(Self.encode).joined()
-        let path = self.path
-        try await blocking.run {
+    /// On a blocking thread, under the file lock: forgets the first `count` bars and replaces the file with the
+    /// rest (a temporary file fsync'd, then renamed over it).
+    private func removeDrained(_ count: Int) throws {
+        try fileLock.withLock { _ in
+            let remaining = state.withLock { state -> [Record] in
+                state.pending.removeFirst(count)
+                state.statistics.drained += count
+                state.statistics.pending = state.pending.count
+                return state.pending
+            }
+            let text = remaining.map(Self.encode).joined()
             let temporary = path + ".tmp"
             unlink(temporary)
             try Self.append(text, to: temporary)
             guard rename(temporary, path) == 0 else { throw IOError(operation: "rename", errno: errno) }
-        }
-        state.withLock { state in
-            state.bytes = text.utf8.count
-            state.statistics.pending = state.pending.count
-            state.statistics.bytes = state.bytes
+            state.withLock { state in
+                state.bytes = text.utf8.count
+                state.statistics.bytes = state.bytes
+                if remaining.isEmpty { state.full = false }
+            }
         }
     }
 
@@ -183,6 +224,11 @@ public final class SpoolingMinuteBars: MinuteBarSink {
         let bar = record.bar
         return
             "\(record.symbol) \(bar.startMs) \(bar.open) \(bar.high) \(bar.low) \(bar.close) \(bar.volume) \(bar.trades)\n"
+    }
+
+    /// The bytes one bar takes in the spool (for sizing a bound).
+    public static func encodedSize(symbol: String, _ bar: MinuteBarBuilder.Bar) -> Int {
+        encode(Record(symbol: symbol, bar: bar)).utf8.count
     }
 
     static func decode(_ line: Substring) -> Record? {
@@ -235,5 +281,5 @@ public final class SpoolingMinuteBars: MinuteBarSink {
 
 extension MinuteBarSink {
     /// Retries whatever the sink holds back (a spool); nothing for a plain sink.
-    public func flush() async {}
+    public func flush() {}
 }

@@ -109,11 +109,12 @@ extension FeedPart {
         let blocking = self.blocking
         let logger = self.logger
         let onSpool = self.onSpool
+        let loop = self.loop
         return { sink in
             guard let sink, let directory = settings.spoolDirectory, let blocking else { return sink }
             do {
                 let spool = try await SpoolingMinuteBars(
-                    inner: sink, directory: directory, blocking: blocking, maxBytes: settings.spoolMaxBytes)
+                    inner: sink, directory: directory, loop: loop, blocking: blocking, maxBytes: settings.spoolMaxBytes)
                 let waiting = spool.statistics.pending
                 logger.info("minute-bar spool", metadata: ["path": "\(spool.path)", "pending": "\(waiting)"])
                 onSpool(spool)
