@@ -135,6 +135,7 @@ def main():
     minutes = float(sys.argv[1]) if len(sys.argv) > 1 else 2
     total = minutes * 60
     work = pathlib.Path(tempfile.mkdtemp(prefix="pulse-soak-"))
+    work.chmod(0o755)  # the postgres user must reach the data folder
     store = Store(work)
     store.pg("start")
     store.redis("start")

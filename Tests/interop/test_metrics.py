@@ -38,7 +38,8 @@ def server(pulse_bin):
         [pulse_bin, "serve", "--port", "0", "--feed", "none", "--metrics-port", port, "--access-log", "on"])
     process.metrics_url = f"http://127.0.0.1:{port}/metrics"
     yield process
-    process.terminate()
+    # The metrics parts (HTTP server, probes) must end with the graceful shutdown, not hold the exit up.
+    assert process.terminate(timeout=10) == 0
 
 
 def scrape(url):

@@ -80,14 +80,15 @@ struct MetricsProbePart: Service {
 
     private static func probeLag(_ loop: EventLoop, index: Int, metrics: ServerMetrics) async {
         let gauge = metrics.gauge("pulse_event_loop_lag_seconds", [("loop", "\(index)")])
-        await Task(executorPreference: loop) {
+        // Structured (not a new Task): cancelling the probe must end the loop.
+        await withTaskExecutorPreference(loop) {
             while !Task.isCancelled {
                 let asked = MonotonicClock.now()
                 do { try await loop.sleep(nanoseconds: 100_000_000) } catch { return }
                 let late = MonotonicClock.now() &- asked &- 100_000_000
                 gauge.set(Double(Int64(bitPattern: late)) / 1e9)
             }
-        }.value
+        }
     }
 
     private static func probeRedis(_ redis: RedisClient, metrics: ServerMetrics) async {
@@ -107,7 +108,7 @@ struct MetricsProbePart: Service {
         let up = metrics.gauge("pulse_postgres_up")
         let reconnects = metrics.counter("pulse_postgres_reconnects_total")
         var wasUp = true
-        await Task(executorPreference: pool.loop) {
+        await withTaskExecutorPreference(pool.loop) {
             while !Task.isCancelled {
                 let isUp = (try? await pool.query("SELECT 1", timeout: .seconds(1))) != nil
                 up.set(isUp ? 1.0 : 0.0)
@@ -115,7 +116,7 @@ struct MetricsProbePart: Service {
                 wasUp = isUp
                 do { try await pool.loop.sleep(nanoseconds: 500_000_000) } catch { return }
             }
-        }.value
+        }
         pool.close()
     }
 }
