@@ -24,6 +24,7 @@ import urllib.request
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SYMBOLS = ["SKA", "SKB", "SKC", "SKD"]
 RECOVERY_LIMIT_S = 2.0
+CLEANUP = []  # run on any exit: what this run started is stopped, by its own handle
 
 
 def free_port():
@@ -137,11 +138,17 @@ def main():
     work = pathlib.Path(tempfile.mkdtemp(prefix="pulse-soak-"))
     work.chmod(0o755)  # the postgres user must reach the data folder
     store = Store(work)
+    CLEANUP.append(lambda: subprocess.run(["bash", ROOT / "scripts/postgres.sh", "stop", "--data", store.pg_dir,
+                                           "--port", str(store.pg_port)], stdout=subprocess.DEVNULL))
+    CLEANUP.append(lambda: subprocess.run(["bash", ROOT / "scripts/redis.sh", "stop", store.redis_dir,
+                                           str(store.redis_port)], stdout=subprocess.DEVNULL))
     store.pg("start")
     store.redis("start")
     subprocess.run([PULSE, "migrate", "--database-url", store.database_url], check=True, stdout=subprocess.DEVNULL)
     a = Instance("a", work, store)
     b = Instance("b", work, store)
+    CLEANUP.extend([lambda: a.process.poll() is None and a.process.kill(),
+                    lambda: b.process.poll() is None and b.process.kill()])
     began = time.monotonic()
     sampling = True
 
@@ -186,9 +193,10 @@ def main():
     time.sleep(max(0, 62 - (time.time() % 60)))
     time.sleep(3)
     final = {instance.name: instance.metrics() for instance in (a, b)}
+    exits = {}
     for instance in (a, b):
         instance.process.send_signal(signal.SIGTERM)
-        instance.process.wait(timeout=30)
+        exits[instance.name] = instance.process.wait(timeout=30)
     sampling = False
     fed = fed_by_killed + sum(m.get("pulse_ingest_bars_written_total", 0) for m in final.values())
     spooled_left = sum(m.get("pulse_spool_bars", 0) for m in final.values())
@@ -199,7 +207,9 @@ def main():
         f"SELECT count(*) FROM bars b JOIN symbols s ON s.id = b.symbol_id WHERE s.symbol IN ({symbols}) "
         "AND b.timeframe = '1m'"))
     served, errors = 0, {}
-    for report in sorted(work.glob("load-*.json")):
+    for report in sorted(work.glob("load-a.json")) + sorted(work.glob("load-b*.json")):
+        if ".scenario." in report.name:
+            continue
         data = json.loads(report.read_text())
         served += data.get("ok", 0)
         for status, count in data.get("errors", {}).items():
@@ -225,7 +235,7 @@ def main():
     for instance in (a, b):
         print(f"peak RSS {instance.name}: first half {instance.peak[0] / 2**20:.1f} MiB, "
               f"second half {instance.peak[1] / 2**20:.1f} MiB")
-    failures = []
+    failures = [f"instance {name} exited {code} on SIGTERM" for name, code in exits.items() if code != 0]
     if spooled_left > 0 or dropped > 0:
         failures.append("bars left in or dropped by a spool")
     # Rows are per (symbol, minute): the minute of the takeover is written by both owners and stored once, so
@@ -245,4 +255,11 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    finally:
+        for step in reversed(CLEANUP):
+            try:
+                step()
+            except Exception:  # noqa: BLE001 - cleanup goes on
+                pass

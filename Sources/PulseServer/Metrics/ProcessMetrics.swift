@@ -114,9 +114,9 @@ struct MetricsProbePart: Service {
                 up.set(isUp ? 1.0 : 0.0)
                 if isUp && !wasUp { reconnects.increment() }
                 wasUp = isUp
-                do { try await pool.loop.sleep(nanoseconds: 500_000_000) } catch { return }
+                do { try await pool.loop.sleep(nanoseconds: 500_000_000) } catch { break }
             }
+            pool.close()  // on its loop
         }
-        pool.close()
     }
 }
