@@ -18,6 +18,7 @@ printf '\x00\x00\x00\x00\x06\x0a\x04ping' >"$work/echo.bin"
 start() {  # start NAME BINARY [FLAGS...]: sets address
     local extra=("${@:3}")
     "$2" serve --help 2>/dev/null | grep -q -- '--feed' && extra+=(--feed none)
+    : >"$work/$1.out"  # exists before the first poll below (the background redirect may not have run yet)
     "$2" serve --port 0 --loops 1 "${extra[@]}" >"$work/$1.out" 2>"$work/$1.err" &
     pids+=($!)
     for _ in $(seq 1 300); do

@@ -6,8 +6,8 @@ import PulseRPC
 /// `grpc_server_*` metrics with grpc-ecosystem's names and labels, as an interceptor (install it first, so calls
 /// other interceptors reject are counted too).
 ///
-/// Each loop keeps its own table from `:path` to the method's handles, so a call costs one dictionary lookup on
-/// its loop and a few relaxed atomic adds; the registry (and its lock) is touched only the first time a method or
+/// Each loop keeps its own table from method to handles, so a call costs a short scan on its loop and a few
+/// relaxed atomic adds; the registry (and its lock) is touched only the first time a method or
 /// a status code is seen on a loop. Unknown paths share one `unknown` label set, so a scanner cannot grow the
 /// label space.
 public struct GRPCMetricsInterceptor: ServerInterceptor {
@@ -36,17 +36,19 @@ public struct GRPCMetricsInterceptor: ServerInterceptor {
     }
 
     private func handles(for method: GRPCMethod?, loop: EventLoop) -> MethodHandles {
-        let key = method?.path ?? ""
-        if let known = tables[loop].byPath[key] { return known }
+        let table = tables[loop]
+        // A linear scan: a server has a few dozen methods, and the router hands every call the same GRPCMethod
+        // value, whose strings compare by identity first — cheaper than hashing (or building) the `:path`.
+        for entry in table.entries where entry.method == method { return entry.handles }
         let made = MethodHandles(method: method, metrics: metrics)
-        tables[loop].byPath[key] = made
+        table.entries.append((method, made))
         return made
     }
 }
 
-/// One loop's method handles by `:path` ("" for unknown methods).
+/// One loop's method handles (nil: unknown methods).
 final class MethodTable {
-    var byPath: [String: MethodHandles] = [:]
+    var entries: [(method: GRPCMethod?, handles: MethodHandles)] = []
 }
 
 /// The counters and histogram of one method (shared by every loop: the registry returns the same instances).
