@@ -172,7 +172,8 @@ let package = Package(
         .testTarget(
             name: "PulseServerTests",
             dependencies: [
-                "PulseServer", "PulseClient", "PulseRPC", "PulseIO", "PulseProtocol", "PulseAnalytics", "PulseMetrics",
+                "PulseServer", "PulseClient", "PulseRPC", "PulseIO", "PulseProtocol", "PulseAnalytics", "PulseMarketData",
+                "PulseMetrics", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
         // Test helpers shared by test targets: private Redis (and later PostgreSQL) servers started through the
@@ -185,7 +186,8 @@ let package = Package(
             dependencies: ["PulseMarketData", "PulseAnalytics", "PulseStore", "PulseIO", "PulseTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "PulseStoreTests", dependencies: ["PulseStore", "PulseIO", "PulseMarketData", "PulseTestSupport"],
+            name: "PulseStoreTests",
+            dependencies: ["PulseStore", "PulseIO", "PulseMarketData", "PulseAnalytics", "PulseTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "PulseLoadTests",

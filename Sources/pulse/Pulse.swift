@@ -25,6 +25,9 @@ struct Pulse: AsyncParsableCommand {
             ScreenCommand.self,
             AWSSignCommand.self,
             SQSCommand.self,
+            QuoteCommand.self,
+            BarsCommand.self,
+            ClockCommand.self,
         ])
 
     static func main() async {
@@ -41,6 +44,13 @@ struct Pulse: AsyncParsableCommand {
             if code == .success {
                 if !message.isEmpty { print(message) }
                 Glibc.exit(0)
+            }
+            if let exit = error as? ExitCode, exit != .success {
+                Glibc.exit(exit.rawValue)  // the command has said why on standard error already
+            }
+            if let failure = error as? CallFailure {
+                StandardError.write(failure.description)
+                Glibc.exit(1)
             }
             StandardError.write(message.isEmpty ? "pulse: \(error)" : message)
             // ArgumentParser's usage errors are EX_USAGE (64); our contract is the conventional 2.

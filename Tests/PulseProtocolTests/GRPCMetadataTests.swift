@@ -104,8 +104,9 @@ struct GRPCMetadataTests {
 
     @Test("the method table knows every path and its kind")
     func methodTable() {
-        #expect(PulseMethods.all.count == 15)
-        #expect(Set(PulseMethods.all.map(\.path)).count == 15)
+        #expect(PulseMethods.all.count == 18)
+        #expect(Set(PulseMethods.all.map(\.path)).count == 18)
+        #expect(PulseMethods.method(forPath: "/pulse.v1.Quotes/GetSessions")?.kind == .unary)
         #expect(PulseMethods.method(forPath: "/pulse.v1.Quotes/GetQuote")?.kind == .unary)
         #expect(PulseMethods.method(forPath: "/pulse.v1.Quotes/Subscribe")?.kind == .serverStreaming)
         #expect(PulseMethods.method(forPath: "/grpc.health.v1.Health/Watch") == PulseMethods.Health.watch.descriptor)

@@ -2,7 +2,7 @@ import PulseProtocol
 
 /// The Swift side of Protocol/vectors/vectors.json: the same values, built with PulseProtocol's types.
 enum GoldenVectors {
-    static var all: [GoldenVector] { health + diagnostics + marketData + quotes + indicators + backtests }
+    static var all: [GoldenVector] { health + diagnostics + marketData + quotes + quotesRead + indicators + backtests }
 
     static let health: [GoldenVector] = [
         GoldenVector("HealthCheckRequest", HealthCheckRequest(service: "pulse.v1.Quotes")),

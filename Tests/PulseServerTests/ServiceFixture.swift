@@ -76,9 +76,21 @@ struct FixedBarSource: BarSource {
     var bars: [String: PulseV1.BarSeries]
 
     func bars(
-        symbol: String, timeframe: PulseV1.Timeframe, start: Int64?, end: Int64?, limit: Int?
+        symbol: String, timeframe: PulseV1.Timeframe, start: Int64?, end: Int64?, limit: Int?, fromEnd: Bool,
+        context: ServerContext
     ) async throws -> BarSeries {
-        guard let series = bars[symbol] else { throw GRPCStatus(.notFound, "unknown symbol \(symbol)") }
+        guard var series = bars[symbol] else { throw GRPCStatus(.notFound, "unknown symbol \(symbol)") }
+        // The range and limit as a store applies them (the indicators' warm-up asks for the bars before a range).
+        var keep = series.timeMs.indices.filter { k in
+            (start.map { series.timeMs[k] >= $0 } ?? true) && (end.map { series.timeMs[k] < $0 } ?? true)
+        }
+        if let limit { keep = fromEnd ? Array(keep.suffix(limit)) : Array(keep.prefix(limit)) }
+        series.timeMs = keep.map { series.timeMs[$0] }
+        series.open = keep.map { series.open[$0] }
+        series.high = keep.map { series.high[$0] }
+        series.low = keep.map { series.low[$0] }
+        series.close = keep.map { series.close[$0] }
+        series.volume = series.volume.isEmpty ? [] : keep.map { series.volume[$0] }
         return ServiceFixture.analyticsBars(series)
     }
 }

@@ -28,7 +28,9 @@ def stubs(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(pulse_bin):
-    process = ServeProcess([pulse_bin, "serve", "--port", "0"])
+    # No database (DATABASE_URL="" hides the test script's): the suites using this server check the inline and
+    # no-database answers; test_rpc_quotes.py starts servers with one.
+    process = ServeProcess([pulse_bin, "serve", "--port", "0"], env={"DATABASE_URL": ""})
     yield process
     process.terminate()
 
@@ -166,7 +168,9 @@ def test_many_concurrent_calls_share_one_connection(stubs, channel):
 
 
 def test_sigterm_lets_in_flight_call_finish_and_exits_zero(stubs, pulse_bin):
-    process = ServeProcess([pulse_bin, "serve", "--port", "0"])
+    # No database (DATABASE_URL="" hides the test script's): the suites using this server check the inline and
+    # no-database answers; test_rpc_quotes.py starts servers with one.
+    process = ServeProcess([pulse_bin, "serve", "--port", "0"], env={"DATABASE_URL": ""})
     try:
         with grpc.insecure_channel(process.address) as channel:
             grpc.channel_ready_future(channel).result(timeout=10)

@@ -111,7 +111,7 @@ def test_services_and_methods(pool):
     readme = (PROTOCOL / "README.md").read_text()
     for path, kind in methods.items():
         assert f"`{path}`" in readme, f"{path} is not documented in Protocol/README.md"
-    assert len(methods) == 15
+    assert len(methods) == 18
     assert methods["/pulse.v1.Quotes/Subscribe"] == "server-streaming"
     assert methods["/pulse.v1.Backtests/Run"] == "unary"
 

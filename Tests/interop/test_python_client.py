@@ -30,9 +30,9 @@ from test_backtest_vs_backtesting_py import Mirror  # noqa: E402
 pulsetrader = require_module("pulsetrader")
 require_database()
 
-# Methods this branch does not serve yet (quotes: GetBars, GetQuote and the stored-bar source of Indicators and
-# Backtests; stream: Subscribe). Empty it when they are merged.
-PENDING = {"GetBars", "GetQuote", "StoredBars", "Subscribe"}
+# Methods this branch does not serve yet (stream: Subscribe; GetBars, GetQuote and stored bars are served). Empty
+# it when they are merged.
+PENDING = {"Subscribe"}
 
 
 def pending(*methods):
@@ -279,3 +279,11 @@ def pulsetrader_wait(call, timeout=30):
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
+
+
+def test_indicators_over_a_stored_symbol_follow_compute_pages(client):
+    bars = frame(n=12_500, seed=23)
+    client.load("PYPAGES", csv=bars)
+    stored = client.indicators(["rsi:14"], "PYPAGES")
+    assert len(stored) == 12_500 and stored.index.is_unique
+    np.testing.assert_allclose(stored["rsi_14"], talib.RSI(bars.close.to_numpy(), 14), rtol=1e-9, atol=1e-9)

@@ -20,11 +20,14 @@ public final class TickHub: Sendable {
     }
 
     private let state = Mutex(State())
+    /// The latest quote per symbol published here (GetQuote's in-memory tier).
+    public let latest = LatestQuotes()
 
     public init() {}
 
-    /// Delivers `tick` to every subscriber of its symbol.
+    /// Delivers `tick` to every subscriber of its symbol and makes it the symbol's latest quote.
     public func publish(_ tick: PulseV1.Tick) {
+        latest.record(tick)
         let targets = state.withLock { state -> [Mailbox] in
             guard let ids = state.bySymbol[tick.symbol] else { return [] }
             return ids.compactMap { state.subscribers[$0] }

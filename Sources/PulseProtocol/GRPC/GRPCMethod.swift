@@ -84,11 +84,17 @@ public enum PulseMethods {
             service: service, name: "LoadSymbol")
         public static let subscribe = ServerStreamingMethod<PulseV1.SubscribeQuotesRequest, PulseV1.QuoteEvent>(
             service: service, name: "Subscribe")
+        public static let getQuotes = UnaryMethod<PulseV1.GetQuotesRequest, PulseV1.GetQuotesResponse>(
+            service: service, name: "GetQuotes")
+        public static let getClock = UnaryMethod<PulseV1.GetClockRequest, PulseV1.MarketClock>(
+            service: service, name: "GetClock")
+        public static let getSessions = UnaryMethod<PulseV1.GetSessionsRequest, PulseV1.GetSessionsResponse>(
+            service: service, name: "GetSessions")
         public static let screen = UnaryMethod<PulseV1.ScreenRequest, PulseV1.ScreenResponse>(
             service: service, name: "Screen")
         public static let all = [
             getQuote.descriptor, listSymbols.descriptor, getBars.descriptor, loadSymbol.descriptor,
-            subscribe.descriptor, screen.descriptor,
+            subscribe.descriptor, getQuotes.descriptor, getClock.descriptor, getSessions.descriptor, screen.descriptor,
         ]
     }
 

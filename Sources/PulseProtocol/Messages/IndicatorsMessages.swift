@@ -47,6 +47,10 @@ extension PulseV1 {
         public var indicators: [IndicatorSpec] = []
         /// Echo the input bars in the response.
         public var includeBars: Bool = false
+        /// A previous response's `nextPageToken` (the same request otherwise); empty: the first page.
+        public var pageToken: String = ""
+        /// Bars per response for stored symbols; 0 or above the server's page size: the server's (10,000).
+        public var pageSize: UInt32 = 0
 
         public init() {}
 
@@ -59,6 +63,8 @@ extension PulseV1 {
             writer.writeMessage(field: 6, bars)
             writer.writeMessages(field: 7, indicators)
             writer.writeBool(field: 8, includeBars)
+            writer.writeString(field: 9, pageToken)
+            writer.writeUInt32(field: 10, pageSize)
         }
 
         public mutating func decodeField(_ tag: FieldTag, from reader: inout ProtobufReader) throws(ProtocolError) {
@@ -71,6 +77,8 @@ extension PulseV1 {
             case 6: try reader.mergeMessage(tag, into: &bars)
             case 7: try reader.appendMessage(tag, to: &indicators)
             case 8: includeBars = try reader.readBool(tag)
+            case 9: pageToken = try reader.readString(tag)
+            case 10: pageSize = try reader.readUInt32(tag)
             default: try reader.skip(tag)
             }
         }
@@ -142,6 +150,8 @@ extension PulseV1 {
         public var indicators: [IndicatorSeries] = []
         /// The input bars, when requested.
         public var bars: BarSeries? = nil
+        /// Set when more bars of a stored symbol's range follow: send it as the request's `pageToken`.
+        public var nextPageToken: String = ""
 
         public init() {}
 
@@ -151,6 +161,7 @@ extension PulseV1 {
             writer.writePackedInt64s(field: 3, timeMs)
             writer.writeMessages(field: 4, indicators)
             writer.writeMessage(field: 5, bars)
+            writer.writeString(field: 6, nextPageToken)
         }
 
         public mutating func decodeField(_ tag: FieldTag, from reader: inout ProtobufReader) throws(ProtocolError) {
@@ -160,6 +171,7 @@ extension PulseV1 {
             case 3: try reader.appendInt64s(tag, to: &timeMs)
             case 4: try reader.appendMessage(tag, to: &indicators)
             case 5: try reader.mergeMessage(tag, into: &bars)
+            case 6: nextPageToken = try reader.readString(tag)
             default: try reader.skip(tag)
             }
         }

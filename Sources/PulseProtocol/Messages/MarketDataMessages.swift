@@ -113,6 +113,8 @@ extension PulseV1 {
         public var low: [Double] = []
         public var close: [Double] = []
         public var volume: [Double] = []
+        /// GetBars only: set when more bars of the request follow (send it as `GetBarsRequest.pageToken`).
+        public var nextPageToken: String = ""
 
         public init() {}
 
@@ -133,6 +135,7 @@ extension PulseV1 {
             writer.writePackedDoubles(field: 6, low)
             writer.writePackedDoubles(field: 7, close)
             writer.writePackedDoubles(field: 8, volume)
+            writer.writeString(field: 9, nextPageToken)
         }
 
         public mutating func decodeField(_ tag: FieldTag, from reader: inout ProtobufReader) throws(ProtocolError) {
@@ -145,6 +148,7 @@ extension PulseV1 {
             case 6: try reader.appendDoubles(tag, to: &low)
             case 7: try reader.appendDoubles(tag, to: &close)
             case 8: try reader.appendDoubles(tag, to: &volume)
+            case 9: nextPageToken = try reader.readString(tag)
             default: try reader.skip(tag)
             }
         }

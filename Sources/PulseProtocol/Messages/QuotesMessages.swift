@@ -125,6 +125,12 @@ extension PulseV1 {
         public var endTimeMs: Int64 = 0
         /// When non-zero, only the last `limit` bars of the range.
         public var limit: UInt32 = 0
+        /// Unset: raw prices.
+        public var adjustment: Adjustment = .unspecified
+        /// A previous response's `nextPageToken` (same request otherwise); empty: the first page.
+        public var pageToken: String = ""
+        /// Bars per response; 0 or above the server's page size: the server's (10,000).
+        public var pageSize: UInt32 = 0
 
         public init() {}
 
@@ -134,6 +140,9 @@ extension PulseV1 {
             writer.writeInt64(field: 3, startTimeMs)
             writer.writeInt64(field: 4, endTimeMs)
             writer.writeUInt32(field: 5, limit)
+            writer.writeEnum(field: 6, adjustment)
+            writer.writeString(field: 7, pageToken)
+            writer.writeUInt32(field: 8, pageSize)
         }
 
         public mutating func decodeField(_ tag: FieldTag, from reader: inout ProtobufReader) throws(ProtocolError) {
@@ -143,6 +152,9 @@ extension PulseV1 {
             case 3: startTimeMs = try reader.readInt64(tag)
             case 4: endTimeMs = try reader.readInt64(tag)
             case 5: limit = try reader.readUInt32(tag)
+            case 6: adjustment = try reader.readEnum(tag)
+            case 7: pageToken = try reader.readString(tag)
+            case 8: pageSize = try reader.readUInt32(tag)
             default: try reader.skip(tag)
             }
         }

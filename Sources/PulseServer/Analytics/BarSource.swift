@@ -1,17 +1,20 @@
 import PulseAnalytics
 import PulseProtocol
+import PulseRPC
 
 /// Where the services get stored bars when a request names a symbol instead of giving bars inline.
 ///
-/// The PostgreSQL store implements it; until one is configured the services answer UNAVAILABLE
+/// ``PostgresBarSource`` implements it; until a database is configured the services answer UNAVAILABLE
 /// `no database configured`. Throw `GRPCStatus` for answers the caller should see (NOT_FOUND for an unknown
 /// symbol, UNAVAILABLE when the database cannot be reached); any other error reaches the client as UNKNOWN
 /// with an id, its text only in the log.
 public protocol BarSource: Sendable {
     /// The bars of `symbol` at `timeframe` (unit and multiple always set) in `[start, end)`, times in
-    /// milliseconds since the epoch (nil: unbounded), oldest first, at most `limit` of them (nil: no limit).
+    /// milliseconds since the epoch (nil: unbounded), oldest first; with `limit`, only the last `limit` of them
+    /// (`fromEnd`) or the first. `context` is the call's: its loop runs the query and its deadline bounds it.
     func bars(
-        symbol: String, timeframe: PulseV1.Timeframe, start: Int64?, end: Int64?, limit: Int?
+        symbol: String, timeframe: PulseV1.Timeframe, start: Int64?, end: Int64?, limit: Int?, fromEnd: Bool,
+        context: ServerContext
     ) async throws -> BarSeries
 }
 
@@ -27,7 +30,8 @@ struct StoredBars: Sendable {
     let source: (any BarSource)?
 
     func bars(
-        symbol: String, timeframe: PulseV1.Timeframe?, start: Int64, end: Int64, limit: UInt32
+        symbol: String, timeframe: PulseV1.Timeframe?, start: Int64, end: Int64, limit: UInt32, fromEnd: Bool = true,
+        context: ServerContext
     ) async throws -> BarSeries {
         guard !symbol.isEmpty else {
             throw GRPCStatus(.invalidArgument, "give the bars inline or a symbol; the symbol is empty")
@@ -38,8 +42,20 @@ struct StoredBars: Sendable {
         }
         let bars = try await source.bars(
             symbol: symbol, timeframe: (timeframe ?? .oneDay).normalized, start: start == 0 ? nil : start,
-            end: end == 0 ? nil : end, limit: limit == 0 ? nil : Int(limit))
+            end: end == 0 ? nil : end, limit: limit == 0 ? nil : Int(limit), fromEnd: fromEnd, context: context)
         guard !bars.isEmpty else { throw GRPCStatus(.notFound, "no bars for \(symbol) in the range") }
         return bars
+    }
+
+    /// Up to `count` bars of the same series just before `bars` (nil: all of them), for an indicator's warm-up;
+    /// empty when there are none.
+    func warmUp(
+        before bars: BarSeries, count: Int?, symbol: String, timeframe: PulseV1.Timeframe?, context: ServerContext
+    ) async throws -> BarSeries? {
+        guard let source, count != 0, let first = WireBars.timesMs(bars).first else { return nil }
+        let earlier = try await source.bars(
+            symbol: symbol, timeframe: (timeframe ?? .oneDay).normalized, start: nil, end: first, limit: count,
+            fromEnd: true, context: context)
+        return earlier.isEmpty ? nil : earlier
     }
 }

@@ -64,3 +64,24 @@ enum WireBars {
         ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000)
     }
 }
+
+extension BarSeries {
+    /// This series with `later`'s bars after its own (both with or both without volume).
+    func followed(by later: BarSeries) -> BarSeries {
+        BarSeries(
+            labels: labels + later.labels,
+            timestamps: timestamps.map { $0 + (later.timestamps ?? []) }, open: open + later.open,
+            high: high + later.high, low: low + later.low, close: close + later.close,
+            volume: volume.map { $0 + (later.volume ?? []) })
+    }
+}
+
+extension BarSeries {
+    /// The first `n` bars.
+    func prefix(_ n: Int) -> BarSeries {
+        BarSeries(
+            labels: Array(labels.prefix(n)), timestamps: timestamps.map { Array($0.prefix(n)) },
+            open: Array(open.prefix(n)), high: Array(high.prefix(n)), low: Array(low.prefix(n)),
+            close: Array(close.prefix(n)), volume: volume.map { Array($0.prefix(n)) })
+    }
+}

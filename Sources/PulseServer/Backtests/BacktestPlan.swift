@@ -1,6 +1,7 @@
 import PulseAnalytics
 import PulseIO
 import PulseProtocol
+import PulseRPC
 
 /// A `BacktestRequest` mapped onto the engine exactly as `pulse backtest` maps its flags: the same strategy
 /// (`StrategyFactory`), the same broker configuration (`BacktestConfiguration(cash:…)`), the same portfolio rules.
@@ -32,7 +33,7 @@ struct BacktestPlan: Sendable {
         }
     }
 
-    /// Maps `request` over its `series` (``series(_:stored:pool:)``).
+    /// Maps `request` over its `series` (``series(_:stored:context:)``).
     /// - Parameter optimized: the axes of an optimisation (their first values seed compilation).
     /// - Throws: `GRPCStatus` INVALID_ARGUMENT for a bad setting, strategy or expression.
     init(
@@ -108,8 +109,9 @@ struct BacktestPlan: Sendable {
     /// Checked bars and a symbol per series: the inline `data` (checked on the compute pool), else the stored
     /// `symbols`.
     static func series(
-        _ request: PulseV1.BacktestRequest, stored: StoredBars, pool: ComputePool
+        _ request: PulseV1.BacktestRequest, stored: StoredBars, context: ServerContext
     ) async throws -> [(symbol: String, bars: BarSeries)] {
+        let pool = context.computePool
         var series: [(symbol: String, bars: BarSeries)] = []
         if !request.data.isEmpty {
             series = try await pool.run {
@@ -127,7 +129,7 @@ struct BacktestPlan: Sendable {
             for symbol in request.symbols {
                 let bars = try await stored.bars(
                     symbol: symbol, timeframe: request.timeframe, start: request.startTimeMs, end: request.endTimeMs,
-                    limit: 0)
+                    limit: 0, context: context)
                 series.append((symbol, bars))
             }
         }

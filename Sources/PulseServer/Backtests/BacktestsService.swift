@@ -49,7 +49,7 @@ public struct BacktestsService: RPCService {
         _ request: PulseV1.BacktestRequest, stored: StoredBars, context: ServerContext,
         optimized: [String: [Double]] = [:]
     ) async throws -> BacktestPlan {
-        let series = try await BacktestPlan.series(request, stored: stored, pool: context.computePool)
+        let series = try await BacktestPlan.series(request, stored: stored, context: context)
         return try await ComputeJob.run(on: context.computePool) { _ in
             try BacktestPlan(request, series: series, optimized: optimized)
         }

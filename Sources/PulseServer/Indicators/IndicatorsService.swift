@@ -17,23 +17,33 @@ public struct IndicatorsService: RPCService {
 
     public var serviceName: String { PulseMethods.Indicators.service }
     let stored: StoredBars
+    let cache: ComputeCache?
 
     /// - Parameter source: stored bars for requests that name a symbol; nil answers them UNAVAILABLE.
     public init(source: (any BarSource)? = nil) {
         stored = StoredBars(source: source)
+        cache = nil
+    }
+
+    /// Stored bars and results cached in Redis (``ComputeCache``) from the server's data layer.
+    public init(source: (any BarSource)?, data: ServerDataLayer) {
+        stored = StoredBars(source: source)
+        cache = data.database != nil && data.cache != nil ? ComputeCache(data: data) : nil
     }
 
     public var methods: [RPCMethodDefinition] {
         let stored = self.stored
+        let cache = self.cache
         return [
             .unary(PulseMethods.Indicators.compute) { request, context in
-                try await Self.compute(request, stored: stored, context: context)
+                try await Self.compute(request, stored: stored, cache: cache, context: context)
             }
         ]
     }
 
     static func compute(
-        _ request: PulseV1.ComputeIndicatorsRequest, stored: StoredBars, context: ServerContext
+        _ request: PulseV1.ComputeIndicatorsRequest, stored: StoredBars, cache: ComputeCache? = nil,
+        context: ServerContext
     ) async throws -> PulseV1.ComputeIndicatorsResponse {
         let specs = try request.indicators.enumerated().map { k, spec throws(GRPCStatus) in
             try Self.spec(spec, index: k)
@@ -52,21 +62,79 @@ public struct IndicatorsService: RPCService {
             }
             return try series.count * (columns + 5) > inlineLimit ? await context.computePool.run(work) : work()
         }
-        let bars = try await stored.bars(
-            symbol: request.symbol, timeframe: request.timeframe, start: request.startTimeMs, end: request.endTimeMs,
-            limit: request.limit)
-        let work: @Sendable () throws -> PulseV1.ComputeIndicatorsResponse = {
-            try Self.response(request, specs: specs, bars: bars)
+        var cacheKey: String?
+        if let cache, !request.symbol.isEmpty {
+            cacheKey = try await cache.key(for: request, context: context)
+            if let cacheKey, let hit = await cache.get(cacheKey, symbol: request.symbol, context: context) {
+                return hit
+            }
         }
-        return try bars.count * columns > inlineLimit ? await context.computePool.run(work) : work()
+        let response = try await computeStored(
+            request, specs: specs, columns: columns, stored: stored, context: context)
+        if let cache, let cacheKey { await cache.set(cacheKey, symbol: request.symbol, response, context: context) }
+        return response
     }
 
+    static func computeStored(
+        _ request: PulseV1.ComputeIndicatorsRequest, specs: [IndicatorSpec], columns: Int, stored: StoredBars,
+        context: ServerContext
+    ) async throws -> PulseV1.ComputeIndicatorsResponse {
+        // Pages of at most `pageSize` bars, as GetBars pages (the same token scheme, bound to this request).
+        let size = request.pageSize == 0 ? pageSize : min(Int(request.pageSize), pageSize)
+        let binding = PageToken.binding(of: request)
+        let cursor = try request.pageToken.isEmpty ? nil : PageToken(decoding: request.pageToken, binding: binding)
+        var start = request.startTimeMs
+        var limit = UInt32(size + 1)
+        var fromEnd = false
+        var remaining: Int?
+        if let cursor {
+            start = cursor.nextStartMs
+            remaining = cursor.remaining
+            if let left = cursor.remaining { limit = UInt32(min(left, size + 1)) }
+        } else if request.limit > 0 {
+            (limit, fromEnd, remaining) = (request.limit, true, Int(request.limit))
+        }
+        var bars = try await stored.bars(
+            symbol: request.symbol, timeframe: request.timeframe, start: start, end: request.endTimeMs, limit: limit,
+            fromEnd: fromEnd, context: context)
+        var next = ""
+        if bars.count > size {
+            let nextStart = WireBars.timesMs(bars)[size]
+            next = PageToken(binding: binding, nextStartMs: nextStart, remaining: remaining.map { $0 - size }).encoded
+            bars = bars.prefix(size)
+        }
+        // The history before the page that makes the values equal a computation over all of it (IndicatorWarmUp).
+        let warmUp = try await stored.warmUp(
+            before: bars, count: IndicatorWarmUp.bars(for: specs), symbol: request.symbol,
+            timeframe: request.timeframe, context: context)
+        let page = bars
+        let work: @Sendable () throws -> PulseV1.ComputeIndicatorsResponse = {
+            try Self.response(request, specs: specs, bars: page, warmUp: warmUp)
+        }
+        let total = bars.count + (warmUp?.count ?? 0)
+        var response = try total * columns > inlineLimit ? await context.computePool.run(work) : work()
+        response.nextPageToken = next
+        return response
+    }
+
+    /// Bars per response over stored bars.
+    public static let pageSize = 10_000
+
+    /// The response over `bars`, computed over `warmUp` followed by `bars` when there is a warm-up.
     static func response(
-        _ request: PulseV1.ComputeIndicatorsRequest, specs: [IndicatorSpec], bars: BarSeries
+        _ request: PulseV1.ComputeIndicatorsRequest, specs: [IndicatorSpec], bars: BarSeries,
+        warmUp: BarSeries? = nil
     ) throws(GRPCStatus) -> PulseV1.ComputeIndicatorsResponse {
         var response = PulseV1.ComputeIndicatorsResponse()
+        let input = warmUp.map { $0.followed(by: bars) } ?? bars
+        let skipped = warmUp?.count ?? 0
         response.indicators = try specs.enumerated().map { k, spec throws(GRPCStatus) in
-            try Self.series(spec, wire: request.indicators[k], index: k, bars: bars)
+            var series = try Self.series(spec, wire: request.indicators[k], index: k, bars: input)
+            if skipped > 0 {
+                for j in series.outputs.indices { series.outputs[j].values.removeFirst(skipped) }
+                series.lookback = UInt32(clamping: min(max(spec.lookback - skipped, 0), bars.count))
+            }
+            return series
         }
         response.symbol = request.symbol.isEmpty ? (request.bars?.symbol ?? "") : request.symbol
         response.timeframe = request.timeframe ?? request.bars?.timeframe

@@ -69,19 +69,24 @@ public struct ServerApplication: Sendable {
         self.logger = logger
     }
 
-    /// The services this process serves; `loading` holds the database pools and backfill runner of LoadSymbol and
-    /// Screen (nil: no database, those calls are UNAVAILABLE).
-    public func services(loading: LoadingResources? = nil) -> [any RPCService] {
-        [
+    /// The services this process serves. `data` (the server's data layer) adds the Quotes read side and stored bars
+    /// for Indicators and Backtests when a database is configured; `loading` holds the database pools and backfill
+    /// runner of LoadSymbol and Screen (nil: no database, those calls are UNAVAILABLE).
+    public func services(data: ServerDataLayer? = nil, loading: LoadingResources? = nil) -> [any RPCService] {
+        let source: (any BarSource)? =
+            configuration.barSource ?? data.flatMap { $0.database == nil ? nil : PostgresBarSource(data: $0) }
+        var services: [any RPCService] = [
             HealthService(registry: health), DiagnosticsService(), SymbolLoadingService(resources: loading),
-            IndicatorsService(source: configuration.barSource),
-            BacktestsService(source: configuration.barSource, optimizeWorkers: max(1, configuration.computeThreads)),
+            data.map { IndicatorsService(source: source, data: $0) } ?? IndicatorsService(source: source),
+            BacktestsService(source: source, optimizeWorkers: max(1, configuration.computeThreads)),
         ]
+        if let data { services.append(QuotesReadService(data: data)) }
+        return services
     }
 
     /// Services of `Protocol/` this process does not serve yet: health answers NOT_SERVING for them (calls get
-    /// UNIMPLEMENTED) until the data layer lands.
-    public static let pendingServices = [PulseMethods.Quotes.service]
+    /// UNIMPLEMENTED).
+    public static let pendingServices: [String] = []
 
     /// Runs until SIGTERM/SIGINT or cancellation, then shuts down gracefully and returns.
     /// `onListening` is called once with the bound address, after signals are trapped.
@@ -103,34 +108,42 @@ public struct ServerApplication: Sendable {
             pool.shutdown()
             group.shutdown()
         }
-        let redis = configuration.redis.map { RedisClient(configuration: $0, loop: group.loops[0], logger: logger) }
-        let loading = try makeLoadingResources(group: group, redis: redis)
-        let services = services(loading: loading)
+        let data = ServerDataLayer(
+            database: configuration.database, redis: configuration.redis, group: group, ticks: ticks, logger: logger)
+        let loading = try makeLoadingResources(group: group, redis: data.redis)
+        let services = services(data: data, loading: loading)
         let observability = observabilityParts(
-            group: group, compute: pool, blocking: blocking, redis: redis, loading: loading, services: services,
+            group: group, compute: pool, blocking: blocking, redis: data.redis, loading: loading, services: services,
             onMetricsListening: onMetricsListening)
         let server = RPCServer(
             configuration: configuration.rpc, services: services, group: group, computePool: pool,
             blockingPool: blocking, interceptors: observability.interceptors, logger: logger)
-        let listening = ListeningPart(server: server, health: health, services: services, logger: logger) { address in
+        // Without a database the services that only read it start (and stay) NOT_SERVING; with one, the monitor's
+        // first probe decides.
+        let notServing =
+            Self.pendingServices + (configuration.database == nil ? DatabaseHealthMonitor.databaseOnlyServices : [])
+        let listening = ListeningPart(
+            server: server, health: health, services: services, notServing: notServing, logger: logger
+        ) { address in
             logger.info("listening", metadata: ["address": "\(address)", "loops": "\(loopCount)"])
             onListening(address)
         }
         if let database = configuration.database { await migrate(database, on: group.loops[0]) }
         let feed = FeedPart(
-            settings: configuration.feed, loop: group.loops[0], hub: ticks, redis: redis,
+            settings: configuration.feed, loop: group.loops[0], hub: ticks, redis: data.redis,
             database: configuration.database, instance: Self.instanceName(), logger: logger,
             alphaVantage: configuration.alphaVantage, observer: observability.ingest, blocking: blocking,
             onSpool: observability.onSpool)
+        let monitor = DatabaseHealthMonitor(data: data, health: health, loop: group.loops[0], logger: logger)
         let lifecycle = ProcessLifecycle(
             parts: [
-                listening, feed, BackfillPart(runner: loading?.backfills),
+                listening, feed, BackfillPart(runner: loading?.backfills), monitor,
                 HealthReporter(application: self, services: services),
             ] + observability.parts,
             handlesSignals: configuration.handleSignals, logger: logger)
         try await lifecycle.run()
         await loading?.close()
-        await redis?.close()
+        await data.close()
         let served = await server.statistics()
         logger.info("stopped", metadata: ["served": "\(served)"])
     }
@@ -232,6 +245,7 @@ private struct ListeningPart: Service {
     let server: RPCServer
     let health: HealthStatusRegistry
     let services: [any RPCService]
+    let notServing: [String]
     let logger: Logger
     let onListening: @Sendable (SocketAddress) -> Void
 
@@ -239,7 +253,7 @@ private struct ListeningPart: Service {
         // SERVING before the socket exists: the first call that can arrive already sees it.
         health.setStatus(.serving, for: "")
         for service in services { health.setStatus(.serving, for: service.serviceName) }
-        for service in ServerApplication.pendingServices { health.setStatus(.notServing, for: service) }
+        for service in notServing { health.setStatus(.notServing, for: service) }
         onListening(try await server.start())
         try await server.run()
     }

@@ -43,9 +43,10 @@ public struct MarketCache: Sendable {
     }
 
     /// The latest quotes of several symbols in one round trip (nil where none is cached).
-    public func quotes(_ symbols: [String]) async throws(RedisError) -> [[UInt8]?] {
+    public func quotes(_ symbols: [String], timeout: Duration? = nil) async throws(RedisError) -> [[UInt8]?] {
         guard !symbols.isEmpty else { return [] }
-        let reply = try await redis.command(["MGET"] + symbols.map { RedisArgument(Self.quoteKey($0)) })
+        let reply = try await redis.command(
+            ["MGET"] + symbols.map { RedisArgument(Self.quoteKey($0)) }, timeout: timeout)
         return (reply.array ?? []).map { value in
             if case .bulk(let bytes) = value { return bytes }
             return nil
@@ -53,21 +54,28 @@ public struct MarketCache: Sendable {
     }
 
     /// Stores a value derived from the symbol's data under `name` (e.g. `bars:5m:…`, `ind:rsi:14:1d`).
-    public func setDerived(_ symbol: String, _ name: String, _ bytes: [UInt8]) async throws(RedisError) {
+    public func setDerived(_ symbol: String, _ name: String, _ bytes: [UInt8], timeout: Duration? = nil)
+        async throws(RedisError)
+    {
         let key = Self.derivedKey(symbol, name)
         let ttl = RedisArgument(Self.milliseconds(derivedTTL))
-        let results = await redis.pipeline([
-            ["SET", RedisArgument(key), RedisArgument(bytes), "PX", ttl],
-            ["SADD", RedisArgument(Self.registryKey(symbol)), RedisArgument(key)],
-            // The registry outlives each entry by a TTL of its own, so a quiet symbol leaves nothing behind.
-            ["PEXPIRE", RedisArgument(Self.registryKey(symbol)), ttl],
-        ])
+        let results = await redis.pipeline(
+            [
+                ["SET", RedisArgument(key), RedisArgument(bytes), "PX", ttl],
+                ["SADD", RedisArgument(Self.registryKey(symbol)), RedisArgument(key)],
+                // The registry outlives each entry by a TTL of its own, so a quiet symbol leaves nothing behind.
+                ["PEXPIRE", RedisArgument(Self.registryKey(symbol)), ttl],
+            ], timeout: timeout)
         for result in results { _ = try result.get() }
     }
 
     /// A derived value, if cached.
-    public func derived(_ symbol: String, _ name: String) async throws(RedisError) -> [UInt8]? {
-        if case .bulk(let bytes) = try await redis.command("GET", RedisArgument(Self.derivedKey(symbol, name))) {
+    public func derived(_ symbol: String, _ name: String, timeout: Duration? = nil) async throws(RedisError)
+        -> [UInt8]?
+    {
+        if case .bulk(let bytes) = try await redis.command(
+            "GET", RedisArgument(Self.derivedKey(symbol, name)), timeout: timeout)
+        {
             return bytes
         }
         return nil

@@ -197,14 +197,20 @@ class Client:
         request.timeframe.CopyFrom(convert.timeframe(self.pb, timeframe))
         if bars is not None:
             request.bars.CopyFrom(convert.bar_series(self.pb, bars, symbol or ""))
-        response = self._call(self._indicators.Compute, request)
-        frame = pd.DataFrame(index=convert.index(response.time_ms))
-        if include_bars and response.HasField("bars"):
-            frame = convert.bars_frame(response.bars)
-        for series in response.indicators:
-            for output in series.outputs:
-                frame[output.name] = np.asarray(output.values, dtype=float)
-        return frame
+        frames = []
+        while True:  # a stored symbol's results come in pages of at most 10,000 bars
+            response = self._call(self._indicators.Compute, request)
+            frame = pd.DataFrame(index=convert.index(response.time_ms))
+            if include_bars and response.HasField("bars"):
+                frame = convert.bars_frame(response.bars)
+            for series in response.indicators:
+                for output in series.outputs:
+                    frame[output.name] = np.asarray(output.values, dtype=float)
+            frames.append(frame)
+            token = getattr(response, "next_page_token", "")
+            if not token:
+                return frames[0] if len(frames) == 1 else pd.concat(frames)
+            request.page_token = token
 
     def backtest(self, symbol=None, *, bars=None, strategy="sma-cross", parameters=None, entry=None, exit=None,
                  timeframe="1d", start=None, end=None, cash=0.0, commission=0.0, **settings):
