@@ -40,6 +40,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // System libraries: one target per C library, shim headers only.
@@ -91,10 +93,30 @@ let package = Package(
         .target(
             name: "PulseAnalytics", exclude: ["Backtest/Expression/LANGUAGE.md", "Backtest/ENGINE.md"],
             swiftSettings: swiftSettings + analyticsSettings),
+        // Prometheus metrics (the gRPC interceptor, the parts' counters) and access logs.
+        .target(
+            name: "PulseMetrics",
+            dependencies: [
+                "PulseIO", "PulseRPC", "PulseProtocol",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings),
+        // `/metrics` over HTTP/1.1 on Hummingbird, as a lifecycle part.
+        .target(
+            name: "PulseMetricsHTTP",
+            dependencies: [
+                "PulseMetrics",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings),
         .target(
             name: "PulseServer",
             dependencies: [
                 "PulseProtocol", "PulseIO", "PulseRPC", "PulseAnalytics", "PulseStore", "PulseMarketData",
+                "PulseMetrics", "PulseMetricsHTTP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -155,7 +177,7 @@ let package = Package(
             name: "PulseServerTests",
             dependencies: [
                 "PulseServer", "PulseClient", "PulseRPC", "PulseIO", "PulseProtocol", "PulseAnalytics", "PulseMarketData",
-                "PulseStore", "PulseTestSupport", .product(name: "Logging", package: "swift-log"),
+                "PulseStore", "PulseTestSupport", "PulseMetrics", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
         // Test helpers shared by test targets: private Redis (and later PostgreSQL) servers started through the

@@ -9,6 +9,7 @@
 #   REDIS_URL        an existing Redis; when unset a local one is started under PULSE_DATA_DIR/redis (AOF on)
 #   PULSE_REDIS_PORT port of the local Redis (default 56379), loopback only
 #   PULSE_FEED, PULSE_SYMBOLS, PULSE_TICK_RATE, PULSE_SIM_HOURS   the feed (see pulse serve --help)
+#   PULSE_METRICS_PORT (default 9464), PULSE_ACCESS_LOG (default on)   /metrics and per-call access logs
 # Ctrl-C or SIGTERM stops the server, then the Redis and PostgreSQL this script started.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -75,6 +76,8 @@ echo "run.sh: the simulated feed writes ticks to Redis and 1-minute bars to Post
 echo "  redis-cli -p ${REDIS_URL##*:} xrevrange 'tick:{AAPL}' + - count 3      # latest ticks" >&2
 echo "  psql \"\$DATABASE_URL\" -c 'select count(*) from bars'              # minute bars so far" >&2
 echo "  .build/release/pulse calendar                                      # is the market open" >&2
+# Access logs and /metrics on unless told otherwise (PULSE_ACCESS_LOG=off, PULSE_METRICS_PORT).
+export PULSE_ACCESS_LOG="${PULSE_ACCESS_LOG:-on}" PULSE_METRICS_PORT="${PULSE_METRICS_PORT:-9464}"
 "$pulse" serve --database-url "$DATABASE_URL" --redis-url "$REDIS_URL" "$@" &
 server=$!
 forward() { kill -TERM "$server" 2>/dev/null || true; }

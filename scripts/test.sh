@@ -56,6 +56,11 @@ step "interop (Python: grpcio, TA-Lib, backtesting.py, h2) against the debug bui
 export PULSE_BIN="$root/.build/debug/pulse"
 .venv/bin/python -m pytest -q -p no:cacheprovider Tests/interop
 
+# Two instances, PostgreSQL and Redis restarted twice each, one instance SIGKILLed: exits 1 on a lost bar or a
+# recovery over 2 s.
+step "soak (2 minutes, debug build)"
+PULSE_LOAD_BIN="$root/.build/debug/pulse-load" Benchmarks/soak/run.sh "${PULSE_SOAK_MINUTES:-2}"
+
 # The numbers users get come from the release binary (-target-cpu haswell, cross-module optimisation), so the
 # TA-Lib and backtesting.py comparisons run against it too.
 step "swift build -c release --product pulse"

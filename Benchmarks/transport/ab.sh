@@ -3,6 +3,8 @@
 # streams, one h2load thread, `--loops 1`), interleaved round by round so both see the same machine load.
 # Usage: Benchmarks/transport/ab.sh OLD_PULSE NEW_PULSE [SECONDS] [ROUNDS]     (default 5 s, 5 rounds)
 # Prints each round's requests/s and the medians; a run whose h2load reports failed requests is an error.
+# AB_OLD_ARGS / AB_NEW_ARGS add `pulse serve` flags to one side, e.g. metrics on vs off with one binary:
+#   AB_NEW_ARGS="--metrics-port 0" Benchmarks/transport/ab.sh .build/release/pulse .build/release/pulse 5 7
 set -euo pipefail
 old="${1:?old pulse binary}"
 new="${2:?new pulse binary}"
@@ -13,9 +15,10 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 printf '\x00\x00\x00\x00\x06\x0a\x04ping' >"$work/echo.bin"
-start() {  # start NAME BINARY: sets address
-    local extra=()
-    "$2" serve --help 2>/dev/null | grep -q -- '--feed' && extra=(--feed none)
+start() {  # start NAME BINARY [FLAGS...]: sets address
+    local extra=("${@:3}")
+    "$2" serve --help 2>/dev/null | grep -q -- '--feed' && extra+=(--feed none)
+    : >"$work/$1.out"  # exists before the first poll below (the background redirect may not have run yet)
     "$2" serve --port 0 --loops 1 "${extra[@]}" >"$work/$1.out" 2>"$work/$1.err" &
     pids+=($!)
     for _ in $(seq 1 300); do
@@ -26,9 +29,11 @@ start() {  # start NAME BINARY: sets address
     echo "$1 did not start" >&2
     exit 1
 }
-start old "$old"
+read -r -a old_args <<<"${AB_OLD_ARGS:-}"
+read -r -a new_args <<<"${AB_NEW_ARGS:-}"
+start old "$old" "${old_args[@]}"
 old_address="$address"
-start new "$new"
+start new "$new" "${new_args[@]}"
 new_address="$address"
 run() {  # run ADDRESS: prints req/s
     local out

@@ -25,7 +25,8 @@ struct ServeCommand: AsyncParsableCommand {
             PULSE_SYMBOLS, PULSE_TICK_RATE, PULSE_SIM_HOURS, PULSE_SIM_SEED, PULSE_TICK_RETENTION, \
             PULSE_HEARTBEAT_INTERVAL, ALPHA_VANTAGE_API_KEY, ALPHA_VANTAGE_BASE_URL, ALPHA_VANTAGE_DAILY_LIMIT, \
             ALPHA_VANTAGE_PER_MINUTE, ALPHA_VANTAGE_ENTITLEMENT, ALPHA_VANTAGE_POLL_SECONDS, PULSE_AUTH, \
-            PULSE_TLS_CERT, PULSE_TLS_KEY.
+            PULSE_TLS_CERT, PULSE_TLS_KEY, PULSE_METRICS_PORT, PULSE_ACCESS_LOG, PULSE_SPOOL_DIR, \
+            PULSE_SPOOL_MAX_BYTES.
             """)
 
     @Option(help: "Address to bind (default 127.0.0.1; env PULSE_HOST).")
@@ -94,6 +95,18 @@ struct ServeCommand: AsyncParsableCommand {
             "Seconds of quiet before a stream gets a heartbeat for a symbol (default 15; env PULSE_HEARTBEAT_INTERVAL)."
     )
     var heartbeatInterval: Double?
+    @Option(
+        help:
+            "Port of the Prometheus /metrics endpoint on --host, 0 for any free port (default: no metrics; env PULSE_METRICS_PORT)."
+    )
+    var metricsPort: Int?
+    @Option(
+        help:
+            "Where minute bars wait while PostgreSQL is away (default $PULSE_DATA_DIR/spool, else .data/spool; env PULSE_SPOOL_DIR)."
+    )
+    var spoolDir: String?
+    @Option(help: "One log line per call: on or off (default off; scripts/run.sh turns it on; env PULSE_ACCESS_LOG).")
+    var accessLog: String?
 
     func run() async throws {
         let settings = try resolvedConfiguration()
@@ -106,9 +119,13 @@ struct ServeCommand: AsyncParsableCommand {
         var logger = Logger(label: "pulse.server")
         logger.logLevel = level
         let application = ServerApplication(configuration: settings, logger: logger)
+        let host = settings.rpc.host
         try await application.run { address in
             print("listening on \(address)")
             fflush(nil)  // flushes every stream, standard output included, so scripts see the line at once
+        } onMetricsListening: { port in
+            print("metrics on http://\(host):\(port)/metrics")
+            fflush(nil)
         }
     }
 
@@ -151,6 +168,13 @@ struct ServeCommand: AsyncParsableCommand {
                 throw UsageError("--redis-url: \(error.message)")
             }
         }
+        configuration.metricsPort = try optionalValue(
+            metricsPort, "PULSE_METRICS_PORT", "--metrics-port", range: 0...65535)
+        let access = (accessLog ?? Self.environment("PULSE_ACCESS_LOG") ?? "off").lowercased()
+        guard access == "on" || access == "off" else {
+            throw UsageError("--access-log: '\(access)' is not one of on, off")
+        }
+        configuration.accessLog = access == "on"
         configuration.feed = try feedSettings()
         configuration.feed.tickRetention = try value(
             tickRetention, "PULSE_TICK_RETENTION", "--tick-retention", default: configuration.feed.tickRetention,
@@ -160,6 +184,15 @@ struct ServeCommand: AsyncParsableCommand {
             default: Double(configuration.streams.heartbeatInterval.components.seconds))
         guard heartbeat >= 0.01 else { throw UsageError("--heartbeat-interval: at least 0.01 seconds") }
         configuration.streams.heartbeatInterval = .milliseconds(Int64((heartbeat * 1000).rounded()))
+        configuration.feed.spoolDirectory =
+            spoolDir ?? Self.environment("PULSE_SPOOL_DIR")
+            ?? ((Self.environment("PULSE_DATA_DIR") ?? ".data") + "/spool")
+        if let text = Self.environment("PULSE_SPOOL_MAX_BYTES") {
+            guard let bytes = Int(text), bytes >= 4096 else {
+                throw UsageError("PULSE_SPOOL_MAX_BYTES: '\(text)' is not a whole number of bytes ≥ 4096")
+            }
+            configuration.feed.spoolMaxBytes = bytes
+        }
         if configuration.feed.source == .alphavantage, Self.environment("ALPHA_VANTAGE_API_KEY") == nil {
             throw UsageError("--feed alphavantage needs ALPHA_VANTAGE_API_KEY")
         }

@@ -69,6 +69,9 @@ public final class WorkerPool<Role: WorkerPoolRole>: Sendable {
     public func shutdown() {
         workers.shutdown()
     }
+
+    /// Jobs queued and not yet taken by a thread (for metrics; read under the queue's lock).
+    public var queueLength: Int { workers.queueLength }
 }
 
 /// The threads and queue behind a ``WorkerPool``.
@@ -114,6 +117,8 @@ final class WorkerThreads: @unchecked Sendable {
         sem_destroy(available)
         available.deallocate()
     }
+
+    var queueLength: Int { queue.withLock { $0.items.count - $0.head } }
 
     func submit(_ work: @escaping @Sendable () -> Void) {
         queue.withLock { $0.items.append(work) }

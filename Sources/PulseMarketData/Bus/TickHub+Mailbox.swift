@@ -163,6 +163,9 @@ extension TickHub {
         /// Whether an event waits to be taken.
         var hasPending: Bool { pending.withLock { $0.hasPending } }
 
+        /// Symbols with an event waiting to be taken (for metrics).
+        var pendingCount: Int { pending.withLock { $0.slots.count } }
+
         /// Ticks replaced by later ones so far (for metrics).
         var conflatedTotal: UInt64 { pending.withLock { $0.conflatedTotal } }
     }

@@ -102,6 +102,19 @@ public final class TickHub: Sendable {
         state.withLock { Set($0.symbols.compactMap { $0.value.subscribers.isEmpty ? nil : $0.key }) }
     }
 
+    /// Open subscriptions, events waiting in their mailboxes, and ticks conflated in the open ones (for metrics;
+    /// read at scrape time, never on the publishing path).
+    public func statistics() -> (subscribers: Int, queued: Int, conflated: UInt64) {
+        let mailboxes = state.withLock { Array($0.subscribers.values) }
+        var queued = 0
+        var conflated: UInt64 = 0
+        for mailbox in mailboxes {
+            queued += mailbox.pendingCount
+            conflated &+= mailbox.conflatedTotal
+        }
+        return (mailboxes.count, queued, conflated)
+    }
+
     /// The last sequence published for `symbol` (0: none).
     public func lastSequence(_ symbol: String) -> UInt64 { state.withLock { $0.symbols[symbol]?.lastSequence ?? 0 } }
 

@@ -8,6 +8,9 @@ import PulseStore
 /// Where completed 1-minute bars go (PostgreSQL's COPY path in production).
 public protocol MinuteBarSink: Sendable {
     func write(symbol: String, bars: [MinuteBarBuilder.Bar]) async throws
+    /// Retries what the sink held back (a spool while PostgreSQL was away), without waiting; called about once a
+    /// second.
+    func flush()
 }
 
 /// The simulated feed as an ingester like any other: it takes ownership of the symbols it can, numbers their
@@ -29,6 +32,8 @@ public struct SimulatedFeed: Sendable {
     public var interval: Duration = .milliseconds(10)
     /// How often leases are renewed and unowned symbols retried.
     public var leaseCheck: Duration = .seconds(1)
+    /// Told of what the ingester does (the server's metrics).
+    public var observer: (any IngestObserver)?
 
     public init(
         market: SimulatedMarket.Configuration, hub: TickHub, log: TickLog? = nil,
@@ -49,12 +54,14 @@ public struct SimulatedFeed: Sendable {
     @discardableResult
     public func run() async -> Counters {
         var ingester = TickIngester(hub: hub, log: log, ownership: ownership, bars: bars, cache: cache)
+        ingester.observer = observer
         var lastLeaseCheck = ContinuousClock.now - leaseCheck
         var simulated = SimulatedMarket(configuration: market, startUs: Self.nowUs())
         while !Task.isCancelled {
             if ContinuousClock.now - lastLeaseCheck >= leaseCheck {
                 lastLeaseCheck = .now
                 await ingester.checkLeases(for: market.symbols)
+                bars?.flush()
             }
             let now = Self.nowUs()
             var batches: [String: [FeedTick]] = [:]

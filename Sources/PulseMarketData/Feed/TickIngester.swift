@@ -59,6 +59,8 @@ public struct TickIngester: Sendable {
     }
 
     public private(set) var counters = Counters()
+    /// Told of the same events as ``counters`` as they happen (the server's metrics).
+    public var observer: (any IngestObserver)?
     private var owned: [String: SymbolLease] = [:]
     private var nextSequence: [String: UInt64] = [:]
     private var builders: [String: MinuteBarBuilder] = [:]
@@ -89,6 +91,7 @@ public struct TickIngester: Sendable {
             if (try? await ownership.renew(lease, highWater: last)) == false {
                 drop(symbol)
                 counters.leasesLost += 1
+                observer?.leaseLost()
             }
         }
         for symbol in symbols where owned[symbol] == nil {
@@ -120,11 +123,13 @@ public struct TickIngester: Sendable {
                 // Another instance took the symbol over: stop writing it, publish nothing of this batch.
                 drop(symbol)
                 counters.leasesLost += 1
+                observer?.leaseLost()
                 return
             } catch {
                 // Redis is away: this instance's subscribers still get the ticks; the log has a gap that
                 // other instances' subscribers are told of when they resume.
                 counters.appendFailures += 1
+                observer?.appendFailed(ticks: entries.count)
             }
         }
         nextSequence[symbol] = sequence
@@ -148,6 +153,7 @@ public struct TickIngester: Sendable {
             }
         }
         counters.published += ticks.count
+        observer?.published(ticks: ticks.count)
         if let cache, let latest { try? await cache.setQuote(symbol, latest.serializedBytes()) }
         if !completed.isEmpty { await write(symbol, completed) }
     }
@@ -178,6 +184,7 @@ public struct TickIngester: Sendable {
         do {
             try await bars.write(symbol: symbol, bars: completed)
             counters.barsWritten += completed.count
+            observer?.barsWritten(completed.count)
             // New bars landed: what was computed from the old ones is stale.
             if let cache { try? await cache.invalidate(symbol) }
         } catch {
@@ -190,4 +197,13 @@ public struct TickIngester: Sendable {
         clock_gettime(CLOCK_REALTIME, &now)
         return Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec) / 1000
     }
+}
+
+/// What an ingester reports as it goes (metrics), beside its own ``TickIngester/Counters``.
+public protocol IngestObserver: Sendable {
+    func published(ticks: Int)
+    /// A tick-log append failed (Redis away): `ticks` sequence numbers are missing from the log.
+    func appendFailed(ticks: Int)
+    func barsWritten(_ count: Int)
+    func leaseLost()
 }

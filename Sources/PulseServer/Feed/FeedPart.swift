@@ -23,6 +23,11 @@ public struct FeedSettings: Sendable {
     public var publishInterval: Duration = .milliseconds(2)
     /// Alpha Vantage: the pause between two quote requests (nil: spread the key's budget over its window).
     public var pollInterval: Duration?
+    /// Where minute bars wait while PostgreSQL is away (`--spool-dir` / `PULSE_SPOOL_DIR`, default
+    /// `$PULSE_DATA_DIR/spool`, else `.data/spool`); one process per directory. nil: no spool.
+    public var spoolDirectory: String?
+    /// The spool's bound in bytes (`PULSE_SPOOL_MAX_BYTES`, default 64 MiB).
+    public var spoolMaxBytes = 64 << 20
 
     public init() {}
 }
@@ -39,6 +44,12 @@ struct FeedPart: Service {
     let logger: Logger
     /// For `--feed alphavantage`.
     var alphaVantage: AlphaVantageConfiguration?
+    /// The server's ingest metrics, when on.
+    var observer: (any IngestObserver)?
+    /// Where the spool's file work runs.
+    var blocking: BlockingPool?
+    /// Told of the spool once it is open (metrics).
+    var onSpool: @Sendable (SpoolingMinuteBars) -> Void = { _ in }
 
     func run() async throws {
         if settings.source == .alphavantage {
@@ -55,6 +66,8 @@ struct FeedPart: Service {
         let database = self.database
         let instance = self.instance
         let loop = self.loop
+        let observer = self.observer
+        let spoolSink = self.spoolSink
         logger.info(
             "simulated feed",
             metadata: [
@@ -75,9 +88,11 @@ struct FeedPart: Service {
                 market: .init(
                     seed: settings.seed, symbols: settings.symbols, ticksPerSecond: settings.tickRate,
                     hours: settings.hours),
-                hub: hub, log: log, ownership: ownership, bars: pool.map { PostgresMinuteBars(pool: $0) },
+                hub: hub, log: log, ownership: ownership,
+                bars: await spoolSink(pool.map { PostgresMinuteBars(pool: $0) }),
                 cache: redis.map { MarketCache(redis: $0) })
             feed.interval = settings.publishInterval
+            feed.observer = observer
             let counters = await feed.run()
             pool?.close()
             postgresOwnership?.close()
@@ -93,6 +108,30 @@ struct FeedPart: Service {
 }
 
 extension FeedPart {
+    /// `sink` behind the local spool when one is configured; a spool that cannot be opened is logged and the bars
+    /// go straight to PostgreSQL.
+    var spoolSink: @Sendable ((any MinuteBarSink)?) async -> (any MinuteBarSink)? {
+        let settings = self.settings
+        let blocking = self.blocking
+        let logger = self.logger
+        let onSpool = self.onSpool
+        let loop = self.loop
+        return { sink in
+            guard let sink, let directory = settings.spoolDirectory, let blocking else { return sink }
+            do {
+                let spool = try await SpoolingMinuteBars(
+                    inner: sink, directory: directory, loop: loop, blocking: blocking, maxBytes: settings.spoolMaxBytes)
+                let waiting = spool.statistics.pending
+                logger.info("minute-bar spool", metadata: ["path": "\(spool.path)", "pending": "\(waiting)"])
+                onSpool(spool)
+                return spool
+            } catch {
+                logger.error("minute-bar spool not opened, bars go straight to PostgreSQL: \(error)")
+                return sink
+            }
+        }
+    }
+
     /// PostgreSQL's advisory locks and epochs when there is a database; Redis leases when there is only Redis.
     static func ownership(
         postgres: PostgresOwnership?, redis: RedisClient?, log: TickLog?, instance: String
@@ -114,6 +153,8 @@ extension FeedPart {
         let database = self.database
         let instance = self.instance
         let loop = self.loop
+        let observer = self.observer
+        let spoolSink = self.spoolSink
         logger.info(
             "alpha vantage feed",
             metadata: [
@@ -134,11 +175,12 @@ extension FeedPart {
             let pool = database.map { PostgresPool(configuration: $0, loop: loop) }
             let pacer: any RequestPacer =
                 redis.map { RedisRequestPacer(redis: $0, configuration: alphaVantage) } ?? UnlimitedPacer()
-            let ingester = TickIngester(
+            var ingester = TickIngester(
                 hub: hub, log: log,
                 ownership: Self.ownership(postgres: postgresOwnership, redis: redis, log: log, instance: instance),
-                bars: pool.map { PostgresMinuteBars(pool: $0, source: "alphavantage") },
+                bars: await spoolSink(pool.map { PostgresMinuteBars(pool: $0, source: "alphavantage") }),
                 cache: redis.map { MarketCache(redis: $0) })
+            ingester.observer = observer
             let fixed = settings.symbols
             let feed = AlphaVantageFeed(
                 client: AlphaVantageClient(configuration: alphaVantage, http: http, pacer: pacer), ingester: ingester,

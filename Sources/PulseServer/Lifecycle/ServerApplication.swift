@@ -1,6 +1,8 @@
 import Logging
 import PulseIO
 import PulseMarketData
+import PulseMetrics
+import PulseMetricsHTTP
 import PulseProtocol
 import PulseRPC
 import PulseStore
@@ -49,6 +51,11 @@ public struct ServerApplication: Sendable {
         public var alphaVantage: AlphaVantageConfiguration?
         /// API keys, scopes and limits (`--auth`, `PULSE_AUTH`): on for a non-loopback address.
         public var auth = AuthSettings()
+        /// Port of `/metrics` (`--metrics-port` / `PULSE_METRICS_PORT`, on the RPC host; 0 = any free port); nil: no
+        /// metrics (and no metrics interceptor).
+        public var metricsPort: Int?
+        /// One access log line per call (`--access-log` / `PULSE_ACCESS_LOG`).
+        public var accessLog = false
 
         public init() {}
     }
@@ -87,7 +94,11 @@ public struct ServerApplication: Sendable {
 
     /// Runs until SIGTERM/SIGINT or cancellation, then shuts down gracefully and returns.
     /// `onListening` is called once with the bound address, after signals are trapped.
-    public func run(onListening: @escaping @Sendable (SocketAddress) -> Void = { _ in }) async throws {
+    /// `onMetricsListening` gets the bound port of `/metrics` when metrics are on.
+    public func run(
+        onListening: @escaping @Sendable (SocketAddress) -> Void = { _ in },
+        onMetricsListening: @escaping @Sendable (Int) -> Void = { _ in }
+    ) async throws {
         let loopCount: Int
         switch configuration.rpc.loops {
         case .cores: loopCount = EventLoopGroup.coreCount
@@ -108,9 +119,14 @@ public struct ServerApplication: Sendable {
         let services = services(data: data, loading: loading) + live.services
         // Auth: the key store, revocations and shared limits (see AccessControl); nil when auth is off.
         let access = accessControl(group: group, redis: data.redis)
+        let observability = observabilityParts(
+            group: group, compute: pool, blocking: blocking, redis: data.redis, loading: loading, services: services,
+            onMetricsListening: onMetricsListening)
+        // Metrics and the access log first, so the calls auth refuses are counted and logged too.
         let server = RPCServer(
             configuration: configuration.rpc, services: services, group: group, computePool: pool,
-            blockingPool: blocking, interceptors: access.map { [$0.interceptor] } ?? [], logger: logger)
+            blockingPool: blocking, interceptors: observability.interceptors + (access.map { [$0.interceptor] } ?? []),
+            logger: logger)
         // Without a database the services that only read it start (and stay) NOT_SERVING; with one, the monitor's
         // first probe decides.
         let notServing =
@@ -125,7 +141,8 @@ public struct ServerApplication: Sendable {
         let feed = FeedPart(
             settings: configuration.feed, loop: group.loops[0], hub: ticks, redis: data.redis,
             database: configuration.database, instance: Self.instanceName(), logger: logger,
-            alphaVantage: configuration.alphaVantage)
+            alphaVantage: configuration.alphaVantage, observer: observability.ingest, blocking: blocking,
+            onSpool: observability.onSpool)
         let monitor = DatabaseHealthMonitor(data: data, health: health, loop: group.loops[0], logger: logger)
         let lifecycle = ProcessLifecycle(
             parts: (access.map { [$0.part] } ?? [])
@@ -133,7 +150,7 @@ public struct ServerApplication: Sendable {
                 + [
                     listening, feed, live.part, BackfillPart(runner: loading?.backfills), monitor,
                     HealthReporter(application: self, services: services),
-                ],
+                ] + observability.parts,
             handlesSignals: configuration.handleSignals, logger: logger)
         try await lifecycle.run()
         await loading?.close()
@@ -163,6 +180,43 @@ public struct ServerApplication: Sendable {
                 hub: ticks, log: log, source: configuration.barSource, settings: configuration.streams),
         ]
         return (services, LiveStreamsPart(hub: ticks, follower: follower), followerRedis)
+    }
+
+    /// Metrics (the gRPC interceptor first, `/metrics`, the probes, the feed's counters) when a metrics port is
+    /// set, and the access log when on.
+    func observabilityParts(
+        group: EventLoopGroup, compute: ComputePool, blocking: BlockingPool, redis: RedisClient?,
+        loading: LoadingResources?, services: [any RPCService], onMetricsListening: @escaping @Sendable (Int) -> Void
+    ) -> Observability {
+        var interceptors: [any ServerInterceptor] = []
+        var parts: [any Service] = []
+        var ingest: (any IngestObserver)?
+        let spoolWatch = SpoolWatch(logger: logger)
+        if let port = configuration.metricsPort {
+            let metrics = ServerMetrics()
+            interceptors.append(GRPCMetricsInterceptor(metrics: metrics, group: group))
+            metrics.addProcessCollectors(
+                hub: ticks, compute: compute, blocking: blocking, pools: loading?.pools, health: health,
+                services: [""] + services.map(\.serviceName))
+            ingest = IngestMetrics(metrics: metrics)
+            metrics.addCollector { metrics in spoolWatch.export(to: metrics) }
+            let host = configuration.rpc.host
+            let logger = self.logger
+            parts.append(
+                MetricsHTTPServer(metrics: metrics, host: host, port: port, logger: logger) { bound in
+                    logger.info("metrics listening", metadata: ["address": "\(host):\(bound)", "path": "/metrics"])
+                    onMetricsListening(bound)
+                })
+            parts.append(
+                MetricsProbePart(
+                    metrics: metrics, group: group, redis: redis,
+                    database: configuration.database.map { PostgresPool(configuration: $0, loop: group.loops[0]) }))
+        }
+        if configuration.accessLog { interceptors.append(AccessLogInterceptor(logger: logger)) }
+        parts.append(SpoolAlarmPart(watch: spoolWatch))
+        return Observability(
+            interceptors: interceptors, parts: parts, ingest: ingest,
+            onSpool: { opened in spoolWatch.spool.withLock { $0 = opened } })
     }
 
     /// A PostgreSQL pool per loop for LoadSymbol and Screen, and the Alpha Vantage backfill runner on the first loop

@@ -97,7 +97,8 @@ extension ServerConnection {
         // An error the handler did not turn into a status may describe a connection string, a host or SQL:
         // the client gets only a generic message and an id; the cause goes to the log under the same id.
         let path = core.router.routes[stream.routeIndex].definition.method.path
-        let errorID = ErrorID.next()
+        let errorID = RequestID.accepted(stream.head.metadata["x-request-id"]) ?? ErrorID.next()
+        stream.errorID = errorID
         core.logger.warning(
             "handler failed: \(String(reflecting: error))",
             metadata: ["method": "\(path)", "peer": "\(peer)", "error_id": "\(errorID)"])
@@ -185,7 +186,7 @@ extension ServerConnection {
             unknownPath: stream.routeIndex >= 0 ? nil : stream.head.path, peer: peer,
             requestMetadata: stream.head.metadata, status: status, duration: duration,
             requestBytes: stream.requestBytes, responseMessages: stream.responseMessages,
-            responseBytes: stream.responseBytes, loop: loop)
+            responseBytes: stream.responseBytes, loop: loop, errorID: stream.errorID)
         for interceptor in core.interceptors.finish {
             interceptor.didFinish(summary, trailers: &stream.responseTrailers)
         }

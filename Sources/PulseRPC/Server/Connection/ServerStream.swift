@@ -39,6 +39,8 @@ final class ServerStream {
     var requestBytes = 0
     var responseMessages = 0
     var responseBytes = 0
+    /// The id an internal error's message and log line carry (the request id), when the call had one.
+    var errorID: String?
     /// Error code to reset with once the trailers are out (CANCEL after a deadline, NO_ERROR when the
     /// client is still sending).
     var resetAfterTrailers: UInt32?

@@ -68,6 +68,9 @@ public struct ServerCallSummary: Sendable {
     public let responseBytes: Int
     /// The loop the call ran on (for loop-local bookkeeping).
     public let loop: EventLoop
+    /// The id of an internal error's message ("internal error (id …)"), which is the call's request id; nil when
+    /// the call had no such error.
+    public let errorID: String?
 
     /// The `:path` of the call (`/pulse.v1.Quotes/GetQuote`).
     public var path: String { method?.path ?? unknownPath ?? "" }
