@@ -102,7 +102,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .target(
             name: "PulseBridge",
-            dependencies: ["PulseClient", "PulseProtocol"],
+            dependencies: ["PulseClient", "PulseProtocol", "PulseMarketData", "PulseAnalytics"],
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "pulse",
@@ -167,6 +167,10 @@ let package = Package(
             name: "PulseStoreTests",
             dependencies: ["PulseStore", "PulseIO", "PulseMarketData", "PulseAnalytics", "PulseTestSupport"],
             swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PulseBridgeTests",
+            dependencies: ["PulseBridge", "PulseClient", "PulseMarketData", "PulseProtocol", "PulseServer", "PulseIO"],
+            exclude: ["Events"], swiftSettings: swiftSettings),
         .testTarget(
             name: "PulseLoadTests",
             dependencies: [
