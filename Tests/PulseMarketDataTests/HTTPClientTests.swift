@@ -63,7 +63,8 @@ struct HTTPClientTests {
             } catch let error as HTTPError {
                 #expect(error.code == .timeout)
             }
-            #expect(ContinuousClock.now - started < .seconds(10))  // the server would answer after 30 s
+            // The server would answer after 30 s: anything well below that is the timeout's doing, even on a loaded machine.
+            #expect(ContinuousClock.now - started < .seconds(25))
         }
     }
 
