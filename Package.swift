@@ -40,6 +40,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // System libraries: one target per C library, shim headers only.
@@ -104,10 +106,20 @@ let package = Package(
             name: "PulseBridge",
             dependencies: ["PulseClient", "PulseProtocol", "PulseMarketData", "PulseAnalytics"],
             swiftSettings: swiftSettings),
+        // `pulse gateway`: HTTP/1.1 on Hummingbird, each request turned into an HTTP API event for PulseBridge.
+        .target(
+            name: "PulseGateway",
+            dependencies: [
+                "PulseBridge", "PulseClient", "PulseMarketData", "PulseProtocol",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings),
         .executableTarget(
             name: "pulse",
             dependencies: [
-                "PulseServer", "PulseAnalytics", "PulseClient", "PulseBridge", "PulseStore", "PulseIO", "PulseMarketData",
+                "PulseServer", "PulseAnalytics", "PulseClient", "PulseBridge", "PulseGateway", "PulseStore", "PulseIO", "PulseMarketData",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

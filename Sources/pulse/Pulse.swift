@@ -28,6 +28,7 @@ struct Pulse: AsyncParsableCommand {
             QuoteCommand.self,
             BarsCommand.self,
             ClockCommand.self,
+            GatewayCommand.self,
         ])
 
     static func main() async {
