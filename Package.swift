@@ -181,7 +181,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "PulseBridgeTests",
-            dependencies: ["PulseBridge", "PulseClient", "PulseMarketData", "PulseProtocol", "PulseServer", "PulseIO"],
+            dependencies: ["PulseBridge", "PulseGateway", "PulseClient", "PulseMarketData", "PulseProtocol"],
             exclude: ["Events"], swiftSettings: swiftSettings),
         .testTarget(
             name: "PulseLoadTests",

@@ -13,8 +13,14 @@ public struct BridgeError: Error, Sendable, Equatable {
         self.message = message
     }
 
+    /// An upstream call's failure. UNAVAILABLE comes mostly from our own client (connect refused, connection
+    /// lost), whose message names the upstream host: browsers get a fixed message instead.
     public init(_ error: RPCError) {
-        self.init(error.code, error.message)
+        if error.code == .unavailable {
+            self.init(.unavailable, "the PulseTrader server is unavailable; try again")
+        } else {
+            self.init(error.code, error.message)
+        }
     }
 
     /// The HTTP status grpc-gateway maps each gRPC code to (`runtime.HTTPStatusFromCode`).

@@ -47,6 +47,7 @@ struct RESTHandlerTests {
         #expect(result.statusCode == 503)
         let body = try JSONValue.parse(result.body)
         #expect(body["error"]?["code"] == .string("UNAVAILABLE"))
+        #expect(body["error"]?["message"]?.string?.contains("127.0.0.1") == false)
         await client.close()
     }
 
