@@ -57,6 +57,9 @@ let package = Package(
         .systemLibrary(
             name: "CCurl", pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"]), .brew(["curl"])]),
+        .systemLibrary(
+            name: "COpenSSL", pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]),
 
         .target(name: "PulseProtocol", swiftSettings: swiftSettings),
         // Linux system calls Glibc does not export (epoll, eventfd, timerfd): headers only, nothing to link.
@@ -67,12 +70,13 @@ let package = Package(
                 "CPulseLinux",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings),
         .target(
             name: "PulseRPC",
             dependencies: [
-                "PulseProtocol", "PulseIO", "CNghttp2",
+                "PulseProtocol", "PulseIO", "CNghttp2", "COpenSSL",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -163,7 +167,7 @@ let package = Package(
             name: "PulseServerTests",
             dependencies: [
                 "PulseServer", "PulseClient", "PulseRPC", "PulseIO", "PulseProtocol", "PulseAnalytics", "PulseMarketData",
-                .product(name: "Logging", package: "swift-log"),
+                "PulseStore", "PulseTestSupport", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
         // Test helpers shared by test targets: private Redis (and later PostgreSQL) servers started through the

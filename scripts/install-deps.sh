@@ -7,7 +7,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 
 apt_packages=(
     pkg-config
-    libnghttp2-dev libpq-dev libhiredis-dev libcurl4-openssl-dev
+    libnghttp2-dev libpq-dev libhiredis-dev libcurl4-openssl-dev libssl-dev openssl
     nghttp2-client nghttp2-server
     redis-server postgresql
     python3-venv

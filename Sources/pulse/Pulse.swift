@@ -20,6 +20,7 @@ struct Pulse: AsyncParsableCommand {
             CalendarCommand.self,
             ImportCommand.self,
             MigrateCommand.self,
+            KeysCommand.self,
             FetchCommand.self,
             LoadCommand.self,
             ScreenCommand.self,
@@ -29,6 +30,7 @@ struct Pulse: AsyncParsableCommand {
             BarsCommand.self,
             ClockCommand.self,
             GatewayCommand.self,
+            WatchCommand.self,
         ])
 
     static func main() async {

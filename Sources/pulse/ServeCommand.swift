@@ -14,7 +14,7 @@ import PulseStore
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the gRPC server (Health, Diagnostics).",
+        abstract: "Run the gRPC server (h2c, or TLS with --tls-cert; API keys required off loopback).",
         discussion: """
             Prints `listening on HOST:PORT` on standard output once it accepts connections; logs go to \
             standard error. SIGTERM or SIGINT shut down gracefully: in-flight calls get the grace period, \
@@ -22,9 +22,10 @@ struct ServeCommand: AsyncParsableCommand {
             Environment: PULSE_HOST, PULSE_PORT, PULSE_LOOPS, PULSE_MAX_CONCURRENT_STREAMS, \
             PULSE_MAX_MESSAGE_SIZE, PULSE_MAX_CONNECTIONS, PULSE_IDLE_TIMEOUT, PULSE_GRACE_PERIOD, \
             PULSE_KEEPALIVE_INTERVAL, PULSE_KEEPALIVE_TIMEOUT, PULSE_LOG_LEVEL, DATABASE_URL, REDIS_URL, PULSE_FEED, \
-            PULSE_SYMBOLS, PULSE_TICK_RATE, PULSE_SIM_HOURS, PULSE_SIM_SEED, ALPHA_VANTAGE_API_KEY, \
-            ALPHA_VANTAGE_BASE_URL, ALPHA_VANTAGE_DAILY_LIMIT, ALPHA_VANTAGE_PER_MINUTE, ALPHA_VANTAGE_ENTITLEMENT, \
-            ALPHA_VANTAGE_POLL_SECONDS.
+            PULSE_SYMBOLS, PULSE_TICK_RATE, PULSE_SIM_HOURS, PULSE_SIM_SEED, PULSE_TICK_RETENTION, \
+            PULSE_HEARTBEAT_INTERVAL, ALPHA_VANTAGE_API_KEY, ALPHA_VANTAGE_BASE_URL, ALPHA_VANTAGE_DAILY_LIMIT, \
+            ALPHA_VANTAGE_PER_MINUTE, ALPHA_VANTAGE_ENTITLEMENT, ALPHA_VANTAGE_POLL_SECONDS, PULSE_AUTH, \
+            PULSE_TLS_CERT, PULSE_TLS_KEY.
             """)
 
     @Option(help: "Address to bind (default 127.0.0.1; env PULSE_HOST).")
@@ -77,6 +78,22 @@ struct ServeCommand: AsyncParsableCommand {
     var simHours: String?
     @Option(help: "Seed of the simulated market (default 1; env PULSE_SIM_SEED).")
     var simSeed: UInt64?
+    @Option(help: "API keys required: on, off, or auto = on unless bound to loopback (default auto; env PULSE_AUTH).")
+    var auth: String?
+    @Option(help: "PEM certificate chain for TLS with ALPN h2; with --tls-key (env PULSE_TLS_CERT). Default: h2c.")
+    var tlsCert: String?
+    @Option(help: "PEM private key of --tls-cert (env PULSE_TLS_KEY). SIGHUP reloads both files.")
+    var tlsKey: String?
+    @Option(
+        help:
+            "Ticks the tick log keeps per symbol; the resume window is this ÷ the tick rate (default 100000; env PULSE_TICK_RETENTION)."
+    )
+    var tickRetention: Int?
+    @Option(
+        help:
+            "Seconds of quiet before a stream gets a heartbeat for a symbol (default 15; env PULSE_HEARTBEAT_INTERVAL)."
+    )
+    var heartbeatInterval: Double?
 
     func run() async throws {
         let settings = try resolvedConfiguration()
@@ -118,6 +135,7 @@ struct ServeCommand: AsyncParsableCommand {
             keepaliveInterval, "PULSE_KEEPALIVE_INTERVAL", "--keepalive-interval", default: rpc.keepaliveInterval)
         rpc.keepaliveTimeout = try seconds(
             keepaliveTimeout, "PULSE_KEEPALIVE_TIMEOUT", "--keepalive-timeout", default: rpc.keepaliveTimeout)
+        rpc.tls = try tlsContext()
         configuration.rpc = rpc
         if let url = databaseURL ?? Self.environment("DATABASE_URL") {
             do {
@@ -134,6 +152,14 @@ struct ServeCommand: AsyncParsableCommand {
             }
         }
         configuration.feed = try feedSettings()
+        configuration.feed.tickRetention = try value(
+            tickRetention, "PULSE_TICK_RETENTION", "--tick-retention", default: configuration.feed.tickRetention,
+            range: 1...100_000_000)
+        let heartbeat = try seconds(
+            heartbeatInterval, "PULSE_HEARTBEAT_INTERVAL", "--heartbeat-interval",
+            default: Double(configuration.streams.heartbeatInterval.components.seconds))
+        guard heartbeat >= 0.01 else { throw UsageError("--heartbeat-interval: at least 0.01 seconds") }
+        configuration.streams.heartbeatInterval = .milliseconds(Int64((heartbeat * 1000).rounded()))
         if configuration.feed.source == .alphavantage, Self.environment("ALPHA_VANTAGE_API_KEY") == nil {
             throw UsageError("--feed alphavantage needs ALPHA_VANTAGE_API_KEY")
         }
@@ -145,7 +171,38 @@ struct ServeCommand: AsyncParsableCommand {
                 throw UsageError("Alpha Vantage: \(error.message)")
             }
         }
+        configuration.auth = try authSettings(host: rpc.host)
         return configuration
+    }
+
+    /// `--tls-cert` and `--tls-key` (both or neither).
+    private func tlsContext() throws -> TLSServerContext? {
+        let certificate = tlsCert ?? Self.environment("PULSE_TLS_CERT")
+        let key = tlsKey ?? Self.environment("PULSE_TLS_KEY")
+        switch (certificate, key) {
+        case (nil, nil): return nil
+        case (let certificate?, let key?):
+            do {
+                return try TLSServerContext(certificatePath: certificate, keyPath: key)
+            } catch {
+                throw UsageError("--tls-cert/--tls-key: \(error)")
+            }
+        default: throw UsageError("--tls-cert and --tls-key go together")
+        }
+    }
+
+    /// `--auth` / `PULSE_AUTH`: auth may not be switched off on an address others can reach.
+    private func authSettings(host: String) throws -> AuthSettings {
+        var settings = AuthSettings()
+        let text = auth ?? Self.environment("PULSE_AUTH") ?? settings.mode.rawValue
+        guard let mode = AuthSettings.Mode(rawValue: text.lowercased()) else {
+            throw UsageError("--auth: '\(text)' is not one of on, off, auto")
+        }
+        if mode == .off && !AuthSettings.isLoopback(host) {
+            throw UsageError("--auth off: auth is always on for a non-loopback address (\(host))")
+        }
+        settings.mode = mode
+        return settings
     }
 
     private func feedSettings() throws -> FeedSettings {

@@ -35,7 +35,8 @@ struct SimulatedFeedTests {
             let subscription = hub.subscribe(to: ["AAPL"])
             let running = Task { await feed(redis, instance: "a", hub: hub).run() }
             var received: [PulseV1.Tick] = []
-            for await tick in subscription {
+            for await event in subscription {
+                guard let tick = event.tick else { continue }
                 received.append(tick)
                 if received.count == 50 { break }
             }

@@ -15,7 +15,8 @@ struct TickHubTests {
         let subscription = hub.subscribe(to: ["AAPL"])
         let reader = Task { () -> [UInt64] in
             var seen: [UInt64] = []
-            for await tick in subscription {
+            for await event in subscription {
+                guard let tick = event.tick else { continue }
                 seen.append(tick.sequence)
                 #expect(tick.conflated == 0)
                 if tick.sequence == 200 { break }
@@ -42,15 +43,15 @@ struct TickHubTests {
             hub.publish(tick("GOOG", UInt64(n)))  // nobody asked for it
         }
         var iterator = slow.makeAsyncIterator()
-        let first = await iterator.next()
-        let second = await iterator.next()
+        let first = await iterator.next()?.tick
+        let second = await iterator.next()?.tick
         #expect(first?.symbol == "AAPL" && first?.sequence == 1_000 && first?.conflated == 999)
         #expect(second?.symbol == "MSFT" && second?.sequence == 1_000 && second?.conflated == 999)
         #expect(slow.conflatedTotal == 2 * 999)
         // More ticks after catching up: delivered with their own counts.
         hub.publish(tick("AAPL", 1_001))
         hub.publish(tick("AAPL", 1_002))
-        let third = await iterator.next()
+        let third = await iterator.next()?.tick
         #expect(third?.sequence == 1_002 && third?.conflated == 1)
         slow.close()
         #expect(await iterator.next() == nil)
@@ -66,7 +67,7 @@ struct TickHubTests {
         hub.publish(tick("SPY", 5))
         hub.publish(upstream)
         var iterator = subscription.makeAsyncIterator()
-        let got = await iterator.next()
+        let got = await iterator.next()?.tick
         #expect(got?.sequence == 10 && got?.conflated == 5)
         subscription.close()
     }
@@ -97,7 +98,8 @@ struct TickHubTests {
         let reader = Task { () -> UInt64 in
             var last: UInt64 = 0
             var accounted: UInt64 = 0
-            for await tick in fast {
+            for await event in fast {
+                guard let tick = event.tick else { continue }
                 accounted += 1 + UInt64(tick.conflated)
                 last = tick.sequence
                 if last == 5_000 { break }
@@ -107,7 +109,114 @@ struct TickHubTests {
         for n in 1...5_000 { hub.publish(tick("AAPL", UInt64(n))) }
         #expect(await reader.value == 5_000)
         var iterator = slow.makeAsyncIterator()
-        #expect(await iterator.next()?.conflated == 4_999)
+        #expect(await iterator.next()?.tick?.conflated == 4_999)
         slow.close()
+    }
+
+    @Test("a replaced tick's size and price extremes fold into the one that replaces it, per symbol")
+    func conflationFoldsSizeAndRange() async {
+        let hub = TickHub()
+        let slow = hub.subscribe(to: ["AAPL", "MSFT"])
+        let prices: [Double] = [10, 12, 9, 11, 10.5]
+        for (n, price) in prices.enumerated() {
+            var aapl = PulseV1.Tick(
+                symbol: "AAPL", sequence: UInt64(n + 1), timeMs: 0, price: price, size: Double(n + 1))
+            aapl.ingestTimeUs = 1
+            hub.publish(aapl)
+            // MSFT in between must never evict AAPL's pending tick.
+            hub.publish(PulseV1.Tick(symbol: "MSFT", sequence: UInt64(n + 1), timeMs: 0, price: 300, size: 1))
+        }
+        var iterator = slow.makeAsyncIterator()
+        let aapl = await iterator.next()?.tick
+        let msft = await iterator.next()?.tick
+        // By hand: the last AAPL tick (10.5 × 5) replaces 4 ticks of sizes 1+2+3+4, prices 10, 12, 9, 11.
+        #expect(aapl?.sequence == 5 && aapl?.conflated == 4 && aapl?.size == 5)
+        #expect(aapl?.conflatedSize == 10 && aapl?.conflatedHigh == 12 && aapl?.conflatedLow == 9)
+        #expect(msft?.sequence == 5 && msft?.conflated == 4 && msft?.conflatedSize == 4)
+        slow.close()
+    }
+
+    @Test("a tick at or below the last published sequence is dropped (two paths never deliver one twice)")
+    func duplicatesAreDropped() async {
+        let hub = TickHub()
+        let subscription = hub.subscribe(to: ["AAPL"])
+        #expect(hub.publish(tick("AAPL", 1)))
+        #expect(!hub.publish(tick("AAPL", 1), origin: .follower))
+        #expect(hub.publish(tick("AAPL", 2), origin: .follower))
+        var iterator = subscription.makeAsyncIterator()
+        #expect(await iterator.next()?.tick?.conflated == 1)
+        #expect(hub.lastSequence("AAPL") == 2)
+        subscription.close()
+    }
+
+    @Test("bars reach subscribers that asked for them, before the tick that closed them")
+    func liveBars() async {
+        let hub = TickHub()
+        let withBars = hub.subscribe(to: ["SPY"], bars: true)
+        let without = hub.subscribe(to: ["SPY"])
+        func at(_ sequence: UInt64, _ ms: Int64, _ price: Double) -> PulseV1.Tick {
+            PulseV1.Tick(symbol: "SPY", sequence: sequence, timeMs: ms, price: price, size: 1)
+        }
+        hub.publish(at(1, 30_000, 1))  // minute 0: the first seen, incomplete, never announced
+        hub.publish(at(2, 60_000, 5))  // minute 1 opens
+        hub.publish(at(3, 61_000, 7))
+        hub.publish(at(4, 120_000, 6))  // closes minute 1
+        var iterator = withBars.makeAsyncIterator()
+        guard case .bar(let bar)? = await iterator.next()?.event else {
+            Issue.record("expected a bar first")
+            return
+        }
+        #expect(bar.bar.timeMs == 60_000 && bar.bar.open == 5 && bar.bar.high == 7 && bar.bar.close == 7)
+        #expect(bar.bar.volume == 2 && bar.revision == 0 && bar.lastSequence == 3)
+        #expect(await iterator.next()?.tick?.sequence == 4)
+        hub.publish(at(5, 60_500, 9))  // late (and earlier than the close in market time): revises minute 1
+        guard case .bar(let revised)? = await iterator.next()?.event else {
+            Issue.record("expected the revised bar")
+            return
+        }
+        #expect(revised.revision == 1 && revised.bar.high == 9 && revised.bar.close == 7 && revised.bar.volume == 3)
+        #expect(await iterator.next()?.tick?.sequence == 5)
+        hub.closeBars(upTo: 181_000)
+        guard case .bar(let clockClosed)? = await iterator.next()?.event else {
+            Issue.record("expected the clock to close minute 2")
+            return
+        }
+        #expect(clockClosed.bar.timeMs == 120_000 && clockClosed.bar.volume == 1)
+        var plain = without.makeAsyncIterator()
+        #expect(await plain.next()?.tick?.sequence == 5)
+        withBars.close()
+        without.close()
+    }
+
+    @Test("wake() makes a waiting reader return idle, so a timer can send heartbeats")
+    func wakeReturnsIdle() async {
+        let hub = TickHub()
+        let subscription = hub.subscribe(to: ["AAPL"])
+        subscription.wake()
+        guard case .idle = await subscription.next() else {
+            Issue.record("expected idle")
+            return
+        }
+        hub.publish(tick("AAPL", 1))
+        guard case .event = await subscription.next() else {
+            Issue.record("expected the tick")
+            return
+        }
+        subscription.close()
+    }
+}
+
+@Suite("TickHub bookkeeping")
+struct TickHubBookkeepingTests {
+    @Test("symbols asked for but never published are forgotten when their last subscriber leaves")
+    func unknownSymbolsAreForgotten() {
+        let hub = TickHub()
+        let subscription = hub.subscribe(to: ["NOPE", "AAPL"])
+        hub.publish(PulseV1.Tick(symbol: "AAPL", sequence: 1, timeMs: 0, price: 1))
+        #expect(hub.subscribedSymbols == ["NOPE", "AAPL"])
+        subscription.close()
+        #expect(hub.subscribedSymbols.isEmpty)
+        #expect(hub.lastSequence("AAPL") == 1)  // kept: the duplicate filter still needs it
+        #expect(hub.lastSequence("NOPE") == 0)
     }
 }

@@ -155,6 +155,8 @@ extension GoldenVectors {
                     PulseV1.ResumePoint(symbol: "AAPL", sequence: 1000),
                     PulseV1.ResumePoint(symbol: "MSFT", sequence: 0),
                 ])),
+        GoldenVector(
+            "SubscribeQuotesRequest.bars", PulseV1.SubscribeQuotesRequest(symbols: ["SPY"], includeBars: true)),
         GoldenVector("SequenceGap", PulseV1.SequenceGap(symbol: "AAPL", firstMissing: 1001, lastMissing: 1999)),
         GoldenVector(
             "QuoteEvent.tick",
@@ -168,7 +170,19 @@ extension GoldenVectors {
             "QuoteEvent.gap",
             PulseV1.QuoteEvent(.gap(PulseV1.SequenceGap(symbol: "AAPL", firstMissing: 1001, lastMissing: 1999)))),
         GoldenVector("QuoteEvent.emptyTick", PulseV1.QuoteEvent(.tick(PulseV1.Tick()))),
+        GoldenVector(
+            "QuoteEvent.bar",
+            PulseV1.QuoteEvent(.bar(PulseV1.LiveBar(symbol: "AAPL", bar: liveBar, revision: 1, lastSequence: 2050)))),
+        GoldenVector(
+            "QuoteEvent.heartbeat",
+            PulseV1.QuoteEvent(
+                .heartbeat(PulseV1.Heartbeat(symbol: "MSFT", lastSequence: 77, serverTimeMs: 1_732_521_615_000)))),
+        GoldenVector("LiveBar", PulseV1.LiveBar(symbol: "AAPL", bar: liveBar, lastSequence: 2049)),
+        GoldenVector("Heartbeat", PulseV1.Heartbeat(symbol: "MSFT", lastSequence: 0, serverTimeMs: 1_732_521_615_000)),
     ]
+
+    static let liveBar = PulseV1.Bar(
+        timeMs: 1_732_521_600_000, open: 230, high: 230.5, low: 229.9, close: 230.2, volume: 12_000)
 
     static let indicators: [GoldenVector] = [
         GoldenVector("IndicatorSpec", PulseV1.IndicatorSpec(function: "bbands", parameters: [20, 2, 2])),

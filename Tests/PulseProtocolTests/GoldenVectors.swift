@@ -50,6 +50,18 @@ enum GoldenVectors {
                 tick.conflated = 17
                 return tick
             }()),
+        GoldenVector(
+            "Tick.conflatedFold",
+            {
+                var tick = PulseV1.Tick(
+                    symbol: "AAPL", sequence: 120, timeMs: 1_732_521_601_000, price: 230.25, size: 50)
+                tick.conflated = 4
+                tick.ingestTimeUs = 1_732_521_601_000_500
+                tick.conflatedSize = 700.5
+                tick.conflatedHigh = 231
+                tick.conflatedLow = 229.75
+                return tick
+            }()),
     ]
 
     static let goog: PulseV1.BarSeries = {

@@ -30,9 +30,8 @@ from test_backtest_vs_backtesting_py import Mirror  # noqa: E402
 pulsetrader = require_module("pulsetrader")
 require_database()
 
-# Methods this branch does not serve yet (stream: Subscribe; GetBars, GetQuote and stored bars are served). Empty
-# it when they are merged.
-PENDING = {"Subscribe"}
+# Methods another branch serves (none left: every method the client calls is served here).
+PENDING = set()
 
 
 def pending(*methods):

@@ -451,7 +451,13 @@ def test_health_per_service(channel, pb, tmp_path):
     assert quotes.status == stubs.health_pb2.HealthCheckResponse.NOT_SERVING
 
 
-def test_live_indicators_are_not_served_yet(pb, channel):
+def test_live_indicators_check_their_request(pb, channel):
+    # Served (Tests/interop/test_live_streams.py streams them): a request it cannot serve says why.
     request = pb.indicators_pb2.SubscribeIndicatorsRequest(symbol="GOOG")
-    code, _ = status_of(lambda: next(indicators(pb, channel).Subscribe(request, timeout=5)))
-    assert code == grpc.StatusCode.UNIMPLEMENTED
+    code, details = status_of(lambda: next(indicators(pb, channel).Subscribe(request, timeout=5)))
+    assert code == grpc.StatusCode.INVALID_ARGUMENT and "at least one" in details
+    request = pb.indicators_pb2.SubscribeIndicatorsRequest(
+        symbol="GOOG", timeframe=pb.market_data_pb2.Timeframe(unit=pb.market_data_pb2.Timeframe.UNIT_HOUR),
+        indicators=[pb.indicators_pb2.IndicatorSpec(function="rsi", parameters=[14])])
+    code, details = status_of(lambda: next(indicators(pb, channel).Subscribe(request, timeout=5)))
+    assert code == grpc.StatusCode.INVALID_ARGUMENT and "1-minute" in details

@@ -1,21 +1,36 @@
 import PulseProtocol
 import Synchronization
 
-/// In-process fan-out of live ticks to subscribers, each with a conflating mailbox: a subscriber that
-/// falls behind holds at most one pending tick per symbol — the latest, saying in `conflated` how many
-/// earlier ones it replaces — so a slow reader never grows memory and never slows the publisher or anyone
-/// else. Publishing is O(subscribers of the symbol) under one lock, with no allocation per tick once a
-/// symbol's slot exists.
+/// In-process fan-out of live ticks (and the 1-minute bars built from them) to subscribers, each with a
+/// conflating mailbox: a subscriber that falls behind holds at most one pending tick per symbol — the latest,
+/// having absorbed the ones it replaces (their count, summed size and price extremes, see
+/// ``PulseV1/Tick/absorbing(_:)``) — so a slow reader never grows memory and never slows the publisher or
+/// anyone else. A tick of one symbol never replaces another symbol's.
+///
+/// Ticks reach the hub from this instance's ingester (`origin: .local`) and from the tick-log follower for
+/// symbols other instances ingest (`.follower`); the hub drops a tick at or below the last sequence it
+/// published for the symbol, so the two paths never deliver one twice.
 ///
 /// ```swift
 /// let subscription = hub.subscribe(to: ["AAPL", "MSFT"])
-/// for await tick in subscription { try await writer.send(.tick(tick)) }   // ends when cancelled
-/// hub.publish(tick)                                                        // from the ingester
+/// for await event in subscription { try await writer.send(event) }   // ends when cancelled
+/// hub.publish(tick)                                                   // from the ingester
 /// ```
 public final class TickHub: Sendable {
+    /// Where a published tick came from.
+    public enum Origin: Sendable { case local, follower }
+
+    private struct SymbolState {
+        var subscribers: Set<UInt64> = []
+        var lastSequence: UInt64 = 0
+        /// Ingest time of the last tick this instance's own ingester published (0: none).
+        var lastLocalIngestUs: Int64 = 0
+        var bars: LiveBars
+    }
+
     private struct State {
         var subscribers: [UInt64: Mailbox] = [:]
-        var bySymbol: [String: Set<UInt64>] = [:]
+        var symbols: [String: SymbolState] = [:]
         var nextID: UInt64 = 1
     }
 
@@ -25,116 +40,110 @@ public final class TickHub: Sendable {
 
     public init() {}
 
-    /// Delivers `tick` to every subscriber of its symbol and makes it the symbol's latest quote.
-    public func publish(_ tick: PulseV1.Tick) {
-        latest.record(tick)
-        let targets = state.withLock { state -> [Mailbox] in
-            guard let ids = state.bySymbol[tick.symbol] else { return [] }
-            return ids.compactMap { state.subscribers[$0] }
+    /// Delivers `tick` (and any bar it closes or revises) to every subscriber of its symbol; a tick at or
+    /// below the symbol's last published sequence is dropped. Returns whether it was delivered.
+    @discardableResult
+    public func publish(_ tick: PulseV1.Tick, origin: Origin = .local) -> Bool {
+        var bar: PulseV1.LiveBar?
+        let targets = state.withLock { state -> [Mailbox]? in
+            let accepted = state.symbols[tick.symbol].map { tick.sequence > $0.lastSequence } ?? true
+            guard accepted else { return nil }
+            var symbol = state.symbols[tick.symbol] ?? SymbolState(bars: LiveBars(symbol: tick.symbol))
+            symbol.lastSequence = tick.sequence
+            if origin == .local { symbol.lastLocalIngestUs = max(tick.ingestTimeUs, 1) }
+            if !symbol.subscribers.isEmpty { bar = symbol.bars.add(tick) }
+            state.symbols[tick.symbol] = symbol
+            return symbol.subscribers.compactMap { state.subscribers[$0] }
         }
-        for mailbox in targets { mailbox.put(tick) }
+        guard let targets else { return false }
+        latest.record(tick)
+        for mailbox in targets {
+            if let bar { mailbox.put(bar: bar) }
+            mailbox.put(tick)
+        }
+        return true
     }
 
-    /// Subscribes to `symbols`; the subscription ends when the task iterating it is cancelled or `close()`d.
-    public func subscribe(to symbols: [String]) -> TickSubscription {
-        let mailbox = Mailbox()
+    /// Closes every forming bar whose minute `nowMs` has passed and delivers it (called about once a second).
+    public func closeBars(upTo nowMs: Int64) {
+        let closed = state.withLock { state -> [(PulseV1.LiveBar, [Mailbox])] in
+            var closed: [(PulseV1.LiveBar, [Mailbox])] = []
+            for key in state.symbols.keys {
+                guard let bar = state.symbols[key]!.bars.close(upTo: nowMs) else { continue }
+                closed.append((bar, state.symbols[key]!.subscribers.compactMap { state.subscribers[$0] }))
+            }
+            return closed
+        }
+        for (bar, targets) in closed { for mailbox in targets { mailbox.put(bar: bar) } }
+    }
+
+    /// Subscribes to `symbols` (with their live bars when `bars`); the subscription ends when the task
+    /// iterating it is cancelled or it is `close()`d.
+    public func subscribe(to symbols: [String], bars: Bool = false) -> TickSubscription {
+        let mailbox = Mailbox(wantsBars: bars)
+        let unique = Set(symbols)
         let id = state.withLock { state -> UInt64 in
             let id = state.nextID
             state.nextID += 1
             state.subscribers[id] = mailbox
-            for symbol in Set(symbols) { state.bySymbol[symbol, default: []].insert(id) }
+            for symbol in unique {
+                state.symbols[symbol, default: SymbolState(bars: LiveBars(symbol: symbol))].subscribers.insert(id)
+            }
             return id
         }
-        return TickSubscription(mailbox: mailbox) { [weak self] in self?.remove(id, symbols: symbols) }
+        return TickSubscription(mailbox: mailbox) { [weak self] in self?.remove(id, symbols: unique) }
     }
 
     /// How many subscriptions are open.
     public var subscriberCount: Int { state.withLock { $0.subscribers.count } }
 
-    private func remove(_ id: UInt64, symbols: [String]) {
-        state.withLock { state in
-            state.subscribers[id] = nil
-            for symbol in Set(symbols) {
-                state.bySymbol[symbol]?.remove(id)
-                if state.bySymbol[symbol]?.isEmpty == true { state.bySymbol[symbol] = nil }
-            }
-        }
+    /// The symbols with at least one subscriber.
+    public var subscribedSymbols: Set<String> {
+        state.withLock { Set($0.symbols.compactMap { $0.value.subscribers.isEmpty ? nil : $0.key }) }
     }
 
-    /// One subscriber's pending ticks: at most one per symbol, delivered in the order symbols became pending.
-    final class Mailbox: Sendable {
-        private struct Pending {
-            var ticks: [String: PulseV1.Tick] = [:]
-            var order: [String] = []
-            var waiter: CheckedContinuation<PulseV1.Tick?, Never>?
-            var closed = false
-            var conflatedTotal: UInt64 = 0
-        }
-        private let pending = Mutex(Pending())
+    /// The last sequence published for `symbol` (0: none).
+    public func lastSequence(_ symbol: String) -> UInt64 { state.withLock { $0.symbols[symbol]?.lastSequence ?? 0 } }
 
-        func put(_ tick: PulseV1.Tick) {
-            let waiter = pending.withLock { p -> CheckedContinuation<PulseV1.Tick?, Never>? in
-                guard !p.closed else { return nil }
-                if let waiter = p.waiter {
-                    p.waiter = nil
-                    return waiter
-                }
-                if let earlier = p.ticks[tick.symbol] {
-                    var latest = tick
-                    latest.conflated = earlier.conflated &+ 1 &+ tick.conflated
-                    p.ticks[tick.symbol] = latest
-                    p.conflatedTotal &+= 1
+    /// The 1-minute bar `symbol` is forming now, exact (every published tick, before any conflation), while it
+    /// has subscribers.
+    public func formingBar(_ symbol: String) -> PulseV1.LiveBar? {
+        state.withLock { $0.symbols[symbol]?.bars.forming }
+    }
+
+    /// Whether this instance's own ingester published `symbol` since `sinceUs` (microseconds, its clock).
+    public func isFedLocally(_ symbol: String, sinceUs: Int64) -> Bool {
+        state.withLock { ($0.symbols[symbol]?.lastLocalIngestUs ?? 0) >= sinceUs }
+    }
+
+    /// Forgets the bars being built for `symbol`: its ticks are about to resume after a break, so the minute
+    /// in progress is incomplete.
+    public func restartBars(_ symbol: String) {
+        state.withLock { state in state.symbols[symbol]?.bars = LiveBars(symbol: symbol) }
+    }
+
+    private func remove(_ id: UInt64, symbols: Set<String>) {
+        state.withLock { state in
+            state.subscribers[id] = nil
+            for symbol in symbols {
+                state.symbols[symbol]?.subscribers.remove(id)
+                guard state.symbols[symbol]?.subscribers.isEmpty == true else { continue }
+                if state.symbols[symbol]?.lastSequence == 0 {
+                    // Never published (a symbol nobody trades): forget it, so asking for names costs nothing.
+                    state.symbols[symbol] = nil
                 } else {
-                    p.ticks[tick.symbol] = tick
-                    p.order.append(tick.symbol)
+                    // Bars are built only while someone listens; the next listener starts a fresh minute.
+                    state.symbols[symbol]?.bars = LiveBars(symbol: symbol)
                 }
-                return nil
-            }
-            waiter?.resume(returning: tick)
-        }
-
-        func next() async -> PulseV1.Tick? {
-            await withTaskCancellationHandler {
-                await withCheckedContinuation { (continuation: CheckedContinuation<PulseV1.Tick?, Never>) in
-                    let ready = pending.withLock { p -> (PulseV1.Tick?, Bool) in
-                        if p.closed { return (nil, true) }
-                        if !p.order.isEmpty {
-                            let symbol = p.order.removeFirst()
-                            return (p.ticks.removeValue(forKey: symbol), true)
-                        }
-                        p.waiter = continuation
-                        return (nil, false)
-                    }
-                    if ready.1 { continuation.resume(returning: ready.0) }
-                }
-            } onCancel: {
-                close()
             }
         }
-
-        func close() {
-            let waiter = pending.withLock { p -> CheckedContinuation<PulseV1.Tick?, Never>? in
-                p.closed = true
-                p.ticks = [:]
-                p.order = []
-                defer { p.waiter = nil }
-                return p.waiter
-            }
-            waiter?.resume(returning: nil)
-        }
-
-        /// Whether a tick waits to be taken.
-        var hasPending: Bool { pending.withLock { !$0.order.isEmpty } }
-
-        /// Ticks replaced by later ones so far (for metrics).
-        var conflatedTotal: UInt64 { pending.withLock { $0.conflatedTotal } }
     }
 }
 
-/// A subscriber's live ticks as an `AsyncSequence`; iteration ends when the subscription is closed or the
+/// A subscriber's live events as an `AsyncSequence`; iteration ends when the subscription is closed or the
 /// iterating task is cancelled.
 public struct TickSubscription: AsyncSequence, Sendable {
-    public typealias Element = PulseV1.Tick
+    public typealias Element = PulseV1.QuoteEvent
 
     let mailbox: TickHub.Mailbox
     private let end: Ender
@@ -153,12 +162,26 @@ public struct TickSubscription: AsyncSequence, Sendable {
     /// Ticks replaced by later ones because this subscriber was behind.
     public var conflatedTotal: UInt64 { mailbox.conflatedTotal }
 
+    /// The next event, or `.idle` once ``wake()`` was called with nothing pending, or `.ended`.
+    public func next() async -> TickHub.Delivery {
+        let delivery = await mailbox.next()
+        if case .ended = delivery { end.run() }
+        return delivery
+    }
+
+    /// Makes a waiting (or the next) ``next()`` return `.idle` if nothing is pending: a timer's way in.
+    public func wake() { mailbox.wake() }
+
     public struct AsyncIterator: AsyncIteratorProtocol {
         let subscription: TickSubscription
-        public mutating func next() async -> PulseV1.Tick? {
-            if let tick = await subscription.mailbox.next() { return tick }
-            subscription.end.run()
-            return nil
+        public mutating func next() async -> PulseV1.QuoteEvent? {
+            while true {
+                switch await subscription.next() {
+                case .event(let event): return event
+                case .idle: continue
+                case .ended: return nil
+                }
+            }
         }
     }
 

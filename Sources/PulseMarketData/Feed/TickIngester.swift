@@ -137,6 +137,9 @@ public struct TickIngester: Sendable {
             message.ask = tick.ask
             message.ingestTimeUs = ingested
             hub.publish(message)
+            // Let the subscribers this tick woke take it before the next one of the same symbol comes: ticks
+            // published back to back would conflate for every reader, however fast.
+            if entry.sequence != entries.last?.sequence { await Task.yield() }
             latest = message
             if let bar = builders[symbol, default: MinuteBarBuilder(symbol: symbol)].add(
                 timeUs: tick.timeUs, price: tick.price, size: tick.size)

@@ -79,6 +79,12 @@ extension PulseV1 {
         /// When the ingester accepted the tick, in microseconds since the Unix epoch (0: unknown): a client's
         /// receive time minus this is the latency end to end.
         public var ingestTimeUs: Int64 = 0
+        /// The summed size of the `conflated` ticks this one replaces (0 when none), without this tick's own.
+        public var conflatedSize: Double = 0
+        /// The highest price among the replaced ticks (0 when none).
+        public var conflatedHigh: Double = 0
+        /// The lowest price among the replaced ticks (0 when none).
+        public var conflatedLow: Double = 0
 
         public init() {}
         public init(symbol: String, sequence: UInt64, timeMs: Int64, price: Double, size: Double = 0) {
@@ -99,6 +105,9 @@ extension PulseV1 {
             writer.writeDouble(field: 7, ask)
             writer.writeUInt32(field: 8, conflated)
             writer.writeInt64(field: 9, ingestTimeUs)
+            writer.writeDouble(field: 10, conflatedSize)
+            writer.writeDouble(field: 11, conflatedHigh)
+            writer.writeDouble(field: 12, conflatedLow)
         }
 
         public mutating func decodeField(_ tag: FieldTag, from reader: inout ProtobufReader) throws(ProtocolError) {
@@ -112,6 +121,9 @@ extension PulseV1 {
             case 7: ask = try reader.readDouble(tag)
             case 8: conflated = try reader.readUInt32(tag)
             case 9: ingestTimeUs = try reader.readInt64(tag)
+            case 10: conflatedSize = try reader.readDouble(tag)
+            case 11: conflatedHigh = try reader.readDouble(tag)
+            case 12: conflatedLow = try reader.readDouble(tag)
             default: try reader.skip(tag)
             }
         }

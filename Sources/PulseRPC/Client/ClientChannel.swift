@@ -27,12 +27,16 @@ public final class ClientChannel: Sendable {
     public let connectTimeout: Duration
     /// HTTP/2 keepalive of the channel's connections, or nil for none.
     public let keepalive: ClientKeepalive?
+    /// TLS for every connection (nil: h2c).
+    public let tls: TLSClientContext?
 
     /// Creates a channel; it dials lazily, on the first call.
+    /// - Parameter tls: TLS with server verification and SNI (see ``TLSClientContext``); nil speaks h2c.
     public init(
         address: ServerAddress, loop: EventLoop, connectTimeout: Duration = .seconds(10),
-        keepalive: ClientKeepalive? = nil
+        keepalive: ClientKeepalive? = nil, tls: TLSClientContext? = nil
     ) {
+        self.tls = tls
         self.address = address
         self.loop = loop
         self.connectTimeout = connectTimeout
@@ -125,7 +129,7 @@ public final class ClientChannel: Sendable {
         if let existing = current.value.connection, !existing.isDraining { return existing }
         let fresh = try ClientConnection(
             address: address, loop: loop, settings: settings, handshakeTimeout: connectTimeout,
-            keepalive: keepalive)
+            keepalive: keepalive, tls: tls)
         fresh.onRetire = { [current] retired in
             if current.value.connection === retired { current.value.connection = nil }
         }

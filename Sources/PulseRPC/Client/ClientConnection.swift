@@ -43,7 +43,7 @@ final class ClientConnection: SocketPumpDelegate {
     /// Starts connecting to `address` on `loop` (loop thread only).
     init(
         address: ServerAddress, loop: EventLoop, settings: HTTP2ClientSession.Settings, handshakeTimeout: Duration,
-        keepalive: ClientKeepalive? = nil
+        keepalive: ClientKeepalive? = nil, tls: TLSClientContext? = nil
     ) throws {
         self.loop = loop
         self.address = address
@@ -57,7 +57,16 @@ final class ClientConnection: SocketPumpDelegate {
         let fd = try address.socketAddress.startConnecting()
         pump = SocketPump(fd: fd, loop: loop, options: .client, connecting: true)
         do {
-            try pump.start(delegate: self)
+            if let tls {
+                guard let ssl = tls.newSession() else { throw IOError(operation: "SSL_new", errno: ENOMEM) }
+                // The handshake's failure reason (an untrusted or misnamed certificate) is what the calls end with.
+                let layer = TLSLayer(ssl: ssl, isServer: false, inner: self) { [weak self] reason in
+                    self?.closeStatus = GRPCStatus(.unavailable, "TLS with \(address): \(reason)")
+                }
+                try pump.start(delegate: layer)
+            } else {
+                try pump.start(delegate: self)
+            }
         } catch {
             pump.close()
             throw error

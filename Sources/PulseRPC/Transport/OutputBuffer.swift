@@ -32,6 +32,14 @@ final class OutputBuffer {
         writeIndex += count
     }
 
+    /// Lets `fill` write up to `maxCount` bytes straight into the buffer (no copy through a scratch buffer);
+    /// `fill` returns how many it wrote (0 or less: none).
+    func appendInPlace(upTo maxCount: Int, _ fill: (UnsafeMutableRawPointer, Int) -> Int) {
+        if writeIndex + maxCount > capacity { makeRoom(for: maxCount) }
+        let written = fill(storage + writeIndex, maxCount)
+        if written > 0 { writeIndex += min(written, maxCount) }
+    }
+
     /// Marks `count` bytes as written.
     func consume(_ count: Int) {
         readIndex += count

@@ -31,16 +31,20 @@ public struct BacktestsService: RPCService {
         let workers = optimizeWorkers
         return [
             .unary(PulseMethods.Backtests.run) { request, context in
+                try RequestLimits.check(request)
                 let plan = try await Self.plan(request, stored: stored, context: context)
                 return try await ComputeJob.run(on: context.computePool) { isCancelled in
                     try plan.execute(control: BacktestControl(isCancelled: isCancelled))
                 }
             },
             .serverStreaming(PulseMethods.Backtests.runStream) { request, writer, context in
-                try await Self.runStream(request, writer: writer, stored: stored, context: context)
+                try RequestLimits.check(request)
+                return try await Self.runStream(request, writer: writer, stored: stored, context: context)
             },
             .serverStreaming(PulseMethods.Backtests.optimize) { request, writer, context in
-                try await Self.optimize(request, writer: writer, stored: stored, workers: workers, context: context)
+                try RequestLimits.check(request)
+                return try await Self.optimize(
+                    request, writer: writer, stored: stored, workers: workers, context: context)
             },
         ]
     }

@@ -16,6 +16,11 @@ public struct FeedSettings: Sendable {
     public var tickRate: Double = 50
     public var hours: SimulatedMarket.Hours = .aroundTheClock
     public var seed: UInt64 = 1
+    /// Ticks the tick log keeps per symbol (`--tick-retention`): the resume window is this ÷ the tick rate.
+    public var tickRetention = 100_000
+    /// How often the feed publishes the ticks due: short, so a symbol's ticks rarely reach subscribers in one burst
+    /// (ticks of one symbol published back to back conflate for every reader, fast or not).
+    public var publishInterval: Duration = .milliseconds(2)
     /// Alpha Vantage: the pause between two quote requests (nil: spread the key's budget over its window).
     public var pollInterval: Duration?
 
@@ -58,7 +63,7 @@ struct FeedPart: Service {
                 "database": "\(database != nil)",
             ])
         let feedTask = Task(executorPreference: loop) {
-            let log = redis.map { TickLog(redis: $0) }
+            let log = redis.map { TickLog(redis: $0, maxLength: settings.tickRetention) }
             // PostgreSQL's advisory locks and epochs when there is a database; Redis leases when there is only Redis.
             let postgresOwnership = database.map {
                 PostgresOwnership(configuration: $0, loop: loop, log: log, instance: instance)
@@ -66,12 +71,13 @@ struct FeedPart: Service {
             let pool = database.map { PostgresPool(configuration: $0, loop: loop) }
             let ownership = Self.ownership(
                 postgres: postgresOwnership, redis: redis, log: log, instance: instance)
-            let feed = SimulatedFeed(
+            var feed = SimulatedFeed(
                 market: .init(
                     seed: settings.seed, symbols: settings.symbols, ticksPerSecond: settings.tickRate,
                     hours: settings.hours),
                 hub: hub, log: log, ownership: ownership, bars: pool.map { PostgresMinuteBars(pool: $0) },
                 cache: redis.map { MarketCache(redis: $0) })
+            feed.interval = settings.publishInterval
             let counters = await feed.run()
             pool?.close()
             postgresOwnership?.close()
@@ -121,7 +127,7 @@ extension FeedPart {
             } catch {
                 return nil
             }
-            let log = redis.map { TickLog(redis: $0) }
+            let log = redis.map { TickLog(redis: $0, maxLength: settings.tickRetention) }
             let postgresOwnership = database.map {
                 PostgresOwnership(configuration: $0, loop: loop, log: log, instance: instance)
             }

@@ -10,7 +10,7 @@ import PulseRPC
 /// bad parameters are INVALID_ARGUMENT listing the valid choices) and answers the outputs in request order.
 /// Batches over ``inlineLimit`` values (bars × output and input columns) are checked and computed on the compute
 /// pool, smaller ones on the loop.
-/// Subscribe is not served yet (UNIMPLEMENTED: it needs live ticks).
+/// Subscribe is ``IndicatorStreamService`` (it needs the live ticks).
 public struct IndicatorsService: RPCService {
     /// Values (bars × columns) handled on the event loop; larger batches go to the compute pool.
     public static let inlineLimit = 20_000
@@ -45,6 +45,7 @@ public struct IndicatorsService: RPCService {
         _ request: PulseV1.ComputeIndicatorsRequest, stored: StoredBars, cache: ComputeCache? = nil,
         context: ServerContext
     ) async throws -> PulseV1.ComputeIndicatorsResponse {
+        try RequestLimits.check(request)
         let specs = try request.indicators.enumerated().map { k, spec throws(GRPCStatus) in
             try Self.spec(spec, index: k)
         }

@@ -40,11 +40,15 @@ public struct ServerApplication: Sendable {
         public var redis: RedisConfiguration?
         /// What feeds live prices (`--feed`, `--symbols`, `--tick-rate`, `--sim-hours`).
         public var feed = FeedSettings()
+        /// Live streams: heartbeat interval and limits (`--heartbeat-interval`).
+        public var streams = StreamSettings()
         /// Stored bars for Indicators and Backtests requests that name symbols; nil (no database yet): those
         /// requests get UNAVAILABLE, requests with inline bars are served.
         public var barSource: (any BarSource)?
         /// Alpha Vantage (`ALPHA_VANTAGE_API_KEY`, `ALPHA_VANTAGE_BASE_URL`, …) for LoadSymbol backfills; nil: none.
         public var alphaVantage: AlphaVantageConfiguration?
+        /// API keys, scopes and limits (`--auth`, `PULSE_AUTH`): on for a non-loopback address.
+        public var auth = AuthSettings()
 
         public init() {}
     }
@@ -100,10 +104,13 @@ public struct ServerApplication: Sendable {
         let data = ServerDataLayer(
             database: configuration.database, redis: configuration.redis, group: group, ticks: ticks, logger: logger)
         let loading = try makeLoadingResources(group: group, redis: data.redis)
-        let services = services(data: data, loading: loading)
+        let live = liveStreams(redis: data.redis, group: group)
+        let services = services(data: data, loading: loading) + live.services
+        // Auth: the key store, revocations and shared limits (see AccessControl); nil when auth is off.
+        let access = accessControl(group: group, redis: data.redis)
         let server = RPCServer(
             configuration: configuration.rpc, services: services, group: group, computePool: pool,
-            blockingPool: blocking, logger: logger)
+            blockingPool: blocking, interceptors: access.map { [$0.interceptor] } ?? [], logger: logger)
         // Without a database the services that only read it start (and stay) NOT_SERVING; with one, the monitor's
         // first probe decides.
         let notServing =
@@ -121,16 +128,41 @@ public struct ServerApplication: Sendable {
             alphaVantage: configuration.alphaVantage)
         let monitor = DatabaseHealthMonitor(data: data, health: health, loop: group.loops[0], logger: logger)
         let lifecycle = ProcessLifecycle(
-            parts: [
-                listening, feed, BackfillPart(runner: loading?.backfills), monitor,
-                HealthReporter(application: self, services: services),
-            ],
+            parts: (access.map { [$0.part] } ?? [])
+                + (configuration.rpc.tls.map { [TLSReloadPart(context: $0, logger: logger)] } ?? [])
+                + [
+                    listening, feed, live.part, BackfillPart(runner: loading?.backfills), monitor,
+                    HealthReporter(application: self, services: services),
+                ],
             handlesSignals: configuration.handleSignals, logger: logger)
         try await lifecycle.run()
         await loading?.close()
         await data.close()
+        await live.followerRedis?.close()
         let served = await server.statistics()
         logger.info("stopped", metadata: ["served": "\(served)"])
+    }
+
+    /// Quotes.Subscribe over the hub and the tick log, and the part that follows other instances' symbols (on a
+    /// Redis connection of its own, since it blocks in `XREAD`).
+    func liveStreams(redis: RedisClient?, group: EventLoopGroup) -> (
+        services: [any RPCService], part: any Service, followerRedis: RedisClient?
+    ) {
+        let log = redis.map { TickLog(redis: $0, maxLength: configuration.feed.tickRetention) }
+        let followerRedis = configuration.redis.map {
+            RedisClient(configuration: $0, loop: group.loops[group.loops.count > 1 ? 1 : 0], logger: logger)
+        }
+        let follower = followerRedis.map {
+            TickFollower(
+                hub: ticks, log: TickLog(redis: $0, maxLength: configuration.feed.tickRetention),
+                settings: configuration.streams, logger: logger)
+        }
+        let services: [any RPCService] = [
+            QuoteStreamService(hub: ticks, log: log, settings: configuration.streams),
+            IndicatorStreamService(
+                hub: ticks, log: log, source: configuration.barSource, settings: configuration.streams),
+        ]
+        return (services, LiveStreamsPart(hub: ticks, follower: follower), followerRedis)
     }
 
     /// A PostgreSQL pool per loop for LoadSymbol and Screen, and the Alpha Vantage backfill runner on the first loop
@@ -150,6 +182,15 @@ public struct ServerApplication: Sendable {
                 cache: redis.map { MarketCache(redis: $0) }, logger: logger)
         }
         return LoadingResources(pools: pools, backfills: runner, cache: redis.map { MarketCache(redis: $0) })
+    }
+
+    /// The access control of a server whose auth is on (``AuthSettings/isEnabled(host:)``), else nil.
+    func accessControl(group: EventLoopGroup, redis: RedisClient?) -> AccessControl? {
+        guard configuration.auth.isEnabled(host: configuration.rpc.host) else { return nil }
+        logger.info(
+            "auth on", metadata: ["key_store": "\(configuration.database != nil)", "redis": "\(redis != nil)"])
+        return AccessControl(
+            settings: configuration.auth, database: configuration.database, redis: redis, group: group, logger: logger)
     }
 
     /// Applies the migrations this build ships (as `pulse migrate` does; safe from several instances at once). A

@@ -154,7 +154,7 @@ public struct TickLog: Sendable {
         return UInt64(id[..<dash])
     }
 
-    private static func entry(_ value: RedisValue) -> Entry? {
+    static func entry(_ value: RedisValue) -> Entry? {
         guard let parts = value.array, parts.count == 2, let id = parts[0].string,
             let sequence = sequence(ofID: id), let fields = parts[1].array
         else { return nil }

@@ -47,6 +47,20 @@ public struct Metadata: Sendable, Sequence {
         firstValue(name, binary: false).map { String(decoding: $0, as: UTF8.self) }
     }
 
+    /// The bytes of the first text value for `name` (lower-case, as UTF-8), without making a string: for checks
+    /// that run on every call.
+    public func textBytes(utf8Name name: [UInt8]) -> ArraySlice<UInt8>? {
+        var found: ArraySlice<UInt8>?
+        forEachField { binary, fieldName, value in
+            if !binary && fieldName.elementsEqual(name) {
+                found = value
+                return false
+            }
+            return true
+        }
+        return found
+    }
+
     /// The first binary value for a `-bin` key.
     public func binary(_ name: String) -> [UInt8]? {
         firstValue(name, binary: true).map(Array.init)

@@ -44,6 +44,9 @@ public struct ServerConfiguration: Sendable {
     /// PING or SETTINGS frames per 10-second window before the connection counts as flooding.
     public var maxControlFramesPerWindow = 200
 
+    /// TLS with ALPN `h2` on every connection (nil: h2c, cleartext with prior knowledge).
+    public var tls: TLSServerContext?
+
     public init() {}
 
     /// How many event loops to run.

@@ -46,6 +46,17 @@ extension ServerContext {
         add(name, value, to: \.responseTrailers, unless: \.trailersSubmitted)
     }
 
+    /// Runs `action` on the call's loop once its HTTP/2 stream is gone (finished and closed, reset by the client,
+    /// or its connection closed): for releasing what an interceptor took for the call. Call on the call's task.
+    public func onCallEnd(_ action: @escaping @Sendable () -> Void) {
+        let stream = call.value
+        if stream.isClosed {
+            action()
+        } else {
+            stream.endActions.append(action)
+        }
+    }
+
     private func add(
         _ name: String, _ value: Metadata.Value, to fields: ReferenceWritableKeyPath<ServerStream, Metadata>,
         unless sent: KeyPath<ServerStream, Bool>

@@ -56,7 +56,15 @@ final class ServerConnection: SocketPumpDelegate, HTTP2ServerSessionDelegate {
 
     /// Registers with the loop, submits our SETTINGS and arms the handshake and idle timers.
     func start() throws(IOError) {
-        try pump.start(delegate: self)
+        if let tls = core.configuration.tls {
+            guard let ssl = tls.newSession() else { throw IOError(operation: "SSL_new", errno: ENOMEM) }
+            let layer = TLSLayer(ssl: ssl, isServer: true, inner: self) { [core, peer] reason in
+                core.logger.debug("TLS: \(reason)", metadata: ["peer": "\(peer)"])
+            }
+            try pump.start(delegate: layer)
+        } else {
+            try pump.start(delegate: self)
+        }
         let configuration = core.configuration
         handshakeTimer = loop.scheduleTimer(afterNanoseconds: Self.nanoseconds(configuration.handshakeTimeout)) {
             [self] in
@@ -130,6 +138,11 @@ final class ServerConnection: SocketPumpDelegate, HTTP2ServerSessionDelegate {
         if stream.phase != .finished { stream.task?.cancel() }
         stream.failAllWaiters()
         stream.task = nil
+        if !stream.endActions.isEmpty {
+            let actions = stream.endActions
+            stream.endActions = []
+            for action in actions { action() }
+        }
     }
 
     static func nanoseconds(_ seconds: Double) -> UInt64 {

@@ -42,6 +42,9 @@ final class ServerStream {
     /// Error code to reset with once the trailers are out (CANCEL after a deadline, NO_ERROR when the
     /// client is still sending).
     var resetAfterTrailers: UInt32?
+    /// Run once when the stream is gone (closed, reset, or its connection closed): releases interceptors took
+    /// for the call, such as an open-stream slot of an API key.
+    var endActions: [@Sendable () -> Void] = []
     private var queue: [[UInt8]] = []
     private var queueHead = 0
     private var sendOffset = 0

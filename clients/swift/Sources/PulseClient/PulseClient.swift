@@ -3,6 +3,7 @@ import PulseProtocol
 import PulseRPC
 
 @_exported import struct PulseRPC.ClientKeepalive
+@_exported import class PulseRPC.TLSClientContext
 
 /// A client for a PulseTrader server: typed async calls over one multiplexed HTTP/2 connection.
 ///
@@ -26,9 +27,12 @@ public final class PulseClient: Sendable {
     ///     SETTINGS; calls waiting on it then fail UNAVAILABLE.
     ///   - keepalive: HTTP/2 PINGs while calls are in flight, so a dead server or a dropped connection
     ///     fails the calls UNAVAILABLE instead of hanging them (nil: none).
+    ///   - tls: TLS with the server's certificate verified (``TLSClientContext``: a CA file, the name to check and
+    ///     send as SNI); nil speaks h2c.
     /// - Throws: `RPCError` with code UNAVAILABLE when the host cannot be resolved.
     public convenience init(
-        host: String, port: Int, connectTimeout: Duration = .seconds(10), keepalive: ClientKeepalive? = nil
+        host: String, port: Int, connectTimeout: Duration = .seconds(10), keepalive: ClientKeepalive? = nil,
+        tls: TLSClientContext? = nil
     ) throws(RPCError) {
         let loops: EventLoopGroup
         do {
@@ -39,7 +43,7 @@ public final class PulseClient: Sendable {
         do {
             try self.init(
                 host: host, port: port, loop: loops.next(), owning: loops, connectTimeout: connectTimeout,
-                keepalive: keepalive)
+                keepalive: keepalive, tls: tls)
         } catch {
             loops.shutdown()
             throw error
@@ -49,15 +53,16 @@ public final class PulseClient: Sendable {
     /// Connects lazily to `host:port` on an event loop the caller owns (and keeps running).
     public convenience init(
         host: String, port: Int, loop: EventLoop, connectTimeout: Duration = .seconds(10),
-        keepalive: ClientKeepalive? = nil
+        keepalive: ClientKeepalive? = nil, tls: TLSClientContext? = nil
     ) throws(RPCError) {
         try self.init(
-            host: host, port: port, loop: loop, owning: nil, connectTimeout: connectTimeout, keepalive: keepalive)
+            host: host, port: port, loop: loop, owning: nil, connectTimeout: connectTimeout, keepalive: keepalive,
+            tls: tls)
     }
 
     private init(
         host: String, port: Int, loop: EventLoop, owning loops: EventLoopGroup?, connectTimeout: Duration,
-        keepalive: ClientKeepalive?
+        keepalive: ClientKeepalive?, tls: TLSClientContext?
     ) throws(RPCError) {
         let address: ServerAddress
         do {
@@ -65,7 +70,8 @@ public final class PulseClient: Sendable {
         } catch {
             throw RPCError(code: .unavailable, message: "cannot resolve \(host):\(port): \(error)")
         }
-        channel = ClientChannel(address: address, loop: loop, connectTimeout: connectTimeout, keepalive: keepalive)
+        channel = ClientChannel(
+            address: address, loop: loop, connectTimeout: connectTimeout, keepalive: keepalive, tls: tls)
         ownedLoops = loops
     }
 

@@ -21,6 +21,9 @@ struct SubscribeCommand: AsyncParsableCommand {
     @Option(help: "The streaming method.")
     var method = "/pulse.v1.Quotes/Subscribe"
 
+    @Flag(help: "Each stream subscribes to one of the symbols (stream k to the k-th, round robin), not to all.")
+    var spread = false
+
     var symbolList: [String] {
         symbols.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
@@ -37,6 +40,7 @@ struct SubscribeCommand: AsyncParsableCommand {
             host: host, port: port, symbols: symbolList, schema: try common.loadSchema())
         configuration.method = method
         configuration.streams = streams
+        configuration.spread = spread
         configuration.connections = common.connections
         configuration.duration = try common.seconds(common.duration ?? "10s", flag: "--duration")
         configuration.warmup = try common.seconds(common.warmup, flag: "--warmup")

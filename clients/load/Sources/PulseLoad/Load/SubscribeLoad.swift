@@ -17,6 +17,8 @@ public struct SubscribeLoadConfiguration: Sendable {
     public var progress: (@Sendable (String) -> Void)?
     /// SIGINT and SIGTERM end the run early with a partial report (the command line sets this).
     public var stopOnInterrupt = false
+    /// Each stream subscribes to one symbol, stream k to `symbols[k % symbols.count]` (instead of all of them).
+    public var spread = false
 
     public init(host: String, port: Int, symbols: [String], schema: ProtoSchema) {
         self.host = host
@@ -32,20 +34,23 @@ public struct SubscribeLoadConfiguration: Sendable {
 public enum SubscribeLoad {
     public static func run(_ configuration: SubscribeLoadConfiguration) async throws(LoadError) -> LoadReport {
         let decoder: TickDecoder
-        let request: [UInt8]
+        var requests: [[UInt8]] = []
         do {
             decoder = try TickDecoder(schema: configuration.schema)
             let method = try configuration.schema.method(configuration.method)
-            let symbols = JSONValue.array(configuration.symbols.map { .string($0) })
-            request = try ProtoJSONEncoder(schema: configuration.schema).encode(
-                .object([("symbols", symbols)]), as: method.inputType)
+            let sets = configuration.spread ? configuration.symbols.map { [$0] } : [configuration.symbols]
+            for set in sets {
+                requests.append(
+                    try ProtoJSONEncoder(schema: configuration.schema).encode(
+                        .object([("symbols", JSONValue.array(set.map { .string($0) }))]), as: method.inputType))
+            }
         } catch {
             throw LoadError(error.message)
         }
         let environment = try RunEnvironment(
             host: configuration.host, port: configuration.port, connections: configuration.connections,
             loops: configuration.loops, connectTimeout: configuration.connectTimeout)
-        let prepared = LoadConnection.prepare(path: configuration.method, message: request, timeout: nil)
+        let prepared = requests.map { LoadConnection.prepare(path: configuration.method, message: $0, timeout: nil) }
         let control = RunControl(
             start: MonotonicClock.now(), warmup: configuration.warmup, duration: configuration.duration,
             requestLimit: nil)
@@ -57,6 +62,7 @@ public enum SubscribeLoad {
                     let index = stream % environment.connections.count
                     let connection = environment.connections[index]
                     let stats = environment.stats(for: index)[0]
+                    let prepared = prepared[stream % prepared.count]
                     group.addTask(executorPreference: connection.loop) {
                         defer { control.liveWorkers.subtract(1, ordering: .releasing) }
                         let outcome = await subscriber(connection, stats, prepared, decoder, control)

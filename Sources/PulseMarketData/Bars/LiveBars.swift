@@ -1,0 +1,88 @@
+import PulseProtocol
+
+/// One symbol's 1-minute bars for live streams, built from its ticks in sequence order: a bar is announced
+/// (revision 0) when a tick of a later minute arrives or the clock passes its minute, and announced again
+/// (revision 1, 2, …) when a tick of that minute arrives late — as long as the minute is among the last
+/// `retained` closed ones. The minute in which the builder saw its first tick is incomplete (ticks before
+/// it were never seen), so it is never announced.
+public struct LiveBars: Sendable {
+    public let symbol: String
+    public let retained: Int
+    /// Milliseconds past a minute's end before the clock closes it, so a tick stamped just before the boundary
+    /// but delivered just after still lands in its bar.
+    public var closeDelayMs: Int64 = 1_000
+    private struct Forming: Sendable {
+        var live: PulseV1.LiveBar
+        /// The market time of the trade that set `close`.
+        var closeTimeMs: Int64
+    }
+    private var current: Forming?
+    private var closed: [Forming] = []
+    private var incompleteMinute: Int64?
+
+    public init(symbol: String, retained: Int = 5) {
+        self.symbol = symbol
+        self.retained = max(1, retained)
+    }
+
+    /// Folds `tick` in; returns the bar it closed or revised, if one is announced.
+    public mutating func add(_ tick: PulseV1.Tick) -> PulseV1.LiveBar? {
+        let minute = Self.minuteStart(tick.timeMs)
+        if incompleteMinute == nil { incompleteMinute = minute }
+        if let bar = current {
+            if bar.live.bar.timeMs == minute {
+                Self.fold(tick, into: &current!)
+                return nil
+            }
+            if minute < bar.live.bar.timeMs { return revise(minute, with: tick) }
+        } else if let last = closed.last, minute <= last.live.bar.timeMs {
+            return revise(minute, with: tick)
+        }
+        let announced = finishCurrent()
+        let bar = PulseV1.Bar(
+            timeMs: minute, open: tick.price, high: tick.price, low: tick.price, close: tick.price, volume: tick.size)
+        current = Forming(
+            live: PulseV1.LiveBar(symbol: symbol, bar: bar, revision: 0, lastSequence: tick.sequence),
+            closeTimeMs: tick.timeMs)
+        return announced
+    }
+
+    /// Closes the open bar once `nowMs` is past its minute (plus the close delay); returns it if announced.
+    public mutating func close(upTo nowMs: Int64) -> PulseV1.LiveBar? {
+        guard let bar = current, nowMs >= bar.live.bar.timeMs + 60_000 + closeDelayMs else { return nil }
+        return finishCurrent()
+    }
+
+    /// The bar still forming, if any.
+    public var forming: PulseV1.LiveBar? { current?.live }
+
+    private mutating func finishCurrent() -> PulseV1.LiveBar? {
+        guard let bar = current else { return nil }
+        current = nil
+        closed.append(bar)
+        if closed.count > retained { closed.removeFirst(closed.count - retained) }
+        return bar.live.bar.timeMs == incompleteMinute ? nil : bar.live
+    }
+
+    /// A tick of an already closed minute: the bar again with the next revision, if the minute is retained.
+    private mutating func revise(_ minute: Int64, with tick: PulseV1.Tick) -> PulseV1.LiveBar? {
+        guard let index = closed.firstIndex(where: { $0.live.bar.timeMs == minute }) else { return nil }
+        Self.fold(tick, into: &closed[index])
+        closed[index].live.revision += 1
+        return minute == incompleteMinute ? nil : closed[index].live
+    }
+
+    private static func fold(_ tick: PulseV1.Tick, into bar: inout Forming) {
+        bar.live.bar.high = max(bar.live.bar.high, tick.price)
+        bar.live.bar.low = min(bar.live.bar.low, tick.price)
+        // The close is the latest trade in market time, which a late tick may not be.
+        if tick.timeMs >= bar.closeTimeMs {
+            bar.live.bar.close = tick.price
+            bar.closeTimeMs = tick.timeMs
+        }
+        bar.live.bar.volume += tick.size
+        bar.live.lastSequence = max(bar.live.lastSequence, tick.sequence)
+    }
+
+    static func minuteStart(_ ms: Int64) -> Int64 { ms - ((ms % 60_000) + 60_000) % 60_000 }
+}
