@@ -42,6 +42,7 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // System libraries: one target per C library, shim headers only.
@@ -128,12 +129,22 @@ let package = Package(
             swiftSettings: swiftSettings),
         .target(
             name: "PulseBridge",
-            dependencies: ["PulseClient", "PulseProtocol"],
+            dependencies: ["PulseClient", "PulseProtocol", "PulseMarketData", "PulseAnalytics"],
+            swiftSettings: swiftSettings),
+        // `pulse gateway`: HTTP/1.1 on Hummingbird, each request turned into an HTTP API event for PulseBridge.
+        .target(
+            name: "PulseGateway",
+            dependencies: [
+                "PulseBridge", "PulseClient", "PulseMarketData", "PulseProtocol",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "pulse",
             dependencies: [
-                "PulseServer", "PulseAnalytics", "PulseClient", "PulseBridge", "PulseStore", "PulseIO", "PulseMarketData",
+                "PulseServer", "PulseAnalytics", "PulseClient", "PulseBridge", "PulseGateway", "PulseStore", "PulseIO", "PulseMarketData",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -193,6 +204,10 @@ let package = Package(
             name: "PulseStoreTests",
             dependencies: ["PulseStore", "PulseIO", "PulseMarketData", "PulseAnalytics", "PulseTestSupport"],
             swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PulseBridgeTests",
+            dependencies: ["PulseBridge", "PulseGateway", "PulseClient", "PulseMarketData", "PulseProtocol"],
+            exclude: ["Events"], swiftSettings: swiftSettings),
         .testTarget(
             name: "PulseLoadTests",
             dependencies: [

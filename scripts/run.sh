@@ -10,6 +10,8 @@
 #   PULSE_REDIS_PORT port of the local Redis (default 56379), loopback only
 #   PULSE_FEED, PULSE_SYMBOLS, PULSE_TICK_RATE, PULSE_SIM_HOURS   the feed (see pulse serve --help)
 #   PULSE_METRICS_PORT (default 9464), PULSE_ACCESS_LOG (default on)   /metrics and per-call access logs
+#   PULSE_GATEWAY_PORT   port of `pulse gateway`, the browsers' REST API (default 8080); its upstream is
+#                        127.0.0.1:${PULSE_PORT:-50051} (set PULSE_PORT, not --port, to move the server and the gateway)
 # Ctrl-C or SIGTERM stops the server, then the Redis and PostgreSQL this script started.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -80,7 +82,16 @@ echo "  .build/release/pulse calendar                                      # is 
 export PULSE_ACCESS_LOG="${PULSE_ACCESS_LOG:-on}" PULSE_METRICS_PORT="${PULSE_METRICS_PORT:-9464}"
 "$pulse" serve --database-url "$DATABASE_URL" --redis-url "$REDIS_URL" "$@" &
 server=$!
-forward() { kill -TERM "$server" 2>/dev/null || true; }
+# The gateway connects lazily, so it may start before the server listens; it prints
+# `gateway listening on HOST:PORT` once bound.
+"$pulse" gateway --port "${PULSE_GATEWAY_PORT:-8080}" --upstream "127.0.0.1:${PULSE_PORT:-50051}" &
+gateway=$!
+echo "run.sh: REST API (pulse gateway) at http://127.0.0.1:${PULSE_GATEWAY_PORT:-8080} — try:" >&2
+echo "  curl http://127.0.0.1:${PULSE_GATEWAY_PORT:-8080}/quotes/AAPL" >&2
+forward() {
+    kill -TERM "$server" 2>/dev/null || true
+    kill -TERM "$gateway" 2>/dev/null || true
+}
 trap forward INT TERM
 status=0
 while :; do
@@ -88,5 +99,7 @@ while :; do
     # `wait` also returns when a trapped signal arrives: keep waiting until the server has really exited.
     kill -0 "$server" 2>/dev/null || break
 done
+kill -TERM "$gateway" 2>/dev/null || true
+wait "$gateway" 2>/dev/null || true
 stop_postgres
 exit "$status"

@@ -29,6 +29,7 @@ struct Pulse: AsyncParsableCommand {
             QuoteCommand.self,
             BarsCommand.self,
             ClockCommand.self,
+            GatewayCommand.self,
             WatchCommand.self,
         ])
 

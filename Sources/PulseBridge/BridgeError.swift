@@ -1,0 +1,56 @@
+import PulseClient
+import PulseMarketData
+import PulseProtocol
+
+/// A failed request: the gRPC status it maps from (or would, had it reached the server) and a message for the
+/// caller. Rendered as `{"error":{"code":"NOT_FOUND","message":"…"}}`.
+public struct BridgeError: Error, Sendable, Equatable {
+    public var code: GRPCStatus.Code
+    public var message: String
+
+    public init(_ code: GRPCStatus.Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    /// An upstream call's failure. UNAVAILABLE comes mostly from our own client (connect refused, connection
+    /// lost), whose message names the upstream host: browsers get a fixed message instead.
+    public init(_ error: RPCError) {
+        if error.code == .unavailable {
+            self.init(.unavailable, "the PulseTrader server is unavailable; try again")
+        } else {
+            self.init(error.code, error.message)
+        }
+    }
+
+    /// The HTTP status grpc-gateway maps each gRPC code to (`runtime.HTTPStatusFromCode`).
+    public static func httpStatus(for code: GRPCStatus.Code) -> Int {
+        switch code {
+        case .ok: return 200
+        case .cancelled: return 499
+        case .invalidArgument, .failedPrecondition, .outOfRange: return 400
+        case .deadlineExceeded: return 504
+        case .notFound: return 404
+        case .alreadyExists, .aborted: return 409
+        case .permissionDenied: return 403
+        case .unauthenticated: return 401
+        case .resourceExhausted: return 429
+        case .unimplemented: return 501
+        case .unavailable: return 503
+        default: return 500  // UNKNOWN, INTERNAL, DATA_LOSS
+        }
+    }
+
+    public var httpStatus: Int { Self.httpStatus(for: code) }
+
+    public var json: JSONValue {
+        .object([
+            JSONMember(
+                name: "error",
+                value: .object([
+                    JSONMember(name: "code", value: .string(code.name)),
+                    JSONMember(name: "message", value: .string(message)),
+                ]))
+        ])
+    }
+}

@@ -1,1 +1,0 @@
-// PulseBridge: see DESIGN.md for this module's job.

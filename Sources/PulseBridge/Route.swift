@@ -1,0 +1,191 @@
+import PulseAnalytics
+import PulseClient
+import PulseMarketData
+import PulseProtocol
+
+/// One REST route with its arguments parsed and checked, before anything is sent upstream: bad input is an
+/// INVALID_ARGUMENT here, never a malformed upstream call.
+public enum Route: Sendable, Equatable {
+    case preflight
+    case health
+    case quote(symbol: String)
+    case quotes(symbols: [String])
+    case bars(PulseV1.GetBarsRequest)
+    case stocks
+    case prices(symbol: String, limit: UInt32)
+    case clock
+    case loadStock(symbol: String)
+    case screener(PulseV1.ScreenRequest)
+
+    /// At most this many symbols in one `GET /quotes?symbols=` (the server's own GetQuotes limit may be lower).
+    public static let maxQuoteSymbols = 100
+    /// `GET /prices` answers at most this many points.
+    public static let maxPriceLimit: UInt32 = 10_000
+
+    /// Matches `event` to a route; NOT_FOUND for an unknown path, UNIMPLEMENTED (501) for a known path with an
+    /// unsupported method, INVALID_ARGUMENT for bad parameters.
+    public static func match(_ event: HTTPEvent) throws(BridgeError) -> Route {
+        if event.method == "OPTIONS" { return .preflight }
+        let segments = event.path.split(separator: "/", omittingEmptySubsequences: true).map {
+            QueryString.percentDecoded(String($0).replacingPlus())
+        }
+        func require(_ method: String) throws(BridgeError) {
+            guard event.method == method else {
+                throw BridgeError(.unimplemented, "\(event.method) \(event.path) is not supported (use \(method))")
+            }
+        }
+        switch segments.first ?? "" {
+        case "health" where segments.count == 1:
+            try require("GET")
+            return .health
+        case "quotes" where segments.count == 2:
+            try require("GET")
+            return .quote(symbol: try symbol(segments[1]))
+        case "quotes" where segments.count == 1:
+            try require("GET")
+            guard let list = event.queryValue("symbols") else {
+                throw BridgeError(.invalidArgument, "GET /quotes needs symbols=A,B (or use /quotes/{symbol})")
+            }
+            let symbols = try list.split(separator: ",").map { (s) throws(BridgeError) in try symbol(String(s)) }
+            guard !symbols.isEmpty else { throw BridgeError(.invalidArgument, "symbols is empty") }
+            guard symbols.count <= maxQuoteSymbols else {
+                throw BridgeError(.invalidArgument, "at most \(maxQuoteSymbols) symbols, got \(symbols.count)")
+            }
+            return .quotes(symbols: symbols)
+        case "bars" where segments.count == 2:
+            try require("GET")
+            var request = PulseV1.GetBarsRequest()
+            request.symbol = try symbol(segments[1])
+            request.timeframe = try timeframe(event.queryValue("timeframe") ?? "1d")
+            request.startTimeMs = try time(event, "start")
+            request.endTimeMs = try time(event, "end")
+            request.limit = try count(event, "limit", max: UInt32.max) ?? 0
+            request.pageToken = event.queryValue("page_token") ?? ""
+            request.adjustment = try adjustment(event.queryValue("adjustment") ?? "raw")
+            return .bars(request)
+        case "stocks" where segments.count == 1:
+            try require("GET")
+            return .stocks
+        case "prices" where segments.count == 1:
+            try require("GET")
+            guard let name = event.queryValue("symbol") else {
+                throw BridgeError(.invalidArgument, "GET /prices needs symbol=")
+            }
+            return .prices(symbol: try symbol(name), limit: try count(event, "limit", max: maxPriceLimit) ?? 100)
+        case "clock" where segments.count == 1:
+            try require("GET")
+            return .clock
+        case "load-stock" where segments.count == 1:
+            try require("POST")
+            let body: JSONValue
+            do {
+                body = try JSONValue.parse(event.body)
+            } catch {
+                throw BridgeError(.invalidArgument, "the body is not JSON: \(error)")
+            }
+            guard let name = body["symbol"]?.string else {
+                throw BridgeError(.invalidArgument, #"the body needs a string "symbol", e.g. {"symbol":"AAPL"}"#)
+            }
+            return .loadStock(symbol: try symbol(name))
+        case "screener" where segments.count == 1:
+            try require("GET")
+            return .screener(try screenRequest(event))
+        default:
+            throw BridgeError(.notFound, "no route \(event.method) \(event.path)")
+        }
+    }
+
+    /// Upper-cased ticker: 1–15 of letters, digits, `.`, `-`, `^`, `=` (the forms the stores and feeds use).
+    static func symbol(_ text: String) throws(BridgeError) -> String {
+        let upper = text.uppercased()
+        let allowed = upper.utf8.allSatisfy { byte in
+            (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+                || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "^")
+                || byte == UInt8(ascii: "=")
+        }
+        guard !upper.isEmpty, upper.utf8.count <= 15, allowed else {
+            throw BridgeError(.invalidArgument, "\"\(text.prefix(40))\" is not a symbol")
+        }
+        return upper
+    }
+
+    static func timeframe(_ text: String) throws(BridgeError) -> PulseV1.Timeframe {
+        do {
+            return try PulseV1.Timeframe.parsing(text)
+        } catch {
+            throw BridgeError(.invalidArgument, "timeframe: \(error)")
+        }
+    }
+
+    static func adjustment(_ text: String) throws(BridgeError) -> PulseV1.Adjustment {
+        switch text.lowercased() {
+        case "raw": return .raw
+        case "split": return .split
+        case "dividend": return .dividend
+        case "all": return .all
+        default: throw BridgeError(.invalidArgument, "adjustment is raw, split, dividend or all, not \"\(text)\"")
+        }
+    }
+
+    /// An RFC 3339 time or epoch seconds/milliseconds, as epoch milliseconds; 0 when absent.
+    static func time(_ event: HTTPEvent, _ name: String) throws(BridgeError) -> Int64 {
+        guard let text = event.queryValue(name), !text.isEmpty else { return 0 }
+        if let digits = Int64(text) { return digits >= 100_000_000_000 ? digits : digits * 1000 }
+        guard let seconds = TimestampParser.parse(text) else {
+            throw BridgeError(.invalidArgument, "\(name) is not an RFC 3339 time (2025-08-12T14:35:00Z): \"\(text)\"")
+        }
+        return seconds * 1000
+    }
+
+    static func count(_ event: HTTPEvent, _ name: String, max: UInt32) throws(BridgeError) -> UInt32? {
+        guard let text = event.queryValue(name), !text.isEmpty else { return nil }
+        guard let value = UInt32(text), value <= max else {
+            throw BridgeError(.invalidArgument, "\(name) must be a whole number from 0 to \(max), not \"\(text)\"")
+        }
+        return value
+    }
+
+    static func screenRequest(_ event: HTTPEvent) throws(BridgeError) -> PulseV1.ScreenRequest {
+        var request = PulseV1.ScreenRequest()
+        switch (event.queryValue("metric") ?? "return").lowercased() {
+        case "return": request.metric = .return
+        case "volume_spike", "volume-spike": request.metric = .volumeSpike
+        case "volatility": request.metric = .volatility
+        case "new_high", "new-high": request.metric = .newHigh
+        case let other:
+            throw BridgeError(
+                .invalidArgument, "metric is return, volume_spike, volatility or new_high, not \"\(other)\"")
+        }
+        if let list = event.queryValue("symbols"), !list.isEmpty {
+            request.symbols = try list.split(separator: ",").map { (s) throws(BridgeError) in try symbol(String(s)) }
+        }
+        if let text = event.queryValue("timeframe") { request.timeframe = try timeframe(text) }
+        request.window = try count(event, "window", max: 100_000) ?? 0
+        request.endTimeMs = try time(event, "end")
+        request.limit = try count(event, "limit", max: 10_000) ?? 0
+        request.ascending = (event.queryValue("order") ?? "desc").lowercased() == "asc"
+        request.minValue = try number(event, "min_value")
+        request.maxValue = try number(event, "max_value")
+        request.minPrice = try number(event, "min_price") ?? 0
+        request.minAverageVolume = try number(event, "min_average_volume") ?? 0
+        return request
+    }
+
+    static func number(_ event: HTTPEvent, _ name: String) throws(BridgeError) -> Double? {
+        guard let text = event.queryValue(name), !text.isEmpty else { return nil }
+        guard let value = Double(text), value.isFinite else {
+            throw BridgeError(.invalidArgument, "\(name) must be a number, not \"\(text)\"")
+        }
+        return value
+    }
+}
+
+extension String {
+    /// Path segments are not form-encoded: a `+` in a path is a plus sign, so protect it from percentDecoded.
+    fileprivate func replacingPlus() -> String {
+        var out = ""
+        for ch in self { out += ch == "+" ? "%2B" : String(ch) }
+        return out
+    }
+}

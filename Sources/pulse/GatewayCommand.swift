@@ -1,0 +1,52 @@
+import ArgumentParser
+import PulseBridge
+import PulseClient
+import PulseGateway
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `pulse gateway`: the browsers' REST API on a laptop, the same handler the Lambda runs.
+struct GatewayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gateway",
+        abstract: "Serve the REST API (API Gateway events to PulseTrader calls) over HTTP/1.1.")
+
+    @Option(help: "Port to listen on, 0 for any free port (default 8080; env PULSE_GATEWAY_PORT).")
+    var port: Int?
+    @Option(help: "Address to bind (default 127.0.0.1).")
+    var host: String = "127.0.0.1"
+    @Option(help: "The PulseTrader server, HOST:PORT (default 127.0.0.1:50051, where `pulse serve` listens).")
+    var upstream: String = "127.0.0.1:50051"
+
+    func run() async throws {
+        var listenPort = port ?? 8080
+        if port == nil, let raw = getenv("PULSE_GATEWAY_PORT"), raw.pointee != 0 {
+            guard let value = Int(String(cString: raw)) else {
+                throw ValidationError("PULSE_GATEWAY_PORT: '\(String(cString: raw))' is not a port")
+            }
+            listenPort = value
+        }
+        guard (0...65535).contains(listenPort) else { throw ValidationError("--port: \(listenPort) is not a port") }
+        guard let colon = upstream.lastIndex(of: ":"), colon != upstream.startIndex,
+            let upstreamPort = Int(upstream[upstream.index(after: colon)...]), (1...65535).contains(upstreamPort)
+        else { throw ValidationError("--upstream: '\(upstream)' is not HOST:PORT") }
+        var upstreamHost = String(upstream[..<colon])
+        if upstreamHost.hasPrefix("["), upstreamHost.hasSuffix("]") {
+            upstreamHost = String(upstreamHost.dropFirst().dropLast())
+        }
+        let client = try PulseClient(host: upstreamHost, port: upstreamPort)
+        let gateway = LocalGateway(host: host, port: listenPort, handler: RESTHandler(client: client))
+        do {
+            try await gateway.run { host, port in
+                print("gateway listening on \(host):\(port)")
+                fflush(nil)  // every stream, standard output included: scripts wait for this line
+            }
+        } catch {
+            await client.close()
+            throw error
+        }
+        await client.close()
+    }
+}
