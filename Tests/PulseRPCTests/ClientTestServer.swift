@@ -81,10 +81,14 @@ struct ClientTestServer {
         port = Int(address[address.index(after: colon)...])!
     }
 
-    /// SIGTERM, then waits for the exit; returns the exit status.
+    /// SIGTERM, then waits for the exit (SIGKILL after 15 s, so a server that missed the signal cannot hang the
+    /// suite); returns the exit status.
     @discardableResult
     func stop() -> Int32 {
         if process.isRunning { process.terminate() }
+        let deadline = ContinuousClock.now + .seconds(15)
+        while process.isRunning && ContinuousClock.now < deadline { usleep(20_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
         return process.terminationStatus
     }

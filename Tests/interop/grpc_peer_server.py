@@ -282,14 +282,15 @@ def main() -> int:
     options = parser.parse_args()
     stubs = compile_protocol(require_diagnostics=False)
     server, port = build_server(stubs, options.port, options.workers)
-    server.start()
-    print(f"listening on 127.0.0.1:{port}", flush=True)
     stop = threading.Event()
+    # Handlers before `listening on`: a parent may send SIGTERM as soon as it reads the line.
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
     # A parent that spawned us from a thread with signals blocked (libdispatch workers do) passes that
     # mask on: unblock what we handle, or SIGTERM would never arrive.
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    server.start()
+    print(f"listening on 127.0.0.1:{port}", flush=True)
     parent = os.getppid()
     while not stop.wait(timeout=0.5):
         if os.getppid() != parent:  # the test or benchmark that started us is gone: do not linger
