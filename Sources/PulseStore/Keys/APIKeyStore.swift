@@ -1,4 +1,4 @@
-/// The `api_keys` table (migration 0010): create, list, revoke, and look a key up by its hash.
+/// The `api_keys` table (migration 0007): create, list, revoke, and look a key up by its hash.
 ///
 /// Works on one connection or a pool (both on one loop, non-blocking libpq), so a key check on the RPC path never
 /// blocks a loop.
