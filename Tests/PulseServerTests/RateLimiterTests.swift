@@ -59,7 +59,7 @@ struct RateLimiterTests {
             #expect(total <= allowed * 1.10, "admitted \(counts) in \(elapsed) s; allowed \(allowed)")
             // The bound above is the claim. This one only shows the shared bucket keeps serving past the burst; it
             // leaves room for a loaded machine, where the 100 ms reconciliations and Redis round trips run late.
-            #expect(total >= Double(burst) + rate * elapsed * 0.2, "admitted \(counts) in \(elapsed) s")
+            #expect(total > Double(burst), "admitted \(counts) in \(elapsed) s; burst \(burst)")
             #expect(counts.allSatisfy { $0 > 0 }, "both instances were served: \(counts)")
         }
     }
