@@ -23,7 +23,8 @@ import urllib.request
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SYMBOLS = ["SKA", "SKB", "SKC", "SKD"]
-RECOVERY_LIMIT_S = 2.0
+# The target is 2 s; the short CI run on a debug build (2 shared cores) may set a looser bound.
+RECOVERY_LIMIT_S = float(os.environ.get("PULSE_SOAK_RECOVERY_LIMIT_S", "2.0"))
 CLEANUP = []  # run on any exit: what this run started is stopped, by its own handle
 
 
