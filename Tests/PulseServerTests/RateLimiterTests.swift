@@ -24,8 +24,9 @@ struct RateLimiterTests {
     }
 
     /// Two limiters are two instances: each has its own buckets, they share only Redis. Both call as fast as they
-    /// can for about two seconds; together they must stay within 10 % of `burst + rate × elapsed`, and keep being
-    /// served past the burst.
+    /// can for at least two seconds, and on until each has been served (a machine busy with the parallel suites may
+    /// leave these tasks unscheduled for most of the two seconds; 15 s is the cap). Together they must stay within
+    /// 10 % of `burst + rate × elapsed`, be served past the burst, and neither instance may be starved by the other.
     @Test func twoInstancesTogetherHoldTheKeysRate() async throws {
         try await TestRedis.with { _, redis in
             let rate = 200.0
@@ -33,34 +34,37 @@ struct RateLimiterTests {
             let first = RateLimiter(redis: redis, interval: .milliseconds(100))
             let second = RateLimiter(redis: redis, interval: .milliseconds(100))
             let reconcilers = [Task { await first.run() }, Task { await second.run() }]
+            let admittedBy = Tally()
             let clock = ContinuousClock()
             let start = clock.now
-            let until = start + .seconds(2)
-            let counts = await withTaskGroup(of: Int.self) { group in
-                for limiter in [first, second] {
+            let atLeast = start + .seconds(2)
+            let cap = start + .seconds(15)
+            let goOn: @Sendable () -> Bool = {
+                let now = clock.now
+                if now >= cap { return false }
+                return now < atLeast || admittedBy.counts.withLock { $0.contains(0) }
+            }
+            await withTaskGroup(of: Void.self) { group in
+                for (index, limiter) in [first, second].enumerated() {
                     group.addTask {
-                        var admitted = 0
-                        while clock.now < until {
+                        while goOn() {
                             if case .admitted = await limiter.admit(keyID: 42, rate: rate, burst: burst) {
-                                admitted += 1
+                                admittedBy.counts.withLock { $0[index] += 1 }
                             } else {
                                 try? await Task.sleep(for: .milliseconds(1))
                             }
                         }
-                        return admitted
                     }
                 }
-                return await group.reduce(into: [Int]()) { $0.append($1) }
             }
             let elapsed = (clock.now - start) / .seconds(1)
             for task in reconcilers { task.cancel() }
+            let counts = admittedBy.counts.withLock { $0 }
             let allowed = Double(burst) + rate * elapsed
             let total = Double(counts.reduce(0, +))
             #expect(total <= allowed * 1.10, "admitted \(counts) in \(elapsed) s; allowed \(allowed)")
-            // The bound above is the claim. This one only shows the shared bucket keeps serving past the burst; it
-            // leaves room for a loaded machine, where the 100 ms reconciliations and Redis round trips run late.
             #expect(total > Double(burst), "admitted \(counts) in \(elapsed) s; burst \(burst)")
-            #expect(counts.allSatisfy { $0 > 0 }, "both instances were served: \(counts)")
+            #expect(counts.allSatisfy { $0 > 0 }, "both instances were served: \(counts) in \(elapsed) s")
         }
     }
 
@@ -78,4 +82,9 @@ struct RateLimiterTests {
             #expect(admitted > 10)
         }
     }
+}
+
+/// Calls admitted per instance, shared by the calling tasks.
+private final class Tally: Sendable {
+    let counts = Mutex<[Int]>([0, 0])
 }
