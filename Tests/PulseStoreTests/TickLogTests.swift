@@ -104,3 +104,115 @@ struct TickLogTests {
         }
     }
 }
+
+@Suite("Tick log: batched, packed appends", .serialized)
+struct TickLogBatchTests {
+    private func ticks(_ sequences: [UInt64], price base: Double = 100) -> [TickLog.Entry] {
+        sequences.map {
+            TickLog.Entry(
+                sequence: $0, timeMs: 1_700_000_000_000 + Int64($0), price: base + Double($0) / 8, size: Double($0),
+                bid: base - 0.25, ask: base + 0.25, ingestTimeUs: 1_700_000_000_000_000 + Int64($0))
+        }
+    }
+
+    @Test("an entry is one field of 48 little-endian bytes, laid out as the protocol says")
+    func packedLayout() async throws {
+        try await TestRedis.with { _, redis in
+            let log = TickLog(redis: redis)
+            _ = try await log.claim("PACK", epoch: 1)
+            try await log.append(
+                "PACK", epoch: 1,
+                [TickLog.Entry(sequence: 1, timeMs: 258, price: 1.5, size: -2, bid: 0.25, ask: 3, ingestTimeUs: 65_536)])
+            let raw = try await redis.command("XRANGE", "tick:{PACK}", "-", "+")
+            let entry = try #require(raw.array?.first?.array)
+            #expect(entry[0].string == "1-0")
+            let fields = try #require(entry[1].array)
+            #expect(fields.count == 2)
+            #expect(fields[0].string == "tick")
+            // Written out by hand: 258 = 0x0102; 1.5 = 0x3FF8…; -2 = 0xC000…; 0.25 = 0x3FD0…; 3 = 0x4008…; 65536 = 0x1_0000.
+            let expected: [UInt8] =
+                [0x02, 0x01, 0, 0, 0, 0, 0, 0] + [0, 0, 0, 0, 0, 0, 0xF8, 0x3F] + [0, 0, 0, 0, 0, 0, 0x00, 0xC0]
+                + [0, 0, 0, 0, 0, 0, 0xD0, 0x3F] + [0, 0, 0, 0, 0, 0, 0x08, 0x40] + [0, 0, 0x01, 0, 0, 0, 0, 0]
+            #expect(fields[1] == .bulk(expected))
+        }
+    }
+
+    @Test("pipelined batches of several symbols across a fencing change: the fenced one lands nothing, the others on")
+    func batchesAcrossFencing() async throws {
+        try await TestRedis.with { _, redis in
+            let log = TickLog(redis: redis)
+            for symbol in ["A", "B", "C"] { #expect(try await log.claim(symbol, epoch: 1)) }
+            var next: [String: UInt64] = ["A": 1, "B": 1, "C": 1]
+            func batch(_ symbol: String, epoch: UInt64, count: UInt64) -> TickLog.Batch {
+                let first = next[symbol]!
+                return TickLog.Batch(symbol: symbol, epoch: epoch, entries: ticks(Array(first..<(first + count))))
+            }
+            for round in 0..<20 {
+                if round == 10 {
+                    // Another owner takes B over between two batches.
+                    #expect(try await log.claim("B", epoch: 2))
+                }
+                let batches = [batch("A", epoch: 1, count: 50), batch("B", epoch: 1, count: 30), batch("C", epoch: 1, count: 7)]
+                let outcomes = await log.append(batches)
+                for (batch, outcome) in zip(batches, outcomes) {
+                    if round >= 10 && batch.symbol == "B" {
+                        guard case .failure(let error) = outcome else {
+                            Issue.record("a fenced-off batch of B was accepted in round \(round)")
+                            continue
+                        }
+                        #expect(error.message.hasPrefix("FENCED"))
+                    } else {
+                        #expect((try? outcome.get()) != nil, "\(batch.symbol) round \(round): \(outcome)")
+                        next[batch.symbol]! += UInt64(batch.entries.count)
+                    }
+                }
+            }
+            // Order and numbering unbroken, every field as written.
+            for (symbol, count) in [("A", UInt64(1_000)), ("B", 300), ("C", 140)] {
+                let replay = try await log.replay(symbol, after: 0, limit: 100_000)
+                #expect(replay.missing == nil)
+                #expect(replay.entries == ticks(Array(1...count)), "\(symbol)")
+            }
+            // The new owner continues B's numbering where the fenced one stopped.
+            try await log.append("B", epoch: 2, ticks([301, 302]))
+            #expect(try await log.lastSequence("B") == 302)
+        }
+    }
+
+    @Test("sequences with holes in one batch keep their own ids; a pipelined append reloads a forgotten script")
+    func holesAndForgottenScript() async throws {
+        try await TestRedis.with { _, redis in
+            let log = TickLog(redis: redis)
+            _ = try await log.claim("H", epoch: 3)
+            _ = try await log.claim("I", epoch: 3)
+            try await log.append("H", epoch: 3, ticks([1, 2, 3, 7, 8, 20]))
+            let replay = try await log.replay("H", after: 0)
+            #expect(replay.entries == ticks([1, 2, 3, 7, 8, 20]))
+            try await redis.command("SCRIPT", "FLUSH")
+            let outcomes = await log.append([
+                TickLog.Batch(symbol: "H", epoch: 3, entries: ticks([21, 22])),
+                TickLog.Batch(symbol: "I", epoch: 3, entries: ticks([1])),
+            ])
+            #expect(outcomes.allSatisfy { (try? $0.get()) != nil })
+            #expect(try await log.lastSequence("H") == 22)
+            #expect(try await log.lastSequence("I") == 1)
+        }
+    }
+
+    @Test("entries written in the earlier text format are still read")
+    func legacyEntries() async throws {
+        try await TestRedis.with { _, redis in
+            try await redis.command(
+                "XADD", "tick:{OLD}", "5-0", "t", "1700000000123", "p", "215.31", "s", "100", "b", "215.3", "a",
+                "215.32", "i", "1700000000123456")
+            let log = TickLog(redis: redis)
+            let replay = try await log.replay("OLD", after: 4)
+            #expect(
+                replay.entries == [
+                    TickLog.Entry(
+                        sequence: 5, timeMs: 1_700_000_000_123, price: 215.31, size: 100, bid: 215.3, ask: 215.32,
+                        ingestTimeUs: 1_700_000_000_123_456)
+                ])
+        }
+    }
+}

@@ -3,7 +3,7 @@ the SIGKILL case): every sequence after a resume point reaches the client exactl
 `conflated` count, or inside a SequenceGap — across a client reconnect, a server killed with SIGKILL and restarted,
 a move from one instance to another, and a resume beyond the retained window; a stalled reader's conflated ticks
 carry the count, summed size and high/low of the ticks they replace, checked against the feed's own ticks read back
-from the tick log with redis-cli (not through pulse); a quiet symbol gets heartbeats.
+from the tick log straight from Redis (not through pulse); a quiet symbol gets heartbeats.
 """
 import json
 import os
@@ -20,6 +20,7 @@ import pytest
 from conftest import REPO, pulse_binary, skip_or_fail
 from grpc_peer_server import ProtocolMissing, compile_protocol
 from serve_process import ServeProcess
+import tick_log
 
 
 @pytest.fixture(scope="module")
@@ -56,14 +57,8 @@ def _serve(redis_port, symbols, *extra, rate=400, database=""):
 
 
 def _log(port, symbol, start="-", end="+"):
-    """The tick log's entries as redis-cli reads them: [(sequence, {field: value})]."""
-    out = subprocess.run(["redis-cli", "-p", str(port), "--raw", "XRANGE", f"tick:{{{symbol}}}", start, end],
-                         capture_output=True, text=True, check=True).stdout.split("\n")
-    entries, i = [], 0
-    while i + 12 < len(out):
-        entries.append((int(out[i].split("-")[0]), dict(zip(out[i + 1:i + 13:2], out[i + 2:i + 13:2]))))
-        i += 13
-    return entries
+    """The tick log's entries read straight from Redis: [(sequence, {field: value})]."""
+    return tick_log.entries(port, symbol, start, end)
 
 
 class Ledger:
@@ -425,7 +420,7 @@ def test_indicator_updates_follow_the_forming_minute_exactly(tmp_path, redis):
             assert update.values[0] == pytest.approx(update.bar.close, rel=1e-12)  # SMA(1) of a bar is its close
             if update.bar_closed:
                 continue
-            # The forming bar as of update.sequence, rebuilt from the log's ticks of that minute (redis-cli).
+            # The forming bar as of update.sequence, rebuilt from the log's ticks of that minute (read from Redis).
             minute = update.bar.time_ms
             ticks = [(s, e) for s, e in logged if s <= update.sequence and int(e["t"]) // 60_000 * 60_000 == minute]
             prices = [float(e["p"]) for _, e in ticks]

@@ -1,6 +1,7 @@
 """`pulse serve` with the simulated feed against a real Redis (started by scripts/redis.sh): ticks land in the tick
 log numbered 1, 2, 3…, with sane prices and ingest times; two servers share the symbols instead of both writing;
-SIGTERM releases the symbols. Checked with redis-cli, not with pulse's own client.
+SIGTERM releases the symbols. Checked with redis-cli and Redis' own protocol (tick_log.py), not with pulse's own
+client.
 """
 import os
 import signal
@@ -12,6 +13,7 @@ import pytest
 
 from conftest import REPO, pulse_binary, skip_or_fail
 from serve_process import ServeProcess
+import tick_log
 
 
 def _free_port():
@@ -35,15 +37,7 @@ def _cli(port, *args):
 
 
 def _entries(port, symbol):
-    out = subprocess.run(["redis-cli", "-p", str(port), "--raw", "XRANGE", f"tick:{{{symbol}}}", "-", "+"],
-                         capture_output=True, text=True, check=True).stdout.split("\n")
-    entries, i = [], 0
-    while i + 12 < len(out):
-        seq = int(out[i].split("-")[0])
-        fields = dict(zip(out[i + 1:i + 13:2], out[i + 2:i + 13:2]))
-        entries.append((seq, fields))
-        i += 13
-    return entries
+    return tick_log.entries(port, symbol)
 
 
 def _serve(redis_port, *extra, database=""):

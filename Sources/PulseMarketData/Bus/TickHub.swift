@@ -102,6 +102,11 @@ public final class TickHub: Sendable {
         state.withLock { Set($0.symbols.compactMap { $0.value.subscribers.isEmpty ? nil : $0.key }) }
     }
 
+    /// Whether `symbol` has at least one subscriber now (one lookup, for the publishing path).
+    public func hasSubscribers(_ symbol: String) -> Bool {
+        state.withLock { !($0.symbols[symbol]?.subscribers.isEmpty ?? true) }
+    }
+
     /// Open subscriptions, events waiting in their mailboxes, and ticks conflated in the open ones (for metrics;
     /// read at scrape time, never on the publishing path).
     public func statistics() -> (subscribers: Int, queued: Int, conflated: UInt64) {

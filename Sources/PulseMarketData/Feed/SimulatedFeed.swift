@@ -71,7 +71,7 @@ public struct SimulatedFeed: Sendable {
                         symbol: tick.symbol, timeUs: tick.timeUs, price: tick.price, size: tick.size, bid: tick.bid,
                         ask: tick.ask))
             }
-            for (symbol, batch) in batches { await ingester.publish(symbol, batch) }
+            await ingester.publish(batches.map { (symbol: $0.key, ticks: $0.value) })
             await ingester.closeBars(upTo: now)
             try? await Task.sleep(for: interval)
         }

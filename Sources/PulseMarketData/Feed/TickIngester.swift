@@ -105,34 +105,78 @@ public struct TickIngester: Sendable {
     /// Numbers, logs, fans out and aggregates `ticks` of `symbol` (in time order); nothing happens for a symbol
     /// this instance does not own.
     public mutating func publish(_ symbol: String, _ ticks: [FeedTick]) async {
-        guard var sequence = nextSequence[symbol], !ticks.isEmpty else { return }
+        await publish([(symbol: symbol, ticks: ticks)])
+    }
+
+    /// Numbers, logs, fans out and aggregates each symbol's `ticks` (in time order; one entry per symbol). The
+    /// tick-log appends of all the symbols go in one pipelined write, each a single fenced script for its whole
+    /// batch; a symbol this instance does not own is skipped, and one whose append was fenced off publishes nothing.
+    public mutating func publish(_ batches: [(symbol: String, ticks: [FeedTick])]) async {
         let ingested = Self.nowUs()
-        var entries: [TickLog.Entry] = []
-        entries.reserveCapacity(ticks.count)
-        for tick in ticks {
-            entries.append(
-                TickLog.Entry(
-                    sequence: sequence, timeMs: tick.timeUs / 1000, price: tick.price, size: tick.size, bid: tick.bid,
-                    ask: tick.ask, ingestTimeUs: ingested))
-            sequence += 1
+        var numbered: [(symbol: String, ticks: [FeedTick], entries: [TickLog.Entry])] = []
+        for (symbol, ticks) in batches {
+            guard var sequence = nextSequence[symbol], !ticks.isEmpty else { continue }
+            var entries: [TickLog.Entry] = []
+            entries.reserveCapacity(ticks.count)
+            for tick in ticks {
+                entries.append(
+                    TickLog.Entry(
+                        sequence: sequence, timeMs: tick.timeUs / 1000, price: tick.price, size: tick.size,
+                        bid: tick.bid, ask: tick.ask, ingestTimeUs: ingested))
+                sequence += 1
+            }
+            numbered.append((symbol, ticks, entries))
         }
-        if let log, let lease = owned[symbol] {
-            do {
-                try await log.append(symbol, epoch: lease.epoch, entries)
-            } catch let error where error.code == .server && error.message.hasPrefix("FENCED") {
+        guard !numbered.isEmpty else { return }
+        let outcomes = await appendToLog(numbered.map { ($0.symbol, $0.entries) })
+        var quotes: [(symbol: String, tick: PulseV1.Tick)] = []
+        for ((symbol, ticks, entries), outcome) in zip(numbered, outcomes) {
+            switch outcome {
+            case .success: break
+            case .failure(let error) where error.code == .server && error.message.hasPrefix("FENCED"):
                 // Another instance took the symbol over: stop writing it, publish nothing of this batch.
                 drop(symbol)
                 counters.leasesLost += 1
                 observer?.leaseLost()
-                return
-            } catch {
+                continue
+            case .failure:
                 // Redis is away: this instance's subscribers still get the ticks; the log has a gap that
                 // other instances' subscribers are told of when they resume.
                 counters.appendFailures += 1
                 observer?.appendFailed(ticks: entries.count)
             }
+            nextSequence[symbol] = entries[entries.count - 1].sequence + 1
+            if let latest = await fanOut(symbol, ticks, entries) { quotes.append((symbol, latest)) }
         }
-        nextSequence[symbol] = sequence
+        if let cache, !quotes.isEmpty {
+            try? await cache.setQuotes(quotes.map { ($0.symbol, $0.tick.serializedBytes()) })
+        }
+    }
+
+    /// Appends each symbol's entries to the log (one pipelined write), as its owner; success where there is no log.
+    private func appendToLog(_ batches: [(symbol: String, entries: [TickLog.Entry])]) async -> [Result<
+        Void, RedisError
+    >] {
+        guard let log else { return batches.map { _ in .success(()) } }
+        var outcomes = [Result<Void, RedisError>](repeating: .success(()), count: batches.count)
+        var leased: [TickLog.Batch] = []
+        var positions: [Int] = []
+        for (index, batch) in batches.enumerated() {
+            guard let lease = owned[batch.symbol] else { continue }
+            leased.append(TickLog.Batch(symbol: batch.symbol, epoch: lease.epoch, entries: batch.entries))
+            positions.append(index)
+        }
+        for (position, outcome) in zip(positions, await log.append(leased)) { outcomes[position] = outcome }
+        return outcomes
+    }
+
+    /// Publishes one symbol's logged ticks to the hub and folds them into its minute bars; writes the minutes they
+    /// completed. Returns the last tick (the symbol's latest quote).
+    private mutating func fanOut(_ symbol: String, _ ticks: [FeedTick], _ entries: [TickLog.Entry]) async
+        -> PulseV1.Tick?
+    {
+        // Only a watched symbol needs the subscribers woken tick by tick (below); the others go straight through.
+        let watched = hub.hasSubscribers(symbol)
         var completed: [MinuteBarBuilder.Bar] = []
         var latest: PulseV1.Tick?
         for (tick, entry) in zip(ticks, entries) {
@@ -140,11 +184,11 @@ public struct TickIngester: Sendable {
                 symbol: symbol, sequence: entry.sequence, timeMs: entry.timeMs, price: tick.price, size: tick.size)
             message.bid = tick.bid
             message.ask = tick.ask
-            message.ingestTimeUs = ingested
+            message.ingestTimeUs = entry.ingestTimeUs
             hub.publish(message)
             // Let the subscribers this tick woke take it before the next one of the same symbol comes: ticks
             // published back to back would conflate for every reader, however fast.
-            if entry.sequence != entries.last?.sequence { await Task.yield() }
+            if watched, entry.sequence != entries.last?.sequence { await Task.yield() }
             latest = message
             if let bar = builders[symbol, default: MinuteBarBuilder(symbol: symbol)].add(
                 timeUs: tick.timeUs, price: tick.price, size: tick.size)
@@ -154,8 +198,8 @@ public struct TickIngester: Sendable {
         }
         counters.published += ticks.count
         observer?.published(ticks: ticks.count)
-        if let cache, let latest { try? await cache.setQuote(symbol, latest.serializedBytes()) }
         if !completed.isEmpty { await write(symbol, completed) }
+        return latest
     }
 
     /// Writes the bars of every minute that ended by `timeUs`.

@@ -144,11 +144,13 @@ public struct ServerApplication: Sendable {
             alphaVantage: configuration.alphaVantage, observer: observability.ingest, blocking: blocking,
             onSpool: observability.onSpool)
         let monitor = DatabaseHealthMonitor(data: data, health: health, loop: group.loops[0], logger: logger)
+        RedisHealthMonitor.register(in: health, redisConfigured: data.redis != nil)
+        let redisMonitor = RedisHealthMonitor(redis: data.redis, health: health, logger: logger)
         let lifecycle = ProcessLifecycle(
             parts: (access.map { [$0.part] } ?? [])
                 + (configuration.rpc.tls.map { [TLSReloadPart(context: $0, logger: logger)] } ?? [])
                 + [
-                    listening, feed, live.part, BackfillPart(runner: loading?.backfills), monitor,
+                    listening, feed, live.part, BackfillPart(runner: loading?.backfills), monitor, redisMonitor,
                     HealthReporter(application: self, services: services),
                 ] + observability.parts,
             handlesSignals: configuration.handleSignals, logger: logger)
@@ -197,7 +199,7 @@ public struct ServerApplication: Sendable {
             interceptors.append(GRPCMetricsInterceptor(metrics: metrics, group: group))
             metrics.addProcessCollectors(
                 hub: ticks, compute: compute, blocking: blocking, pools: loading?.pools, health: health,
-                services: [""] + services.map(\.serviceName))
+                services: [""] + services.map(\.serviceName) + RedisHealthMonitor.dependentNames)
             ingest = IngestMetrics(metrics: metrics)
             metrics.addCollector { metrics in spoolWatch.export(to: metrics) }
             let host = configuration.rpc.host
@@ -278,6 +280,7 @@ public struct ServerApplication: Sendable {
     func enterShutdown(_ services: [any RPCService]) {
         health.setStatus(.notServing, for: "")
         for service in services { health.setStatus(.notServing, for: service.serviceName) }
+        for name in RedisHealthMonitor.dependentNames { health.setStatus(.notServing, for: name) }
         health.finishAllWatches()
     }
 }

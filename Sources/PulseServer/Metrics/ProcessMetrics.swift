@@ -55,7 +55,7 @@ extension ServerMetrics {
 }
 
 /// Probes that need time to pass: how late each loop runs a 100 ms timer (loop lag), whether Redis is connected
-/// and whether PostgreSQL answers `SELECT 1`, counting each return after an outage as a reconnect. Runs until the
+/// (as its client reports each change) and whether PostgreSQL answers `SELECT 1`, counting each return after an outage as a reconnect. Runs until the
 /// graceful shutdown.
 struct MetricsProbePart: Service {
     let metrics: ServerMetrics
@@ -91,16 +91,16 @@ struct MetricsProbePart: Service {
         }
     }
 
+    /// Follows the client's connection state as it changes (no polling, so the gauge is current the moment the
+    /// connection is back).
     private static func probeRedis(_ redis: RedisClient, metrics: ServerMetrics) async {
         let up = metrics.gauge("pulse_redis_up")
         let reconnects = metrics.counter("pulse_redis_reconnects_total")
-        var wasUp = true
-        while !Task.isCancelled {
-            let isUp = redis.isConnected
+        var wasUp: Bool?
+        for await isUp in redis.connectionChanges() {
             up.set(isUp ? 1.0 : 0.0)
-            if isUp && !wasUp { reconnects.increment() }
+            if isUp && wasUp == false { reconnects.increment() }
             wasUp = isUp
-            do { try await Task.sleep(for: .milliseconds(250)) } catch { return }
         }
     }
 

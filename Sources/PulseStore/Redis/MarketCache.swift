@@ -34,6 +34,14 @@ public struct MarketCache: Sendable {
             RedisArgument(Self.milliseconds(quoteTTL)))
     }
 
+    /// Stores several symbols' latest quotes in one pipelined write.
+    public func setQuotes(_ quotes: [(symbol: String, bytes: [UInt8])]) async throws(RedisError) {
+        let ttl = RedisArgument(Self.milliseconds(quoteTTL))
+        let results = await redis.pipeline(
+            quotes.map { ["SET", RedisArgument(Self.quoteKey($0.symbol)), RedisArgument($0.bytes), "PX", ttl] })
+        for result in results { _ = try result.get() }
+    }
+
     /// The symbol's latest quote, if cached.
     public func quote(_ symbol: String) async throws(RedisError) -> [UInt8]? {
         if case .bulk(let bytes) = try await redis.command("GET", RedisArgument(Self.quoteKey(symbol))) {

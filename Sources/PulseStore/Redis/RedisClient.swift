@@ -17,7 +17,7 @@ public final class RedisClient: Sendable {
     public let configuration: RedisConfiguration
     public let loop: EventLoop
     private let session: LoopBound<RedisSession>
-    private let connected = ConnectedFlag()
+    private let connected = ConnectionState()
 
     /// Creates the client and starts connecting on `loop`.
     public init(configuration: RedisConfiguration, loop: EventLoop, logger: Logger = Logger(label: "pulse.redis")) {
@@ -26,12 +26,16 @@ public final class RedisClient: Sendable {
         let session = RedisSession(configuration: configuration, loop: loop, logger: logger)
         self.session = LoopBound(session, loop: loop)
         let connected = self.connected
-        session.onStateChange = { up in connected.value.store(up, ordering: .relaxed) }
+        session.onStateChange = { up in connected.set(up) }
         self.session.execute { $0.start() }
     }
 
     /// Whether the connection is up now (it may drop the next moment).
-    public var isConnected: Bool { connected.value.load(ordering: .relaxed) }
+    public var isConnected: Bool { connected.isUp }
+
+    /// Whether the connection is up: the state now first, then each change as it happens (no polling), until the
+    /// iterating task is cancelled. A slow reader sees the latest changes.
+    public func connectionChanges() -> AsyncStream<Bool> { connected.changes() }
 
     /// Sends one command and returns its reply; an error reply throws `.server`.
     @discardableResult
@@ -88,9 +92,41 @@ public final class RedisClient: Sendable {
     }
 }
 
-/// Whether the connection is up, readable from any thread.
-private final class ConnectedFlag: Sendable {
-    let value = Atomic<Bool>(false)
+/// Whether the connection is up, readable from any thread, and who wants to hear of each change.
+private final class ConnectionState: Sendable {
+    private struct State {
+        var up = false
+        var watchers: [Int: AsyncStream<Bool>.Continuation] = [:]
+        var nextWatcher = 0
+    }
+    private let state = Mutex(State())
+    /// The same as `state.up`, for readers on hot paths (a cached quote) that should not take the lock.
+    private let upNow = Atomic<Bool>(false)
+
+    var isUp: Bool { upNow.load(ordering: .relaxed) }
+
+    /// Records the state; watchers hear only of changes (a failed reconnect attempt repeats `false`).
+    func set(_ up: Bool) {
+        state.withLock { state in
+            guard state.up != up else { return }
+            state.up = up
+            upNow.store(up, ordering: .relaxed)
+            for watcher in state.watchers.values { watcher.yield(up) }
+        }
+    }
+
+    func changes() -> AsyncStream<Bool> {
+        let (stream, continuation) = AsyncStream<Bool>.makeStream(bufferingPolicy: .bufferingNewest(16))
+        let id = state.withLock { state in
+            let id = state.nextWatcher
+            state.nextWatcher += 1
+            state.watchers[id] = continuation
+            continuation.yield(state.up)
+            return id
+        }
+        continuation.onTermination = { [weak self] _ in _ = self?.state.withLock { $0.watchers.removeValue(forKey: id) } }
+        return stream
+    }
 }
 
 /// The loop side of `RedisClient`: the current connection and the reconnect schedule. Loop thread only.
@@ -115,7 +151,9 @@ final class RedisSession {
     func start() {
         guard !closed, connection == nil else { return }
         do {
-            let fresh = try RedisConnection(configuration: configuration, loop: loop)
+            // The first connect may take the full connect timeout; a reconnect attempt gets a shorter one.
+            let timeout = lastError == nil ? nil : min(configuration.reconnectTimeout, configuration.connectTimeout)
+            let fresh = try RedisConnection(configuration: configuration, loop: loop, timeout: timeout)
             fresh.onReady = { [weak self, weak fresh] in
                 guard let self, let fresh, self.connection === fresh else { return }
                 self.delay = self.configuration.reconnectInitialDelay
@@ -162,7 +200,8 @@ final class RedisSession {
         lastError = error
         guard !closed, error.code != .invalidConfiguration else { return }
         // Full jitter over the current step, so instances that lost Redis together do not return in lockstep.
-        let step = delay
+        // Redis answering "not ready" (loading its data) is there: retry at the first step until it is.
+        let step = error.message.hasPrefix("Redis is not ready") ? configuration.reconnectInitialDelay : delay
         delay = min(delay * 2, configuration.reconnectMaximumDelay)
         let wait = UInt64.random(in: step.wholeNanoseconds / 2...max(step.wholeNanoseconds, 1))
         reconnectTimer = loop.scheduleTimer(afterNanoseconds: wait) { [weak self] in

@@ -11,11 +11,15 @@ public struct RedisConfiguration: Sendable, Equatable, CustomStringConvertible {
     public var database: Int
     /// How long a command may wait for its reply before the connection is dropped and the command fails.
     public var commandTimeout: Duration = .seconds(2)
-    /// How long connecting may take.
+    /// How long the first connect (with AUTH and SELECT) may take.
     public var connectTimeout: Duration = .seconds(2)
-    /// Reconnect backoff: first delay, doubling up to the maximum, with jitter.
+    /// How long a reconnect attempt may take (at most `connectTimeout`): short, so an attempt that went nowhere
+    /// (a SYN lost while Redis was away) is replaced soon after Redis is back, not after the full connect timeout.
+    public var reconnectTimeout: Duration = .seconds(1)
+    /// Reconnect backoff: first delay, doubling up to the maximum, with jitter. A Redis that is back is used again
+    /// within the maximum delay (plus a connect): health promises 2 s.
     public var reconnectInitialDelay: Duration = .milliseconds(50)
-    public var reconnectMaximumDelay: Duration = .seconds(1)
+    public var reconnectMaximumDelay: Duration = .milliseconds(500)
 
     public init(host: String = "127.0.0.1", port: Int = 6379, database: Int = 0) {
         self.host = host

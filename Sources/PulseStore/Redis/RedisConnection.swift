@@ -35,8 +35,10 @@ final class RedisConnection: IOHandler {
 
     private let commandTimeout: Duration
 
-    /// Starts connecting to `configuration`'s numeric address; `onReady` or `onClosed` follows.
-    init(configuration: RedisConfiguration, loop: EventLoop) throws(RedisError) {
+    /// Starts connecting to `configuration`'s numeric address; `onReady` or `onClosed` follows within `timeout`
+    /// (the configuration's connect timeout when nil).
+    init(configuration: RedisConfiguration, loop: EventLoop, timeout: Duration? = nil) throws(RedisError) {
+        let connectTimeout = timeout ?? configuration.connectTimeout
         self.loop = loop
         self.commandTimeout = configuration.commandTimeout
         guard let context = redisAsyncConnect(configuration.host, Int32(configuration.port)) else {
@@ -67,7 +69,7 @@ final class RedisConnection: IOHandler {
         }
         // hiredis 0.14 learns that a non-blocking connect finished from the first writable event.
         setInterest(.writable, on: true)
-        connectTimer = loop.scheduleTimer(afterNanoseconds: configuration.connectTimeout.wholeNanoseconds) {
+        connectTimer = loop.scheduleTimer(afterNanoseconds: connectTimeout.wholeNanoseconds) {
             [weak self] in
             guard let self, !self.isReady else { return }
             self.fail(RedisError(.unavailable, "connecting to Redis timed out"))
@@ -76,16 +78,22 @@ final class RedisConnection: IOHandler {
             let auth: [RedisArgument] =
                 configuration.username.map { ["AUTH", RedisArgument($0), RedisArgument(password)] }
                 ?? ["AUTH", RedisArgument(password)]
-            send(auth, timeout: configuration.connectTimeout) { [weak self] in self?.checkSetup($0, "AUTH") }
+            send(auth, timeout: connectTimeout) { [weak self] in self?.checkSetup($0, "AUTH") }
         }
         if configuration.database != 0 {
-            send(["SELECT", RedisArgument(configuration.database)], timeout: configuration.connectTimeout) {
+            send(["SELECT", RedisArgument(configuration.database)], timeout: connectTimeout) {
                 [weak self] in self?.checkSetup($0, "SELECT")
             }
         }
-        // A PING after the setup commands: its reply means everything before it succeeded.
-        send(["PING"], timeout: configuration.connectTimeout) { [weak self] result in
-            guard let self, case .success = result, self.context != nil else { return }
+        // A PING after the setup commands: its reply means everything before it succeeded. An error reply means
+        // Redis is not ready (`LOADING` while it reads its AOF after a restart): this attempt ends at once, so the
+        // next one comes after a short delay instead of this one waiting out the connect timeout.
+        send(["PING"], timeout: connectTimeout) { [weak self] result in
+            guard let self, self.context != nil else { return }
+            if case .failure(let error) = result {
+                if error.code == .server { self.fail(RedisError(.unavailable, "Redis is not ready: \(error.message)")) }
+                return
+            }
             self.isReady = true
             if let timer = self.connectTimer { self.loop.cancelTimer(timer) }
             self.onReady?()

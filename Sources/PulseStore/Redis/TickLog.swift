@@ -5,12 +5,15 @@ import Synchronization
 /// numbers (`<sequence>-0`), so resuming after sequence N is one `XRANGE (N-0 +`.
 ///
 /// Exactly one ingester writes a symbol. It claims the symbol with an epoch (issued by PostgreSQL with the
-/// advisory lock that makes it the owner) and every append runs in a Lua script that checks that epoch
-/// atomically with the `XADD`: a former owner that has not noticed it lost the lock is refused (`FENCED`),
-/// because Redis alone refuses only ids at or below the stream's top and two writers could take turns.
+/// advisory lock that makes it the owner) and every append — a batch of ticks — runs in a Lua script that checks
+/// that epoch once, atomically with all of the batch's `XADD`s: a former owner that has not noticed it lost the
+/// lock is refused (`FENCED`), because Redis alone refuses only ids at or below the stream's top and two writers
+/// could take turns.
 ///
-/// Retention: at most `maxLength` entries (approximate trimming, `MAXLEN ~`) and, when `maxAge` is set, no
-/// entry older than that (checked every `timeTrimInterval` appends). The guaranteed resume window is the
+/// Each entry holds one field, `tick`: the tick packed in 48 bytes (see `TickLog+Encoding.swift`).
+///
+/// Retention: at most `maxLength` entries (approximate trimming, `MAXLEN ~` after each append) and, when `maxAge`
+/// is set, no entry older than that (checked every `timeTrimInterval` sequences). The guaranteed resume window is the
 /// smaller of the two: `maxLength ÷ the symbol's tick rate`, and `maxAge`.
 public struct TickLog: Sendable {
     /// One tick as the log keeps it (the symbol is the stream, the sequence the entry id).
@@ -75,34 +78,71 @@ public struct TickLog: Sendable {
         return Self.sequence(ofID: id) ?? 0
     }
 
+    /// One symbol's ticks for ``append(_:)``: strictly increasing sequences, written as the owner of `epoch`.
+    public struct Batch: Sendable, Equatable {
+        public var symbol: String
+        public var epoch: UInt64
+        public var entries: [Entry]
+
+        public init(symbol: String, epoch: UInt64, entries: [Entry]) {
+            self.symbol = symbol
+            self.epoch = epoch
+            self.entries = entries
+        }
+    }
+
     /// Appends ticks (strictly increasing sequences) as the owner of `epoch`, in one round trip.
     ///
     /// - Throws: `.server` with a message starting `FENCED` when another owner holds the symbol, or Redis'
     ///   own error when a sequence is at or below the log's top.
     public func append(_ symbol: String, epoch: UInt64, _ entries: [Entry]) async throws(RedisError) {
-        guard !entries.isEmpty else { return }
-        var arguments: [RedisArgument] = [
-            2, RedisArgument(Self.streamKey(symbol)), RedisArgument(Self.epochKey(symbol)), RedisArgument(epoch),
-            RedisArgument(maxLength),
-        ]
-        // The time cut-off for age trimming, when one is due in this batch (0: none).
-        let cutoff: Int64
-        if let maxAge, entries.contains(where: { $0.sequence % timeTrimInterval == 0 }) {
-            let newest = entries.map(\.timeMs).max() ?? 0
-            cutoff = newest - Int64(maxAge.components.seconds * 1000)
-        } else {
-            cutoff = 0
-        }
-        arguments.append(RedisArgument(cutoff))
-        arguments.reserveCapacity(arguments.count + entries.count * 7)
-        for entry in entries {
-            arguments += [
-                RedisArgument("\(entry.sequence)-0"), RedisArgument(entry.timeMs), RedisArgument(entry.price),
-                RedisArgument(entry.size), RedisArgument(entry.bid), RedisArgument(entry.ask),
-                RedisArgument(entry.ingestTimeUs),
-            ]
-        }
+        guard let arguments = try appendArguments(Batch(symbol: symbol, epoch: epoch, entries: entries)) else { return }
         try await appendSHA.run(arguments, on: redis)
+    }
+
+    /// Appends several symbols' batches in one pipelined write: one fenced script per symbol (the epoch checked
+    /// once, atomically with all of its `XADD`s), so a batch lands whole or — refused — not at all. Returns each
+    /// batch's outcome in order; the symbols must be distinct.
+    public func append(_ batches: [Batch]) async -> [Result<Void, RedisError>] {
+        var outcomes = [Result<Void, RedisError>](repeating: .success(()), count: batches.count)
+        var commands: [[RedisArgument]] = []
+        var positions: [Int] = []
+        for (index, batch) in batches.enumerated() {
+            do throws(RedisError) {
+                guard let arguments = try appendArguments(batch) else { continue }
+                commands.append(arguments)
+                positions.append(index)
+            } catch {
+                outcomes[index] = .failure(error)
+            }
+        }
+        let results = await appendSHA.run(pipelined: commands, on: redis)
+        for (position, result) in zip(positions, results) { outcomes[position] = result.map { _ in () } }
+        return outcomes
+    }
+
+    /// The script's arguments for `batch` (nil when it is empty): keys, epoch, retention, then each run of
+    /// consecutive sequences as its first sequence and its packed entries.
+    private func appendArguments(_ batch: Batch) throws(RedisError) -> [RedisArgument]? {
+        guard let first = batch.entries.first, let last = batch.entries.last else { return nil }
+        // Lua numbers are doubles: ids past 2^53 would be formatted wrongly.
+        guard last.sequence < 1 << 53 else {
+            throw RedisError(.server, "sequence \(last.sequence) is beyond what the tick log can number")
+        }
+        // The time cut-off for age trimming, when one is due in this batch (0: none).
+        var cutoff: Int64 = 0
+        if let maxAge,
+            first.sequence % timeTrimInterval == 0 || last.sequence / timeTrimInterval > first.sequence / timeTrimInterval
+        {
+            let newest = batch.entries.map(\.timeMs).max() ?? 0
+            cutoff = newest - Int64(maxAge.components.seconds * 1000)
+        }
+        var arguments: [RedisArgument] = [
+            2, RedisArgument(Self.streamKey(batch.symbol)), RedisArgument(Self.epochKey(batch.symbol)),
+            RedisArgument(batch.epoch), RedisArgument(maxLength), RedisArgument(cutoff),
+        ]
+        for run in Self.packedRuns(batch.entries) { arguments += [RedisArgument(run.first), RedisArgument(run.bytes)] }
+        return arguments
     }
 
     /// The retained ticks after `sequence` (at most `limit`), and the range trimmed away before them.
@@ -145,32 +185,6 @@ public struct TickLog: Sendable {
         return result
     }
 
-    // MARK: Encoding
-
-    private static let fieldNames = ["t", "p", "s", "b", "a", "i"]
-
-    static func sequence(ofID id: String) -> UInt64? {
-        guard let dash = id.firstIndex(of: "-") else { return UInt64(id) }
-        return UInt64(id[..<dash])
-    }
-
-    static func entry(_ value: RedisValue) -> Entry? {
-        guard let parts = value.array, parts.count == 2, let id = parts[0].string,
-            let sequence = sequence(ofID: id), let fields = parts[1].array
-        else { return nil }
-        var values: [String: String] = [:]
-        var index = 0
-        while index + 1 < fields.count {
-            if let name = fields[index].string { values[name] = fields[index + 1].string }
-            index += 2
-        }
-        return Entry(
-            sequence: sequence, timeMs: values["t"].flatMap { Int64($0) } ?? 0,
-            price: values["p"].flatMap { Double($0) } ?? 0, size: values["s"].flatMap { Double($0) } ?? 0,
-            bid: values["b"].flatMap { Double($0) } ?? 0, ask: values["a"].flatMap { Double($0) } ?? 0,
-            ingestTimeUs: values["i"].flatMap { Int64($0) } ?? 0)
-    }
-
     /// KEYS: epoch key. ARGV: epoch. Sets it when not lower than the current; 1 if `epoch` holds the symbol.
     static let claimScript = """
         local current = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -180,17 +194,26 @@ public struct TickLog: Sendable {
         return 1
         """
 
-    /// KEYS: stream, epoch key. ARGV: epoch, max length, time cut-off (ms, 0 = none), then per entry: id, t, p, s,
-    /// b, a, i. Refuses with FENCED unless the epoch is the symbol's; appends every entry; trims.
+    /// KEYS: stream, epoch key. ARGV: epoch, max length, time cut-off (ms, 0 = none), then per run of consecutive
+    /// sequences: its first sequence and its entries packed (48 bytes each, see TickLog+Encoding). Refuses with
+    /// FENCED unless the epoch is the symbol's; appends every entry with its sequence as the id (`<n>-0`); trims by
+    /// count once (`MAXLEN ~`, whole nodes) and, when a cut-off is given, by age. Returns how many it appended.
     static let appendScript = """
         if redis.call('GET', KEYS[2]) ~= ARGV[1] then
             return redis.error_reply('FENCED the symbol is owned by a later epoch')
         end
-        local maxlen = ARGV[2]
-        for i = 4, #ARGV, 7 do
-            redis.call('XADD', KEYS[1], 'MAXLEN', '~', maxlen, ARGV[i], 't', ARGV[i + 1], 'p', ARGV[i + 2],
-                's', ARGV[i + 3], 'b', ARGV[i + 4], 'a', ARGV[i + 5], 'i', ARGV[i + 6])
+        local appended = 0
+        for r = 4, #ARGV, 2 do
+            local first = tonumber(ARGV[r])
+            local packed = ARGV[r + 1]
+            if #packed % 48 ~= 0 then return redis.error_reply('ERR packed ticks are not a multiple of 48 bytes') end
+            for i = 0, #packed / 48 - 1 do
+                redis.call('XADD', KEYS[1], string.format('%d-0', first + i), 'tick',
+                    string.sub(packed, i * 48 + 1, i * 48 + 48))
+            end
+            appended = appended + #packed / 48
         end
+        redis.call('XTRIM', KEYS[1], 'MAXLEN', '~', ARGV[2])
         local cutoff = tonumber(ARGV[3])
         if cutoff > 0 then
             local oldest = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 256)
@@ -198,13 +221,16 @@ public struct TickLog: Sendable {
             for _, entry in ipairs(oldest) do
                 local fields = entry[2]
                 local t = nil
-                for j = 1, #fields, 2 do if fields[j] == 't' then t = tonumber(fields[j + 1]) end end
+                for j = 1, #fields, 2 do
+                    if fields[j] == 'tick' and #fields[j + 1] == 48 then t = struct.unpack('<i8', fields[j + 1])
+                    elseif fields[j] == 't' then t = tonumber(fields[j + 1]) end
+                end
                 if t ~= nil and t >= cutoff then keep = entry[1]; break end
             end
             if keep ~= nil then redis.call('XTRIM', KEYS[1], 'MINID', keep)
             elseif #oldest > 0 then redis.call('XTRIM', KEYS[1], 'MINID', oldest[#oldest][1]) end
         end
-        return #ARGV - 3
+        return appended
         """
 }
 
@@ -235,5 +261,44 @@ final class LoadedScript: Sendable {
             }
         }
         return try await redis.command(["EVAL", RedisArgument(source)] + arguments)
+    }
+
+    /// Several `EVALSHA`s in one pipelined write, each one's outcome in order. Those Redis answers `NOSCRIPT`
+    /// (it forgot the script: none of them ran) are sent again, in order, once the script is loaded.
+    func run(pipelined commands: [[RedisArgument]], on redis: RedisClient) async -> [Result<RedisValue, RedisError>] {
+        guard !commands.isEmpty else { return [] }
+        var digest = sha.withLock { $0 }
+        if digest == nil {
+            switch await load(on: redis) {
+            case .success(let loaded): digest = loaded
+            case .failure(let error): return commands.map { _ in .failure(error) }
+            }
+        }
+        var results = await redis.pipeline(commands.map { ["EVALSHA", RedisArgument(digest!)] + $0 })
+        let forgotten = results.indices.filter { Self.isNoScript(results[$0]) }
+        guard !forgotten.isEmpty else { return results }
+        switch await load(on: redis) {
+        case .success(let loaded):
+            let retried = await redis.pipeline(forgotten.map { ["EVALSHA", RedisArgument(loaded)] + commands[$0] })
+            for (index, result) in zip(forgotten, retried) { results[index] = result }
+        case .failure(let error):
+            for index in forgotten { results[index] = .failure(error) }
+        }
+        return results
+    }
+
+    private func load(on redis: RedisClient) async -> Result<String, RedisError> {
+        do {
+            let digest = try await redis.command("SCRIPT", "LOAD", RedisArgument(source)).string ?? ""
+            sha.withLock { $0 = digest }
+            return .success(digest)
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    private static func isNoScript(_ result: Result<RedisValue, RedisError>) -> Bool {
+        if case .failure(let error) = result { return error.code == .server && error.message.hasPrefix("NOSCRIPT") }
+        return false
     }
 }
