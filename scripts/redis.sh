@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# A project-local Redis on loopback: scripts/redis.sh start|stop|status DIR PORT [--aof]
+# A project-local Redis on loopback: scripts/redis.sh start|stop|status DIR PORT [--aof] [REDIS-SERVER-OPTION…]
 # Data, pid file and log live under DIR. `--aof` keeps an append-only file (fsync every second) so the tick log
 # survives a restart; cache keys have TTLs and `maxmemory-policy volatile-lru` evicts only them, never streams.
+# Further options go to redis-server as they are (tests use them, e.g. `--key-load-delay 1000`).
 set -euo pipefail
-command="${1:?usage: redis.sh start|stop|status DIR PORT [--aof]}"
+command="${1:?usage: redis.sh start|stop|status DIR PORT [--aof] [REDIS-SERVER-OPTION…]}"
 dir="${2:?data folder}"
 port="${3:?port}"
+shift 3
 aof="no"
-[ "${4:-}" = "--aof" ] && aof="yes"
+if [ "${1:-}" = "--aof" ]; then aof="yes"; shift; fi
+extra=("$@")
 mkdir -p "$dir"
 dir="$(cd "$dir" && pwd)"
 pidfile="$dir/redis.pid"
@@ -32,9 +35,16 @@ start)
     done
     redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --daemonize yes --pidfile "$pidfile" \
         --logfile "$dir/redis.log" --save '' --appendonly "$aof" --appendfsync everysec \
-        --maxmemory "${PULSE_REDIS_MAXMEMORY:-256mb}" --maxmemory-policy volatile-lru </dev/null >/dev/null 2>&1
-    for _ in $(seq 1 100); do
-        if redis-cli -p "$port" ping 2>/dev/null | grep -q PONG; then exit 0; fi
+        --maxmemory "${PULSE_REDIS_MAXMEMORY:-256mb}" --maxmemory-policy volatile-lru ${extra[@]+"${extra[@]}"} \
+        </dev/null >/dev/null 2>&1
+    # Up when it answers PONG; while it answers LOADING (reading a large AOF) it is on its way: wait up to 2 min.
+    for attempt in $(seq 1 2400); do
+        reply="$(redis-cli -p "$port" ping 2>/dev/null || true)"
+        case "$reply" in
+        *PONG*) exit 0 ;;
+        *LOADING*) ;;
+        *) [ "$attempt" -gt 100 ] && break ;;
+        esac
         sleep 0.05
     done
     echo "redis.sh: Redis did not start on port $port; see $dir/redis.log" >&2

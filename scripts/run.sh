@@ -75,7 +75,7 @@ fi
 "$pulse" migrate --database-url "$DATABASE_URL"
 
 echo "run.sh: the simulated feed writes ticks to Redis and 1-minute bars to PostgreSQL; try it:" >&2
-echo "  redis-cli -p ${REDIS_URL##*:} xrevrange 'tick:{AAPL}' + - count 3      # latest ticks" >&2
+echo "  redis-cli -p ${REDIS_URL##*:} xlen 'tick:{AAPL}'                    # ticks in AAPL's tick log" >&2
 echo "  psql \"\$DATABASE_URL\" -c 'select count(*) from bars'              # minute bars so far" >&2
 echo "  .build/release/pulse calendar                                      # is the market open" >&2
 # Access logs and /metrics on unless told otherwise (PULSE_ACCESS_LOG=off, PULSE_METRICS_PORT).

@@ -89,6 +89,38 @@ struct RedisClientTests {
         }
     }
 
+    @Test("a connect that finds Redis loading its data (LOADING) gives up at once and retries, so it is up right after")
+    func reconnectWhileLoading() async throws {
+        // Each key read at start-up takes 1 ms: 2,000 keys in the AOF's RDB part keep Redis LOADING for 2 s or more.
+        let server = try TestRedis(aof: true, serverOptions: ["--key-load-delay", "1000"])
+        defer { server.remove() }
+        let loop = try EventLoop(index: 0)
+        defer {
+            loop.stop()
+            loop.join()
+        }
+        var configuration = try RedisConfiguration(url: server.url)
+        // An attempt left waiting on its LOADING reply would be stuck this long: far past the wait below.
+        configuration.connectTimeout = .seconds(300)
+        configuration.reconnectTimeout = .seconds(300)
+        let writer = RedisClient(configuration: configuration, loop: loop)
+        #expect(await writer.waitUntilConnected(timeout: .seconds(5)))
+        let sets = (0..<2_000).map { ["SET", RedisArgument("key:\($0)"), "value"] as [RedisArgument] }
+        for result in await writer.pipeline(sets) { _ = try result.get() }
+        try await writer.command("BGREWRITEAOF")  // into the RDB part, which is what the delay applies to
+        while try await writer.command("INFO", "persistence").string?.contains("aof_rewrite_in_progress:0") != true {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        await writer.close()
+        try server.stop()
+        // Created while Redis is down: it keeps trying, and its attempts meet the restarted Redis while it loads.
+        let redis = RedisClient(configuration: configuration, loop: loop)
+        try server.start()  // returns once Redis answers PONG (loaded)
+        #expect(await redis.waitUntilConnected(timeout: .seconds(30)))
+        #expect(try await redis.command("GET", "key:1999").string == "value")
+        await redis.close()
+    }
+
     @Test("no Redis at the address: .unavailable without hanging")
     func nothingListening() async throws {
         let loop = try EventLoop(index: 0)

@@ -122,7 +122,8 @@ struct TickLogBatchTests {
             _ = try await log.claim("PACK", epoch: 1)
             try await log.append(
                 "PACK", epoch: 1,
-                [TickLog.Entry(sequence: 1, timeMs: 258, price: 1.5, size: -2, bid: 0.25, ask: 3, ingestTimeUs: 65_536)])
+                [TickLog.Entry(sequence: 1, timeMs: 258, price: 1.5, size: -2, bid: 0.25, ask: 3, ingestTimeUs: 65_536)]
+            )
             let raw = try await redis.command("XRANGE", "tick:{PACK}", "-", "+")
             let entry = try #require(raw.array?.first?.array)
             #expect(entry[0].string == "1-0")
@@ -152,7 +153,9 @@ struct TickLogBatchTests {
                     // Another owner takes B over between two batches.
                     #expect(try await log.claim("B", epoch: 2))
                 }
-                let batches = [batch("A", epoch: 1, count: 50), batch("B", epoch: 1, count: 30), batch("C", epoch: 1, count: 7)]
+                let batches = [
+                    batch("A", epoch: 1, count: 50), batch("B", epoch: 1, count: 30), batch("C", epoch: 1, count: 7),
+                ]
                 let outcomes = await log.append(batches)
                 for (batch, outcome) in zip(batches, outcomes) {
                     if round >= 10 && batch.symbol == "B" {

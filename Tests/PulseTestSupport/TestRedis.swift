@@ -8,11 +8,14 @@ public final class TestRedis: Sendable {
     public let directory: String
     public let port: Int
     public let aof: Bool
+    /// Further `redis-server` options (`["--key-load-delay", "1000"]`).
+    public let serverOptions: [String]
 
-    public init(aof: Bool = false) throws {
+    public init(aof: Bool = false, serverOptions: [String] = []) throws {
         directory = NSTemporaryDirectory() + "pulse-redis-\(UUID().uuidString)"
         port = try Self.freePort()
         self.aof = aof
+        self.serverOptions = serverOptions
         try start()
     }
 
@@ -27,7 +30,7 @@ public final class TestRedis: Sendable {
     }
 
     private func script(_ command: String) throws {
-        try ProjectScript.run("redis.sh", [command, directory, String(port)] + (aof ? ["--aof"] : []))
+        try ProjectScript.run("redis.sh", [command, directory, String(port)] + (aof ? ["--aof"] : []) + serverOptions)
     }
 
     public struct ScriptFailed: Error { var command: String; var status: Int32 }

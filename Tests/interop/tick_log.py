@@ -51,3 +51,12 @@ def entries(port, symbol, start="-", end="+"):
         assert suffix == "0", f"entry id {entry_id!r} is not <sequence>-0"
         out.append((int(sequence), decode(fields)))
     return out
+
+
+def latest(port, symbol):
+    """The newest entry of `tick:{symbol}` as (sequence, {t, p, s, b, a, i}), or None when the stream is empty."""
+    reply = _command(port, "XREVRANGE", f"tick:{{{symbol}}}", "+", "-", "COUNT", 1)
+    if not reply:
+        return None
+    entry_id, fields = reply[0]
+    return int(entry_id.decode().partition("-")[0]), decode(fields)

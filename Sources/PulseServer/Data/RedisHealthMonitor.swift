@@ -38,8 +38,11 @@ struct RedisHealthMonitor: Service {
             for await up in redis.connectionChanges() {
                 for name in Self.dependentNames { health.setStatus(up ? .serving : .notServing, for: name) }
                 if wasUp != nil, wasUp != up {
-                    if up { logger.info("Redis reachable: live streams SERVING") }
-                    else { logger.warning("Redis unreachable: \(Self.dependentNames) NOT_SERVING") }
+                    if up {
+                        logger.info("Redis reachable: live streams SERVING")
+                    } else {
+                        logger.warning("Redis unreachable: \(Self.dependentNames) NOT_SERVING")
+                    }
                 }
                 wasUp = up
             }

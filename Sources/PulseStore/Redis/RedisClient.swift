@@ -124,7 +124,8 @@ private final class ConnectionState: Sendable {
             continuation.yield(state.up)
             return id
         }
-        continuation.onTermination = { [weak self] _ in _ = self?.state.withLock { $0.watchers.removeValue(forKey: id) } }
+        continuation.onTermination = { [weak self] _ in _ = self?.state.withLock { $0.watchers.removeValue(forKey: id) }
+        }
         return stream
     }
 }

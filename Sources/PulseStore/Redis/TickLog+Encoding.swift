@@ -92,7 +92,8 @@ extension TickLog {
             index += 2
         }
         return Entry(
-            sequence: sequence, timeMs: values["t"].flatMap { Int64($0) } ?? 0, price: values["p"].flatMap { Double($0) } ?? 0,
+            sequence: sequence, timeMs: values["t"].flatMap { Int64($0) } ?? 0,
+            price: values["p"].flatMap { Double($0) } ?? 0,
             size: values["s"].flatMap { Double($0) } ?? 0, bid: values["b"].flatMap { Double($0) } ?? 0,
             ask: values["a"].flatMap { Double($0) } ?? 0, ingestTimeUs: values["i"].flatMap { Int64($0) } ?? 0)
     }

@@ -132,7 +132,8 @@ public struct TickLog: Sendable {
         // The time cut-off for age trimming, when one is due in this batch (0: none).
         var cutoff: Int64 = 0
         if let maxAge,
-            first.sequence % timeTrimInterval == 0 || last.sequence / timeTrimInterval > first.sequence / timeTrimInterval
+            first.sequence % timeTrimInterval == 0
+                || last.sequence / timeTrimInterval > first.sequence / timeTrimInterval
         {
             let newest = batch.entries.map(\.timeMs).max() ?? 0
             cutoff = newest - Int64(maxAge.components.seconds * 1000)
