@@ -27,8 +27,8 @@ public struct FeedTick: Sendable, Equatable {
 }
 
 /// The ingest path every feed shares (the simulated market, Alpha Vantage's quotes): ownership of each symbol
-/// (only its owner writes it), sequence numbers continuing from the high-water mark, the tick log appended
-/// fenced by the owner's epoch, ticks fanned out in process, the latest quote cached, 1-minute bars built from
+/// (only its owner writes it), sequence numbers continuing from the high-water mark, the tick log appended a batch
+/// at a time, each batch one script fenced by the owner's epoch, ticks fanned out in process, the latest quote cached, 1-minute bars built from
 /// the ticks and written as each minute closes (invalidating what was derived from the old bars).
 ///
 /// A feed owns one ingester and drives it from one task:
@@ -36,6 +36,7 @@ public struct FeedTick: Sendable, Equatable {
 /// var ingester = TickIngester(hub: hub, log: log, ownership: ownership, bars: sink, cache: cache)
 /// await ingester.checkLeases(for: symbols)              // every second or so
 /// await ingester.publish(symbol, ticks)                 // as trades arrive (dropped for symbols not owned)
+/// await ingester.publish([("AAPL", a), ("MSFT", m)])    // or every symbol's batch in one pipelined write
 /// await ingester.closeBars(upTo: now)                   // writes the minutes that ended
 /// await ingester.releaseAll()                           // on shutdown
 /// ```

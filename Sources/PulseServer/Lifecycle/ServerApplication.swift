@@ -212,7 +212,9 @@ public struct ServerApplication: Sendable {
             parts.append(
                 MetricsProbePart(
                     metrics: metrics, group: group, redis: redis,
-                    database: configuration.database.map { PostgresPool(configuration: $0, loop: group.loops[0]) }))
+                    database: configuration.database.map {
+                        PostgresPool(configuration: $0, loop: group.loops[0], options: MetricsProbePart.poolOptions)
+                    }))
         }
         if configuration.accessLog { interceptors.append(AccessLogInterceptor(logger: logger)) }
         parts.append(SpoolAlarmPart(watch: spoolWatch))

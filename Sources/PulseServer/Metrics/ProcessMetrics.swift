@@ -63,6 +63,15 @@ struct MetricsProbePart: Service {
     let redis: RedisClient?
     let database: PostgresPool?
 
+    /// The probe's pool backs off at most 500 ms between connects, so `pulse_postgres_up` is 1 again within about
+    /// a probe interval plus that of PostgreSQL's return (a pool's default 5 s would hide a return for seconds).
+    static var poolOptions: PostgresPool.Options {
+        var options = PostgresPool.Options()
+        options.maxConnections = 1
+        options.maxBackoff = .milliseconds(500)
+        return options
+    }
+
     func run() async throws {
         let probes = Task {
             await withTaskGroup(of: Void.self) { tasks in
@@ -114,7 +123,7 @@ struct MetricsProbePart: Service {
                 up.set(isUp ? 1.0 : 0.0)
                 if isUp && !wasUp { reconnects.increment() }
                 wasUp = isUp
-                do { try await pool.loop.sleep(nanoseconds: 500_000_000) } catch { break }
+                do { try await pool.loop.sleep(nanoseconds: 250_000_000) } catch { break }
             }
             pool.close()  // on its loop
         }
