@@ -202,6 +202,23 @@ struct TickLogBatchTests {
         }
     }
 
+    @Test("a batch longer than one script's share goes as several scripts, in order, numbering unbroken")
+    func longBatchInSeveralScripts() async throws {
+        try await TestRedis.with { _, redis in
+            var log = TickLog(redis: redis)
+            log.maxEntriesPerScript = 10
+            _ = try await log.claim("LONG", epoch: 1)
+            _ = try await log.claim("SHORT", epoch: 1)
+            let outcomes = await log.append([
+                TickLog.Batch(symbol: "LONG", epoch: 1, entries: ticks(Array(1...35))),
+                TickLog.Batch(symbol: "SHORT", epoch: 1, entries: ticks([1, 2])),
+            ])
+            #expect(outcomes.allSatisfy { (try? $0.get()) != nil })
+            #expect(try await log.replay("LONG", after: 0).entries == ticks(Array(1...35)))
+            #expect(try await log.replay("SHORT", after: 0).entries == ticks([1, 2]))
+        }
+    }
+
     @Test("entries written in the earlier text format are still read")
     func legacyEntries() async throws {
         try await TestRedis.with { _, redis in

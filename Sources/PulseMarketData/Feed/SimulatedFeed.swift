@@ -32,6 +32,9 @@ public struct SimulatedFeed: Sendable {
     public var interval: Duration = .milliseconds(10)
     /// How often leases are renewed and unowned symbols retried.
     public var leaseCheck: Duration = .seconds(1)
+    /// The most market time one round takes ticks for: a feed that fell behind (a stall, more ticks than the machine
+    /// can carry) catches up in bounded batches instead of one that grows with the delay.
+    public var maxStep: Duration = .milliseconds(100)
     /// Told of what the ingester does (the server's metrics).
     public var observer: (any IngestObserver)?
 
@@ -57,6 +60,10 @@ public struct SimulatedFeed: Sendable {
         ingester.observer = observer
         var lastLeaseCheck = ContinuousClock.now - leaseCheck
         var simulated = SimulatedMarket(configuration: market, startUs: Self.nowUs())
+        // Market time taken so far: it follows the clock, at most `maxStep` a round (the market is deterministic
+        // whatever the steps).
+        var taken = Self.nowUs()
+        let step = Int64(maxStep.wholeNanoseconds / 1_000)
         while !Task.isCancelled {
             if ContinuousClock.now - lastLeaseCheck >= leaseCheck {
                 lastLeaseCheck = .now
@@ -64,16 +71,19 @@ public struct SimulatedFeed: Sendable {
                 bars?.flush()
             }
             let now = Self.nowUs()
+            let until = max(taken, min(now, taken + step))
+            taken = until
             var batches: [String: [FeedTick]] = [:]
-            for tick in simulated.ticks(until: now) where ingester.owns(tick.symbol) {
+            for tick in simulated.ticks(until: until) where ingester.owns(tick.symbol) {
                 batches[tick.symbol, default: []].append(
                     FeedTick(
                         symbol: tick.symbol, timeUs: tick.timeUs, price: tick.price, size: tick.size, bid: tick.bid,
                         ask: tick.ask))
             }
             await ingester.publish(batches.map { (symbol: $0.key, ticks: $0.value) })
-            await ingester.closeBars(upTo: now)
-            try? await Task.sleep(for: interval)
+            await ingester.closeBars(upTo: until)
+            // Behind the clock: the next round at once (yielding, so the loop's other work still runs).
+            if until < now { await Task.yield() } else { try? await Task.sleep(for: interval) }
         }
         await ingester.releaseAll()
         return ingester.counters

@@ -51,6 +51,9 @@ public struct TickLog: Sendable {
     public var maxLength: Int
     public var maxAge: Duration?
     public var timeTrimInterval: UInt64 = 1_000
+    /// The most ticks one script appends: a longer batch goes as several scripts in the same pipelined write, so
+    /// Redis is never blocked by one script for more than a few milliseconds (nor a script past the command timeout).
+    public var maxEntriesPerScript = 1_024
 
     /// The append script's SHA once Redis has it, so appends send `EVALSHA` and not the script's text.
     private let appendSHA = LoadedScript(TickLog.appendScript)
@@ -100,24 +103,38 @@ public struct TickLog: Sendable {
         try await appendSHA.run(arguments, on: redis)
     }
 
-    /// Appends several symbols' batches in one pipelined write: one fenced script per symbol (the epoch checked
-    /// once, atomically with all of its `XADD`s), so a batch lands whole or — refused — not at all. Returns each
-    /// batch's outcome in order; the symbols must be distinct.
+    /// Appends several symbols' batches in one pipelined write: one fenced script per symbol and up to
+    /// ``maxEntriesPerScript`` ticks (the epoch checked once, atomically with all of its `XADD`s), in order.
+    /// Returns each batch's outcome in order (its first failure); the symbols must be distinct. A batch split over
+    /// several scripts that meets a fencing change lands up to the change and nothing after it.
     public func append(_ batches: [Batch]) async -> [Result<Void, RedisError>] {
         var outcomes = [Result<Void, RedisError>](repeating: .success(()), count: batches.count)
         var commands: [[RedisArgument]] = []
         var positions: [Int] = []
+        let limit = max(1, maxEntriesPerScript)
         for (index, batch) in batches.enumerated() {
-            do throws(RedisError) {
-                guard let arguments = try appendArguments(batch) else { continue }
-                commands.append(arguments)
-                positions.append(index)
-            } catch {
-                outcomes[index] = .failure(error)
+            var start = 0
+            while start < batch.entries.count {
+                let end = min(start + limit, batch.entries.count)
+                let part = Batch(symbol: batch.symbol, epoch: batch.epoch, entries: Array(batch.entries[start..<end]))
+                do throws(RedisError) {
+                    if let arguments = try appendArguments(part) {
+                        commands.append(arguments)
+                        positions.append(index)
+                    }
+                } catch {
+                    outcomes[index] = .failure(error)
+                    break
+                }
+                start = end
             }
         }
         let results = await appendSHA.run(pipelined: commands, on: redis)
-        for (position, result) in zip(positions, results) { outcomes[position] = result.map { _ in () } }
+        for (position, result) in zip(positions, results) {
+            if case .failure(let error) = result, case .success = outcomes[position] {
+                outcomes[position] = .failure(error)
+            }
+        }
         return outcomes
     }
 
