@@ -59,9 +59,9 @@ export PULSE_BIN="$root/.build/debug/pulse"
 # Two instances, PostgreSQL and Redis restarted twice each, one instance SIGKILLed: exits 1 on a lost bar or a
 # recovery over 2 s.
 step "soak (2 minutes, debug build)"
-# Debug binaries on a 2-core CI machine: recovery within 5 s here (the 2 s target is checked by the release soak
-# in the README); lost bars, unreported gaps and unclean exits still fail the run.
-PULSE_SOAK_RECOVERY_LIMIT_S="${PULSE_SOAK_RECOVERY_LIMIT_S:-5}" PULSE_LOAD_BIN="$root/.build/debug/pulse-load" Benchmarks/soak/run.sh "${PULSE_SOAK_MINUTES:-2}"
+# Debug binaries, the 2 s recovery target (PULSE_SOAK_RECOVERY_LIMIT_S overrides it): Redis is back within a few
+# hundred ms (a reconnect that meets Redis still LOADING retries at once), PostgreSQL's probe within about a second.
+PULSE_LOAD_BIN="$root/.build/debug/pulse-load" Benchmarks/soak/run.sh "${PULSE_SOAK_MINUTES:-2}"
 
 # The numbers users get come from the release binary (-target-cpu haswell, cross-module optimisation), so the
 # TA-Lib and backtesting.py comparisons run against it too.
