@@ -5,6 +5,11 @@ import PulseStore
 
 /// One Indicators.Subscribe call: a 1-minute bar built from the symbol's ticks, the indicators fed each bar as it
 /// closes, and the forming bar's values computed on copies of them (so a forming bar never changes the state).
+///
+/// A late tick of one of the last few closed minutes revises that bar: the indicators go back to their state
+/// before it (a copy kept per closed bar) and are fed it and the bars after it again, each sent once more with
+/// the next `revision`. Ticks this call can never see (a resume beyond the retained window, a jump in the
+/// feed) go out as a `gap` update; the minute they fell in is then not sent as closed.
 struct IndicatorStreamCall {
     let symbol: String
     let subscription: TickSubscription
@@ -24,6 +29,17 @@ struct IndicatorStreamCall {
     private var ownsForming = false
     /// Ticks are coming from the log replay (every one of them), not from the hub.
     private var replaying = false
+    /// The last closed bars, each with the indicators' state before it, for late ticks to revise.
+    private var recent: [ClosedBar] = []
+    private struct ClosedBar {
+        var bar: PulseV1.Bar
+        var before: [IndicatorInstance]
+        var closeTimeMs: Int64
+        var revision: UInt32
+        var sequence: UInt64
+    }
+    /// Closed bars a late tick may still revise.
+    static let revisable = 5
 
     init(
         symbol: String, specs: [IndicatorSpec], subscription: TickSubscription, hub: TickHub, log: TickLog?,
@@ -47,6 +63,7 @@ struct IndicatorStreamCall {
             let bar = PulseV1.Bar(
                 timeMs: timeMs, open: stored.open[k], high: stored.high[k], low: stored.low[k],
                 close: stored.close[k], volume: stored.volume?[k] ?? 0)
+            if k + Self.revisable >= stored.count { remember(bar, closeTimeMs: timeMs + 59_999, sequence: 0) }
             let values = Self.feed(&instances, bar)
             lastClosedMinute = max(lastClosedMinute, timeMs)
             if k >= first { try await emit(bar, closed: true, values: values, sequence: 0, conflated: 0) }
@@ -63,6 +80,10 @@ struct IndicatorStreamCall {
             var after = resumeFrom
             while true {
                 guard let page = try? await log.replay(symbol, after: after, limit: settings.replayPage) else { break }
+                if let missing = page.missing {
+                    try await sendGap(missing.lowerBound, missing.upperBound)
+                    if page.entries.isEmpty { break }
+                }
                 for entry in page.entries { try await add(PulseV1.Tick(entry, symbol: symbol)) }
                 guard let last = page.entries.last, page.entries.count == settings.replayPage else { break }
                 after = last.sequence
@@ -105,8 +126,15 @@ struct IndicatorStreamCall {
 
     private mutating func add(_ tick: PulseV1.Tick, quietly: Bool = false) async throws {
         if let lastSequence, tick.sequence <= lastSequence { return }
+        if let lastSequence, tick.sequence - UInt64(tick.conflated) > lastSequence + 1 {
+            // Ticks neither sent to this call nor counted in `conflated`: lost to it.
+            try await sendGap(lastSequence + 1, tick.sequence - UInt64(tick.conflated) - 1)
+        }
         let minute = Self.minuteStart(tick.timeMs)
-        if minute <= lastClosedMinute { return }  // a late tick of a closed minute: its indicators are final
+        if minute <= lastClosedMinute {
+            try await revise(minute, with: tick, quietly: quietly)
+            return
+        }
         if let bar = forming, bar.timeMs != minute {
             // The hub did not close it (the first, partly seen minute): close it here only if it is complete.
             if ownsForming { try await closeForming() } else { forming = nil }
@@ -159,12 +187,63 @@ struct IndicatorStreamCall {
 
     private mutating func close(_ bar: PulseV1.Bar, sequence: UInt64) async throws {
         lastClosedMinute = bar.timeMs
+        remember(bar, closeTimeMs: closeTimeMs, sequence: sequence)
         let values = Self.feed(&instances, bar)
         try await emit(bar, closed: true, values: values, sequence: sequence, conflated: 0)
     }
 
+    private mutating func remember(_ bar: PulseV1.Bar, closeTimeMs: Int64, sequence: UInt64) {
+        recent.append(
+            ClosedBar(bar: bar, before: instances, closeTimeMs: closeTimeMs, revision: 0, sequence: sequence))
+        if recent.count > Self.revisable { recent.removeFirst(recent.count - Self.revisable) }
+    }
+
+    /// A tick of a closed minute: folds it into that bar (if still revisable) and recomputes it and the bars
+    /// after it from the state before it, sending each again with its next revision.
+    private mutating func revise(_ minute: Int64, with tick: PulseV1.Tick, quietly: Bool) async throws {
+        lastSequence = tick.sequence
+        guard let index = recent.firstIndex(where: { $0.bar.timeMs == minute }) else { return }
+        var revised = recent[index]
+        revised.bar.high = max(revised.bar.high, tick.price)
+        revised.bar.low = min(revised.bar.low, tick.price)
+        if tick.timeMs >= revised.closeTimeMs {
+            revised.bar.close = tick.price
+            revised.closeTimeMs = tick.timeMs
+        }
+        revised.bar.volume += tick.size
+        revised.sequence = tick.sequence
+        recent[index] = revised
+        instances = recent[index].before
+        for k in index..<recent.count {
+            recent[k].before = instances
+            let values = Self.feed(&instances, recent[k].bar)
+            recent[k].revision += 1
+            guard !quietly else { continue }
+            try await emit(
+                recent[k].bar, closed: true, values: values, sequence: tick.sequence, conflated: 0,
+                revision: recent[k].revision)
+        }
+    }
+
+    /// Announces lost ticks; the bar they fell in is incomplete, so it is dropped rather than closed.
+    private mutating func sendGap(_ first: UInt64, _ last: UInt64) async throws {
+        var update = PulseV1.IndicatorUpdate()
+        update.symbol = symbol
+        update.timeframe = PulseV1.Timeframe(1, .minute)
+        update.sequence = last
+        update.gap = PulseV1.SequenceGap(symbol: symbol, firstMissing: first, lastMissing: last)
+        if !columnsSent {
+            update.columns = columns
+            columnsSent = true
+        }
+        try await send(update)
+        lastSequence = last
+        forming = nil
+        ownsForming = false
+    }
+
     private mutating func emit(
-        _ bar: PulseV1.Bar, closed: Bool, values: [Double], sequence: UInt64, conflated: UInt32
+        _ bar: PulseV1.Bar, closed: Bool, values: [Double], sequence: UInt64, conflated: UInt32, revision: UInt32 = 0
     ) async throws {
         var update = PulseV1.IndicatorUpdate()
         update.symbol = symbol
@@ -175,6 +254,7 @@ struct IndicatorStreamCall {
         update.barClosed = closed
         update.values = values
         update.conflated = conflated
+        update.revision = revision
         if !columnsSent {
             update.columns = columns
             columnsSent = true
