@@ -134,8 +134,8 @@ def test_closed_minutes_equal_talib_and_a_late_tick_revises_them(stubs, redis):
         for k, m in enumerate(minutes):
             _assert_values(closed[m].values, want[k], f"minute {k}")
 
-        # A late trade for minute 23 (a new high): minute 23 and 24 come again, recomputed.
-        late = script.add(23, 59, max(b.high for b in bars) + 1.0, 5.0)
+        # A late trade for minute 23 (a new high, not its latest trade): minutes 23 and 24 come again, recomputed.
+        late = script.add(23, 30, max(b.high for b in bars) + 1.0, 5.0)  # not its close: 23:48 stays later
         again = updates.until(lambda u: u.bar_closed and u.bar.time_ms == script.minute(24))
         revised = [u for u in again if u.bar_closed]
         assert [(u.bar.time_ms, u.revision) for u in revised] == [(script.minute(23), 1), (script.minute(24), 1)]

@@ -102,8 +102,10 @@ struct IndicatorStreamCall {
                 case .bar(let live) where live.revision == 0 && live.bar.timeMs > lastClosedMinute:
                     // The hub's bar is exact (built from every tick, before any conflation): it closes the minute.
                     if let bar = forming, bar.timeMs < live.bar.timeMs { try await closeForming() }
+                    // The market time of its close, for late ticks (unknown if this call never saw the minute).
+                    let closeTime = forming?.timeMs == live.bar.timeMs ? closeTimeMs : live.bar.timeMs + 59_999
                     if forming?.timeMs == live.bar.timeMs { forming = nil }
-                    try await close(live.bar, sequence: live.lastSequence)
+                    try await close(live.bar, sequence: live.lastSequence, closeTimeMs: closeTime)
                 default: continue
                 }
             }
@@ -142,6 +144,7 @@ struct IndicatorStreamCall {
         }
         if !ownsForming, let exact = hub.formingBar(symbol), exact.bar.timeMs == minute {
             // The hub's forming bar saw every tick, even those conflated away before this call read them.
+            closeTimeMs = forming?.timeMs == minute ? max(closeTimeMs, tick.timeMs) : tick.timeMs
             forming = exact.bar
             lastSequence = tick.sequence
             guard !quietly else { return }
@@ -185,9 +188,9 @@ struct IndicatorStreamCall {
         try await close(bar, sequence: lastSequence ?? 0)
     }
 
-    private mutating func close(_ bar: PulseV1.Bar, sequence: UInt64) async throws {
+    private mutating func close(_ bar: PulseV1.Bar, sequence: UInt64, closeTimeMs: Int64? = nil) async throws {
         lastClosedMinute = bar.timeMs
-        remember(bar, closeTimeMs: closeTimeMs, sequence: sequence)
+        remember(bar, closeTimeMs: closeTimeMs ?? self.closeTimeMs, sequence: sequence)
         let values = Self.feed(&instances, bar)
         try await emit(bar, closed: true, values: values, sequence: sequence, conflated: 0)
     }

@@ -31,6 +31,11 @@ struct QuoteStreamCall {
     private var resumedBars: ResumedBars?
     /// The latest ingest time among the ticks this call took (ms): the clock as of the call's place in the feed.
     private var feedClockMs: Int64 = 0
+    /// Resumed symbols to read the log after once more, at the first heartbeat check: ticks logged between the
+    /// end of the replay and the moment this instance's follower started on the symbol reach the hub only with
+    /// a later tick, which in a quiet market may be long in coming.
+    private var recheck: [String] = []
+    private var recheckAt = ContinuousClock.now
 
     init(
         subscription: TickSubscription, hub: TickHub, log: TickLog?, settings: StreamSettings,
@@ -60,7 +65,10 @@ struct QuoteStreamCall {
             lastSent[symbol] = after
             await resumedBars?.start(symbol, after: after)
             try await fillFromLog(symbol, through: nil)
+            recheck.append(symbol)
         }
+        // Long enough for the follower to have started on the symbols (it picks new ones up within a read block).
+        recheckAt = .now + max(checkInterval, settings.followBlock * 4)
         while true {
             switch await subscription.next() {
             case .ended: return
@@ -74,6 +82,12 @@ struct QuoteStreamCall {
                 case .some: try await send(event)
                 case nil: break
                 }
+            }
+            if !recheck.isEmpty, ContinuousClock.now >= recheckAt {
+                for symbol in recheck {
+                    do { try await fillFromLog(symbol, through: nil) } catch is GRPCStatus { continue }
+                }
+                recheck = []
             }
             if ContinuousClock.now >= nextHeartbeatCheck {
                 try await closeResumedBars(upTo: feedClockMs)
