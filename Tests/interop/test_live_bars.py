@@ -18,8 +18,9 @@ from test_live_streams import Reader, _serve, pb, redis  # noqa: F401 (fixtures)
 
 
 def _append(port, symbol, ticks):
-    """Appends ticks [(sequence, time_ms, price, size)] with redis-cli, in the field layout of TickLog's append
-    script (Sources/PulseStore/Redis/TickLog.swift): a change there changes this and test_live_streams._log."""
+    """Appends ticks [(sequence, time_ms, price, size)] with redis-cli as decimal-text fields `t p s b a i`, the
+    layout TickLog's append script writes here (Sources/PulseStore/Redis/TickLog.swift) and TickLog.entry reads; a
+    packed layout for appends must keep reading these (or change this helper with it)."""
     now_us = int(time.time() * 1e6)
     commands = "".join(
         f"XADD tick:{{{symbol}}} {s}-0 t {t} p {p!r} s {z!r} b {p - 0.01!r} a {p + 0.01!r} i {now_us}\n"
