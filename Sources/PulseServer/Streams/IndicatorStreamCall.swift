@@ -29,7 +29,8 @@ struct IndicatorStreamCall {
     private var ownsForming = false
     /// Ticks are coming from the log replay (every one of them), not from the hub.
     private var replaying = false
-    /// The last closed bars, each with the indicators' state before it, for late ticks to revise.
+    /// The last bars this call closed (never stored ones: which ticks those hold is unknown, so a tick of theirs
+    /// could be counted twice), each with the indicators' state before it, for late ticks to revise.
     private var recent: [ClosedBar] = []
     private struct ClosedBar {
         var bar: PulseV1.Bar
@@ -63,7 +64,6 @@ struct IndicatorStreamCall {
             let bar = PulseV1.Bar(
                 timeMs: timeMs, open: stored.open[k], high: stored.high[k], low: stored.low[k],
                 close: stored.close[k], volume: stored.volume?[k] ?? 0)
-            if k + Self.revisable >= stored.count { remember(bar, closeTimeMs: timeMs + 59_999, sequence: 0) }
             let values = Self.feed(&instances, bar)
             lastClosedMinute = max(lastClosedMinute, timeMs)
             if k >= first { try await emit(bar, closed: true, values: values, sequence: 0, conflated: 0) }
