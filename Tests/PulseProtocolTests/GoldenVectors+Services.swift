@@ -279,5 +279,30 @@ extension GoldenVectors {
                 update.conflated = 2
                 return update
             }()),
+        GoldenVector(
+            "IndicatorUpdate.gap",
+            {
+                var update = PulseV1.IndicatorUpdate()
+                update.symbol = "AAPL"
+                update.timeframe = PulseV1.Timeframe(1, .minute)
+                update.sequence = 1999
+                update.gap = PulseV1.SequenceGap(symbol: "AAPL", firstMissing: 1001, lastMissing: 1999)
+                return update
+            }()),
+        GoldenVector(
+            "IndicatorUpdate.revision",
+            {
+                var update = PulseV1.IndicatorUpdate()
+                update.symbol = "AAPL"
+                update.timeframe = PulseV1.Timeframe(1, .minute)
+                update.sequence = 5003
+                update.timeMs = 1_732_521_660_000
+                update.bar = PulseV1.Bar(
+                    timeMs: 1_732_521_660_000, open: 230, high: 231, low: 229.9, close: 230.2, volume: 12001)
+                update.barClosed = true
+                update.values = [230.2]
+                update.revision = 2
+                return update
+            }()),
     ]
 }

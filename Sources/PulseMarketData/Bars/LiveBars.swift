@@ -20,9 +20,21 @@ public struct LiveBars: Sendable {
     private var closed: [Forming] = []
     private var incompleteMinute: Int64?
 
-    public init(symbol: String, retained: Int = 5) {
+    /// - Parameter firstMinuteComplete: the first tick given is the first of its minute (a builder seeded from
+    ///   a log that reaches back past that minute's start), so that minute is announced like any other.
+    public init(symbol: String, retained: Int = 5, firstMinuteComplete: Bool = false) {
         self.symbol = symbol
         self.retained = max(1, retained)
+        if firstMinuteComplete { incompleteMinute = .min }
+    }
+
+    /// The minute bars closed or revised before `tick` arrived, had the clock been checked at its ingest time
+    /// (a replay's stand-in for the timer that closes quiet minutes), then `tick`'s own announcement.
+    public mutating func addAsIngested(_ tick: PulseV1.Tick) -> [PulseV1.LiveBar] {
+        var announced: [PulseV1.LiveBar] = []
+        if tick.ingestTimeUs > 0, let bar = close(upTo: tick.ingestTimeUs / 1000) { announced.append(bar) }
+        if let bar = add(tick) { announced.append(bar) }
+        return announced
     }
 
     /// Folds `tick` in; returns the bar it closed or revised, if one is announced.

@@ -225,6 +225,10 @@ extension PulseV1 {
         public var columns: [String] = []
         /// Ticks folded into this update for a slow subscriber.
         public var conflated: UInt32 = 0
+        /// Ticks lost to this stream (an update carrying only this, the symbol, timeframe and sequence).
+        public var gap: SequenceGap? = nil
+        /// 0: a closed bar's first update; n > 0: its values again, recomputed after a late tick.
+        public var revision: UInt32 = 0
 
         public init() {}
 
@@ -238,6 +242,8 @@ extension PulseV1 {
             writer.writePackedDoubles(field: 7, values)
             writer.writeStrings(field: 8, columns)
             writer.writeUInt32(field: 9, conflated)
+            writer.writeMessage(field: 10, gap)
+            writer.writeUInt32(field: 11, revision)
         }
 
         public mutating func decodeField(_ tag: FieldTag, from reader: inout ProtobufReader) throws(ProtocolError) {
@@ -251,6 +257,8 @@ extension PulseV1 {
             case 7: try reader.appendDoubles(tag, to: &values)
             case 8: try reader.appendString(tag, to: &columns)
             case 9: conflated = try reader.readUInt32(tag)
+            case 10: try reader.mergeMessage(tag, into: &gap)
+            case 11: revision = try reader.readUInt32(tag)
             default: try reader.skip(tag)
             }
         }

@@ -5,6 +5,11 @@ import PulseStore
 
 /// One Indicators.Subscribe call: a 1-minute bar built from the symbol's ticks, the indicators fed each bar as it
 /// closes, and the forming bar's values computed on copies of them (so a forming bar never changes the state).
+///
+/// A late tick of one of the last few closed minutes revises that bar: the indicators go back to their state
+/// before it (a copy kept per closed bar) and are fed it and the bars after it again, each sent once more with
+/// the next `revision`. Ticks this call can never see (a resume beyond the retained window, a jump in the
+/// feed) go out as a `gap` update; the minute they fell in is then not sent as closed.
 struct IndicatorStreamCall {
     let symbol: String
     let subscription: TickSubscription
@@ -24,6 +29,18 @@ struct IndicatorStreamCall {
     private var ownsForming = false
     /// Ticks are coming from the log replay (every one of them), not from the hub.
     private var replaying = false
+    /// The last bars this call closed (never stored ones: which ticks those hold is unknown, so a tick of theirs
+    /// could be counted twice), each with the indicators' state before it, for late ticks to revise.
+    private var recent: [ClosedBar] = []
+    private struct ClosedBar {
+        var bar: PulseV1.Bar
+        var before: [IndicatorInstance]
+        var closeTimeMs: Int64
+        var revision: UInt32
+        var sequence: UInt64
+    }
+    /// Closed bars a late tick may still revise.
+    static let revisable = 5
 
     init(
         symbol: String, specs: [IndicatorSpec], subscription: TickSubscription, hub: TickHub, log: TickLog?,
@@ -63,6 +80,10 @@ struct IndicatorStreamCall {
             var after = resumeFrom
             while true {
                 guard let page = try? await log.replay(symbol, after: after, limit: settings.replayPage) else { break }
+                if let missing = page.missing {
+                    try await sendGap(missing.lowerBound, missing.upperBound)
+                    if page.entries.isEmpty { break }
+                }
                 for entry in page.entries { try await add(PulseV1.Tick(entry, symbol: symbol)) }
                 guard let last = page.entries.last, page.entries.count == settings.replayPage else { break }
                 after = last.sequence
@@ -81,8 +102,10 @@ struct IndicatorStreamCall {
                 case .bar(let live) where live.revision == 0 && live.bar.timeMs > lastClosedMinute:
                     // The hub's bar is exact (built from every tick, before any conflation): it closes the minute.
                     if let bar = forming, bar.timeMs < live.bar.timeMs { try await closeForming() }
+                    // The market time of its close, for late ticks (unknown if this call never saw the minute).
+                    let closeTime = forming?.timeMs == live.bar.timeMs ? closeTimeMs : live.bar.timeMs + 59_999
                     if forming?.timeMs == live.bar.timeMs { forming = nil }
-                    try await close(live.bar, sequence: live.lastSequence)
+                    try await close(live.bar, sequence: live.lastSequence, closeTimeMs: closeTime)
                 default: continue
                 }
             }
@@ -105,8 +128,15 @@ struct IndicatorStreamCall {
 
     private mutating func add(_ tick: PulseV1.Tick, quietly: Bool = false) async throws {
         if let lastSequence, tick.sequence <= lastSequence { return }
+        if let lastSequence, tick.sequence - UInt64(tick.conflated) > lastSequence + 1 {
+            // Ticks neither sent to this call nor counted in `conflated`: lost to it.
+            try await sendGap(lastSequence + 1, tick.sequence - UInt64(tick.conflated) - 1)
+        }
         let minute = Self.minuteStart(tick.timeMs)
-        if minute <= lastClosedMinute { return }  // a late tick of a closed minute: its indicators are final
+        if minute <= lastClosedMinute {
+            try await revise(minute, with: tick, quietly: quietly)
+            return
+        }
         if let bar = forming, bar.timeMs != minute {
             // The hub did not close it (the first, partly seen minute): close it here only if it is complete.
             if ownsForming { try await closeForming() } else { forming = nil }
@@ -114,6 +144,7 @@ struct IndicatorStreamCall {
         }
         if !ownsForming, let exact = hub.formingBar(symbol), exact.bar.timeMs == minute {
             // The hub's forming bar saw every tick, even those conflated away before this call read them.
+            closeTimeMs = forming?.timeMs == minute ? max(closeTimeMs, tick.timeMs) : tick.timeMs
             forming = exact.bar
             lastSequence = tick.sequence
             guard !quietly else { return }
@@ -157,14 +188,65 @@ struct IndicatorStreamCall {
         try await close(bar, sequence: lastSequence ?? 0)
     }
 
-    private mutating func close(_ bar: PulseV1.Bar, sequence: UInt64) async throws {
+    private mutating func close(_ bar: PulseV1.Bar, sequence: UInt64, closeTimeMs: Int64? = nil) async throws {
         lastClosedMinute = bar.timeMs
+        remember(bar, closeTimeMs: closeTimeMs ?? self.closeTimeMs, sequence: sequence)
         let values = Self.feed(&instances, bar)
         try await emit(bar, closed: true, values: values, sequence: sequence, conflated: 0)
     }
 
+    private mutating func remember(_ bar: PulseV1.Bar, closeTimeMs: Int64, sequence: UInt64) {
+        recent.append(
+            ClosedBar(bar: bar, before: instances, closeTimeMs: closeTimeMs, revision: 0, sequence: sequence))
+        if recent.count > Self.revisable { recent.removeFirst(recent.count - Self.revisable) }
+    }
+
+    /// A tick of a closed minute: folds it into that bar (if still revisable) and recomputes it and the bars
+    /// after it from the state before it, sending each again with its next revision.
+    private mutating func revise(_ minute: Int64, with tick: PulseV1.Tick, quietly: Bool) async throws {
+        lastSequence = tick.sequence
+        guard let index = recent.firstIndex(where: { $0.bar.timeMs == minute }) else { return }
+        var revised = recent[index]
+        revised.bar.high = max(revised.bar.high, tick.price)
+        revised.bar.low = min(revised.bar.low, tick.price)
+        if tick.timeMs >= revised.closeTimeMs {
+            revised.bar.close = tick.price
+            revised.closeTimeMs = tick.timeMs
+        }
+        revised.bar.volume += tick.size
+        revised.sequence = tick.sequence
+        recent[index] = revised
+        instances = recent[index].before
+        for k in index..<recent.count {
+            recent[k].before = instances
+            let values = Self.feed(&instances, recent[k].bar)
+            recent[k].revision += 1
+            guard !quietly else { continue }
+            try await emit(
+                recent[k].bar, closed: true, values: values, sequence: tick.sequence, conflated: 0,
+                revision: recent[k].revision)
+        }
+    }
+
+    /// Announces lost ticks; the bar they fell in is incomplete, so it is dropped rather than closed.
+    private mutating func sendGap(_ first: UInt64, _ last: UInt64) async throws {
+        var update = PulseV1.IndicatorUpdate()
+        update.symbol = symbol
+        update.timeframe = PulseV1.Timeframe(1, .minute)
+        update.sequence = last
+        update.gap = PulseV1.SequenceGap(symbol: symbol, firstMissing: first, lastMissing: last)
+        if !columnsSent {
+            update.columns = columns
+            columnsSent = true
+        }
+        try await send(update)
+        lastSequence = last
+        forming = nil
+        ownsForming = false
+    }
+
     private mutating func emit(
-        _ bar: PulseV1.Bar, closed: Bool, values: [Double], sequence: UInt64, conflated: UInt32
+        _ bar: PulseV1.Bar, closed: Bool, values: [Double], sequence: UInt64, conflated: UInt32, revision: UInt32 = 0
     ) async throws {
         var update = PulseV1.IndicatorUpdate()
         update.symbol = symbol
@@ -175,6 +257,7 @@ struct IndicatorStreamCall {
         update.barClosed = closed
         update.values = values
         update.conflated = conflated
+        update.revision = revision
         if !columnsSent {
             update.columns = columns
             columnsSent = true

@@ -48,7 +48,12 @@ public struct IndicatorStreamService: RPCService {
         }
         let timeframe = request.timeframe ?? PulseV1.Timeframe(1, .minute)
         guard timeframe.unit == .minute || timeframe.unit == .unspecified, max(timeframe.multiple, 1) == 1 else {
-            throw GRPCStatus(.invalidArgument, "timeframe: live indicators are computed over 1-minute bars (1m)")
+            // Say what was asked for as well as what is served, so a client sees the mismatch at once.
+            let asked = (try? StoredBarReader.timeframe(timeframe)).map { "\($0)" } ?? "that timeframe"
+            throw GRPCStatus(
+                .invalidArgument,
+                "timeframe: live indicators are computed over 1-minute bars only (leave timeframe unset or give 1m), "
+                    + "not \(asked); for other timeframes use Compute over stored bars")
         }
         guard !request.indicators.isEmpty else {
             throw GRPCStatus(

@@ -11,6 +11,10 @@ import PulseStore
 /// follower started late, the feed's append failed, a replay overlapped a conflated tick) is filled from
 /// the log, and what the log no longer holds goes out as a `SequenceGap` — so each sequence after the
 /// client's resume point reaches it exactly once, as a tick, inside a `conflated` count, or inside a gap.
+///
+/// With `include_bars`, a resumed symbol's bars come from ``ResumedBars`` (built by this call from the exact
+/// ticks after the resume point, so the bars closed or revised while the client was away are sent too); the
+/// other symbols' bars are the hub's.
 struct QuoteStreamCall {
     let subscription: TickSubscription
     let hub: TickHub
@@ -23,6 +27,15 @@ struct QuoteStreamCall {
     /// When each symbol last had something sent (tick, gap or heartbeat).
     private var lastActivity: [String: ContinuousClock.Instant] = [:]
     private var nextHeartbeatCheck: ContinuousClock.Instant
+    /// The bars of resumed symbols (with `include_bars` and a tick log).
+    private var resumedBars: ResumedBars?
+    /// The latest ingest time among the ticks this call took (ms): the clock as of the call's place in the feed.
+    private var feedClockMs: Int64 = 0
+    /// Resumed symbols to read the log after once more, at the first heartbeat check: ticks logged between the
+    /// end of the replay and the moment this instance's follower started on the symbol reach the hub only with
+    /// a later tick, which in a quiet market may be long in coming.
+    private var recheck: [String] = []
+    private var recheckAt = ContinuousClock.now
 
     init(
         subscription: TickSubscription, hub: TickHub, log: TickLog?, settings: StreamSettings,
@@ -41,6 +54,7 @@ struct QuoteStreamCall {
         let now = ContinuousClock.now
         for symbol in request.symbols { lastActivity[symbol] = now }
         nextHeartbeatCheck = now + checkInterval
+        if request.includeBars, let log, !request.resumeFrom.isEmpty { resumedBars = ResumedBars(log: log) }
         for symbol in request.symbols {
             guard let after = request.resumeFrom[symbol] else { continue }
             if let log, let top = try? await log.lastSequence(symbol), after > max(top, hub.lastSequence(symbol)) {
@@ -49,20 +63,36 @@ struct QuoteStreamCall {
                     .outOfRange, "resume_from: \(symbol) sequence \(after) is beyond its last sequence \(top)")
             }
             lastSent[symbol] = after
+            await resumedBars?.start(symbol, after: after)
             try await fillFromLog(symbol, through: nil)
+            recheck.append(symbol)
         }
+        // Long enough for the follower to have started on the symbols (it picks new ones up within a read block).
+        recheckAt = .now + max(checkInterval, settings.followBlock * 4)
         while true {
             switch await subscription.next() {
             case .ended: return
-            case .idle: break
+            case .idle:
+                // Nothing pending: every tick published so far was taken, so the wall clock may close bars.
+                try await closeResumedBars(upTo: WallClock.nowMs())
             case .event(let event):
                 switch event.event {
                 case .tick(let tick): try await deliver(tick)
+                case .bar(let bar) where resumedBars?.owns(bar.symbol) == true: break  // this call builds those
                 case .some: try await send(event)
                 case nil: break
                 }
             }
-            if ContinuousClock.now >= nextHeartbeatCheck { try await sendHeartbeats() }
+            if !recheck.isEmpty, ContinuousClock.now >= recheckAt {
+                for symbol in recheck {
+                    do { try await fillFromLog(symbol, through: nil) } catch is GRPCStatus { continue }
+                }
+                recheck = []
+            }
+            if ContinuousClock.now >= nextHeartbeatCheck {
+                try await closeResumedBars(upTo: feedClockMs)
+                try await sendHeartbeats()
+            }
         }
     }
 
@@ -147,6 +177,10 @@ struct QuoteStreamCall {
     }
 
     private mutating func sendTick(_ tick: PulseV1.Tick) async throws {
+        if resumedBars != nil {
+            feedClockMs = max(feedClockMs, tick.ingestTimeUs / 1000)
+            for bar in await resumedBars!.bars(before: tick) { try await send(PulseV1.QuoteEvent(.bar(bar))) }
+        }
         try await send(PulseV1.QuoteEvent(.tick(tick)))
         lastSent[tick.symbol] = tick.sequence
         lastActivity[tick.symbol] = .now
@@ -155,8 +189,14 @@ struct QuoteStreamCall {
     private mutating func sendGap(_ symbol: String, _ first: UInt64, _ last: UInt64) async throws {
         try await send(
             PulseV1.QuoteEvent(.gap(PulseV1.SequenceGap(symbol: symbol, firstMissing: first, lastMissing: last))))
+        resumedBars?.skip(symbol, through: last)
         lastSent[symbol] = last
         lastActivity[symbol] = .now
+    }
+
+    private mutating func closeResumedBars(upTo nowMs: Int64) async throws {
+        guard resumedBars != nil, nowMs > 0 else { return }
+        for bar in resumedBars!.close(upTo: nowMs) { try await send(PulseV1.QuoteEvent(.bar(bar))) }
     }
 
     private mutating func sendHeartbeats() async throws {

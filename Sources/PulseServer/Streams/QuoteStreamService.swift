@@ -33,8 +33,9 @@ public struct QuoteStreamService: RPCService {
     func subscribe(_ request: PulseV1.SubscribeQuotesRequest, _ writer: StreamWriter<PulseV1.QuoteEvent>)
         async throws
     {
-        let validated = try ValidatedSubscription(
+        var validated = try ValidatedSubscription(
             symbols: request.symbols, resumeFrom: request.resumeFrom, maxSymbols: settings.maxSymbols)
+        validated.includeBars = request.includeBars
         let subscription = hub.subscribe(to: validated.symbols, bars: request.includeBars)
         defer { subscription.close() }
         var call = QuoteStreamCall(subscription: subscription, hub: hub, log: log, settings: settings) { event in

@@ -5,6 +5,8 @@ import PulseRPC
 struct ValidatedSubscription: Equatable {
     var symbols: [String]
     var resumeFrom: [String: UInt64]
+    /// Whether live 1-minute bars go out too.
+    var includeBars = false
 
     /// INVALID_ARGUMENT naming the offender for an empty, malformed, duplicated or excess symbol, or a resume
     /// point for a symbol not asked for (or given twice).

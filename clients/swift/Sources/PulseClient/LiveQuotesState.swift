@@ -6,6 +6,9 @@ import Synchronization
 struct LiveQuotesState {
     let symbols: [String]
     private(set) var lastSequence: [String: UInt64]
+    /// Per symbol, the highest revision passed on for each recent minute: after a resume the server may send
+    /// again, identical, the one bar the clock closed just as the client left (Protocol/README.md).
+    private var barRevisions: [String: [Int64: UInt32]] = [:]
     let activity = SymbolActivity()
 
     init(symbols: [String], resumeFrom: [String: UInt64]) {
@@ -42,6 +45,13 @@ struct LiveQuotesState {
             activity.touch([heartbeat.symbol])
             return [.heartbeat(heartbeat)]
         case .bar(let bar):
+            let minute = bar.bar.timeMs
+            if let seen = barRevisions[bar.symbol]?[minute], bar.revision <= seen { return [] }
+            var revisions = barRevisions[bar.symbol] ?? [:]
+            revisions[minute] = bar.revision
+            // Late ticks revise only the last few minutes: older entries can go.
+            if revisions.count > 16, let oldest = revisions.keys.min() { revisions[oldest] = nil }
+            barRevisions[bar.symbol] = revisions
             return [.bar(bar)]
         case nil:
             return []

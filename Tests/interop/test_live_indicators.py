@@ -1,0 +1,190 @@
+"""`pulse.v1.Indicators/Subscribe` over grpcio against `pulse serve --feed none` following a real Redis tick log that
+the test writes (as another instance's ingester would): the values of every closed minute equal TA-Lib (the `ta-lib`
+package) over the same closed bars, the bars equal pandas over the ticks written; a late tick revises a closed minute
+and its update comes again (`revision` 1) with values equal to TA-Lib over the revised bars; a resume from before
+the retained window starts with a `gap` naming exactly what the log no longer holds; a timeframe other than 1m is
+INVALID_ARGUMENT naming what is served.
+
+Market times are two hours ahead of the clock, so only ticks close minutes and the expected updates are exact.
+"""
+import importlib
+import random
+import subprocess
+import time
+
+import grpc
+import numpy as np
+import pytest
+
+from conftest import require_module, skip_or_fail
+from grpc_peer_server import ProtocolMissing, compile_protocol
+from test_live_bars import Script
+from test_live_streams import _serve, redis  # noqa: F401 (fixture)
+
+SPECS = [("sma", [3]), ("ema", [4]), ("rsi", [3]), ("atr", [3])]
+
+
+@pytest.fixture(scope="module")
+def stubs(tmp_path_factory):
+    try:
+        compile_protocol(tmp_path_factory.mktemp("stubs"))
+    except ProtocolMissing as error:
+        skip_or_fail(f"Protocol/ not ready: {error}")
+    return (importlib.import_module("pulse.v1.indicators_pb2"), importlib.import_module("pulse.v1.indicators_pb2_grpc"),
+            importlib.import_module("pulse.v1.market_data_pb2"))
+
+
+class Updates:
+    """An Indicators.Subscribe call read on a thread (grpcio's iterator), so waits have a timeout."""
+
+    def __init__(self, stubs, address, symbol, resume_from=0):
+        import queue
+        import threading
+
+        pb, pb_grpc, _ = stubs
+        self.channel = grpc.insecure_channel(address)
+        request = pb.SubscribeIndicatorsRequest(
+            symbol=symbol, resume_from=resume_from,
+            indicators=[pb.IndicatorSpec(function=f, parameters=p) for f, p in SPECS])
+        self.call = pb_grpc.IndicatorsStub(self.channel).Subscribe(request)
+        self.queue, self.error = queue.Queue(), None
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self):
+        try:
+            for update in self.call:
+                self.queue.put(update)
+        except grpc.RpcError as error:
+            self.error = error
+        self.queue.put(None)
+
+    def next(self, timeout=30.0):
+        update = self.queue.get(timeout=timeout)
+        assert update is not None, f"the stream ended: {self.error}"
+        return update
+
+    def until(self, done, timeout=60.0):
+        got, deadline = [], time.monotonic() + timeout
+        while True:
+            assert time.monotonic() < deadline, f"timed out; got {len(got)} updates"
+            got.append(self.next(timeout=max(0.1, deadline - time.monotonic())))
+            if done(got[-1]):
+                return got
+
+    def close(self):
+        self.call.cancel()
+        self.channel.close()
+
+
+def _talib(bars):
+    talib = require_module("talib")
+    o, h, l, c = (np.array([getattr(b, k) for b in bars], dtype=float) for k in ("open", "high", "low", "close"))
+    return np.column_stack([talib.SMA(c, 3), talib.EMA(c, 4), talib.RSI(c, 3), talib.ATR(h, l, c, 3)])
+
+
+def _assert_values(got, want, what):
+    for column, (g, w) in enumerate(zip(got, want)):
+        if np.isnan(w):
+            assert np.isnan(g), f"{what} column {column}: {g}, TA-Lib NaN"
+        else:
+            assert g == pytest.approx(w, rel=1e-9, abs=1e-9), f"{what} column {column}: {g} != TA-Lib {w}"
+
+
+def _assert_bar(script, update):
+    want = script.expected(update.bar.time_ms, update.sequence)
+    got = {k: getattr(update.bar, k) for k in ("open", "high", "low", "close", "volume")}
+    assert got == pytest.approx(want, rel=1e-12), f"bar {update.bar.time_ms}: {got} != pandas {want}"
+
+
+def _warm_up(script, updates):
+    for attempt in range(40):
+        script.add(0, attempt % 50, 100.0 + attempt * 0.01)
+        try:
+            update = updates.queue.get(timeout=0.5)
+        except Exception:
+            continue
+        assert update is not None, f"the stream ended: {updates.error}"
+        return
+    raise AssertionError("the server never followed the symbol")
+
+
+def test_closed_minutes_equal_talib_and_a_late_tick_revises_them(stubs, redis):
+    require_module("pandas")
+    server = _serve(redis, "LINONE", "--feed", "none")
+    script = Script(redis, "LIVALUES")
+    updates = Updates(stubs, server.address, "LIVALUES")
+    try:
+        _warm_up(script, updates)
+        rng = random.Random(11)
+        price = 100.0
+        for minute in range(1, 26):
+            for second in (3, 21, 48):
+                price = round(price * (1 + rng.gauss(0, 0.004)), 4)
+                last = script.add(minute, second, price, round(rng.uniform(1, 9), 2))
+        got = updates.until(lambda u: u.sequence >= last and not u.bar_closed)
+        closed = {u.bar.time_ms: u for u in got if u.bar_closed}
+        assert all(u.revision == 0 for u in closed.values())
+        minutes = sorted(closed)
+        assert minutes[-1] == script.minute(24) and len(minutes) >= 24
+        assert minutes == list(range(minutes[0], minutes[-1] + 1, 60_000)), "a closed minute missing"
+        bars = [closed[m].bar for m in minutes]
+        for m in minutes[1:]:
+            _assert_bar(script, closed[m])
+        want = _talib(bars)
+        for k, m in enumerate(minutes):
+            _assert_values(closed[m].values, want[k], f"minute {k}")
+
+        # A late trade for minute 23 (a new high, not its latest trade): minutes 23 and 24 come again, recomputed.
+        late = script.add(23, 30, max(b.high for b in bars) + 1.0, 5.0)  # not its close: 23:48 stays later
+        again = updates.until(lambda u: u.bar_closed and u.bar.time_ms == script.minute(24))
+        revised = [u for u in again if u.bar_closed]
+        assert [(u.bar.time_ms, u.revision) for u in revised] == [(script.minute(23), 1), (script.minute(24), 1)]
+        assert all(u.sequence == late for u in revised)
+        _assert_bar(script, revised[0])
+        assert revised[1].bar == closed[script.minute(24)].bar  # its bar is unchanged, its values are not
+        bars[-2] = revised[0].bar
+        want = _talib(bars)
+        _assert_values(revised[0].values, want[-2], "revised minute 23")
+        _assert_values(revised[1].values, want[-1], "minute 24 after the revision")
+        assert revised[1].values[3] != closed[script.minute(24)].values[3], "ATR should see the new high"
+    finally:
+        updates.close()
+        server.terminate()
+
+
+def test_a_resume_beyond_the_retained_window_starts_with_a_gap(stubs, redis):
+    server = _serve(redis, "LINONE", "--feed", "none")
+    script = Script(redis, "LIGAP")
+    try:
+        for k in range(60):
+            script.add(1 + k // 6, (k % 6) * 10, 50.0 + k * 0.1)
+        # The log keeps only from sequence 41 on (what a tiny --tick-retention would do).
+        subprocess.run(["redis-cli", "-p", str(redis), "XTRIM", "tick:{LIGAP}", "MINID", "41-0"], check=True,
+                       capture_output=True)
+        updates = Updates(stubs, server.address, "LIGAP", resume_from=5)
+        try:
+            first = updates.next()
+            assert first.HasField("gap"), first
+            assert (first.gap.first_missing, first.gap.last_missing, first.sequence) == (6, 40, 40)
+            rest = updates.until(lambda u: u.sequence >= 60)
+            sequences = [u.sequence for u in rest if not u.bar_closed]
+            assert sequences == list(range(41, 61)), "the replay after the gap skipped or repeated ticks"
+            # Minute 7 (sequences 37–42) lost its first ticks to the gap: it is never sent as closed.
+            assert script.minute(7) not in {u.bar.time_ms for u in rest if u.bar_closed}
+            for u in rest:
+                if u.bar_closed:
+                    _assert_bar(script, u)
+        finally:
+            updates.close()
+        pb, pb_grpc, md = stubs
+        channel = grpc.insecure_channel(server.address)
+        call = pb_grpc.IndicatorsStub(channel).Subscribe(pb.SubscribeIndicatorsRequest(
+            symbol="LIGAP", timeframe=md.Timeframe(unit=md.Timeframe.UNIT_MINUTE, multiple=5),
+            indicators=[pb.IndicatorSpec(function="sma", parameters=[3])]))
+        with pytest.raises(grpc.RpcError) as error:
+            next(call)
+        assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert "1-minute bars only" in error.value.details() and "5m" in error.value.details()
+        channel.close()
+    finally:
+        server.terminate()
