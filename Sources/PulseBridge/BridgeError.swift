@@ -7,10 +7,13 @@ import PulseProtocol
 public struct BridgeError: Error, Sendable, Equatable {
     public var code: GRPCStatus.Code
     public var message: String
+    /// Whole seconds to wait before retrying (`Retry-After`), from the upstream status' `google.rpc.RetryInfo`.
+    public var retryAfterSeconds: Int?
 
-    public init(_ code: GRPCStatus.Code, _ message: String) {
+    public init(_ code: GRPCStatus.Code, _ message: String, retryAfterSeconds: Int? = nil) {
         self.code = code
         self.message = message
+        self.retryAfterSeconds = retryAfterSeconds
     }
 
     /// An upstream call's failure. UNAVAILABLE comes mostly from our own client (connect refused, connection
@@ -20,6 +23,11 @@ public struct BridgeError: Error, Sendable, Equatable {
             self.init(.unavailable, "the PulseTrader server is unavailable; try again")
         } else {
             self.init(error.code, error.message)
+        }
+        if let delay = error.retryDelay {
+            // Retry-After counts whole seconds; round up so a client never comes back early, and never say 0.
+            let (seconds, attoseconds) = delay.components
+            retryAfterSeconds = max(1, Int(seconds) + (attoseconds > 0 ? 1 : 0))
         }
     }
 

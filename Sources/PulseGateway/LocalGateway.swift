@@ -1,5 +1,7 @@
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
+import HummingbirdWebSocket
 import Logging
 import NIOCore
 import PulseBridge
@@ -9,25 +11,43 @@ import PulseProtocol
 
 /// `pulse gateway`: what API Gateway does in the cloud, on a laptop. Hummingbird speaks HTTP/1.1; each request is
 /// written as the HTTP API (payload 2.0) event API Gateway would send, decoded by the same `HTTPEvent.decode`
-/// the Lambda uses, and answered by the same `RESTHandler`.
+/// the Lambda uses, and answered by the same `RESTHandler`. `/ws` upgrades to a WebSocket whose frames become the
+/// WebSocket API's events (`$connect` with the query string, message routes, `$disconnect`) for the same
+/// `WebSocketHandler`; `POST|GET|DELETE /@connections/{id}` is the Management API, served locally.
 public struct LocalGateway: Sendable {
     public var host: String
     public var port: Int
     public var handler: RESTHandler
+    /// The WebSocket side; nil serves REST only.
+    public var webSocket: WebSocketHandler?
+    public var connections: LocalConnections
     /// API Gateway's own payload limit (10 MB for HTTP APIs); larger bodies are refused 413 before the handler.
     public static let maxBodyBytes = 10 * 1024 * 1024
+    /// API Gateway's WebSocket message limit (128 KB); a larger message closes the socket (1009), as there.
+    public static let maxMessageBytes = 128 * 1024
 
-    public init(host: String, port: Int, handler: RESTHandler) {
+    public init(
+        host: String, port: Int, handler: RESTHandler, webSocket: WebSocketHandler? = nil,
+        connections: LocalConnections = LocalConnections()
+    ) {
         self.host = host
         self.port = port
         self.handler = handler
+        self.webSocket = webSocket
+        self.connections = connections
     }
 
     /// Serves until the task is cancelled; `onListening` gets the bound port (useful with port 0).
     public func run(onListening: @escaping @Sendable (String, Int) async -> Void) async throws {
         let handler = self.handler
+        let connections = self.connections
         let responder = CallbackResponder<BasicRequestContext> { request, _ in
             let body = try await request.body.collect(upTo: Self.maxBodyBytes)
+            if request.uri.path.hasPrefix(ManagementAPI.prefix) {
+                return await ManagementAPI.respond(
+                    method: request.method.rawValue, path: request.uri.path, body: Array(buffer: body),
+                    connections: connections)
+            }
             let event = Self.httpAPIEvent(
                 method: request.method.rawValue, path: request.uri.path, rawQuery: request.uri.query ?? "",
                 headers: request.headers.map { ($0.name.canonicalName, $0.value) }, body: Array(buffer: body))
@@ -38,23 +58,46 @@ public struct LocalGateway: Sendable {
                 result = HTTPResult(
                     statusCode: 400, body: Array(BridgeError(.invalidArgument, "\(error)").json.json.utf8))
             }
-            var fields = HTTPFields()
-            for header in result.headers {
-                if let name = HTTPField.Name(header.name) { fields.append(HTTPField(name: name, value: header.value)) }
-            }
-            return Response(
-                status: HTTPResponse.Status(code: result.statusCode), headers: fields,
-                body: ResponseBody(byteBuffer: ByteBuffer(bytes: result.body)))
+            return Self.response(result)
         }
         var logger = Logger(label: "pulse.gateway")
         logger.logLevel = .warning
+        let server: HTTPServerBuilder
+        if let webSocket {
+            let session = WebSocketSession(handler: webSocket, connections: connections, host: host)
+            server = .http1WebSocketUpgrade(
+                configuration: .init(
+                    ws: .init(maxFrameSize: Self.maxMessageBytes, autoPing: .enabled(timePeriod: .seconds(30))))
+            ) { request, _, _ in
+                let target = request.path ?? ""
+                let path = target.split(separator: "?", maxSplits: 1).first.map(String.init) ?? ""
+                guard path == "/ws" else { return .dontUpgrade }
+                let query = target.firstIndex(of: "?").map { String(target[target.index(after: $0)...]) } ?? ""
+                let headers = request.headerFields.map { ($0.name.canonicalName, $0.value) }
+                return .upgrade([:]) { inbound, outbound, _ in
+                    await session.run(rawQuery: query, headers: headers, inbound: inbound, outbound: outbound)
+                }
+            }
+        } else {
+            server = .http1()
+        }
         let app = Application(
-            responder: responder, configuration: .init(address: .hostname(host, port: port)),
+            responder: responder, server: server, configuration: .init(address: .hostname(host, port: port)),
             onServerRunning: { channel in
                 let bound = channel.localAddress?.port ?? port
                 await onListening(host, bound)
             }, logger: logger)
         try await app.runService()
+    }
+
+    static func response(_ result: HTTPResult) -> Response {
+        var fields = HTTPFields()
+        for header in result.headers {
+            if let name = HTTPField.Name(header.name) { fields.append(HTTPField(name: name, value: header.value)) }
+        }
+        return Response(
+            status: HTTPResponse.Status(code: result.statusCode), headers: fields,
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: result.body)))
     }
 
     /// The HTTP API 2.0 proxy event for one request, as API Gateway builds it: lower-case header names, repeated
