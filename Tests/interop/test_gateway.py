@@ -268,7 +268,7 @@ def test_backtest_inline_equals_backtesting_py(stack):
         warnings.simplefilter("ignore")
         ref = Backtest(frames["GWB"], Mirror, cash=10_000, commission=0.002, exclusive_orders=True).run(fast=5, slow=15)
     stats = body["statistics"]
-    assert stats["# Trades"] == ref["# Trades"] == len(body["trades"])
+    assert stats["# Trades"] == ref["# Trades"] == len(body["trades"]) > 0
     for name in ("Equity Final [$]", "Return [%]", "Max. Drawdown [%]", "Exposure Time [%]"):
         assert stats[name] == pytest.approx(float(ref[name]), rel=1e-6), name
     assert stats["Start"] == frames["GWB"].index[0].strftime("%Y-%m-%dT%H:%M:%SZ")

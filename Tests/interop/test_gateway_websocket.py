@@ -57,13 +57,13 @@ def stack(redis):
 
 
 def tick_log(port, symbol):
-    """{sequence: price} of the symbol's tick log, as redis-cli reads it (entry ids are `sequence-0`)."""
+    """{sequence: (price, size)} of the symbol's tick log, as redis-cli reads it (entry ids are `sequence-0`)."""
     out = subprocess.run(["redis-cli", "-p", str(port), "--raw", "XRANGE", f"tick:{{{symbol}}}", "-", "+"],
                          capture_output=True, text=True, check=True).stdout.split("\n")
     prices, i = {}, 0
     while i + 12 < len(out):
         fields = dict(zip(out[i + 1:i + 13:2], out[i + 2:i + 13:2]))
-        prices[int(out[i].split("-")[0])] = float(fields["price"])
+        prices[int(out[i].split("-")[0])] = (float(fields["p"]), float(fields["s"]))
         i += 13
     return prices
 
@@ -137,7 +137,9 @@ def test_seed_subscribe_message_gets_ticks_in_the_seed_shape(stack):
         assert tick["volume"] > 0
     # The same ticks as the feed wrote to its log, read without pulse.
     log = tick_log(redis_port, "AAPL")
-    assert [t["price"] for t in ticks] == [log[t["sequence"]] for t in ticks]
+    assert [t["price"] for t in ticks] == [log[t["sequence"]][0] for t in ticks]
+    unconflated = [t for t in ticks if t["conflated"] == 0]
+    assert unconflated and [t["volume"] for t in unconflated] == [log[t["sequence"]][1] for t in unconflated]
 
 
 def test_symbols_list_unsubscribe_and_errors_keep_the_socket_open(stack):
@@ -238,7 +240,7 @@ def test_resume_after_reconnect_loses_and_repeats_nothing(stack):
     first = resumed.ticks[0]
     assert first["sequence"] - first["conflated"] == left_at + 1
     log = tick_log(redis_port, "GOOG")
-    assert [t["price"] for t in resumed.ticks] == [log[t["sequence"]] for t in resumed.ticks]
+    assert [t["price"] for t in resumed.ticks] == [log[t["sequence"]][0] for t in resumed.ticks]
 
 
 def test_message_over_128_kb_closes_the_socket(stack):
