@@ -9,6 +9,8 @@ public struct BridgeError: Error, Sendable, Equatable {
     public var message: String
     /// Whole seconds to wait before retrying (`Retry-After`), from the upstream status' `google.rpc.RetryInfo`.
     public var retryAfterSeconds: Int?
+    /// Set when the path exists but not for this method: HTTP 405 with `Allow` rather than UNIMPLEMENTED's 501.
+    public var allowedMethod: String?
 
     public init(_ code: GRPCStatus.Code, _ message: String, retryAfterSeconds: Int? = nil) {
         self.code = code
@@ -49,7 +51,7 @@ public struct BridgeError: Error, Sendable, Equatable {
         }
     }
 
-    public var httpStatus: Int { Self.httpStatus(for: code) }
+    public var httpStatus: Int { allowedMethod == nil ? Self.httpStatus(for: code) : 405 }
 
     public var json: JSONValue {
         .object([

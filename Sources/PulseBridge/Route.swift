@@ -28,8 +28,8 @@ public enum Route: Sendable, Equatable {
     /// `GET /prices` answers at most this many points.
     public static let maxPriceLimit: UInt32 = 10_000
 
-    /// Matches `event` to a route; NOT_FOUND for an unknown path, UNIMPLEMENTED (501) for a known path with an
-    /// unsupported method, INVALID_ARGUMENT for bad parameters.
+    /// Matches `event` to a route; NOT_FOUND for an unknown path, UNIMPLEMENTED for a known path with an
+    /// unsupported method (HTTP 405 with `Allow`, as HTTP asks), INVALID_ARGUMENT for bad parameters.
     public static func match(_ event: HTTPEvent) throws(BridgeError) -> Route {
         if event.method == "OPTIONS" { return .preflight }
         let segments = event.path.split(separator: "/", omittingEmptySubsequences: true).map {
@@ -37,7 +37,9 @@ public enum Route: Sendable, Equatable {
         }
         func require(_ method: String) throws(BridgeError) {
             guard event.method == method else {
-                throw BridgeError(.unimplemented, "\(event.method) \(event.path) is not supported (use \(method))")
+                var error = BridgeError(.unimplemented, "\(event.method) \(event.path) is not supported (use \(method))")
+                error.allowedMethod = method
+                throw error
             }
         }
         switch segments.first ?? "" {
@@ -191,7 +193,11 @@ public enum Route: Sendable, Equatable {
         request.window = try count(event, "window", max: 100_000) ?? 0
         request.endTimeMs = try time(event, "end")
         request.limit = try count(event, "limit", max: 10_000) ?? 0
-        request.ascending = (event.queryValue("order") ?? "desc").lowercased() == "asc"
+        switch (event.queryValue("order") ?? "desc").lowercased() {
+        case "asc": request.ascending = true
+        case "desc": request.ascending = false
+        case let other: throw BridgeError(.invalidArgument, "order is asc or desc, not \"\(other.prefix(40))\"")
+        }
         request.minValue = try number(event, "min_value")
         request.maxValue = try number(event, "max_value")
         request.minPrice = try number(event, "min_price") ?? 0

@@ -167,7 +167,7 @@ enum ManagementAPI {
             return LocalGateway.response(
                 await connections.disconnect(id) ? HTTPResult(statusCode: 204) : gone)
         default:
-            return LocalGateway.response(HTTPResult(statusCode: 405))
+            return LocalGateway.response(HTTPResult(statusCode: 405, headers: [("Allow", "POST, GET, DELETE")]))
         }
     }
 }

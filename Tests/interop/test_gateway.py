@@ -189,7 +189,7 @@ def test_errors_map_from_the_grpc_status(stack, stubs):
         ("GET", "/bars/GWA?timeframe=7x", None, (400, "INVALID_ARGUMENT")),
         ("GET", "/quotes", None, (400, "INVALID_ARGUMENT")),
         ("POST", "/load-stock", b"{not json", (400, "INVALID_ARGUMENT")),
-        ("DELETE", "/stocks", None, (501, "UNIMPLEMENTED")),
+        ("DELETE", "/stocks", None, (405, "UNIMPLEMENTED")),
     ]:
         status, headers, raw = gateway.request(method, path, data)
         body = json.loads(raw)
