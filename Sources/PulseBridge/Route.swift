@@ -37,7 +37,8 @@ public enum Route: Sendable, Equatable {
         }
         func require(_ method: String) throws(BridgeError) {
             guard event.method == method else {
-                var error = BridgeError(.unimplemented, "\(event.method) \(event.path) is not supported (use \(method))")
+                var error = BridgeError(
+                    .unimplemented, "\(event.method) \(event.path) is not supported (use \(method))")
                 error.allowedMethod = method
                 throw error
             }
