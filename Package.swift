@@ -136,7 +136,7 @@ let package = Package(
         .target(
             name: "PulseGateway",
             dependencies: [
-                "PulseBridge", "PulseClient", "PulseMarketData", "PulseProtocol", "PulseStore", "PulseIO",
+                "PulseBridge", "PulseClient", "PulseMarketData", "PulseProtocol", "PulseStore", "PulseIO", "PulseMetrics",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),

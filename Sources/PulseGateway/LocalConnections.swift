@@ -1,6 +1,7 @@
 import HummingbirdWebSocket
 import NIOCore
 import PulseBridge
+import PulseMetrics
 
 /// The gateway's open WebSocket connections by id: what API Gateway's `@connections` API reaches in the cloud.
 /// The fan-out posts through it, and so does `POST /@connections/{id}` on the gateway's HTTP port.
@@ -12,8 +13,13 @@ public actor LocalConnections: ConnectionPoster {
     }
 
     private var connections: [String: Connection] = [:]
+    private let pushes: Counter?
+    private let pushesGone: Counter?
 
-    public init() {}
+    public init(metrics: GatewayMetrics? = nil) {
+        pushes = metrics?.pushes
+        pushesGone = metrics?.pushesGone
+    }
 
     public var count: Int { connections.count }
 
@@ -38,13 +44,18 @@ public actor LocalConnections: ConnectionPoster {
     }
 
     public func post(_ message: [UInt8], to connection: String) async -> PostOutcome {
-        guard let writer = connections[connection]?.writer else { return .gone }
+        guard let writer = connections[connection]?.writer else {
+            pushesGone?.increment()
+            return .gone
+        }
         do {
             // Waits for the socket to take it: a slow browser slows its own drain, and the fan-out conflates.
             try await writer.write(.text(String(decoding: message, as: UTF8.self)))
+            pushes?.increment()
             return .delivered
         } catch {
             connections[connection] = nil
+            pushesGone?.increment()
             return .gone
         }
     }

@@ -7,6 +7,7 @@ import NIOCore
 import PulseBridge
 import PulseClient
 import PulseMarketData
+import PulseMetrics
 import PulseProtocol
 
 /// `pulse gateway`: what API Gateway does in the cloud, on a laptop. Hummingbird speaks HTTP/1.1; each request is
@@ -21,6 +22,8 @@ public struct LocalGateway: Sendable {
     /// The WebSocket side; nil serves REST only.
     public var webSocket: WebSocketHandler?
     public var connections: LocalConnections
+    /// The gateway's own metrics, served at `GET /metrics`; nil serves none.
+    public var metrics: GatewayMetrics?
     /// API Gateway's own payload limit (10 MB for HTTP APIs); larger bodies are refused 413 before the handler.
     public static let maxBodyBytes = 10 * 1024 * 1024
     /// API Gateway's WebSocket message limit (128 KB); a larger message closes the socket (1009), as there.
@@ -28,43 +31,38 @@ public struct LocalGateway: Sendable {
 
     public init(
         host: String, port: Int, handler: RESTHandler, webSocket: WebSocketHandler? = nil,
-        connections: LocalConnections = LocalConnections()
+        connections: LocalConnections = LocalConnections(), metrics: GatewayMetrics? = nil
     ) {
         self.host = host
         self.port = port
         self.handler = handler
         self.webSocket = webSocket
         self.connections = connections
+        self.metrics = metrics
+        metrics?.watch(connections: connections, fanout: webSocket?.fanout)
     }
 
     /// Serves until the task is cancelled; `onListening` gets the bound port (useful with port 0).
     public func run(onListening: @escaping @Sendable (String, Int) async -> Void) async throws {
         let handler = self.handler
         let connections = self.connections
+        let metrics = self.metrics
         let responder = CallbackResponder<BasicRequestContext> { request, _ in
-            let body = try await request.body.collect(upTo: Self.maxBodyBytes)
-            if request.uri.path.hasPrefix(ManagementAPI.prefix) {
-                return await ManagementAPI.respond(
-                    method: request.method.rawValue, path: request.uri.path, body: Array(buffer: body),
-                    connections: connections)
-            }
-            let event = Self.httpAPIEvent(
-                method: request.method.rawValue, path: request.uri.path, rawQuery: request.uri.query ?? "",
-                headers: request.headers.map { ($0.name.canonicalName, $0.value) }, body: Array(buffer: body))
-            let result: HTTPResult
-            do {
-                result = await handler.handle(try HTTPEvent.decode(event))
-            } catch {
-                result = HTTPResult(
-                    statusCode: 400, body: Array(BridgeError(.invalidArgument, "\(error)").json.json.utf8))
-            }
-            return Self.response(result)
+            let started = ContinuousClock.now
+            let response = try await Self.respond(request, handler: handler, connections: connections, metrics: metrics)
+            let elapsed = (ContinuousClock.now - started).components
+            metrics?.request(
+                route: GatewayMetrics.routeTemplate(method: request.method.rawValue, path: request.uri.path),
+                status: response.status.code,
+                seconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18)
+            return response
         }
         var logger = Logger(label: "pulse.gateway")
         logger.logLevel = .warning
         let server: HTTPServerBuilder
         if let webSocket {
-            let session = WebSocketSession(handler: webSocket, connections: connections, host: host)
+            let session = WebSocketSession(
+                handler: webSocket, connections: connections, host: host, metrics: metrics)
             server = .http1WebSocketUpgrade(
                 configuration: .init(
                     ws: .init(maxFrameSize: Self.maxMessageBytes, autoPing: .enabled(timePeriod: .seconds(30))))
@@ -88,6 +86,33 @@ public struct LocalGateway: Sendable {
                 await onListening(host, bound)
             }, logger: logger)
         try await app.runService()
+    }
+
+    private static func respond(
+        _ request: Request, handler: RESTHandler, connections: LocalConnections, metrics: GatewayMetrics?
+    ) async throws -> Response {
+        let body = try await request.body.collect(upTo: Self.maxBodyBytes)
+        if request.uri.path.hasPrefix(ManagementAPI.prefix) {
+            return await ManagementAPI.respond(
+                method: request.method.rawValue, path: request.uri.path, body: Array(buffer: body),
+                connections: connections)
+        }
+        if let metrics, request.method == .get, request.uri.path == "/metrics" {
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: await metrics.metrics.render())))
+        }
+        let event = Self.httpAPIEvent(
+            method: request.method.rawValue, path: request.uri.path, rawQuery: request.uri.query ?? "",
+            headers: request.headers.map { ($0.name.canonicalName, $0.value) }, body: Array(buffer: body))
+        let result: HTTPResult
+        do {
+            result = await handler.handle(try HTTPEvent.decode(event))
+        } catch {
+            result = HTTPResult(
+                statusCode: 400, body: Array(BridgeError(.invalidArgument, "\(error)").json.json.utf8))
+        }
+        return Self.response(result)
     }
 
     static func response(_ result: HTTPResult) -> Response {

@@ -15,16 +15,20 @@ struct WebSocketSession: Sendable {
     let handler: WebSocketHandler
     let connections: LocalConnections
     let host: String
+    let metrics: GatewayMetrics?
 
     func run(
         rawQuery: String, headers: [(String, String)], inbound: WebSocketInboundStream,
         outbound: WebSocketOutboundWriter
     ) async {
         let id = Self.newConnectionId()
+        metrics?.connectionsOpened.increment()
+        let received = metrics?.messagesReceived
         await connections.add(id, writer: outbound, nowMs: Self.nowMs())
         await deliver(Self.connectEvent(id, rawQuery: rawQuery, headers: headers, host: host), id)
         do {
             for try await message in inbound.messages(maxSize: LocalGateway.maxMessageBytes) {
+                received?.increment()
                 await connections.touch(id, nowMs: Self.nowMs())
                 let body: [UInt8]
                 switch message {

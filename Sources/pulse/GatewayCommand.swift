@@ -66,13 +66,14 @@ struct GatewayCommand: AsyncParsableCommand {
             redisLoop?.stop()
             redisLoop?.join()
         }
-        let connections = LocalConnections()
+        let metrics = GatewayMetrics()
+        let connections = LocalConnections(metrics: metrics)
         var settings = TickFanout.Settings()
         settings.heartbeatInterval = .milliseconds(Int64(heartbeat * 1000))
         let fanout = TickFanout(client: client, poster: connections, settings: settings)
         let gateway = LocalGateway(
             host: host, port: listenPort, handler: RESTHandler(client: client, jobs: jobs),
-            webSocket: WebSocketHandler(client: client, fanout: fanout), connections: connections)
+            webSocket: WebSocketHandler(client: client, fanout: fanout), connections: connections, metrics: metrics)
         do {
             try await gateway.run { host, port in
                 print("gateway listening on \(host):\(port)")

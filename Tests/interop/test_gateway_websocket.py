@@ -264,3 +264,40 @@ def test_connections_endpoint_answers_gone_for_unknown_ids(stack):
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(request, timeout=30)
     assert refused.value.code == 410
+
+
+def scrape(gateway):
+    """The gateway's /metrics parsed by prometheus_client (not ours): {(name, labels): value}."""
+    parser = require_module("prometheus_client.parser")
+    with urllib.request.urlopen(f"http://{gateway.address}/metrics", timeout=30) as response:
+        assert response.headers["Content-Type"].startswith("text/plain")
+        text = response.read().decode()
+    return {(s.name, tuple(sorted(s.labels.items()))): s.value
+            for family in parser.text_string_to_metric_families(text) for s in family.samples}
+
+
+def test_gateway_metrics(stack):
+    gateway, _ = stack
+    health = ("pulse_gateway_requests_total", (("route", "/health"), ("status", "200")))
+    before = scrape(gateway)
+    for _ in range(3):
+        with urllib.request.urlopen(f"http://{gateway.address}/health", timeout=30) as response:
+            assert response.status == 200
+
+    async def scenario():
+        async with websockets.connect(ws_url(gateway)) as ws:
+            await ws.send(json.dumps({"action": "subscribe", "symbol": "MSFT"}))
+            await receive(ws, lambda m: m.get("type") == "subscribed", "acknowledgement")
+            for _ in range(5):
+                await receive(ws, is_tick, "tick")
+            return scrape(gateway)
+
+    during = run(scenario())
+    assert during[health] - before.get(health, 0) == 3
+    assert during[("pulse_gateway_websocket_connections", ())] >= 1
+    assert during[("pulse_gateway_upstream_subscriptions", ())] >= 1
+    assert during[("pulse_gateway_websocket_messages_total", ())] - \
+        before.get(("pulse_gateway_websocket_messages_total", ()), 0) >= 1
+    # The acknowledgement and at least five ticks were pushed to this socket.
+    assert during[("pulse_gateway_pushes_total", ())] - before.get(("pulse_gateway_pushes_total", ()), 0) >= 6
+    assert ("pulse_gateway_request_duration_seconds_count", (("route", "/health"),)) in during
