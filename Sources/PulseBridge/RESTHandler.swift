@@ -67,7 +67,7 @@ public struct RESTHandler: Sendable {
             body: Array(json.json.utf8))
     }
 
-    static func result(_ error: BridgeError) -> HTTPResult {
+    public static func result(_ error: BridgeError) -> HTTPResult {
         var result = result(status: error.httpStatus, error.json)
         if let seconds = error.retryAfterSeconds { result.headers.append(("Retry-After", String(seconds))) }
         if let method = error.allowedMethod { result.headers.append(("Allow", "\(method), OPTIONS")) }

@@ -11,7 +11,7 @@ import PulseProtocol
 /// frames (errors). Without one (a Lambda, where the pusher does the fan-out) every frame is returned and
 /// `resume` is refused.
 public actor WebSocketHandler {
-    public let client: PulseClient
+    public nonisolated let client: PulseClient
     public nonisolated let fanout: TickFanout?
     private var registry: SubscriptionRegistry
     /// The API key each connection gave on `$connect` (`?key=`), sent upstream as `authorization: Bearer`.
@@ -28,6 +28,22 @@ public actor WebSocketHandler {
     public static let credentialParameters = ["key", "api_key"]
 
     public func symbols(of connection: String) -> [String] { registry.symbols(of: connection) }
+
+    /// Whether a `$connect` may open the socket: the server is asked once with the connection's key (a one-symbol
+    /// ListSymbols, which needs the `read` scope every subscription needs), and a refused key refuses the connection
+    /// as API Gateway does when its `$connect` route answers an error (401, 403, 429). Any other failure (the server
+    /// is down) lets the socket open; its subscriptions then fail on their own.
+    public nonisolated func admit(query: [String: [String]]) async -> BridgeError? {
+        let credential = Self.credentialParameters.lazy.compactMap { query[$0]?.first }.first { !$0.isEmpty }
+        do {
+            _ = try await client.quotes.symbols(
+                limit: 1, options: CallOptions(timeout: .seconds(10), metadata: Credentials.metadata(credential)))
+            return nil
+        } catch {
+            guard [.unauthenticated, .permissionDenied, .resourceExhausted].contains(error.code) else { return nil }
+            return BridgeError(error)
+        }
+    }
 
     /// Handles one event; the returned frames go to `event.connectionId`, in order.
     public func handle(_ event: WebSocketEvent) async -> [JSONValue] {

@@ -47,9 +47,11 @@ public struct LocalGateway: Sendable {
         let handler = self.handler
         let connections = self.connections
         let metrics = self.metrics
+        let webSocket = self.webSocket
         let responder = CallbackResponder<BasicRequestContext> { request, _ in
             let started = ContinuousClock.now
-            let response = try await Self.respond(request, handler: handler, connections: connections, metrics: metrics)
+            let response = try await Self.respond(
+                request, handler: handler, connections: connections, metrics: metrics, webSocket: webSocket)
             let elapsed = (ContinuousClock.now - started).components
             metrics?.request(
                 route: GatewayMetrics.routeTemplate(method: request.method.rawValue, path: request.uri.path),
@@ -66,11 +68,15 @@ public struct LocalGateway: Sendable {
             server = .http1WebSocketUpgrade(
                 configuration: .init(
                     ws: .init(maxFrameSize: Self.maxMessageBytes, autoPing: .enabled(timePeriod: .seconds(30))))
-            ) { request, _, _ in
+            ) {
+                (request, _, _) async -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>>
+                in
                 let target = request.path ?? ""
                 let path = target.split(separator: "?", maxSplits: 1).first.map(String.init) ?? ""
                 guard path == "/ws" else { return .dontUpgrade }
                 let query = target.firstIndex(of: "?").map { String(target[target.index(after: $0)...]) } ?? ""
+                // A refused key refuses the handshake; the plain request then reaches the responder, which says why.
+                if await webSocket.admit(query: QueryString.parse(query)) != nil { return .dontUpgrade }
                 let headers = request.headerFields.map { ($0.name.canonicalName, $0.value) }
                 return .upgrade([:]) { inbound, outbound, _ in
                     await session.run(rawQuery: query, headers: headers, inbound: inbound, outbound: outbound)
@@ -89,13 +95,22 @@ public struct LocalGateway: Sendable {
     }
 
     private static func respond(
-        _ request: Request, handler: RESTHandler, connections: LocalConnections, metrics: GatewayMetrics?
+        _ request: Request, handler: RESTHandler, connections: LocalConnections, metrics: GatewayMetrics?,
+        webSocket: WebSocketHandler?
     ) async throws -> Response {
         let body = try await request.body.collect(upTo: Self.maxBodyBytes)
         if request.uri.path.hasPrefix(ManagementAPI.prefix) {
             return await ManagementAPI.respond(
                 method: request.method.rawValue, path: request.uri.path, body: Array(buffer: body),
                 connections: connections)
+        }
+        if request.uri.path == "/ws", let webSocket {
+            // Not upgraded: refused on `$connect` (answer as API Gateway would, with the reason), or not a
+            // WebSocket handshake at all.
+            let query = QueryString.parse(request.uri.query ?? "")
+            if let refusal = await webSocket.admit(query: query) { return Self.response(RESTHandler.result(refusal)) }
+            return Self.response(
+                RESTHandler.result(BridgeError(.failedPrecondition, "/ws is a WebSocket: send an upgrade request")))
         }
         if let metrics, request.method == .get, request.uri.path == "/metrics" {
             return Response(

@@ -19,6 +19,7 @@ from serve_process import ServeProcess
 from gateway_support import Gateway
 
 websockets = require_module("websockets")
+ws_errors = require_module("websockets.exceptions")
 
 SYMBOLS = ["AAPL", "MSFT", "GOOG"]
 RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z$")
@@ -249,7 +250,7 @@ def test_message_over_128_kb_closes_the_socket(stack):
     async def scenario():
         async with websockets.connect(ws_url(gateway), max_size=None) as ws:
             await ws.send(json.dumps({"action": "subscribe", "symbols": ["A" * 10] * 14_000}))
-            with pytest.raises(websockets.exceptions.ConnectionClosed) as closed:
+            with pytest.raises(ws_errors.ConnectionClosed) as closed:
                 await asyncio.wait_for(ws.recv(), WAIT)
             return closed.value
 
