@@ -43,6 +43,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
     ],
     targets: [
         // System libraries: one target per C library, shim headers only.
@@ -135,8 +136,10 @@ let package = Package(
         .target(
             name: "PulseGateway",
             dependencies: [
-                "PulseBridge", "PulseClient", "PulseMarketData", "PulseProtocol",
+                "PulseBridge", "PulseClient", "PulseMarketData", "PulseProtocol", "PulseStore", "PulseIO", "PulseMetrics",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ],

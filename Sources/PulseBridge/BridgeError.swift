@@ -7,10 +7,15 @@ import PulseProtocol
 public struct BridgeError: Error, Sendable, Equatable {
     public var code: GRPCStatus.Code
     public var message: String
+    /// Whole seconds to wait before retrying (`Retry-After`), from the upstream status' `google.rpc.RetryInfo`.
+    public var retryAfterSeconds: Int?
+    /// Set when the path exists but not for this method: HTTP 405 with `Allow` rather than UNIMPLEMENTED's 501.
+    public var allowedMethod: String?
 
-    public init(_ code: GRPCStatus.Code, _ message: String) {
+    public init(_ code: GRPCStatus.Code, _ message: String, retryAfterSeconds: Int? = nil) {
         self.code = code
         self.message = message
+        self.retryAfterSeconds = retryAfterSeconds
     }
 
     /// An upstream call's failure. UNAVAILABLE comes mostly from our own client (connect refused, connection
@@ -20,6 +25,11 @@ public struct BridgeError: Error, Sendable, Equatable {
             self.init(.unavailable, "the PulseTrader server is unavailable; try again")
         } else {
             self.init(error.code, error.message)
+        }
+        if let delay = error.retryDelay {
+            // Retry-After counts whole seconds; round up so a client never comes back early, and never say 0.
+            let (seconds, attoseconds) = delay.components
+            retryAfterSeconds = max(1, Int(seconds) + (attoseconds > 0 ? 1 : 0))
         }
     }
 
@@ -41,7 +51,7 @@ public struct BridgeError: Error, Sendable, Equatable {
         }
     }
 
-    public var httpStatus: Int { Self.httpStatus(for: code) }
+    public var httpStatus: Int { allowedMethod == nil ? Self.httpStatus(for: code) : 405 }
 
     public var json: JSONValue {
         .object([

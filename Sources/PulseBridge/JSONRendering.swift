@@ -140,4 +140,32 @@ public enum JSONRendering {
         }
         return .object([member("window", .number(Double(response.window))), member("rows", .array(rows))])
     }
+
+    /// `GET /indicators`: one timestamp per bar and, per indicator, its outputs by column name aligned with them
+    /// (null during the lookback, where TA-Lib has no value).
+    public static func indicators(_ response: PulseV1.ComputeIndicatorsResponse) -> JSONValue {
+        let series: [JSONValue] = response.indicators.map { series in
+            .object([
+                member("function", .string(series.spec?.function ?? "")),
+                member("parameters", .array((series.spec?.parameters ?? []).map(JSONValue.number))),
+                member("lookback", .number(Double(series.lookback))),
+                member(
+                    "outputs",
+                    .object(
+                        series.outputs.map { output in
+                            member(output.name, .array(output.values.map { $0.isFinite ? .number($0) : .null }))
+                        })),
+            ])
+        }
+        var members = [
+            member("symbol", .string(response.symbol)),
+            member("timeframe", response.timeframe.map { .string($0.text) } ?? .null),
+            member("timestamps", .array(response.timeMs.map { .string(time($0)) })),
+            member("indicators", .array(series)),
+        ]
+        if let bars = response.bars { members.append(member("bars", self.bars(bars)["bars"] ?? .array([]))) }
+        members.append(
+            member("next_page_token", response.nextPageToken.isEmpty ? .null : .string(response.nextPageToken)))
+        return .object(members)
+    }
 }

@@ -16,14 +16,20 @@ public enum Route: Sendable, Equatable {
     case clock
     case loadStock(symbol: String)
     case screener(PulseV1.ScreenRequest)
+    case indicators(PulseV1.ComputeIndicatorsRequest)
+    /// `POST /backtests`; `job` when `?async=true` asks for a job whatever its size.
+    case backtest(PulseV1.BacktestRequest, job: Bool)
+    case backtestJob(id: String)
 
     /// At most this many symbols in one `GET /quotes?symbols=` (the server's own GetQuotes limit may be lower).
     public static let maxQuoteSymbols = 100
+    /// `GET /indicators` computes at most this many indicators in one request.
+    public static let maxIndicators = 20
     /// `GET /prices` answers at most this many points.
     public static let maxPriceLimit: UInt32 = 10_000
 
-    /// Matches `event` to a route; NOT_FOUND for an unknown path, UNIMPLEMENTED (501) for a known path with an
-    /// unsupported method, INVALID_ARGUMENT for bad parameters.
+    /// Matches `event` to a route; NOT_FOUND for an unknown path, UNIMPLEMENTED for a known path with an
+    /// unsupported method (HTTP 405 with `Allow`, as HTTP asks), INVALID_ARGUMENT for bad parameters.
     public static func match(_ event: HTTPEvent) throws(BridgeError) -> Route {
         if event.method == "OPTIONS" { return .preflight }
         let segments = event.path.split(separator: "/", omittingEmptySubsequences: true).map {
@@ -31,7 +37,10 @@ public enum Route: Sendable, Equatable {
         }
         func require(_ method: String) throws(BridgeError) {
             guard event.method == method else {
-                throw BridgeError(.unimplemented, "\(event.method) \(event.path) is not supported (use \(method))")
+                var error = BridgeError(
+                    .unimplemented, "\(event.method) \(event.path) is not supported (use \(method))")
+                error.allowedMethod = method
+                throw error
             }
         }
         switch segments.first ?? "" {
@@ -87,6 +96,27 @@ public enum Route: Sendable, Equatable {
                 throw BridgeError(.invalidArgument, #"the body needs a string "symbol", e.g. {"symbol":"AAPL"}"#)
             }
             return .loadStock(symbol: try symbol(name))
+        case "indicators" where segments.count == 2:
+            try require("GET")
+            var request = PulseV1.ComputeIndicatorsRequest()
+            request.symbol = try symbol(segments[1])
+            request.timeframe = try timeframe(event.queryValue("timeframe") ?? "1d")
+            request.startTimeMs = try time(event, "start")
+            request.endTimeMs = try time(event, "end")
+            request.limit = try count(event, "limit", max: UInt32.max) ?? 0
+            request.pageToken = event.queryValue("page_token") ?? ""
+            request.includeBars = try flag(event, "include_bars")
+            request.indicators = try indicatorSpecs(event.query["ind"] ?? [])
+            return .indicators(request)
+        case "backtests" where segments.count == 1:
+            try require("POST")
+            return .backtest(try BacktestRequestJSON.parse(event.body), job: try flag(event, "async"))
+        case "backtests" where segments.count == 2:
+            try require("GET")
+            guard BacktestRun.isJobId(segments[1]) else {
+                throw BridgeError(.notFound, "no backtest job \"\(segments[1].prefix(40))\"")
+            }
+            return .backtestJob(id: segments[1])
         case "screener" where segments.count == 1:
             try require("GET")
             return .screener(try screenRequest(event))
@@ -164,12 +194,68 @@ public enum Route: Sendable, Equatable {
         request.window = try count(event, "window", max: 100_000) ?? 0
         request.endTimeMs = try time(event, "end")
         request.limit = try count(event, "limit", max: 10_000) ?? 0
-        request.ascending = (event.queryValue("order") ?? "desc").lowercased() == "asc"
+        switch (event.queryValue("order") ?? "desc").lowercased() {
+        case "asc": request.ascending = true
+        case "desc": request.ascending = false
+        case let other: throw BridgeError(.invalidArgument, "order is asc or desc, not \"\(other.prefix(40))\"")
+        }
         request.minValue = try number(event, "min_value")
         request.maxValue = try number(event, "max_value")
         request.minPrice = try number(event, "min_price") ?? 0
         request.minAverageVolume = try number(event, "min_average_volume") ?? 0
         return request
+    }
+
+    /// `ind=ema:20,rsi:14,bbands:20,2,2,obv` (or `ind` repeated): a name starts each indicator, optionally with
+    /// `:` and its first parameter; a bare number after it is its next parameter.
+    static func indicatorSpecs(_ values: [String]) throws(BridgeError) -> [PulseV1.IndicatorSpec] {
+        var specs: [PulseV1.IndicatorSpec] = []
+        for item in values.flatMap({ $0.split(separator: ",", omittingEmptySubsequences: false) }) {
+            let token = item.drop { $0 == " " }
+            if let value = Double(token), value.isFinite {
+                guard !specs.isEmpty else {
+                    throw BridgeError(.invalidArgument, "ind: a parameter (\(token)) before any indicator name")
+                }
+                specs[specs.count - 1].parameters.append(value)
+                continue
+            }
+            let parts = token.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = String(parts[0]).lowercased()
+            guard !name.isEmpty, name.utf8.count <= 32,
+                name.utf8.allSatisfy({
+                    (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0)
+                        || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: "_")
+                })
+            else {
+                throw BridgeError(
+                    .invalidArgument, "ind: \"\(token.prefix(40))\" is not an indicator (e.g. ema:20,rsi:14)")
+            }
+            var spec = PulseV1.IndicatorSpec()
+            spec.function = name
+            if parts.count == 2 {
+                guard let value = Double(parts[1]), value.isFinite else {
+                    throw BridgeError(.invalidArgument, "ind: \"\(parts[1].prefix(40))\" is not a number in \(name)")
+                }
+                spec.parameters = [value]
+            }
+            specs.append(spec)
+        }
+        guard !specs.isEmpty else {
+            throw BridgeError(.invalidArgument, "GET /indicators needs ind=, e.g. ind=ema:20,rsi:14")
+        }
+        guard specs.count <= maxIndicators else {
+            throw BridgeError(.invalidArgument, "at most \(maxIndicators) indicators, got \(specs.count)")
+        }
+        return specs
+    }
+
+    static func flag(_ event: HTTPEvent, _ name: String) throws(BridgeError) -> Bool {
+        guard let text = event.queryValue(name) else { return false }
+        switch text.lowercased() {
+        case "", "true", "1": return true
+        case "false", "0": return false
+        default: throw BridgeError(.invalidArgument, "\(name) is true or false, not \"\(text.prefix(40))\"")
+        }
     }
 
     static func number(_ event: HTTPEvent, _ name: String) throws(BridgeError) -> Double? {

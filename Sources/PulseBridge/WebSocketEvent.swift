@@ -1,4 +1,5 @@
 import PulseMarketData
+import PulseProtocol
 
 /// A WebSocket API event as API Gateway hands it to a Lambda: `requestContext.routeKey` (`$connect`,
 /// `$disconnect`, `$default` or a custom route), `connectionId`, and the frame's text as `body`.
@@ -125,6 +126,14 @@ public struct SubscriptionRegistry: Sendable {
 
     /// Adds `symbols` (all or none: RESOURCE_EXHAUSTED past the limit) and returns the connection's set.
     public mutating func subscribe(_ connection: String, _ symbols: [String]) throws(BridgeError) -> [String] {
+        let current = try adding(symbols, to: connection)
+        byConnection[connection] = current
+        return current
+    }
+
+    /// The connection's set with `symbols` added, without changing anything: RESOURCE_EXHAUSTED past the limit
+    /// (checked before the symbols are looked up upstream).
+    public func adding(_ symbols: [String], to connection: String) throws(BridgeError) -> [String] {
         var current = byConnection[connection] ?? []
         for symbol in symbols where !current.contains(symbol) { current.append(symbol) }
         guard current.count <= maxSymbolsPerConnection else {
@@ -132,7 +141,6 @@ public struct SubscriptionRegistry: Sendable {
                 .resourceExhausted,
                 "too many symbols: at most \(maxSymbolsPerConnection) per connection, this would make \(current.count)")
         }
-        byConnection[connection] = current
         return current
     }
 
@@ -170,6 +178,35 @@ public enum ServerMessage {
             JSONMember(name: "sequence", value: .number(Double(sequence))),
             JSONMember(name: "volume", value: .number(volume)),
             JSONMember(name: "conflated", value: .number(Double(conflated))),
+        ])
+    }
+
+    /// A tick from the server in the browser's shape; `volume` is what it stands for (its size plus what it
+    /// absorbed).
+    public static func tick(_ tick: PulseV1.Tick) -> JSONValue {
+        self.tick(
+            symbol: tick.symbol, price: tick.price, timeMs: tick.timeMs, sequence: tick.sequence,
+            volume: tick.size + tick.conflatedSize, conflated: tick.conflated)
+    }
+
+    /// `{"type":"gap","symbol":…,"first_missing":…,"last_missing":…}`: sequences that will never arrive, as the
+    /// server's stream reported them.
+    public static func gap(_ gap: PulseV1.SequenceGap) -> JSONValue {
+        .object([
+            JSONMember(name: "type", value: .string("gap")),
+            JSONMember(name: "symbol", value: .string(gap.symbol)),
+            JSONMember(name: "first_missing", value: .number(Double(gap.firstMissing))),
+            JSONMember(name: "last_missing", value: .number(Double(gap.lastMissing))),
+        ])
+    }
+
+    /// `{"type":"stale","symbol":…,"quiet_seconds":…}`: the server sent nothing for the symbol for that long.
+    public static func stale(symbol: String, quietFor: Duration) -> JSONValue {
+        let seconds = Double(quietFor.components.seconds) + Double(quietFor.components.attoseconds) / 1e18
+        return .object([
+            JSONMember(name: "type", value: .string("stale")),
+            JSONMember(name: "symbol", value: .string(symbol)),
+            JSONMember(name: "quiet_seconds", value: .number((seconds * 10).rounded() / 10)),
         ])
     }
 

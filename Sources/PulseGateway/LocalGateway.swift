@@ -1,60 +1,143 @@
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
+import HummingbirdWebSocket
 import Logging
 import NIOCore
 import PulseBridge
 import PulseClient
 import PulseMarketData
+import PulseMetrics
 import PulseProtocol
 
 /// `pulse gateway`: what API Gateway does in the cloud, on a laptop. Hummingbird speaks HTTP/1.1; each request is
 /// written as the HTTP API (payload 2.0) event API Gateway would send, decoded by the same `HTTPEvent.decode`
-/// the Lambda uses, and answered by the same `RESTHandler`.
+/// the Lambda uses, and answered by the same `RESTHandler`. `/ws` upgrades to a WebSocket whose frames become the
+/// WebSocket API's events (`$connect` with the query string, message routes, `$disconnect`) for the same
+/// `WebSocketHandler`; `POST|GET|DELETE /@connections/{id}` is the Management API, served locally.
 public struct LocalGateway: Sendable {
     public var host: String
     public var port: Int
     public var handler: RESTHandler
+    /// The WebSocket side; nil serves REST only.
+    public var webSocket: WebSocketHandler?
+    public var connections: LocalConnections
+    /// The gateway's own metrics, served at `GET /metrics`; nil serves none.
+    public var metrics: GatewayMetrics?
     /// API Gateway's own payload limit (10 MB for HTTP APIs); larger bodies are refused 413 before the handler.
     public static let maxBodyBytes = 10 * 1024 * 1024
+    /// API Gateway's WebSocket message limit (128 KB); a larger message closes the socket (1009), as there.
+    public static let maxMessageBytes = 128 * 1024
 
-    public init(host: String, port: Int, handler: RESTHandler) {
+    public init(
+        host: String, port: Int, handler: RESTHandler, webSocket: WebSocketHandler? = nil,
+        connections: LocalConnections = LocalConnections(), metrics: GatewayMetrics? = nil
+    ) {
         self.host = host
         self.port = port
         self.handler = handler
+        self.webSocket = webSocket
+        self.connections = connections
+        self.metrics = metrics
+        metrics?.watch(connections: connections, fanout: webSocket?.fanout)
     }
 
     /// Serves until the task is cancelled; `onListening` gets the bound port (useful with port 0).
     public func run(onListening: @escaping @Sendable (String, Int) async -> Void) async throws {
         let handler = self.handler
+        let connections = self.connections
+        let metrics = self.metrics
+        let webSocket = self.webSocket
         let responder = CallbackResponder<BasicRequestContext> { request, _ in
-            let body = try await request.body.collect(upTo: Self.maxBodyBytes)
-            let event = Self.httpAPIEvent(
-                method: request.method.rawValue, path: request.uri.path, rawQuery: request.uri.query ?? "",
-                headers: request.headers.map { ($0.name.canonicalName, $0.value) }, body: Array(buffer: body))
-            let result: HTTPResult
-            do {
-                result = await handler.handle(try HTTPEvent.decode(event))
-            } catch {
-                result = HTTPResult(
-                    statusCode: 400, body: Array(BridgeError(.invalidArgument, "\(error)").json.json.utf8))
-            }
-            var fields = HTTPFields()
-            for header in result.headers {
-                if let name = HTTPField.Name(header.name) { fields.append(HTTPField(name: name, value: header.value)) }
-            }
-            return Response(
-                status: HTTPResponse.Status(code: result.statusCode), headers: fields,
-                body: ResponseBody(byteBuffer: ByteBuffer(bytes: result.body)))
+            let started = ContinuousClock.now
+            let response = try await Self.respond(
+                request, handler: handler, connections: connections, metrics: metrics, webSocket: webSocket)
+            let elapsed = (ContinuousClock.now - started).components
+            metrics?.request(
+                route: GatewayMetrics.routeTemplate(method: request.method.rawValue, path: request.uri.path),
+                status: response.status.code,
+                seconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18)
+            return response
         }
         var logger = Logger(label: "pulse.gateway")
         logger.logLevel = .warning
+        let server: HTTPServerBuilder
+        if let webSocket {
+            let session = WebSocketSession(
+                handler: webSocket, connections: connections, host: host, metrics: metrics)
+            server = .http1WebSocketUpgrade(
+                configuration: .init(
+                    ws: .init(maxFrameSize: Self.maxMessageBytes, autoPing: .enabled(timePeriod: .seconds(30))))
+            ) {
+                (request, _, _) async -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>>
+                in
+                let target = request.path ?? ""
+                let path = target.split(separator: "?", maxSplits: 1).first.map(String.init) ?? ""
+                guard path == "/ws" else { return .dontUpgrade }
+                let query = target.firstIndex(of: "?").map { String(target[target.index(after: $0)...]) } ?? ""
+                // A refused key refuses the handshake; the plain request then reaches the responder, which says why.
+                if await webSocket.admit(query: QueryString.parse(query)) != nil { return .dontUpgrade }
+                let headers = request.headerFields.map { ($0.name.canonicalName, $0.value) }
+                return .upgrade([:]) { inbound, outbound, _ in
+                    await session.run(rawQuery: query, headers: headers, inbound: inbound, outbound: outbound)
+                }
+            }
+        } else {
+            server = .http1()
+        }
         let app = Application(
-            responder: responder, configuration: .init(address: .hostname(host, port: port)),
+            responder: responder, server: server, configuration: .init(address: .hostname(host, port: port)),
             onServerRunning: { channel in
                 let bound = channel.localAddress?.port ?? port
                 await onListening(host, bound)
             }, logger: logger)
         try await app.runService()
+    }
+
+    private static func respond(
+        _ request: Request, handler: RESTHandler, connections: LocalConnections, metrics: GatewayMetrics?,
+        webSocket: WebSocketHandler?
+    ) async throws -> Response {
+        let body = try await request.body.collect(upTo: Self.maxBodyBytes)
+        if request.uri.path.hasPrefix(ManagementAPI.prefix) {
+            return await ManagementAPI.respond(
+                method: request.method.rawValue, path: request.uri.path, body: Array(buffer: body),
+                connections: connections)
+        }
+        if request.uri.path == "/ws", let webSocket {
+            // Not upgraded: refused on `$connect` (answer as API Gateway would, with the reason), or not a
+            // WebSocket handshake at all.
+            let query = QueryString.parse(request.uri.query ?? "")
+            if let refusal = await webSocket.admit(query: query) { return Self.response(RESTHandler.result(refusal)) }
+            return Self.response(
+                RESTHandler.result(BridgeError(.failedPrecondition, "/ws is a WebSocket: send an upgrade request")))
+        }
+        if let metrics, request.method == .get, request.uri.path == "/metrics" {
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: await metrics.metrics.render())))
+        }
+        let event = Self.httpAPIEvent(
+            method: request.method.rawValue, path: request.uri.path, rawQuery: request.uri.query ?? "",
+            headers: request.headers.map { ($0.name.canonicalName, $0.value) }, body: Array(buffer: body))
+        let result: HTTPResult
+        do {
+            result = await handler.handle(try HTTPEvent.decode(event))
+        } catch {
+            result = HTTPResult(
+                statusCode: 400, body: Array(BridgeError(.invalidArgument, "\(error)").json.json.utf8))
+        }
+        return Self.response(result)
+    }
+
+    static func response(_ result: HTTPResult) -> Response {
+        var fields = HTTPFields()
+        for header in result.headers {
+            if let name = HTTPField.Name(header.name) { fields.append(HTTPField(name: name, value: header.value)) }
+        }
+        return Response(
+            status: HTTPResponse.Status(code: result.statusCode), headers: fields,
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: result.body)))
     }
 
     /// The HTTP API 2.0 proxy event for one request, as API Gateway builds it: lower-case header names, repeated

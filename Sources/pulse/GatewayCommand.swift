@@ -2,6 +2,8 @@ import ArgumentParser
 import PulseBridge
 import PulseClient
 import PulseGateway
+import PulseIO
+import PulseStore
 
 #if canImport(Glibc)
     import Glibc
@@ -11,7 +13,7 @@ import PulseGateway
 struct GatewayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gateway",
-        abstract: "Serve the REST API (API Gateway events to PulseTrader calls) over HTTP/1.1.")
+        abstract: "Serve the REST API and the WebSocket /ws (API Gateway events to PulseTrader calls) over HTTP/1.1.")
 
     @Option(help: "Port to listen on, 0 for any free port (default 8080; env PULSE_GATEWAY_PORT).")
     var port: Int?
@@ -19,6 +21,13 @@ struct GatewayCommand: AsyncParsableCommand {
     var host: String = "127.0.0.1"
     @Option(help: "The PulseTrader server, HOST:PORT (default 127.0.0.1:50051, where `pulse serve` listens).")
     var upstream: String = "127.0.0.1:50051"
+    @Option(
+        help:
+            "Redis URL where backtests that outlive their request are kept as jobs (env REDIS_URL; without it every backtest runs inline)."
+    )
+    var redisURL: String?
+    @Option(help: "Seconds without a message after which a WebSocket gets a heartbeat frame (default 10).")
+    var heartbeat: Double = 10
 
     func run() async throws {
         var listenPort = port ?? 8080
@@ -37,16 +46,45 @@ struct GatewayCommand: AsyncParsableCommand {
             upstreamHost = String(upstreamHost.dropFirst().dropLast())
         }
         let client = try PulseClient(host: upstreamHost, port: upstreamPort)
-        let gateway = LocalGateway(host: host, port: listenPort, handler: RESTHandler(client: client))
+        guard heartbeat > 0, heartbeat <= 3600 else {
+            throw ValidationError("--heartbeat: \(heartbeat) is not a number of seconds from 0 to 3600")
+        }
+        var url = redisURL
+        if url == nil, let raw = getenv("REDIS_URL"), raw.pointee != 0 { url = String(cString: raw) }
+        var redisLoop: EventLoop?
+        var jobs: RedisBacktestJobs?
+        if let url {
+            let configuration: RedisConfiguration
+            do { configuration = try RedisConfiguration(url: url) } catch {
+                throw ValidationError("--redis-url: \(error.message)")
+            }
+            let loop = try EventLoop(index: 0)
+            redisLoop = loop
+            jobs = RedisBacktestJobs(redis: RedisClient(configuration: configuration, loop: loop))
+        }
+        defer {
+            redisLoop?.stop()
+            redisLoop?.join()
+        }
+        let metrics = GatewayMetrics()
+        let connections = LocalConnections(metrics: metrics)
+        var settings = TickFanout.Settings()
+        settings.heartbeatInterval = .milliseconds(Int64(heartbeat * 1000))
+        let fanout = TickFanout(client: client, poster: connections, settings: settings)
+        let gateway = LocalGateway(
+            host: host, port: listenPort, handler: RESTHandler(client: client, jobs: jobs),
+            webSocket: WebSocketHandler(client: client, fanout: fanout), connections: connections, metrics: metrics)
         do {
             try await gateway.run { host, port in
                 print("gateway listening on \(host):\(port)")
                 fflush(nil)  // every stream, standard output included: scripts wait for this line
             }
         } catch {
+            await jobs?.redis.close()
             await client.close()
             throw error
         }
+        await jobs?.redis.close()
         await client.close()
     }
 }

@@ -2,21 +2,23 @@
 REST route read with urllib must carry the values grpcio gets from the server for the same call (bars this test
 generated and loaded with LoadSymbol CSV), errors must be `{"error":{"code","message"}}` with grpc-gateway's HTTP
 status for the code grpcio sees, times RFC 3339 UTC, CORS on every answer and on the OPTIONS preflight.
+`/indicators` must equal TA-Lib on the same closes, `POST /backtests` backtesting.py on the same bars, inline and
+as a job kept in a real Redis (202, Location, progress, then the result).
 """
 import datetime as dt
 import json
-import selectors
+import math
+import socket
 import subprocess
-import tempfile
 import time
-import urllib.error
-import urllib.request
+import warnings
 
 import grpc
 import numpy as np
 import pytest
 
-from conftest import pulse_binary, require_module
+from conftest import REPO, require_module
+from gateway_support import Gateway
 from loading_support import fresh_database, require_database, serve, stubs  # noqa: F401
 
 pd = require_module("pandas")
@@ -45,46 +47,23 @@ def daily_frame(n, seed):
     return pd.DataFrame({"Open": open_, "High": high, "Low": low, "Close": close, "Volume": volume}, index=days)
 
 
-class Gateway:
-    """`pulse gateway --port 0 --upstream ADDRESS`, ready once it prints `gateway listening on HOST:PORT`."""
-
-    def __init__(self, upstream):
-        self.stderr = tempfile.TemporaryFile(mode="w+")
-        self.process = subprocess.Popen([str(pulse_binary()), "gateway", "--port", "0", "--upstream", upstream],
-                                        stdout=subprocess.PIPE, stderr=self.stderr, text=True)
-        selector = selectors.DefaultSelector()
-        selector.register(self.process.stdout, selectors.EVENT_READ)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and self.process.poll() is None:
-            if selector.select(timeout=0.2):
-                line = self.process.stdout.readline()
-                if line.startswith("gateway listening on "):
-                    self.address = line.removeprefix("gateway listening on ").strip()
-                    return
-        self.process.kill()
-        self.stderr.seek(0)
-        raise RuntimeError(f"pulse gateway did not print its address: {self.stderr.read()[-3000:]}")
-
-    def request(self, method, path, body=None, headers=None):
-        request = urllib.request.Request(f"http://{self.address}{path}", data=body, method=method,
-                                         headers=headers or {})
-        try:
-            with urllib.request.urlopen(request, timeout=60) as response:
-                return response.status, dict(response.headers), response.read()
-        except urllib.error.HTTPError as error:
-            return error.code, dict(error.headers), error.read()
-
-    def get_json(self, path):
-        status, headers, body = self.request("GET", path)
-        return status, headers, json.loads(body)
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(timeout=15)
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
-def stack(stubs):
+def redis(tmp_path_factory):
+    port = _free_port()
+    folder = tmp_path_factory.mktemp("redis") / "data"
+    subprocess.run(["bash", str(REPO / "scripts/redis.sh"), "start", str(folder), str(port)], check=True)
+    yield port
+    subprocess.run(["bash", str(REPO / "scripts/redis.sh"), "stop", str(folder), str(port)], check=False)
+
+
+@pytest.fixture(scope="module")
+def stack(stubs, redis):
     frames = {s: daily_frame(120 + 10 * i, 7 + i) for i, s in enumerate(SYMBOLS)}
     with fresh_database() as database:
         server = serve(database)
@@ -96,7 +75,7 @@ def stack(stubs):
                 text = frame.to_csv(index_label="Date", date_format="%Y-%m-%d", float_format="%.17g")
                 quotes.LoadSymbol(stubs.quotes_pb2.LoadSymbolRequest(
                     symbol=symbol, source=stubs.quotes_pb2.DATA_SOURCE_CSV, csv=text.encode()), timeout=60)
-            gateway = Gateway(server.address)
+            gateway = Gateway(server.address, "--redis-url", f"redis://127.0.0.1:{redis}")
             yield gateway, quotes, frames
             channel.close()
         finally:
@@ -210,7 +189,7 @@ def test_errors_map_from_the_grpc_status(stack, stubs):
         ("GET", "/bars/GWA?timeframe=7x", None, (400, "INVALID_ARGUMENT")),
         ("GET", "/quotes", None, (400, "INVALID_ARGUMENT")),
         ("POST", "/load-stock", b"{not json", (400, "INVALID_ARGUMENT")),
-        ("DELETE", "/stocks", None, (501, "UNIMPLEMENTED")),
+        ("DELETE", "/stocks", None, (405, "UNIMPLEMENTED")),
     ]:
         status, headers, raw = gateway.request(method, path, data)
         body = json.loads(raw)
@@ -241,3 +220,90 @@ def test_preflight(stack):
     assert status == 204 and body == b""
     assert_cors(headers)
     assert "GET" in headers["Access-Control-Allow-Methods"]
+
+
+def test_indicators_equal_talib(stack):
+    talib = require_module("talib")
+    gateway, _, frames = stack
+    status, headers, body = gateway.get_json("/indicators/GWA?timeframe=1d&ind=ema:20,rsi:14,bbands:20,2,2")
+    assert status == 200, body
+    assert_cors(headers)
+    frame = frames["GWA"]
+    assert body["timestamps"] == [t.strftime("%Y-%m-%dT%H:%M:%SZ") for t in frame.index]
+    close = frame.Close.to_numpy()
+    upper, middle, lower = talib.BBANDS(close, 20, 2, 2)
+    expected = [[talib.EMA(close, 20)], [talib.RSI(close, 14)], [upper, middle, lower]]
+    assert [i["function"] for i in body["indicators"]] == ["ema", "rsi", "bbands"]
+    assert [i["parameters"] for i in body["indicators"]] == [[20], [14], [20, 2, 2]]
+    for indicator, columns in zip(body["indicators"], expected):
+        outputs = list(indicator["outputs"].values())
+        assert len(outputs) == len(columns)
+        for got, want in zip(outputs, columns):
+            assert [v is None for v in got] == [math.isnan(w) for w in want]
+            assert [v for v in got if v is not None] == pytest.approx([w for w in want if not math.isnan(w)],
+                                                                      rel=1e-9)
+        assert indicator["lookback"] == sum(v is None for v in outputs[0])
+    for path, code in [("/indicators/GWA", "INVALID_ARGUMENT"), ("/indicators/GWA?ind=nosuchfn:3", "INVALID_ARGUMENT"),
+                       ("/indicators/NOPE?ind=rsi:14", "NOT_FOUND")]:
+        status, _, body = gateway.get_json(path)
+        assert (status, body["error"]["code"]) == (HTTP_STATUS[code], code), path
+
+
+SMA_BACKTEST = {"symbol": "GWB", "timeframe": "1d", "strategy": {"name": "sma-cross", "parameters": {"fast": 5, "slow": 15}},
+                "cash": 10_000, "commission": 0.002}
+
+
+def test_backtest_inline_equals_backtesting_py(stack):
+    require_module("backtesting")
+    from backtesting import Backtest
+    from test_backtest_vs_backtesting_py import Mirror
+
+    gateway, _, frames = stack
+    status, headers, raw = gateway.request("POST", "/backtests", json.dumps(SMA_BACKTEST).encode(),
+                                           {"Content-Type": "application/json"})
+    body = json.loads(raw)
+    assert status == 200, body
+    assert_cors(headers)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = Backtest(frames["GWB"], Mirror, cash=10_000, commission=0.002, exclusive_orders=True).run(fast=5, slow=15)
+    stats = body["statistics"]
+    assert stats["# Trades"] == ref["# Trades"] == len(body["trades"]) > 0
+    for name in ("Equity Final [$]", "Return [%]", "Max. Drawdown [%]", "Exposure Time [%]"):
+        assert stats[name] == pytest.approx(float(ref[name]), rel=1e-6), name
+    assert stats["Start"] == frames["GWB"].index[0].strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert [t["entry_bar"] for t in body["trades"]] == list(ref._trades.EntryBar)
+    assert len(body["equity"]["equity"]) == len(frames["GWB"])
+    assert body["equity"]["equity"][-1] == pytest.approx(stats["Equity Final [$]"], rel=1e-12)
+    assert body["parameters"] == {"fast": 5, "slow": 15}
+
+
+def test_backtest_as_a_job_in_redis(stack, redis):
+    gateway, _, _ = stack
+    status, headers, raw = gateway.request("POST", "/backtests?async=true", json.dumps(SMA_BACKTEST).encode())
+    accepted = json.loads(raw)
+    assert status == 202, accepted
+    location = headers["Location"]
+    assert location == accepted["location"] == f"/backtests/{accepted['id']}"
+    # The job is in Redis, read without pulse.
+    stored = subprocess.run(["redis-cli", "-p", str(redis), "--raw", "GET", f"pulse:backtest:{accepted['id']}"],
+                            capture_output=True, text=True, check=True).stdout
+    assert json.loads(stored)["id"] == accepted["id"]
+    deadline = time.monotonic() + 120
+    while True:
+        status, _, job = gateway.get_json(location)
+        assert status == 200 and job["state"] in ("running", "succeeded"), job
+        assert set(job["progress"]) == {"bars_done", "bars_total", "fraction"}
+        if job["state"] == "succeeded" or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert job["state"] == "succeeded", job
+    _, _, raw = gateway.request("POST", "/backtests", json.dumps(SMA_BACKTEST).encode())
+    assert job["result"] == json.loads(raw)
+    for path, code in [(f"/backtests/{'0' * 32}", 404), ("/backtests/not-an-id", 404)]:
+        status, _, body = gateway.get_json(path)
+        assert (status, body["error"]["code"]) == (code, "NOT_FOUND")
+    for bad in [b"{not json", b'{"symbol":"GWB"}', b'{"symbol":"GWB","strategy":{"name":"sma-cross"},"bogus":1}',
+                b'{"symbol":"GWB","strategy":{"name":"no-such-strategy"}}']:
+        status, _, body = gateway.request("POST", "/backtests", bad)
+        assert (status, json.loads(body)["error"]["code"]) == (400, "INVALID_ARGUMENT"), bad

@@ -76,6 +76,9 @@ public struct GRPCStatus: Error, Hashable, Sendable, CustomStringConvertible {
     public var code: Code
     /// What happened, for a person to read (sent percent-encoded in `grpc-message`).
     public var message: String
+    /// A client's copy of the `grpc-status-details-bin` trailer (a serialized `google.rpc.Status`), empty when
+    /// absent. Servers send details through their own trailers, not through this.
+    public var details: [UInt8] = []
 
     public init(_ code: Code, _ message: String = "") {
         self.code = code

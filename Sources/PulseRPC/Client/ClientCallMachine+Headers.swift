@@ -21,7 +21,12 @@ extension ClientCallMachine {
             return GRPCStatus(.internal, "the response ended without grpc-status")
         }
         let message = fields.first { $0.name == "grpc-message" }.map { GRPCMessageEncoding.percentDecode($0.value) }
-        return GRPCStatus(GRPCStatus.Code(headerValue: value), message ?? "")
+        var status = GRPCStatus(GRPCStatus.Code(headerValue: value), message ?? "")
+        // Kept as sent (a serialized google.rpc.Status); unreadable base64 is dropped, never fails the call.
+        if let details = fields.first(where: { $0.name == "grpc-status-details-bin" })?.value {
+            status.details = Base64.decode(details) ?? []
+        }
+        return status
     }
 
     /// gRPC's mapping of HTTP statuses to codes when a response is not gRPC (doc/http-grpc-status-mapping.md).

@@ -47,6 +47,8 @@ public struct LiveQuotes: AsyncSequence, Sendable {
         public var includeBars = false
         /// Where to start: per symbol, the last sequence already seen (absent: live).
         public var resumeFrom: [String: UInt64] = [:]
+        /// Metadata sent with every call (each reconnect too), such as `authorization: Bearer <key>`.
+        public var metadata: [(name: String, value: [UInt8])] = []
 
         public init() {}
     }
@@ -117,7 +119,8 @@ final class LiveQuotesRunner: Sendable {
             }
             var announce = attempt > 0
             let resumeFrom = state.lastSequence
-            let stream = client.serverStream(PulseMethods.Quotes.subscribe, request)
+            let stream = client.serverStream(
+                PulseMethods.Quotes.subscribe, request, options: CallOptions(metadata: options.metadata))
             state.touchAll()
             let watchdog = Self.watch(stream: stream, options: options, buffer: buffer, state: state.activity)
             var failure: RPCError
