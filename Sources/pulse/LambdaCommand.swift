@@ -5,6 +5,7 @@ import PulseClient
 import PulseIO
 import PulseLambda
 import PulseMarketData
+import PulseRPC
 import PulseStore
 
 #if canImport(Glibc)
@@ -28,6 +29,8 @@ struct LambdaCommand: AsyncParsableCommand {
     var runtimeAPI: String?
     @Option(help: "The PulseTrader server, HOST:PORT (env PULSE_UPSTREAM; default 127.0.0.1:50051).")
     var upstream: String?
+    @Flag(help: "Speak TLS to the upstream (an HTTPS load balancer; system CAs; env PULSE_UPSTREAM_TLS=1).")
+    var upstreamTLS = false
     @Option(help: "Redis for the WebSocket registry, the tick log and the cache (env REDIS_URL).")
     var redisURL: String?
     @Option(help: "The @connections endpoint, https://…/stage (env PULSE_WS_ENDPOINT; default from the event).")
@@ -52,7 +55,7 @@ struct LambdaCommand: AsyncParsableCommand {
         }
         let http = try HTTPClient(loop: loop)
         let runtime = LambdaRuntime(api: RuntimeAPIClient(address: address, http: http))
-        var resources = LambdaResources()
+        var resources = LambdaResources(tls: upstreamTLS || env["PULSE_UPSTREAM_TLS"] == "1")
         do {
             try await runtime.run {
                 try await makeHandler(kind, env: env, loop: loop, http: http, resources: &resources)
@@ -119,11 +122,13 @@ struct LambdaCommand: AsyncParsableCommand {
 
 /// The clients a handler holds, closed when the runtime stops.
 struct LambdaResources {
+    let tls: Bool
     var clients: [PulseClient] = []
     var redisClients: [RedisClient] = []
 
     mutating func client(_ address: (String, Int)) throws -> PulseClient {
-        let client = try PulseClient(host: address.0, port: address.1)
+        let client = try PulseClient(
+            host: address.0, port: address.1, tls: tls ? try TLSClientContext(serverName: address.0) : nil)
         clients.append(client)
         return client
     }
