@@ -145,19 +145,21 @@ struct LambdaResources {
     }
 }
 
-/// The process environment, read once.
+/// The variables the Lambda and pusher commands read, read once.
 struct LambdaEnvironment {
+    static let names = [
+        "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_CONTAINER_AUTHORIZATION_TOKEN", "AWS_LAMBDA_RUNTIME_API", "_HANDLER", "PULSE_LAMBDA_HANDLER",
+        "PULSE_UPSTREAM", "PULSE_UPSTREAM_TLS", "REDIS_URL", "PULSE_WS_ENDPOINT", "PULSE_WS_MAX_SYMBOLS",
+        "PULSE_INGEST_SYMBOLS",
+    ]
     let values: [String: String]
 
     init() {
         var values: [String: String] = [:]
-        var pointer = environ
-        while let entry = pointer.pointee {
-            let text = String(cString: entry)
-            if let equals = text.firstIndex(of: "=") {
-                values[String(text[..<equals])] = String(text[text.index(after: equals)...])
-            }
-            pointer += 1
+        for name in Self.names {
+            if let raw = getenv(name) { values[name] = String(cString: raw) }
         }
         self.values = values
     }

@@ -17,7 +17,10 @@ struct PusherCommand: AsyncParsableCommand {
         commandName: "pusher",
         abstract: "Push live ticks to API Gateway WebSocket connections (@connections, SigV4).")
 
-    @Option(help: "The @connections endpoint, https://{api-id}.execute-api.{region}.amazonaws.com/{stage} (env PULSE_WS_ENDPOINT).")
+    @Option(
+        help:
+            "The @connections endpoint, https://{api-id}.execute-api.{region}.amazonaws.com/{stage} (env PULSE_WS_ENDPOINT)."
+    )
     var endpoint: String?
     @Option(help: "Redis with the tick log and the registry (env REDIS_URL; default redis://127.0.0.1:6379).")
     var redisURL: String?

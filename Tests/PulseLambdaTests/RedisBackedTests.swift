@@ -31,15 +31,21 @@ struct RedisBackedTests {
             #expect(try await cache.derived("MSFT", "ind:v1:def") == [4])  // another symbol: untouched
 
             // Redelivered: nothing more to drop, and still a success.
-            #expect(try failures(try await consumer.handle(fixture("sam-sqs-bars-ingested.json"), context: context())) == [])
+            #expect(
+                try failures(try await consumer.handle(fixture("sam-sqs-bars-ingested.json"), context: context())) == []
+            )
 
             let sample = try await consumer.handle(fixture("sam-sqs-receive-message.json"), context: context())
             #expect(try failures(sample) == ["19dd0b57-b21e-4ac1-bd88-01bbb068cb78"])
 
             // A batch of two: only the bad record is handed back.
-            let good = SQSEvent.Record(messageID: "good", body: BarsIngestedEvent(
-                symbol: "MSFT", timeframe: "1m", from: 0, to: 60, count: 2).json, receiveCount: 1, eventSourceARN: nil)
-            let batch = #"{"Records":[\#(record(good)),\#(record(.init(messageID: "bad", body: "{}", receiveCount: 3, eventSourceARN: nil)))]}"#
+            let good = SQSEvent.Record(
+                messageID: "good",
+                body: BarsIngestedEvent(
+                    symbol: "MSFT", timeframe: "1m", from: 0, to: 60, count: 2
+                ).json, receiveCount: 1, eventSourceARN: nil)
+            let batch =
+                #"{"Records":[\#(record(good)),\#(record(.init(messageID: "bad", body: "{}", receiveCount: 3, eventSourceARN: nil)))]}"#
             #expect(try failures(try await consumer.handle(Array(batch.utf8), context: context())) == ["bad"])
             #expect(try await cache.derived("MSFT", "ind:v1:def") == nil)
 
@@ -57,7 +63,9 @@ struct RedisBackedTests {
             JSONMember(name: "eventSource", value: .string("aws:sqs")),
             JSONMember(
                 name: "attributes",
-                value: .object([JSONMember(name: "ApproximateReceiveCount", value: .string(String(record.receiveCount)))])),
+                value: .object([
+                    JSONMember(name: "ApproximateReceiveCount", value: .string(String(record.receiveCount)))
+                ])),
         ]).json
     }
 

@@ -4,11 +4,11 @@ import PulseMarketData
 import Synchronization
 import Testing
 
+@testable import PulseLambda
+
 #if canImport(Glibc)
     import Glibc
 #endif
-
-@testable import PulseLambda
 
 /// Echoes the payload; `fail-typed` / `fail-untyped` / `hang` / `big` / `trace` do what they say.
 private struct ScriptedHandler: LambdaHandler {
@@ -46,7 +46,11 @@ private struct ScriptedHandler: LambdaHandler {
 private final class StuckHandlers: Sendable {
     private let waiting = Mutex<[UnsafeContinuation<Void, Never>]>([])
     func add(_ continuation: UnsafeContinuation<Void, Never>) { waiting.withLock { $0.append(continuation) } }
-    func release() { for c in waiting.withLock({ list in defer { list = [] }; return list }) { c.resume() } }
+    func release() {
+        for c in waiting.withLock({ list in
+            defer { list = [] }; return list
+        }) { c.resume() }
+    }
     var count: Int { waiting.withLock { $0.count } }
 }
 
@@ -140,7 +144,9 @@ struct RuntimeLoopTests {
     func headers() throws {
         let ok = HTTPResponse(
             status: 200,
-            headers: [HTTPHeader("lambda-runtime-aws-request-id", "abc"), HTTPHeader("Lambda-Runtime-Deadline-Ms", "42")],
+            headers: [
+                HTTPHeader("lambda-runtime-aws-request-id", "abc"), HTTPHeader("Lambda-Runtime-Deadline-Ms", "42"),
+            ],
             body: [1])
         let invocation = try RuntimeAPIClient.invocation(ok)
         #expect(invocation.context == LambdaContext(requestID: "abc", deadlineMs: 42))
@@ -151,7 +157,9 @@ struct RuntimeLoopTests {
             try RuntimeAPIClient.invocation(
                 HTTPResponse(
                     status: 200,
-                    headers: [HTTPHeader("Lambda-Runtime-Aws-Request-Id", "a"), HTTPHeader("Lambda-Runtime-Deadline-Ms", "x")],
+                    headers: [
+                        HTTPHeader("Lambda-Runtime-Aws-Request-Id", "a"), HTTPHeader("Lambda-Runtime-Deadline-Ms", "x"),
+                    ],
                     body: []))
         }
         #expect(RuntimeAPIClient.pathSegment("a/b?c") == "a%2Fb%3Fc")

@@ -47,7 +47,9 @@ struct SampleEventTests {
         #expect(
             BarsIngestedEvent(json: body)
                 == BarsIngestedEvent(symbol: "IBM", timeframe: "1m", from: 1_709_303_400, to: 1_709_303_640, count: 5))
-        #expect(throws: LambdaFunctionError.self) { try SQSEvent.decode(JSONValue.parse(Array(#"{"Records":3}"#.utf8))) }
+        #expect(throws: LambdaFunctionError.self) {
+            try SQSEvent.decode(JSONValue.parse(Array(#"{"Records":3}"#.utf8)))
+        }
         #expect(throws: LambdaFunctionError.self) {
             try SQSEvent.decode(JSONValue.parse(Array(#"{"Records":[{"messageId":"a","body":"b"}]}"#.utf8)))
         }

@@ -7,6 +7,7 @@ signature differs gets 403 and is counted; moto's stand-in checks no signature a
 """
 import datetime
 import threading
+from urllib.parse import unquote
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from unittest import mock
 
@@ -68,7 +69,7 @@ class FakeConnections:
                 self.bad_signatures += 1
                 self.lock.notify_all()
                 return 403
-            connection = path.rsplit("/@connections/", 1)[-1]
+            connection = unquote(path.rsplit("/@connections/", 1)[-1])
             if connection in self.gone:
                 self.gone_posts.append(connection)
                 self.lock.notify_all()

@@ -31,7 +31,8 @@ public struct ConnectionPoster: Sendable {
     public func post(endpoint: String, connectionID: String, data: [UInt8], traceID: String? = nil) async -> Outcome {
         let signer: SigV4Signer
         do {
-            signer = SigV4Signer(credentials: try await credentials.credentials(), region: region, service: "execute-api")
+            signer = SigV4Signer(
+                credentials: try await credentials.credentials(), region: region, service: "execute-api")
         } catch {
             return .failed("\(error)")
         }

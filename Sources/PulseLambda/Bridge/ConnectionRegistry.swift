@@ -17,7 +17,8 @@ public struct ConnectionRegistry: Sendable {
     public var connectionTTLSeconds: Int
 
     public init(
-        redis: RedisClient, prefix: String = "ws:", maxSymbolsPerConnection: Int = 50, connectionTTLSeconds: Int = 10_800
+        redis: RedisClient, prefix: String = "ws:", maxSymbolsPerConnection: Int = 50,
+        connectionTTLSeconds: Int = 10_800
     ) {
         self.redis = redis
         self.prefix = prefix
@@ -34,8 +35,10 @@ public struct ConnectionRegistry: Sendable {
     public func subscribe(_ connection: String, _ symbols: [String]) async throws(BridgeError) -> [String] {
         let reply = try await run(
             Self.subscribeScript, key: connection,
-            [RedisArgument(prefix), RedisArgument(connection), RedisArgument(maxSymbolsPerConnection),
-                RedisArgument(connectionTTLSeconds)] + symbols.map { RedisArgument($0) })
+            [
+                RedisArgument(prefix), RedisArgument(connection), RedisArgument(maxSymbolsPerConnection),
+                RedisArgument(connectionTTLSeconds),
+            ] + symbols.map { RedisArgument($0) })
         if let total = reply.integer {
             throw BridgeError(
                 .resourceExhausted,

@@ -124,7 +124,8 @@ public struct WebSocketBridge: Sendable {
 
     /// `https://{domainName}/{stage}`, the endpoint API Gateway's own domain answers `@connections` on.
     static func endpoint(of json: JSONValue) -> String? {
-        guard let domain = json["requestContext"]?["domainName"]?.string, let stage = json["requestContext"]?["stage"]?.string
+        guard let domain = json["requestContext"]?["domainName"]?.string,
+            let stage = json["requestContext"]?["stage"]?.string
         else { return nil }
         return "https://\(domain)/\(stage)"
     }

@@ -69,9 +69,9 @@ public struct LambdaRuntime: Sendable {
         switch await Self.race(handler, invocation, budgetMs: context.remainingMs - deadlineMargin.wholeMilliseconds)
         {
         case .success(let payload):
-            do {
+            do throws(RuntimeAPIError) {
                 try await api.respond(context.requestID, payload)
-            } catch where error.status == 413 {
+            } catch  where error.status == 413 {
                 try await api.fail(
                     context.requestID,
                     LambdaFunctionError(

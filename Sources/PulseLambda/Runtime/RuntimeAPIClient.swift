@@ -27,7 +27,8 @@ public struct RuntimeAPIClient: Sendable {
             throw RuntimeAPIError(.unreachable, "GET invocation/next: \(error)")
         }
         guard response.status == 200 else {
-            throw RuntimeAPIError(.refused, "GET invocation/next answered HTTP \(response.status)", status: response.status)
+            throw RuntimeAPIError(
+                .refused, "GET invocation/next answered HTTP \(response.status)", status: response.status)
         }
         return try Self.invocation(response)
     }

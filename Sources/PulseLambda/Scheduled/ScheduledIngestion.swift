@@ -13,7 +13,8 @@ public struct ScheduledEvent: Sendable, Equatable {
 
     public static func decode(_ json: JSONValue) throws(LambdaFunctionError) -> ScheduledEvent {
         guard json["detail-type"]?.string == "Scheduled Event", json["source"]?.string == "aws.events" else {
-            throw LambdaFunctionError.badEvent(#"not an EventBridge scheduled event ("detail-type": "Scheduled Event")"#)
+            throw LambdaFunctionError.badEvent(
+                #"not an EventBridge scheduled event ("detail-type": "Scheduled Event")"#)
         }
         var rule: String?
         if let resources = json["resources"], case .array(let list) = resources { rule = list.first?.string }
@@ -49,8 +50,9 @@ public struct ScheduledIngestion: LambdaHandler {
         let event = try ScheduledEvent.decode(json)
         var wanted = symbols
         if wanted.isEmpty {
-            do {
-                wanted = try await client.quotes.symbols(options: LambdaCalls.options(callTimeout, context)).map(\.symbol)
+            do throws(RPCError) {
+                wanted = try await client.quotes.symbols(options: LambdaCalls.options(callTimeout, context)).map(
+                    \.symbol)
             } catch {
                 throw LambdaFunctionError(type: "Function.UpstreamFailed", message: BridgeError(error).message)
             }
@@ -58,7 +60,7 @@ public struct ScheduledIngestion: LambdaHandler {
         var results: [JSONValue] = []
         var failures = 0
         for symbol in wanted {
-            do {
+            do throws(RPCError) {
                 let loaded = try await client.loading.loadSymbol(
                     symbol: symbol, source: source, options: LambdaCalls.options(callTimeout, context))
                 results.append(
