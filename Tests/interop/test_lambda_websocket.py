@@ -17,11 +17,11 @@ import signal
 import socket
 import subprocess
 import time
-import urllib.request
 
 import pytest
 
 from conftest import REPO, pulse_binary, require_module
+from lambda_support import Runtime
 from serve_process import ServeProcess
 
 require_module("botocore")
@@ -50,37 +50,6 @@ def redis(tmp_path):
     subprocess.run(["bash", str(REPO / "scripts/redis.sh"), "start", str(folder), str(port)], check=True)
     yield port
     subprocess.run(["bash", str(REPO / "scripts/redis.sh"), "stop", str(folder), str(port)], check=False)
-
-
-class Runtime:
-    """fake_lambda_runtime.py on a free port."""
-
-    def __init__(self, tmp_path):
-        port_file = tmp_path / "runtime-port"
-        self.process = subprocess.Popen(["python3", str(REPO / "Tests/interop/fake_lambda_runtime.py"),
-                                         "--port", "0", "--port-file", str(port_file)], stdout=subprocess.DEVNULL)
-        deadline = time.monotonic() + 30
-        while not port_file.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        self.address = f"127.0.0.1:{port_file.read_text()}"
-        self.count = 0
-
-    def invoke(self, event, timeout=60):
-        """Queues one invocation and waits for its outcome."""
-        self.count += 1
-        request_id = f"req-{self.count}"
-        body = json.dumps({"id": request_id, "payload": json.dumps(event), "deadline_in_ms": 30000}).encode()
-        urllib.request.urlopen(urllib.request.Request(f"http://{self.address}/__enqueue", data=body), timeout=10)
-        with urllib.request.urlopen(f"http://{self.address}/__results?count={self.count}&wait={timeout}",
-                                    timeout=timeout + 10) as answer:
-            results = json.loads(answer.read())
-        outcome = next(r for r in results if r["id"] == request_id)
-        assert outcome["kind"] == "response", outcome
-        return json.loads(outcome["body"])
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(timeout=10)
 
 
 def _message(body):
