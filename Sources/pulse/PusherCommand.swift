@@ -28,6 +28,8 @@ struct PusherCommand: AsyncParsableCommand {
     var region: String?
     @Option(help: "Seconds between reads of the followed symbols.")
     var refresh: Double = 1
+    @Option(help: "Seconds without a frame after which a connection gets a heartbeat.")
+    var heartbeat: Double = 15
 
     func run() async throws {
         let env = LambdaEnvironment()
@@ -41,6 +43,7 @@ struct PusherCommand: AsyncParsableCommand {
             throw UsageError("give --region or set AWS_REGION")
         }
         guard refresh > 0, refresh <= 60 else { throw UsageError("--refresh: give 0 to 60 seconds") }
+        guard heartbeat > 0, heartbeat <= 3600 else { throw UsageError("--heartbeat: give 0 to 3600 seconds") }
         let redisConfiguration: RedisConfiguration
         do {
             redisConfiguration = try RedisConfiguration(url: redisURL ?? env["REDIS_URL"] ?? "redis://127.0.0.1:6379")
@@ -64,7 +67,8 @@ struct PusherCommand: AsyncParsableCommand {
         let pusher = TickPusher(
             registry: ConnectionRegistry(redis: registryRedis), tickLog: TickLog(redis: followRedis),
             poster: ConnectionPoster(http: http, credentials: credentials, region: region), endpoint: endpoint,
-            refreshInterval: .milliseconds(Int64(refresh * 1000)))
+            refreshInterval: .milliseconds(Int64(refresh * 1000)),
+            heartbeatInterval: .milliseconds(Int64(heartbeat * 1000)))
         print("pusher running: tick log \(redisConfiguration), pushing to \(endpoint)")
         fflush(nil)
         do {

@@ -83,8 +83,8 @@ def test_pusher_posts_signed_ticks_and_drops_gone_connections(redis):
             def enough(f):
                 by = {}
                 for connection, body in f.posts:
-                    by.setdefault((connection, json.loads(body)["symbol"]), 0)
-                    by[(connection, json.loads(body)["symbol"])] += 1
+                    symbol = json.loads(body).get("symbol")  # heartbeats have none
+                    by[(connection, symbol)] = by.get((connection, symbol), 0) + 1
                 return (f.gone_posts and all(by.get(k, 0) >= 5 for k in
                                              [("c1", "AAPL"), ("c2", "AAPL"), ("c2", "MSFT")]))
             assert fake.wait_for(enough, timeout=60), (fake.posts[-3:], fake.gone_posts, fake.bad_signatures)
@@ -113,6 +113,8 @@ def test_pusher_posts_signed_ticks_and_drops_gone_connections(redis):
     last = {}
     for connection, body in posts:
         tick = json.loads(body)
+        if tick.get("type") == "heartbeat":
+            continue
         assert set(tick) == {"symbol", "price", "timestamp", "sequence", "volume", "conflated"}, tick
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z", tick["timestamp"]), tick
         assert tick["price"] == prices[tick["symbol"]][tick["sequence"]], tick
@@ -122,6 +124,53 @@ def test_pusher_posts_signed_ticks_and_drops_gone_connections(redis):
             assert tick["sequence"] == last[key] + 1 + tick["conflated"], (key, last[key], tick)
         last[key] = tick["sequence"]
     assert {c for c, _ in posts} == {"c1", "c2"}
+
+
+def test_pusher_sends_heartbeats_when_quiet_and_reports_gaps(redis):
+    """A symbol nobody writes gets heartbeats; ticks written straight into the log (XADD, the documented layout)
+    with a hole in their numbering arrive as tick, gap, tick — every sequence delivered, conflated or reported."""
+    _subscribe(redis, "q1", "GAPPY")
+    with FakeConnections(KEY_ID, SECRET, TOKEN) as fake:
+        env = dict(os.environ, AWS_ACCESS_KEY_ID=KEY_ID, AWS_SECRET_ACCESS_KEY=SECRET, AWS_SESSION_TOKEN=TOKEN,
+                   AWS_REGION="us-east-1")
+        pusher = subprocess.Popen(
+            [str(pulse_binary()), "pusher", "--endpoint", f"http://127.0.0.1:{fake.port}/prod",
+             "--redis-url", f"redis://127.0.0.1:{redis}", "--refresh", "0.2", "--heartbeat", "0.5"],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            assert pusher.stdout.readline().startswith("pusher running:")
+            assert fake.wait_for(lambda f: any(json.loads(b).get("type") == "heartbeat" for _, b in f.posts),
+                                 timeout=30)
+            now = int(time.time() * 1000)
+            for sequence in (1, 2, 10, 11):
+                _cli(redis, "XADD", "tick:{GAPPY}", f"{sequence}-0", "t", str(now + sequence), "p",
+                     str(100 + sequence), "s", "5", "b", "0", "a", "0", "i", str(now * 1000))
+            assert fake.wait_for(
+                lambda f: any(json.loads(b).get("sequence") == 11 for _, b in f.posts), timeout=30), fake.posts
+        finally:
+            pusher.send_signal(signal.SIGTERM)
+            try:
+                assert pusher.wait(timeout=20) == 0
+            finally:
+                if pusher.poll() is None:
+                    pusher.kill()
+        frames = [json.loads(b) for c, b in fake.posts if c == "q1"]
+        assert fake.bad_signatures == 0
+    heartbeat = next(f for f in frames if f.get("type") == "heartbeat")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z", heartbeat["timestamp"])
+    # Between two ticks, every skipped number is either folded into the later one (conflated) or in a gap frame.
+    last, reported, gaps = 0, 0, []
+    for frame in frames:
+        if frame.get("type") == "gap":
+            assert frame["symbol"] == "GAPPY"
+            gaps.append((frame["first"], frame["last"]))
+            reported += frame["last"] - frame["first"] + 1
+        elif "sequence" in frame:
+            assert frame["sequence"] == last + 1 + frame["conflated"] + reported, (frame, last, frames)
+            assert frame["price"] == 100 + frame["sequence"]
+            last, reported = frame["sequence"], 0
+    assert gaps == [(3, 9)]
+    assert last == 11
 
 
 def test_the_fake_rejects_a_tampered_signature():

@@ -9,7 +9,10 @@ import ServiceLifecycle
 /// tick to every connection the registry lists for its symbol through `@connections`. A connection that
 /// answers 410 Gone is removed from the registry. A connection whose previous post is still in flight gets
 /// the latest tick per symbol when it is free, with `conflated` counting the ticks folded into it (see
-/// ``ConnectionMailboxes``), so a slow browser costs one pending tick per symbol, never a queue.
+/// ``ConnectionMailboxes``), so a slow browser costs one pending tick per symbol, never a queue. A jump in a
+/// symbol's sequence (the log trimmed past a position the pusher had not read) is reported to its connections
+/// as a gap frame; a connection with nothing sent for `heartbeatInterval` gets a heartbeat, so a browser can
+/// tell a quiet market from a dead socket.
 public struct TickPusher: Sendable {
     public let registry: ConnectionRegistry
     /// On a Redis client of its own: blocking reads would hold up the registry's commands.
@@ -17,16 +20,19 @@ public struct TickPusher: Sendable {
     public let mailboxes: ConnectionMailboxes
     /// How often the set of followed symbols is read again (also the longest a blocking read waits).
     public var refreshInterval: Duration
+    public var heartbeatInterval: Duration
     public var logger: Logger
 
     public init(
         registry: ConnectionRegistry, tickLog: TickLog, poster: ConnectionPoster, endpoint: String,
-        refreshInterval: Duration = .seconds(1), logger: Logger = Logger(label: "pulse.pusher")
+        refreshInterval: Duration = .seconds(1), heartbeatInterval: Duration = .seconds(15),
+        logger: Logger = Logger(label: "pulse.pusher")
     ) {
         self.registry = registry
         self.tickLog = tickLog
         self.mailboxes = ConnectionMailboxes(poster: poster, endpoint: endpoint, registry: registry, logger: logger)
         self.refreshInterval = refreshInterval
+        self.heartbeatInterval = heartbeatInterval
         self.logger = logger
     }
 
@@ -34,11 +40,20 @@ public struct TickPusher: Sendable {
     public func run() async {
         var positions: [String: UInt64] = [:]
         var lastRefresh: ContinuousClock.Instant?
+        var lastHeartbeat = ContinuousClock.now
         while !Task.isCancelled {
             do {
                 if lastRefresh.map({ ContinuousClock.now - $0 >= refreshInterval }) ?? true {
                     positions = try await refreshed(positions)
                     lastRefresh = .now
+                }
+                if ContinuousClock.now - lastHeartbeat >= heartbeatInterval {
+                    lastHeartbeat = .now
+                    var connections: Set<String> = []
+                    for symbol in positions.keys {
+                        connections.formUnion(try await registry.connections(following: symbol))
+                    }
+                    await mailboxes.heartbeat(connections.sorted(), quietFor: heartbeatInterval)
                 }
                 guard !positions.isEmpty else {
                     try? await Task.sleep(for: refreshInterval)
@@ -46,9 +61,15 @@ public struct TickPusher: Sendable {
                 }
                 let batches = try await tickLog.follow(positions, block: refreshInterval)
                 for (symbol, entries) in batches where !entries.isEmpty {
+                    var previous = positions[symbol] ?? 0
                     positions[symbol] = entries.last!.sequence
                     let connections = try await registry.connections(following: symbol)
                     for entry in entries {
+                        if entry.sequence > previous + 1 {
+                            let gap = TickFrames.gap(symbol: symbol, first: previous + 1, last: entry.sequence - 1)
+                            await mailboxes.offerControl(Array(gap.json.utf8), to: connections)
+                        }
+                        previous = entry.sequence
                         await mailboxes.offer(symbol: symbol, entry, to: connections)
                     }
                 }
@@ -82,21 +103,28 @@ public actor ConnectionMailboxes {
         var folded: UInt32
     }
     private struct Mailbox {
+        /// Gap frames, sent before any pending tick (at most a few: one per gap seen while busy).
+        var control: [[UInt8]] = []
         var pending: [String: Pending] = [:]
         var order: [String] = []
     }
+    /// More control frames than this waiting on one slow connection: the oldest are dropped.
+    static let maxControlFrames = 16
 
     private let poster: ConnectionPoster
     private let endpoint: String
     private let registry: ConnectionRegistry
     private let logger: Logger
     private var busy: [String: Mailbox] = [:]
+    /// When each connection was last sent something (heartbeats go to the quiet ones).
+    private var lastSent: [String: ContinuousClock.Instant] = [:]
 
     /// Counters since start (logs and tests).
     public private(set) var delivered = 0
     public private(set) var gone = 0
     public private(set) var failed = 0
     public private(set) var conflated = 0
+    public private(set) var heartbeats = 0
 
     init(poster: ConnectionPoster, endpoint: String, registry: ConnectionRegistry, logger: Logger) {
         self.poster = poster
@@ -123,8 +151,38 @@ public actor ConnectionMailboxes {
         }
     }
 
+    /// Queues a frame that is not a tick (a gap report) for each connection, in order with the others.
+    func offerControl(_ frame: [UInt8], to connections: [String]) {
+        for connection in connections {
+            if var mailbox = busy[connection] {
+                mailbox.control.append(frame)
+                if mailbox.control.count > Self.maxControlFrames { mailbox.control.removeFirst() }
+                busy[connection] = mailbox
+            } else {
+                busy[connection] = Mailbox()
+                post(connection, frame)
+            }
+        }
+    }
+
+    /// A heartbeat to each connection that is idle and was sent nothing for `quietFor`.
+    func heartbeat(_ connections: [String], quietFor: Duration) {
+        let now = ContinuousClock.now
+        let frame = Array(ServerMessage.heartbeat(timeMs: LambdaClock.nowMs()).json.utf8)
+        for connection in connections where busy[connection] == nil {
+            guard lastSent[connection].map({ now - $0 >= quietFor }) ?? true else { continue }
+            heartbeats += 1
+            busy[connection] = Mailbox()
+            post(connection, frame)
+        }
+    }
+
     private func send(_ connection: String, _ symbol: String, _ tick: Pending) {
-        let frame = Array(TickFrames.tick(symbol: symbol, tick.entry, conflated: tick.folded).json.utf8)
+        post(connection, Array(TickFrames.tick(symbol: symbol, tick.entry, conflated: tick.folded).json.utf8))
+    }
+
+    private func post(_ connection: String, _ frame: [UInt8]) {
+        lastSent[connection] = .now
         let (poster, endpoint) = (self.poster, self.endpoint)
         Task {
             let outcome = await poster.post(endpoint: endpoint, connectionID: connection, data: frame)
@@ -139,6 +197,7 @@ public actor ConnectionMailboxes {
         case .gone:
             gone += 1
             busy[connection] = nil
+            lastSent[connection] = nil
             logger.info("connection \(connection) is gone; removing it")
             _ = try? await registry.disconnect(connection)
             return
@@ -147,6 +206,12 @@ public actor ConnectionMailboxes {
             logger.warning("post to \(connection) failed: \(reason)")
         }
         guard var mailbox = busy[connection] else { return }
+        if !mailbox.control.isEmpty {
+            let frame = mailbox.control.removeFirst()
+            busy[connection] = mailbox
+            post(connection, frame)
+            return
+        }
         guard !mailbox.order.isEmpty else {
             busy[connection] = nil
             return
