@@ -28,6 +28,8 @@ struct PusherCommand: AsyncParsableCommand {
     var region: String?
     @Option(help: "Seconds between reads of the followed symbols.")
     var refresh: Double = 1
+    @Option(help: "Concurrent HTTP connections to the @connections endpoint.")
+    var connections: Int = 32
     @Option(help: "Seconds without a frame after which a connection gets a heartbeat.")
     var heartbeat: Double = 15
 
@@ -43,6 +45,7 @@ struct PusherCommand: AsyncParsableCommand {
             throw UsageError("give --region or set AWS_REGION")
         }
         guard refresh > 0, refresh <= 60 else { throw UsageError("--refresh: give 0 to 60 seconds") }
+        guard (1...1024).contains(connections) else { throw UsageError("--connections: give 1 to 1024") }
         guard heartbeat > 0, heartbeat <= 3600 else { throw UsageError("--heartbeat: give 0 to 3600 seconds") }
         let redisConfiguration: RedisConfiguration
         do {
@@ -56,7 +59,11 @@ struct PusherCommand: AsyncParsableCommand {
             loop.stop()
             loop.join()
         }
-        let http = try HTTPClient(loop: loop)
+        // One host takes every post: more connections to it than the client's default of 8, so a slow answer does
+        // not hold up the posts to other browsers.
+        var httpConfiguration = HTTPClient.Configuration()
+        httpConfiguration.maximumConnectionsPerHost = connections
+        let http = try HTTPClient(loop: loop, configuration: httpConfiguration)
         guard let credentials = AWSCredentialChain.provider(environment: env.values, http: http) else {
             await http.close()
             throw UsageError(
