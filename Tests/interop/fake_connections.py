@@ -35,6 +35,7 @@ class FakeConnections:
         self.lock = threading.Condition()
         self.posts = []          # (connection id, body bytes) of accepted posts
         self.gone_posts = []     # connection ids answered 410
+        self.trace_ids = []      # X-Amzn-Trace-Id of each accepted post (None when absent)
         self.bad_signatures = 0
         outer = self
 
@@ -75,6 +76,7 @@ class FakeConnections:
                 self.lock.notify_all()
                 return 410
             self.posts.append((connection, body))
+            self.trace_ids.append(headers.get("X-Amzn-Trace-Id"))
             self.lock.notify_all()
             return 200
 

@@ -21,20 +21,24 @@ class Runtime:
         self.address = f"127.0.0.1:{port_file.read_text()}"
         self.count = 0
 
-    def outcome(self, event, timeout=60):
-        """Queues one invocation and waits for its outcome: {"id", "kind", "body", "error_type"}."""
+    def outcome(self, event, timeout=60, trace=None):
+        """Queues one invocation (with X-Ray's trace header, if given) and waits for its outcome:
+        {"id", "kind", "body", "error_type"}."""
         self.count += 1
         request_id = f"req-{self.count}"
-        body = json.dumps({"id": request_id, "payload": json.dumps(event), "deadline_in_ms": 60000}).encode()
+        invocation = {"id": request_id, "payload": json.dumps(event), "deadline_in_ms": 60000}
+        if trace:
+            invocation["trace"] = trace
+        body = json.dumps(invocation).encode()
         urllib.request.urlopen(urllib.request.Request(f"http://{self.address}/__enqueue", data=body), timeout=10)
         with urllib.request.urlopen(f"http://{self.address}/__results?count={self.count}&wait={timeout}",
                                     timeout=timeout + 10) as answer:
             results = json.loads(answer.read())
         return next(r for r in results if r["id"] == request_id)
 
-    def invoke(self, event, timeout=60):
+    def invoke(self, event, timeout=60, trace=None):
         """The response of one invocation (failing the test on an invocation error)."""
-        outcome = self.outcome(event, timeout)
+        outcome = self.outcome(event, timeout, trace)
         assert outcome["kind"] == "response", outcome
         return json.loads(outcome["body"])
 

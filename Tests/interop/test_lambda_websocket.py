@@ -101,12 +101,19 @@ def test_websocket_routes_through_the_lambda_and_the_pusher(redis, tmp_path):
             assert json.loads(answer["body"])["error"]["code"] == "NOT_FOUND"
             assert _cli(redis, "EXISTS", "ws:conn:refused1").strip() == "0"
 
+            # X-Ray's trace header of the invocation goes on with the frames it sends.
+            trace = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
+            start = len(fake.posts)
+            assert runtime.invoke(_message('{"action":"subscribe","symbol":"AAPL"}'), trace=trace) == \
+                {"statusCode": 200}
+            assert fake.trace_ids[start:] == [trace]
             start = len(fake.posts)
             for body in ['{"action":"subscribe","symbol":"SPY"}', "{not json", '{"action":"subscribe","symbol":"NOPE"}',
                          '{"action":"unsubscribe","symbols":["MSFT"]}']:
                 assert runtime.invoke(_message(body)) == {"statusCode": 200}
             frames = _frames(fake, start)
             assert frames[0] == {"type": "subscribed", "symbols": ["AAPL", "MSFT", "SPY"]}
+            assert set(fake.trace_ids[start:]) == {None}  # not the previous invocation's
             assert frames[1]["type"] == "error" and frames[1]["error"]["code"] == "INVALID_ARGUMENT"
             assert frames[2]["type"] == "error" and frames[2]["error"]["code"] == "NOT_FOUND"
             assert frames[3] == {"type": "subscribed", "symbols": ["AAPL", "SPY"]}
