@@ -1,3 +1,4 @@
+import Logging
 import PulseBridge
 import PulseClient
 import PulseMarketData
@@ -18,6 +19,7 @@ public struct WebSocketBridge: Sendable {
     /// For `resume`: the tick log the pusher follows; nil answers resume with UNAVAILABLE.
     public var tickLog: TickLog?
     public var callTimeout: Duration = .seconds(10)
+    public var logger = Logger(label: "pulse.lambda.websocket")
 
     public init(
         client: PulseClient, registry: ConnectionRegistry, poster: ConnectionPoster, endpoint: String? = nil,
@@ -58,11 +60,16 @@ public struct WebSocketBridge: Sendable {
             return Self.status(200)
         case .message(let body):
             let target = endpoint ?? Self.endpoint(of: json)
+            if target == nil { logger.error("no @connections endpoint: set PULSE_WS_ENDPOINT") }
             for frame in await frames(for: body, connection: id, context: context) {
                 if let target {
                     let outcome = await poster.post(
                         endpoint: target, connectionID: id, data: Array(frame.json.utf8), traceID: context.traceID)
-                    if outcome == .gone { _ = try? await registry.disconnect(id) }
+                    switch outcome {
+                    case .delivered: break
+                    case .gone: _ = try? await registry.disconnect(id)
+                    case .failed(let reason): logger.warning("frame to \(id) not delivered: \(reason)")
+                    }
                 }
             }
             return Self.status(200)
