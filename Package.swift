@@ -144,10 +144,21 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
+        // `pulse lambda` (the custom runtime's bootstrap: Runtime API loop, bridge/SQS/ingest handlers) and
+        // `pulse pusher` (tick fan-out through API Gateway's @connections).
+        .target(
+            name: "PulseLambda",
+            dependencies: [
+                "PulseBridge", "PulseClient", "PulseMarketData", "PulseStore", "PulseProtocol", "PulseIO",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings),
         .executableTarget(
             name: "pulse",
             dependencies: [
                 "PulseServer", "PulseAnalytics", "PulseClient", "PulseBridge", "PulseGateway", "PulseStore", "PulseIO", "PulseMarketData",
+                "PulseLambda",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -210,6 +221,13 @@ let package = Package(
         .testTarget(
             name: "PulseBridgeTests",
             dependencies: ["PulseBridge", "PulseGateway", "PulseClient", "PulseMarketData", "PulseProtocol"],
+            exclude: ["Events"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PulseLambdaTests",
+            dependencies: [
+                "PulseLambda", "PulseBridge", "PulseClient", "PulseMarketData", "PulseStore", "PulseIO",
+                "PulseTestSupport",
+            ],
             exclude: ["Events"], swiftSettings: swiftSettings),
         .testTarget(
             name: "PulseLoadTests",

@@ -19,6 +19,17 @@ if ! swift format lint --strict --recursive --parallel Sources Tests clients/swi
 fi
 rm -f /tmp/pulse-format.$$
 
+step "deploy template (cfn-lint)"
+# The SAM template is checked against CloudFormation's and SAM's schemas; under CI a missing cfn-lint fails.
+if [ -x .venv/bin/cfn-lint ]; then
+    .venv/bin/cfn-lint deploy/template.yaml
+elif [ "${CI:-}" = "true" ]; then
+    echo "cfn-lint is missing from .venv (Tests/interop/requirements.txt)" >&2
+    exit 1
+else
+    echo "skipped: cfn-lint is not installed in .venv" >&2
+fi
+
 step "swift build"
 log="$(mktemp)"
 if ! swift build --build-tests >"$log" 2>&1; then

@@ -31,6 +31,8 @@ struct Pulse: AsyncParsableCommand {
             ClockCommand.self,
             GatewayCommand.self,
             WatchCommand.self,
+            LambdaCommand.self,
+            PusherCommand.self,
         ])
 
     static func main() async {
