@@ -6,7 +6,9 @@ import Testing
 
 @Suite("Symbol ownership in PostgreSQL: advisory locks, epochs, high-water marks", requiresPostgres, .serialized)
 struct PostgresOwnershipTests {
-    @Test("one owner at a time; a terminated backend's lock is taken back unless another owner came; epochs fence the log")
+    @Test(
+        "one owner at a time; a terminated backend's lock is taken back unless another owner came; epochs fence the log"
+    )
     func ownershipAndFencing() async throws {
         try await TestDatabase.withFreshDatabase { configuration in
             try await TestDatabase.withConnection(to: configuration) { admin in

@@ -184,11 +184,12 @@ public struct ServerApplication: Sendable {
         return (services, LiveStreamsPart(hub: ticks, follower: follower), followerRedis)
     }
 
-    /// Metrics into `metrics` (the gRPC interceptor first, `/metrics`, the probes, the feed's counters) when a metrics port is
-    /// set, and the access log when on.
+    /// Metrics into `metrics` (the gRPC interceptor first, `/metrics`, the probes, the feed's counters) when a
+    /// metrics port is set, and the access log when on.
     func observabilityParts(
-        metrics: ServerMetrics?, group: EventLoopGroup, compute: ComputePool, blocking: BlockingPool, redis: RedisClient?,
-        loading: LoadingResources?, services: [any RPCService], onMetricsListening: @escaping @Sendable (Int) -> Void
+        metrics: ServerMetrics?, group: EventLoopGroup, compute: ComputePool, blocking: BlockingPool,
+        redis: RedisClient?, loading: LoadingResources?, services: [any RPCService],
+        onMetricsListening: @escaping @Sendable (Int) -> Void
     ) -> Observability {
         var interceptors: [any ServerInterceptor] = []
         var parts: [any Service] = []
