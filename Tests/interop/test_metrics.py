@@ -143,7 +143,8 @@ def test_access_log_carries_the_request_id(stubs, server):
 def test_tick_lag_and_stream_gauges_follow_a_subscription(pulse_bin, tmp_path_factory):
     """A feed in process (no Redis, no PostgreSQL) and one grpcio subscriber: every tick handed to it is in
     `pulse_tick_lag_seconds`, whose mean is no more than the lag the client itself measured from the ticks'
-    `ingest_time_us`; the hub counts the subscriber while it is open; Subscribe's messages are counted."""
+    `ingest_time_us`; the hub counts the subscriber while it is open; Subscribe's messages are counted, and the
+    call the client cancelled is handled with code Canceled."""
     from grpc_peer_server import compile_protocol
     import importlib
 
@@ -186,5 +187,10 @@ def test_tick_lag_and_stream_gauges_follow_a_subscription(pulse_bin, tmp_path_fa
         assert sent >= len(client_lags)
         assert value(after, "grpc_server_started_total", **subscribe) - value(
             before, "grpc_server_started_total", **subscribe) == 1
+        # The client cancelled the stream: the call is counted as handled with gRPC's Canceled.
+        assert value(after, "grpc_server_handled_total", **subscribe, grpc_code="Canceled") - value(
+            before, "grpc_server_handled_total", **subscribe, grpc_code="Canceled") == 1
+        assert value(after, "grpc_server_handling_seconds_count", **subscribe) - value(
+            before, "grpc_server_handling_seconds_count", **subscribe) == 1
     finally:
         process.terminate()
