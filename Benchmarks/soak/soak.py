@@ -1,10 +1,19 @@
-"""The soak: two `pulse serve` instances sharing one PostgreSQL and one Redis (both started here), mixed load from
-`pulse-load`, PostgreSQL and Redis restarted twice each and one instance SIGKILLed and restarted.
+"""The soak: two `pulse serve` instances sharing one PostgreSQL and one Redis (both started here), mixed load,
+PostgreSQL and Redis restarted twice each, and the instance that owns every symbol SIGKILLed and restarted.
 
-Prints requests served, errors by status, minute bars fed (the feeds' own counter, scraped from /metrics) against
-bars stored (counted in PostgreSQL), tick-log gaps counted by the feeds, recovery time after each restart (until
-the surviving instance's /metrics says PostgreSQL/Redis is up again) and each process' peak memory per half of
-the run. Exits 1 when bars were lost (stored < fed), or a recovery took more than 2 s.
+Load: `pulse-load unary` against both instances (Echo on the loop and on the compute pool, Health/Check,
+Quotes/GetQuote of the fed symbols, Quotes/GetBars of minute bars, Backtests/Run of an SMA cross over 300 inline
+bars), `pulse-load subscribe` (8 Quotes/Subscribe streams on instance a, sequence numbers checked), and one grpcio
+subscriber that streams from instance b and, when b is SIGKILLed, resumes on a from its last sequence numbers.
+
+Prints requests served, errors by status and by method, minute bars fed (the feeds' own counter, scraped from
+/metrics) against bars stored (counted in PostgreSQL), tick-log gaps counted by the feeds, the streams' missing /
+announced / conflated counts, the resuming subscriber's gaps reported vs numbers really absent from the tick log
+(redis-cli), recovery time after each restart (until the surviving instance's /metrics says PostgreSQL/Redis is up
+again; for the kill, until a owns every symbol) and each process' peak memory in the first and last ten minutes
+(halves for runs under 20 minutes). Exits 1 when bars were lost, a subscriber saw an unreported hole or a duplicate
+or was told of a gap the log does not have, a recovery took longer than the limit, or instance a's memory grew by
+more than 10 %.
 
 Usage: python Benchmarks/soak/soak.py MINUTES   (run.sh is the entry point)
 """
@@ -255,8 +264,12 @@ def main():
     store.pg("start")
     store.redis("start")
     subprocess.run([PULSE, "migrate", "--database-url", store.database_url], check=True, stdout=subprocess.DEVNULL)
-    a = Instance("a", work, store)
+    # b first, so that it owns every symbol when it is SIGKILLed and a (a standby until then) must take them over.
     b = Instance("b", work, store)
+    deadline = time.monotonic() + 30
+    while int(store.sql("SELECT count(*) FROM symbol_owners")) < len(SYMBOLS) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    a = Instance("a", work, store)
     CLEANUP.extend([lambda: a.process.poll() is None and a.process.kill(),
                     lambda: b.process.poll() is None and b.process.kill()])
     began = time.monotonic()
@@ -295,9 +308,17 @@ def main():
         else:
             fed_by_killed = b.metrics().get("pulse_ingest_bars_written_total", 0)
             gaps_killed = b.metrics().get("pulse_ingest_gaps_total", 0)
+            epochs = store.sql("SELECT string_agg(symbol || ':' || epoch, ',' ORDER BY symbol) FROM symbol_owners")
             b.process.send_signal(signal.SIGKILL)
             b.process.wait()
-            time.sleep(2)
+            killed = time.monotonic()
+            while time.monotonic() - killed < 30:
+                now = store.sql("SELECT string_agg(symbol || ':' || epoch, ',' ORDER BY symbol) FROM symbol_owners")
+                if all(x != y for x, y in zip(epochs.split(","), now.split(","))):
+                    break
+                time.sleep(0.05)
+            recoveries.append(("instance b SIGKILL (until a owns all its symbols)", time.monotonic() - killed))
+            time.sleep(max(0, 2 - (time.monotonic() - killed)))
             restarted = time.monotonic()
             b.start()
             recoveries.append(("instance b SIGKILL + restart (until serving)", time.monotonic() - restarted))
@@ -332,7 +353,7 @@ def main():
     stored_rows = int(store.sql(
         f"SELECT count(*) FROM bars b JOIN symbols s ON s.id = b.symbol_id WHERE s.symbol IN ({symbols}) "
         "AND b.timeframe = '1m'"))
-    served, errors = 0, {}
+    served, errors, by_method = 0, {}, {}
     for report in sorted(work.glob("load-a.json")) + sorted(work.glob("load-b*.json")):
         if ".scenario." in report.name:
             continue
@@ -340,6 +361,11 @@ def main():
         served += data.get("ok", 0)
         for status, count in data.get("errors", {}).items():
             errors[status] = errors.get(status, 0) + count
+        for figures in data.get("methods", []):
+            method = by_method.setdefault(figures["method"].rsplit("/", 1)[-1], {"ok": 0})
+            method["ok"] += figures.get("ok", 0)
+            for status, count in figures.get("errors", {}).items():
+                method[status] = method.get(status, 0) + count
     stream_report = json.loads((work / "streams-a.json").read_text()).get("stream", {}) \
         if (work / "streams-a.json").exists() else {}
     missing = int(store.sql(
@@ -350,9 +376,11 @@ def main():
     store.pg("stop")
     store.redis("stop")
 
-    print(f"soak: {minutes:g} minutes, 2 instances, PostgreSQL and Redis restarted twice each, instance b SIGKILLed")
+    print(f"soak: {minutes:g} minutes, 2 instances, PostgreSQL and Redis restarted twice each, instance b (the "
+          "owner of every symbol) SIGKILLed")
     print(f"requests served OK: {served}")
     print(f"errors by status: {json.dumps(errors) if errors else 'none'}")
+    print(f"by method: {json.dumps(by_method)}")
     print(f"minute bars fed (feeds' count, incl. the killed instance's before the kill): {fed:.0f}")
     print(f"minute bars stored (rows in PostgreSQL; a minute two owners both wrote is one row): {stored_rows}")
     print(f"minutes missing inside each symbol's stored range: {missing}")
