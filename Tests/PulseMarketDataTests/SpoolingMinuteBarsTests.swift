@@ -104,7 +104,8 @@ struct SpoolingMinuteBarsTests {
             defer { pool.close() }
             let second = try await SpoolingMinuteBars(
                 inner: PostgresMinuteBars(pool: pool), directory: spoolDirectory, loop: loop, blocking: blocking)
-            #expect(second.statistics.pending == 3)
+            // It may be draining already (PostgreSQL is up), so its pending count is a race; the first sink never
+            // reached PostgreSQL, so every bar stored below came through this one from the spool.
             let deadline = ContinuousClock.now + .seconds(60)
             while second.statistics.pending > 0 && ContinuousClock.now < deadline {
                 second.flush()
