@@ -178,6 +178,14 @@ def _minute_bars(pb, symbol):
                                                               multiple=1))
 
 
+def _accepts(stores):
+    try:
+        with psycopg.connect(stores.database_url, connect_timeout=1):
+            return True
+    except psycopg.OperationalError:
+        return False
+
+
 def _bars_code(channel, pb):
     try:
         _quotes(channel, pb).GetBars(_minute_bars(pb, "FLTA"), timeout=10)
@@ -215,9 +223,13 @@ def test_postgres_down_spools_serves_quotes_from_redis_and_recovers(pb, cluster)
         _wait(lambda: _health(channel, pb) == pb.health_pb2.HealthCheckResponse.NOT_SERVING, 15,
               "health NOT_SERVING")
 
+        unavailable = 'grpc_server_handled_total{grpc_type="unary",grpc_service="pulse.v1.Quotes",' \
+            'grpc_method="GetBars",grpc_code="Unavailable"}'
+        counted = r.metrics().get(unavailable, 0)
         with pytest.raises(grpc.RpcError) as failed:
             _quotes(channel, pb).GetBars(_minute_bars(pb, "FLTA"), timeout=10)
         assert failed.value.code() == grpc.StatusCode.UNAVAILABLE, failed.value
+        assert r.metrics().get(unavailable, 0) == counted + 1, "the UNAVAILABLE is not in R's metrics by code"
         assert str(stores.pg_port) not in failed.value.details() and "127.0.0.1" not in failed.value.details()
         status = rpc_status.from_call(failed.value)
         assert status is not None, "no grpc-status-details-bin on GetBars' UNAVAILABLE"
@@ -241,11 +253,14 @@ def test_postgres_down_spools_serves_quotes_from_redis_and_recovers(pb, cluster)
         assert a.metrics().get("pulse_ingest_leases_lost_total", 0) == 0, "A gave its symbols up while PG was away"
         print(f"PostgreSQL was away {time.monotonic() - stopped:.1f} s")
 
-        stores.postgres("start")
-        back = time.monotonic()
+        # The clock starts when PostgreSQL first accepts a session (postgres.sh returns a little later).
+        starting = threading.Thread(target=stores.postgres, args=("start",))
+        starting.start()
+        back = _wait(lambda: _accepts(stores) and time.monotonic(), 60, "PostgreSQL to accept sessions", 0.02)
         _wait(lambda: _health(channel, pb) == pb.health_pb2.HealthCheckResponse.SERVING, 30, "health SERVING",
               interval=0.02)
         recovery = time.monotonic() - back
+        starting.join(timeout=60)
         print(f"health SERVING {recovery:.2f} s after PostgreSQL accepted connections again")
         assert recovery <= RECOVERY_LIMIT_S, f"health SERVING {recovery:.2f} s after PostgreSQL returned"
         _wait(lambda: _bars_code(channel, pb) == grpc.StatusCode.OK, 10, "GetBars to answer again")
