@@ -105,7 +105,9 @@ struct FakeQuoteFeed: RPCService {
     let ageMs: Int64
     var serviceName: String { "pulse.v1.Quotes" }
 
-    static let sentSequences: [UInt64] = Array(1...10) + Array(14...17) + Array(20...30)
+    /// Ticks 11-13 are a hole nobody reports, 18-19 are inside tick 20's `conflated`, 31-35 are announced as a gap.
+    static let sentSequences: [UInt64] = Array(1...10) + Array(14...17) + Array(20...30) + Array(36...38)
+    static let announcedGap: ClosedRange<UInt64> = 31...35
 
     var methods: [RPCMethodDefinition] {
         let ageMs = self.ageMs
@@ -114,6 +116,14 @@ struct FakeQuoteFeed: RPCService {
                 (request: PulseV1.SubscribeQuotesRequest, writer: StreamWriter<PulseV1.QuoteEvent>, context) in
                 for sequence in Self.sentSequences {
                     for symbol in request.symbols {
+                        if sequence == Self.announcedGap.upperBound + 1 {
+                            try await writer.send(
+                                PulseV1.QuoteEvent(
+                                    .gap(
+                                        PulseV1.SequenceGap(
+                                            symbol: symbol, firstMissing: Self.announcedGap.lowerBound,
+                                            lastMissing: Self.announcedGap.upperBound))))
+                        }
                         let ingested = wallClockMicroseconds() - ageMs * 1000
                         var tick = PulseV1.Tick(
                             symbol: symbol, sequence: sequence, timeMs: ingested / 1000 - 3_600_000, price: 100)

@@ -6,7 +6,7 @@ import Testing
 
 @Suite("Subscriptions against a fake feed with known timestamps and a hole", .serialized)
 struct SubscribeLoadTests {
-    @Test("per-tick latency comes from the tick's timestamp; the hole is counted, conflation is not")
+    @Test("latency from the tick's timestamp; the hole is counted, conflation and announced gaps are not")
     func latencyAndGaps() async throws {
         try await withTestServer(services: [FakeQuoteFeed(ageMs: 40)]) { port, _ in
             var configuration = SubscribeLoadConfiguration(
@@ -18,7 +18,8 @@ struct SubscribeLoadTests {
             let stream = try #require(report.stream)
             let ticksPerSymbol = FakeQuoteFeed.sentSequences.count
             #expect(stream.messages == 4 * 2 * ticksPerSymbol)
-            #expect(stream.missing == 4 * 2 * 3, "ticks 11-13 of each symbol on each stream")
+            #expect(stream.missing == 4 * 2 * 3, "ticks 11-13 of each symbol on each stream (not the announced gap)")
+            #expect(stream.announcedMissing == 4 * 2 * FakeQuoteFeed.announcedGap.count)
             #expect(stream.conflated == 4 * 2 * 2)
             #expect(stream.outOfOrder == 0)
             #expect(stream.timeField == "ingest_time_us")

@@ -6,7 +6,9 @@ import Testing
 
 @Suite("Symbol ownership in PostgreSQL: advisory locks, epochs, high-water marks", requiresPostgres, .serialized)
 struct PostgresOwnershipTests {
-    @Test("one owner at a time; a terminated backend loses the lock; the next owner's epoch fences the log")
+    @Test(
+        "one owner at a time; a terminated backend's lock is taken back unless another owner came; epochs fence the log"
+    )
     func ownershipAndFencing() async throws {
         try await TestDatabase.withFreshDatabase { configuration in
             try await TestDatabase.withConnection(to: configuration) { admin in
@@ -45,11 +47,25 @@ struct PostgresOwnershipTests {
                 let pid = try #require(try backends.int(0, 0))
                 try await admin.query("SELECT pg_terminate_backend($1::int)", [.int(pid)])
                 try await Task.sleep(for: .milliseconds(200))
-                #expect(try await first.renew(lease, highWater: 20) == false)
+                // Nobody took the symbol meanwhile (the epoch is still ours): the owner takes its lock back.
+                #expect(try await first.renew(lease, highWater: 20))
+                #expect(try await second.acquire("AAPL") == nil)
+                let again = try await admin.query(
+                    """
+                    SELECT pid FROM pg_locks
+                    WHERE locktype = 'advisory' AND granted AND objsubid = 1
+                      AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                      AND classid::bigint = $1 AND objid::bigint = $2
+                    """, [.int((key >> 32) & 0xFFFF_FFFF), .int(key & 0xFFFF_FFFF)])
+                let retaken = try #require(try again.int(0, 0))
+                try await admin.query("SELECT pg_terminate_backend($1::int)", [.int(retaken)])
+                try await Task.sleep(for: .milliseconds(200))
 
-                // The next owner continues the numbering from the high-water mark and fences the old one off.
+                // The next owner continues the numbering from the high-water mark and fences the old one off; the
+                // old owner, back on a new session, finds the lock taken and the epoch moved on.
                 let taken = try #require(try await second.acquire("AAPL"))
                 #expect(taken.epoch == 2 && taken.highWater == 20)
+                #expect(try await first.renew(lease, highWater: 20) == false)
                 let error = await #expect(throws: RedisError.self) {
                     try await log.append("AAPL", epoch: lease.epoch, [TickLog.Entry(sequence: 21, timeMs: 0, price: 1)])
                 }

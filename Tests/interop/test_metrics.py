@@ -138,3 +138,59 @@ def test_access_log_carries_the_request_id(stubs, server):
         time.sleep(0.1)
     line = next(line for line in log.splitlines() if "request_id=test-req-42" in line)
     assert "method=/pulse.v1.Diagnostics/Echo" in line and "code=" in line
+
+
+def test_tick_lag_and_stream_gauges_follow_a_subscription(pulse_bin, tmp_path_factory):
+    """A feed in process (no Redis, no PostgreSQL) and one grpcio subscriber: every tick handed to it is in
+    `pulse_tick_lag_seconds`, whose mean is no more than the lag the client itself measured from the ticks'
+    `ingest_time_us`; the hub counts the subscriber while it is open; Subscribe's messages are counted, and the
+    call the client cancelled is handled with code Canceled."""
+    from grpc_peer_server import compile_protocol
+    import importlib
+
+    compile_protocol(tmp_path_factory.mktemp("stream-stubs"))
+    quotes_pb2 = importlib.import_module("pulse.v1.quotes_pb2")
+    quotes_pb2_grpc = importlib.import_module("pulse.v1.quotes_pb2_grpc")
+    port = free_port()
+    process = ServeProcess(
+        [pulse_bin, "serve", "--port", "0", "--feed", "simulated", "--symbols", "MLAG", "--tick-rate", "100",
+         "--metrics-port", port], env={"DATABASE_URL": "", "REDIS_URL": ""})
+    url = f"http://127.0.0.1:{port}/metrics"
+    subscribe = dict(grpc_type="server_stream", grpc_service="pulse.v1.Quotes", grpc_method="Subscribe")
+    try:
+        before = scrape(url)
+        client_lags = []
+        with grpc.insecure_channel(process.address) as channel:
+            call = quotes_pb2_grpc.QuotesStub(channel).Subscribe(quotes_pb2.SubscribeQuotesRequest(symbols=["MLAG"]))
+            for event in call:
+                if event.WhichOneof("event") == "tick":
+                    client_lags.append(time.time() - event.tick.ingest_time_us / 1e6)
+                    if len(client_lags) == 60:
+                        break
+            during = scrape(url)
+            assert value(during, "pulse_tickhub_subscribers") == 1
+            call.cancel()
+        deadline = time.monotonic() + 10
+        while value(scrape(url), "pulse_tickhub_subscribers") != 0:
+            assert time.monotonic() < deadline, "the subscription was not closed"
+            time.sleep(0.1)
+        after = scrape(url)
+        lag_count = value(after, "pulse_tick_lag_seconds_count") - value(before, "pulse_tick_lag_seconds_count")
+        lag_sum = value(after, "pulse_tick_lag_seconds_sum") - value(before, "pulse_tick_lag_seconds_sum")
+        assert lag_count >= len(client_lags)
+        assert value(after, "pulse_tick_lag_seconds_bucket", le="+Inf") == value(after, "pulse_tick_lag_seconds_count")
+        # The server measures up to its hand-off, the client up to its receipt: the server's mean is the smaller
+        # (the ticks after the 60th were handed off at most as late as the 60th arrived).
+        assert 0 < lag_sum / lag_count <= max(client_lags) + 0.05, (lag_sum / lag_count, max(client_lags))
+        sent = value(after, "grpc_server_msg_sent_total", **subscribe) - value(before, "grpc_server_msg_sent_total",
+                                                                               **subscribe)
+        assert sent >= len(client_lags)
+        assert value(after, "grpc_server_started_total", **subscribe) - value(
+            before, "grpc_server_started_total", **subscribe) == 1
+        # The client cancelled the stream: the call is counted as handled with gRPC's Canceled.
+        assert value(after, "grpc_server_handled_total", **subscribe, grpc_code="Canceled") - value(
+            before, "grpc_server_handled_total", **subscribe, grpc_code="Canceled") == 1
+        assert value(after, "grpc_server_handling_seconds_count", **subscribe) - value(
+            before, "grpc_server_handling_seconds_count", **subscribe) == 1
+    finally:
+        process.terminate()

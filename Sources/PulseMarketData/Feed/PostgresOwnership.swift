@@ -13,6 +13,8 @@ public final class PostgresOwnership: SymbolOwnership, @unchecked Sendable {
     private let log: TickLog?
     private let instance: String
     private var connection: PostgresConnection?
+    /// The symbols whose advisory lock `connection` holds (a new session holds none).
+    private var locked: Set<String> = []
 
     public init(configuration: PostgresConfiguration, loop: EventLoop, log: TickLog?, instance: String) {
         self.configuration = configuration
@@ -33,9 +35,10 @@ public final class PostgresOwnership: SymbolOwnership, @unchecked Sendable {
 
     private func session() async throws -> PostgresConnection {
         if let connection, connection.isUsable { return connection }
-        // A new session holds no locks: every lease of the old one is gone (renew reports them lost).
+        // A new session holds no locks: renew takes a lease's lock back only while its epoch is still the latest.
         let fresh = try await PostgresConnection.connect(to: configuration, on: loop)
         connection = fresh
+        locked = []
         return fresh
     }
 
@@ -44,6 +47,7 @@ public final class PostgresOwnership: SymbolOwnership, @unchecked Sendable {
         let locked = try await connection.query(
             "SELECT pg_try_advisory_lock($1)", [.int(Self.lockKey(symbol))])
         guard try locked.bool(0, 0) == true else { return nil }
+        self.locked.insert(symbol)
         let row = try await connection.query(
             """
             INSERT INTO symbol_owners (symbol, epoch, owner) VALUES ($1, 1, $2)
@@ -55,6 +59,7 @@ public final class PostgresOwnership: SymbolOwnership, @unchecked Sendable {
         if let log {
             guard try await log.claim(symbol, epoch: epoch) else {
                 _ = try? await connection.query("SELECT pg_advisory_unlock($1)", [.int(Self.lockKey(symbol))])
+                self.locked.remove(symbol)
                 return nil
             }
             highWater = max(highWater, try await log.lastSequence(symbol))
@@ -66,30 +71,47 @@ public final class PostgresOwnership: SymbolOwnership, @unchecked Sendable {
     public func close() {
         connection?.close()
         connection = nil
+        locked = []
     }
 
+    /// Keeps the lease while PostgreSQL is away (throws, so the ingester goes on and its bars spool): nobody can take
+    /// the symbol without PostgreSQL either, and a taker that reaches it first fences this owner's tick-log appends.
+    /// When it answers again on a new session, the lock is taken back only if the epoch is still ours.
     public func renew(_ lease: SymbolLease, highWater: UInt64) async throws -> Bool {
-        guard let connection, connection.isUsable else { return false }
-        // The lock is ours while this session lives and our epoch is the latest.
-        do {
-            let result = try await connection.query(
-                """
-                UPDATE symbol_owners SET high_water = GREATEST(high_water, $3), updated_at = now()
-                WHERE symbol = $1 AND epoch = $2
-                """, [.text(lease.symbol), .int(Int64(lease.epoch)), .int(Int64(highWater))])
-            return result.affectedRows == 1
-        } catch {
-            // The session failed (terminated, network gone): its advisory locks went with it.
-            guard connection.isUsable else {
+        if let connection, connection.isUsable, locked.contains(lease.symbol) {
+            do {
+                return try await recordHighWater(lease, highWater, on: connection)
+            } catch {
+                guard !connection.isUsable else { throw error }
                 self.connection = nil
-                return false
             }
-            throw error
         }
+        // The session is gone, and its advisory locks with it: PostgreSQL away (this throws) or back.
+        let fresh = try await session()
+        let locked = try await fresh.query("SELECT pg_try_advisory_lock($1)", [.int(Self.lockKey(lease.symbol))])
+        guard try locked.bool(0, 0) == true else { return false }
+        guard try await recordHighWater(lease, highWater, on: fresh) else {
+            _ = try? await fresh.query("SELECT pg_advisory_unlock($1)", [.int(Self.lockKey(lease.symbol))])
+            return false
+        }
+        self.locked.insert(lease.symbol)
+        return true
+    }
+
+    /// The lock is ours while this session lives and our epoch is the latest.
+    private func recordHighWater(_ lease: SymbolLease, _ highWater: UInt64, on connection: PostgresConnection)
+        async throws -> Bool
+    {
+        let result = try await connection.query(
+            """
+            UPDATE symbol_owners SET high_water = GREATEST(high_water, $3), updated_at = now()
+            WHERE symbol = $1 AND epoch = $2
+            """, [.text(lease.symbol), .int(Int64(lease.epoch)), .int(Int64(highWater))])
+        return result.affectedRows == 1
     }
 
     public func release(_ lease: SymbolLease) async {
-        guard let connection, connection.isUsable else { return }
+        guard let connection, connection.isUsable, locked.remove(lease.symbol) != nil else { return }
         _ = try? await connection.query("SELECT pg_advisory_unlock($1)", [.int(Self.lockKey(lease.symbol))])
     }
 }

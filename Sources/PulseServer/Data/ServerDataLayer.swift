@@ -58,7 +58,7 @@ public final class ServerDataLayer: Sendable {
     /// Runs `body` with a pooled session of the caller's loop and the time the call may still take.
     ///
     /// - Throws: UNAVAILABLE `no database configured` / `the database is unavailable` (never its host or
-    ///   settings), DEADLINE_EXCEEDED when the caller's deadline passes first, or what `body` throws.
+    ///   settings; the latter with a `google.rpc.RetryInfo` in `grpc-status-details-bin`), DEADLINE_EXCEEDED when the caller's deadline passes first, or what `body` throws.
     public func withDatabase<T: Sendable>(
         _ context: ServerContext, _ body: @escaping @Sendable (PostgresConnection, Duration) async throws -> T
     ) async throws -> T {
@@ -70,9 +70,20 @@ public final class ServerDataLayer: Sendable {
                 try await pool.withConnection { try await body($0, timeout) }
             }
         } catch let error as PostgresError {
-            throw Self.status(for: error)
+            let status = Self.status(for: error)
+            if let status = status as? GRPCStatus, status.code == .unavailable {
+                // Where PostgreSQL is away, say when to try again: the health probe and the pools' reconnects
+                // notice its return within about this long.
+                context.addTrailer(
+                    "grpc-status-details-bin",
+                    .binary(status.detailsWithRetryInfo(retryAfterMs: Self.retryAfterMs)))
+            }
+            throw status
         }
     }
+
+    /// What an UNAVAILABLE from a database that is away tells a client to wait (`google.rpc.RetryInfo`).
+    static let retryAfterMs: Int64 = 1000
 
     /// The time a database or Redis call of this request may take: what is left of the client's deadline (a
     /// little less, so the answer still reaches it), at most ``defaultTimeout``.

@@ -115,13 +115,15 @@ public struct ServerApplication: Sendable {
         let data = ServerDataLayer(
             database: configuration.database, redis: configuration.redis, group: group, ticks: ticks, logger: logger)
         let loading = try makeLoadingResources(group: group, redis: data.redis)
-        let live = liveStreams(redis: data.redis, group: group)
+        // One registry for the process when metrics are on (the streams record tick lag into it).
+        let metrics = configuration.metricsPort.map { _ in ServerMetrics() }
+        let live = liveStreams(redis: data.redis, group: group, tickLag: metrics?.tickLag())
         let services = services(data: data, loading: loading) + live.services
         // Auth: the key store, revocations and shared limits (see AccessControl); nil when auth is off.
         let access = accessControl(group: group, redis: data.redis)
         let observability = observabilityParts(
-            group: group, compute: pool, blocking: blocking, redis: data.redis, loading: loading, services: services,
-            onMetricsListening: onMetricsListening)
+            metrics: metrics, group: group, compute: pool, blocking: blocking, redis: data.redis, loading: loading,
+            services: services, onMetricsListening: onMetricsListening)
         // Metrics and the access log first, so the calls auth refuses are counted and logged too.
         let server = RPCServer(
             configuration: configuration.rpc, services: services, group: group, computePool: pool,
@@ -164,7 +166,7 @@ public struct ServerApplication: Sendable {
 
     /// Quotes.Subscribe over the hub and the tick log, and the part that follows other instances' symbols (on a
     /// Redis connection of its own, since it blocks in `XREAD`).
-    func liveStreams(redis: RedisClient?, group: EventLoopGroup) -> (
+    func liveStreams(redis: RedisClient?, group: EventLoopGroup, tickLag: ValueHistogram?) -> (
         services: [any RPCService], part: any Service, followerRedis: RedisClient?
     ) {
         let log = redis.map { TickLog(redis: $0, maxLength: configuration.feed.tickRetention) }
@@ -177,25 +179,25 @@ public struct ServerApplication: Sendable {
                 settings: configuration.streams, logger: logger)
         }
         let services: [any RPCService] = [
-            QuoteStreamService(hub: ticks, log: log, settings: configuration.streams),
+            QuoteStreamService(hub: ticks, log: log, settings: configuration.streams, tickLag: tickLag),
             IndicatorStreamService(
                 hub: ticks, log: log, source: configuration.barSource, settings: configuration.streams),
         ]
         return (services, LiveStreamsPart(hub: ticks, follower: follower), followerRedis)
     }
 
-    /// Metrics (the gRPC interceptor first, `/metrics`, the probes, the feed's counters) when a metrics port is
-    /// set, and the access log when on.
+    /// Metrics into `metrics` (the gRPC interceptor first, `/metrics`, the probes, the feed's counters) when a
+    /// metrics port is set, and the access log when on.
     func observabilityParts(
-        group: EventLoopGroup, compute: ComputePool, blocking: BlockingPool, redis: RedisClient?,
-        loading: LoadingResources?, services: [any RPCService], onMetricsListening: @escaping @Sendable (Int) -> Void
+        metrics: ServerMetrics?, group: EventLoopGroup, compute: ComputePool, blocking: BlockingPool,
+        redis: RedisClient?, loading: LoadingResources?, services: [any RPCService],
+        onMetricsListening: @escaping @Sendable (Int) -> Void
     ) -> Observability {
         var interceptors: [any ServerInterceptor] = []
         var parts: [any Service] = []
         var ingest: (any IngestObserver)?
         let spoolWatch = SpoolWatch(logger: logger)
-        if let port = configuration.metricsPort {
-            let metrics = ServerMetrics()
+        if let port = configuration.metricsPort, let metrics {
             interceptors.append(GRPCMetricsInterceptor(metrics: metrics, group: group))
             metrics.addProcessCollectors(
                 hub: ticks, compute: compute, blocking: blocking, pools: loading?.pools, health: health,

@@ -1,4 +1,5 @@
 import PulseMarketData
+import PulseMetrics
 import PulseProtocol
 import PulseRPC
 import PulseStore
@@ -13,11 +14,17 @@ public struct QuoteStreamService: RPCService {
     /// The tick log to replay from; nil without Redis (a resume then gets a gap up to the first live tick).
     public let log: TickLog?
     public let settings: StreamSettings
+    /// `pulse_tick_lag_seconds` when metrics are on: each tick's ingest time to its hand-off to the client's stream
+    /// (a replayed tick counts with its age: that is how late the resuming client got it).
+    public let tickLag: ValueHistogram?
 
-    public init(hub: TickHub, log: TickLog?, settings: StreamSettings = StreamSettings()) {
+    public init(
+        hub: TickHub, log: TickLog?, settings: StreamSettings = StreamSettings(), tickLag: ValueHistogram? = nil
+    ) {
         self.hub = hub
         self.log = log
         self.settings = settings
+        self.tickLag = tickLag
     }
 
     public var serviceName: String { PulseMethods.Quotes.service }
@@ -38,8 +45,12 @@ public struct QuoteStreamService: RPCService {
         validated.includeBars = request.includeBars
         let subscription = hub.subscribe(to: validated.symbols, bars: request.includeBars)
         defer { subscription.close() }
+        let tickLag = self.tickLag
         var call = QuoteStreamCall(subscription: subscription, hub: hub, log: log, settings: settings) { event in
             try await writer.send(event)
+            if let tickLag, case .tick(let tick) = event.event, tick.ingestTimeUs > 0 {
+                ServerMetrics.recordTickLag(tickLag, ingestTimeUs: tick.ingestTimeUs)
+            }
         }
         // Wakes the call when nothing arrives, so quiet symbols get their heartbeats on time.
         let interval = call.checkInterval

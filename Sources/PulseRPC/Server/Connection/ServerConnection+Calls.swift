@@ -178,7 +178,7 @@ extension ServerConnection {
     }
 
     /// Tells the finish interceptors (call statistics first) how the call ended; they may add trailers.
-    private func callFinished(_ stream: ServerStream, _ status: GRPCStatus) {
+    func callFinished(_ stream: ServerStream, _ status: GRPCStatus) {
         let duration: Duration =
             stream.startedAt == 0 ? .zero : .nanoseconds(Int64(clamping: MonotonicClock.now() &- stream.startedAt))
         let summary = ServerCallSummary(

@@ -130,6 +130,11 @@ final class ServerConnection: SocketPumpDelegate, HTTP2ServerSessionDelegate {
 
     /// The stream can carry nothing more: cancel its handler and release waiting producers.
     func streamGone(_ stream: ServerStream) {
+        // A running call whose stream went first (the client cancelled, reset or hung up) never reaches `finish`
+        // with a status: metrics and the access log still see it end, as CANCELLED, as gRPC's own servers count it.
+        if stream.phase == .running && !stream.isOver && !core.interceptors.finish.isEmpty {
+            callFinished(stream, GRPCStatus(.cancelled, "the client cancelled the call"))
+        }
         stream.isClosed = true
         if let timer = stream.deadlineTimer {
             loop.cancelTimer(timer)

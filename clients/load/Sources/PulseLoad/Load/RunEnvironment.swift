@@ -104,7 +104,9 @@ final class RunEnvironment: Sendable {
                     control.stop(at: control.end)
                 } else {
                     let snapshot = StatsSnapshot(stats, histograms: false)
-                    let quietFor = Double(now &- max(snapshot.lastOKTime, control.start)) / 1e9
+                    // A call may have succeeded on another loop after `now` was read: never a negative wait.
+                    let lastOK = max(snapshot.lastOKTime, control.start)
+                    let quietFor = lastOK >= now ? 0 : Double(now - lastOK) / 1e9
                     if quietFor > giveUpAfter, let (code, message) = snapshot.lastError, code == .unavailable {
                         control.stop(
                             at: now,

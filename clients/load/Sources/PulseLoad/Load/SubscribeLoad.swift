@@ -130,8 +130,12 @@ public enum SubscribeLoad {
                 stats.recordTick(
                     latency: wall - timeMicros, missing: Int(clamping: missing), conflated: Int(clamping: conflated),
                     outOfOrder: outOfOrder, now: now, measured: measured)
-            case .gap(let first, let last):
+            case .gap(let symbol, let first, let last):
                 stats.recordAnnouncedGap(last >= first ? Int(clamping: last - first + 1) : 0, measured: measured)
+                // The numbers it names are accounted for: the next tick continues after them, not after the last
+                // tick (else they would be counted again as missing).
+                let key = ArraySlice(Array(symbol))
+                if let previous = lastSequence[key], last > previous { lastSequence[key] = last }
             case .other:
                 break
             }

@@ -11,7 +11,7 @@ struct TickDecoder: Sendable {
 
     enum Event {
         case tick(symbol: ArraySlice<UInt8>, sequence: UInt64, conflated: UInt64, timeMicros: Int64)
-        case gap(first: UInt64, last: UInt64)
+        case gap(symbol: ArraySlice<UInt8>, first: UInt64, last: UInt64)
         case other
     }
 
@@ -23,6 +23,7 @@ struct TickDecoder: Sendable {
     let time: Int
     let timeField: String
     let microsPerUnit: Int64
+    let gapSymbol: Int
     let gapFirst: Int
     let gapLast: Int
 
@@ -47,6 +48,7 @@ struct TickDecoder: Sendable {
         time = try number(tick, choice.name)
         timeField = choice.name
         microsPerUnit = 1_000_000 / choice.unitsPerSecond
+        gapSymbol = try number(gap, "symbol")
         gapFirst = try number(gap, "first_missing")
         gapLast = try number(gap, "last_missing")
     }
@@ -84,12 +86,14 @@ struct TickDecoder: Sendable {
 
     private func decodeGap(_ bytes: ArraySlice<UInt8>) throws(SchemaError) -> Event {
         var fields = WireFields(bytes)
+        var symbolBytes: ArraySlice<UInt8> = []
         var first: UInt64 = 0
         var last: UInt64 = 0
         while let (number, value) = try fields.next() {
+            if number == gapSymbol, case .bytes(let text) = value { symbolBytes = text }
             if number == gapFirst, case .varint(let raw) = value { first = raw }
             if number == gapLast, case .varint(let raw) = value { last = raw }
         }
-        return .gap(first: first, last: last)
+        return .gap(symbol: symbolBytes, first: first, last: last)
     }
 }
