@@ -36,6 +36,7 @@ import pytest
 from conftest import REPO, pulse_binary, require_module, run_pulse, skip_or_fail
 from grpc_peer_server import ProtocolMissing, compile_protocol
 from serve_process import ServeProcess
+import tick_log
 
 psycopg = require_module("psycopg")
 rpc_status = require_module("grpc_status.rpc_status")
@@ -416,8 +417,7 @@ def test_sigkill_of_the_ingesting_instance_hands_the_symbols_over_without_a_gap(
     # The numbering continued: the tick log holds 1…N of each symbol exactly once across both owners.
     # (From where the client started: the Redis outage of the test before left its reported holes earlier on.)
     for symbol in SYMBOLS:
-        lines = stores.redis_cli("XRANGE", f"tick:{{{symbol}}}", str(first[symbol]), "+").decode().split("\n")
-        ids = [int(line.split("-")[0]) for line in lines if re.fullmatch(r"\d+-\d+", line)]
+        ids = [sequence for sequence, _ in tick_log.entries(stores.redis_port, symbol, str(first[symbol]))]
         assert ids[0] == first[symbol] and ids == list(range(ids[0], ids[0] + len(ids))), \
             f"{symbol}: the tick log has holes after {first[symbol]}"
         assert ids[-1] >= stopped[symbol] + 200

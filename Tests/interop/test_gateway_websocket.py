@@ -17,6 +17,7 @@ import pytest
 from conftest import REPO, pulse_binary, require_module
 from serve_process import ServeProcess
 from gateway_support import Gateway
+from tick_log import entries as tick_log_entries
 
 websockets = require_module("websockets")
 ws_errors = require_module("websockets.exceptions")
@@ -58,15 +59,8 @@ def stack(redis):
 
 
 def tick_log(port, symbol):
-    """{sequence: (price, size)} of the symbol's tick log, as redis-cli reads it (entry ids are `sequence-0`)."""
-    out = subprocess.run(["redis-cli", "-p", str(port), "--raw", "XRANGE", f"tick:{{{symbol}}}", "-", "+"],
-                         capture_output=True, text=True, check=True).stdout.split("\n")
-    prices, i = {}, 0
-    while i + 12 < len(out):
-        fields = dict(zip(out[i + 1:i + 13:2], out[i + 2:i + 13:2]))
-        prices[int(out[i].split("-")[0])] = (float(fields["p"]), float(fields["s"]))
-        i += 13
-    return prices
+    """{sequence: (price, size)} of the symbol's tick log, read straight from Redis (tick_log.py decodes it)."""
+    return {sequence: (tick["p"], tick["s"]) for sequence, tick in tick_log_entries(port, symbol)}
 
 
 def run(coroutine):

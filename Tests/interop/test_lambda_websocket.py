@@ -26,6 +26,7 @@ from serve_process import ServeProcess
 
 require_module("botocore")
 from fake_connections import FakeConnections  # noqa: E402
+import tick_log
 
 EVENTS = REPO / "Tests" / "PulseBridgeTests" / "Events"
 KEY_ID, SECRET, TOKEN = "AKIDLAMBDAEXAMPLE", "lambda/secret+EXAMPLE", "IQoJlambdaTOKEN/="
@@ -64,13 +65,8 @@ def _frames(fake, start):
 
 
 def _log(port, symbol):
-    out = _cli(port, "XRANGE", f"tick:{{{symbol}}}", "-", "+").split("\n")
-    prices, i = {}, 0
-    while i + 12 < len(out):
-        fields = dict(zip(out[i + 1:i + 13:2], out[i + 2:i + 13:2]))
-        prices[int(out[i].split("-")[0])] = float(fields["p"])
-        i += 13
-    return prices
+    """{sequence: price} of the symbol's tick log, read straight from Redis (tick_log.py decodes it)."""
+    return {sequence: tick["p"] for sequence, tick in tick_log.entries(port, symbol)}
 
 
 def test_websocket_routes_through_the_lambda_and_the_pusher(redis, tmp_path):

@@ -21,6 +21,7 @@ from serve_process import ServeProcess
 
 require_module("botocore")
 from fake_connections import FakeConnections, expected_authorization  # noqa: E402
+import tick_log
 
 KEY_ID = "AKIDPUSHEREXAMPLE"
 SECRET = "pusher/secret+EXAMPLEKEY"
@@ -55,13 +56,8 @@ def _subscribe(port, connection, *symbols):
 
 
 def _log_prices(port, symbol):
-    out = _cli(port, "XRANGE", f"tick:{{{symbol}}}", "-", "+").split("\n")
-    prices, i = {}, 0
-    while i + 12 < len(out):
-        fields = dict(zip(out[i + 1:i + 13:2], out[i + 2:i + 13:2]))
-        prices[int(out[i].split("-")[0])] = float(fields["p"])
-        i += 13
-    return prices
+    """{sequence: price} of the symbol's tick log, read straight from Redis (tick_log.py decodes it)."""
+    return {sequence: tick["p"] for sequence, tick in tick_log.entries(port, symbol)}
 
 
 def test_pusher_posts_signed_ticks_and_drops_gone_connections(redis):
