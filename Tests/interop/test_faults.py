@@ -20,7 +20,6 @@ Redis or PostgreSQL), and later instance B ingesting the same symbols as a stand
 import os
 import pathlib
 import queue
-import re
 import shutil
 import signal
 import socket

@@ -170,8 +170,7 @@ def test_many_concurrent_calls_share_one_connection(stubs, channel):
 
 def test_sigterm_lets_in_flight_call_finish_and_exits_zero(stubs, pulse_bin):
     # No database (DATABASE_URL="" hides the test script's): the suites using this server check the inline and
-    # no-database answers; test_rpc_quotes.py starts servers with one. No feed: suites here measure the server's
-    # CPU (a cancelled Optimize must stop computing), which a simulated feed ticking in the background would skew.
+    # no-database answers; test_rpc_quotes.py starts servers with one. No feed: this checks the shutdown of calls.
     process = ServeProcess([pulse_bin, "serve", "--port", "0", "--feed", "none"], env={"DATABASE_URL": ""})
     try:
         with grpc.insecure_channel(process.address) as channel:

@@ -6,7 +6,7 @@ The WebSocket events start from API Gateway's recorded shapes (Tests/PulseBridge
 id `L0SM9cOFvHcCIhw=` needs percent-encoding in the @connections path, the case libcurl's own signer gets wrong.
 Checked: `$connect ?symbols=` subscribes (an unknown symbol refuses the upgrade), subscribe/unsubscribe answer
 with acknowledgements, bad JSON and an unknown symbol with error frames (the socket stays), `resume` replays
-the tick log's entries after the given sequence (compared with redis-cli's XRANGE), `$disconnect` empties the
+the tick log's entries after the given sequence (compared with the tick log read straight from Redis), `$disconnect` empties the
 registry (read with redis-cli), then `pulse pusher` delivers live ticks to a connection the Lambda registered.
 """
 import copy
