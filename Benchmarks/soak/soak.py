@@ -9,7 +9,7 @@ subscriber that streams from instance b and, when b is SIGKILLed, resumes on a f
 Prints requests served, errors by status and by method, minute bars fed (the feeds' own counter, scraped from
 /metrics) against bars stored (counted in PostgreSQL), tick-log gaps counted by the feeds, the streams' missing /
 announced / conflated counts, the resuming subscriber's gaps reported vs numbers really absent from the tick log
-(redis-cli), recovery time after each restart (until the surviving instance's /metrics says PostgreSQL/Redis is up
+(read straight from Redis), recovery time after each restart (until the surviving instance's /metrics says PostgreSQL/Redis is up
 again; for the kill, until a owns every symbol) and each process' peak memory in the first and last ten minutes
 (halves for runs under 20 minutes). Exits 1 when bars were lost, a subscriber saw an unreported hole or a duplicate
 or was told of a gap the log does not have, a recovery took longer than the limit, or instance a's memory grew by
@@ -232,10 +232,12 @@ def protocol_stubs():
 
 
 def log_sequences(store, symbol, start):
-    """The sequence numbers the tick log holds for `symbol` from `start` on (redis-cli)."""
-    out = subprocess.run(["redis-cli", "-p", str(store.redis_port), "--raw", "XRANGE", f"tick:{{{symbol}}}",
-                          str(start), "+"], capture_output=True, text=True, check=True).stdout
-    return {int(line.split("-")[0]) for line in out.split("\n") if re.fullmatch(r"\d+-\d+", line)}
+    """The sequence numbers the tick log holds for `symbol` from `start` on, read straight from Redis (its entries
+    are packed binary: Tests/interop/tick_log.py reads them)."""
+    sys.path.insert(0, str(ROOT / "Tests" / "interop"))
+    import tick_log
+
+    return {sequence for sequence, _ in tick_log.entries(store.redis_port, symbol, str(start))}
 
 
 def wait_up(instance, metric, limit=30.0):
