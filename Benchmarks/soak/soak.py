@@ -9,7 +9,7 @@ subscriber that streams from instance b and, when b is SIGKILLed, resumes on a f
 Prints requests served, errors by status and by method, minute bars fed (the feeds' own counter, scraped from
 /metrics) against bars stored (counted in PostgreSQL), tick-log gaps counted by the feeds, the streams' missing /
 announced / conflated counts, the resuming subscriber's gaps reported vs numbers really absent from the tick log
-(read straight from Redis), recovery time after each restart (until the surviving instance's /metrics says PostgreSQL/Redis is up
+(XRANGE), recovery time after each restart (until the surviving instance's /metrics says PostgreSQL/Redis is up
 again; for the kill, until a owns every symbol) and each process' peak memory in the first and last ten minutes
 (halves for runs under 20 minutes). Exits 1 when bars were lost, a subscriber saw an unreported hole or a duplicate
 or was told of a gap the log does not have, a recovery took longer than the limit, or instance a's memory grew by
@@ -31,6 +31,9 @@ import time
 import urllib.request
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "Tests" / "interop"))  # the interop suites' helpers: protocol stubs, the tick log
+import tick_log  # noqa: E402
+
 SYMBOLS = ["SKA", "SKB", "SKC", "SKD"]
 # The target is 2 s; the short CI run on a debug build (2 shared cores) may set a looser bound.
 RECOVERY_LIMIT_S = float(os.environ.get("PULSE_SOAK_RECOVERY_LIMIT_S", "2.0"))
@@ -223,7 +226,6 @@ class Resumer:
 
 
 def protocol_stubs():
-    sys.path.insert(0, str(ROOT / "Tests" / "interop"))
     from grpc_peer_server import compile_protocol
     import importlib
 
@@ -234,9 +236,6 @@ def protocol_stubs():
 def log_sequences(store, symbol, start):
     """The sequence numbers the tick log holds for `symbol` from `start` on, read straight from Redis (its entries
     are packed binary: Tests/interop/tick_log.py reads them)."""
-    sys.path.insert(0, str(ROOT / "Tests" / "interop"))
-    import tick_log
-
     return {sequence for sequence, _ in tick_log.entries(store.redis_port, symbol, str(start))}
 
 

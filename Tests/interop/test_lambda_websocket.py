@@ -6,8 +6,9 @@ The WebSocket events start from API Gateway's recorded shapes (Tests/PulseBridge
 id `L0SM9cOFvHcCIhw=` needs percent-encoding in the @connections path, the case libcurl's own signer gets wrong.
 Checked: `$connect ?symbols=` subscribes (an unknown symbol refuses the upgrade), subscribe/unsubscribe answer
 with acknowledgements, bad JSON and an unknown symbol with error frames (the socket stays), `resume` replays
-the tick log's entries after the given sequence (compared with the tick log read straight from Redis), `$disconnect` empties the
-registry (read with redis-cli), then `pulse pusher` delivers live ticks to a connection the Lambda registered.
+the tick log's entries after the given sequence (compared with the log read straight from Redis), `$disconnect`
+empties the registry (read with redis-cli), then `pulse pusher` delivers live ticks to a connection the Lambda
+registered.
 """
 import copy
 import json
@@ -64,11 +65,6 @@ def _frames(fake, start):
         return [json.loads(body) for connection, body in fake.posts[start:] if connection == CONNECTION]
 
 
-def _log(port, symbol):
-    """{sequence: price} of the symbol's tick log, read straight from Redis (tick_log.py decodes it)."""
-    return {sequence: tick["p"] for sequence, tick in tick_log.entries(port, symbol)}
-
-
 def test_websocket_routes_through_the_lambda_and_the_pusher(redis, tmp_path):
     server = ServeProcess([pulse_binary(), "serve", "--port", "0", "--redis-url", f"redis://127.0.0.1:{redis}",
                            "--symbols", "AAPL,MSFT,SPY", "--tick-rate", "20"], env={"DATABASE_URL": ""})
@@ -114,7 +110,7 @@ def test_websocket_routes_through_the_lambda_and_the_pusher(redis, tmp_path):
             assert frames[2]["type"] == "error" and frames[2]["error"]["code"] == "NOT_FOUND"
             assert frames[3] == {"type": "subscribed", "symbols": ["AAPL", "SPY"]}
 
-            log = _log(redis, "AAPL")
+            log = tick_log.prices(redis, "AAPL")
             assert len(log) >= 4, "the feed wrote too few ticks"
             after = max(log) - 3
             start = len(fake.posts)
@@ -124,7 +120,7 @@ def test_websocket_routes_through_the_lambda_and_the_pusher(redis, tmp_path):
             replayed = [f for f in frames if "price" in f]
             assert [f["sequence"] for f in replayed][:3] == [after + 1, after + 2, after + 3]
             for tick in replayed:
-                assert tick["symbol"] == "AAPL" and tick["price"] == _log(redis, "AAPL")[tick["sequence"]]
+                assert tick["symbol"] == "AAPL" and tick["price"] == tick_log.prices(redis, "AAPL")[tick["sequence"]]
             assert frames[-1] == {"type": "subscribed", "symbols": ["AAPL", "SPY"]}
 
             # Live ticks to the connection the Lambda registered.

@@ -55,11 +55,6 @@ def _subscribe(port, connection, *symbols):
         _cli(port, "SADD", "ws:symbols", symbol)
 
 
-def _log_prices(port, symbol):
-    """{sequence: price} of the symbol's tick log, read straight from Redis (tick_log.py decodes it)."""
-    return {sequence: tick["p"] for sequence, tick in tick_log.entries(port, symbol)}
-
-
 def test_pusher_posts_signed_ticks_and_drops_gone_connections(redis):
     server = ServeProcess([pulse_binary(), "serve", "--port", "0", "--redis-url", f"redis://127.0.0.1:{redis}",
                            "--symbols", "AAPL,MSFT", "--tick-rate", "50"], env={"DATABASE_URL": ""})
@@ -105,7 +100,7 @@ def test_pusher_posts_signed_ticks_and_drops_gone_connections(redis):
         assert len(fake.gone_posts) >= 1
         posts = list(fake.posts)
 
-    prices = {symbol: _log_prices(redis, symbol) for symbol in ("AAPL", "MSFT")}
+    prices = {symbol: tick_log.prices(redis, symbol) for symbol in ("AAPL", "MSFT")}
     last = {}
     for connection, body in posts:
         tick = json.loads(body)

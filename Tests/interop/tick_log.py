@@ -53,6 +53,11 @@ def entries(port, symbol, start="-", end="+"):
     return out
 
 
+def prices(port, symbol):
+    """{sequence: price} of the whole of `tick:{symbol}`."""
+    return {sequence: tick["p"] for sequence, tick in entries(port, symbol)}
+
+
 def latest(port, symbol):
     """The newest entry of `tick:{symbol}` as (sequence, {t, p, s, b, a, i}), or None when the stream is empty."""
     reply = _command(port, "XREVRANGE", f"tick:{{{symbol}}}", "+", "-", "COUNT", 1)
