@@ -85,6 +85,32 @@ struct SimulatedFeedTests {
         }
     }
 
+    @Test("a feed catching up draws ahead while it appends, and logs exactly the market's ticks, in order")
+    func catchingUpKeepsTheMarket() async throws {
+        try await TestRedis.with { _, redis in
+            let start = TickIngester.nowUs() - 3_000_000
+            var catchingUp = feed(redis, instance: "a", hub: TickHub(), rate: 20_000)
+            catchingUp.startUs = start
+            let running = Task { await catchingUp.run() }
+            try await Task.sleep(for: .milliseconds(1_500))
+            running.cancel()
+            let counters = await running.value
+            // Three seconds behind at 20,000 ticks/s: more than one 100 ms round, so rounds were drawn ahead.
+            #expect(counters.published > 4_000)
+            var market = SimulatedMarket(
+                configuration: .init(seed: 5, symbols: Self.symbols, ticksPerSecond: 20_000), startUs: start)
+            let drawn = Dictionary(grouping: market.ticks(until: TickIngester.nowUs()), by: \.symbol)
+            for symbol in Self.symbols {
+                let logged = try await TickLog(redis: redis).replay(symbol, after: 0, limit: 100_000).entries
+                #expect(!logged.isEmpty)
+                #expect(logged.map(\.sequence) == Array(1...UInt64(max(logged.count, 1))))
+                let expected = (drawn[symbol] ?? []).prefix(logged.count)
+                #expect(logged.map(\.timeMs) == expected.map { $0.timeUs / 1000 })
+                #expect(logged.map(\.price) == expected.map(\.price))
+            }
+        }
+    }
+
     @Test("a new owner continues the numbering where the last one stopped")
     func takeoverContinues() async throws {
         try await TestRedis.with { _, redis in

@@ -149,6 +149,50 @@ struct TickHubTests {
         subscription.close()
     }
 
+    @Test("a run published in one step gives the quote tick-by-tick publishing gives, across a session change")
+    func runPublishing() async {
+        // Two US/Eastern sessions: 2 March 2026 10:00, 10:00:01 and 15:00 ET, then 3 March 10:00 and 10:30 ET.
+        let times: [Int64] = [
+            1_772_463_600_000, 1_772_463_601_000, 1_772_481_600_000, 1_772_550_000_000, 1_772_551_800_000,
+        ]
+        let prices = [10.0, 12.0, 9.0, 11.0, 13.0]
+        let sizes = [100.0, 200.0, 300.0, 40.0, 50.0]
+        let ticks = (0..<5).map {
+            PulseV1.Tick(symbol: "RUN", sequence: UInt64(3 + $0), timeMs: times[$0], price: prices[$0], size: sizes[$0])
+        }
+        let hub = TickHub()
+        #expect(hub.publish(tick("RUN", 3)))  // already published: the run's first tick is dropped
+        #expect(hub.publish(ticks, of: "RUN") == 4)
+        #expect(hub.lastSequence("RUN") == 7)
+        #expect(hub.publish(Array(ticks.prefix(2)), of: "RUN") == 0)
+        let quote = hub.latest.quote("RUN")
+        #expect(quote?.sequence == 7)
+        #expect(quote?.price == 13)
+        #expect(quote?.previousClose == 9)
+        #expect(quote?.open == 11)
+        #expect(quote?.high == 13)
+        #expect(quote?.low == 11)
+        #expect(quote?.volume == 90)
+
+        let oneByOne = TickHub()
+        oneByOne.publish(tick("RUN", 3))
+        for tick in ticks { oneByOne.publish(tick) }
+        #expect(oneByOne.latest.quote("RUN") == quote)
+    }
+
+    @Test("a run of a watched symbol reaches its subscriber tick by tick")
+    func runPublishingWithSubscriber() async {
+        let hub = TickHub()
+        let subscription = hub.subscribe(to: ["AAPL"])
+        #expect(hub.publish([tick("AAPL", 1), tick("AAPL", 2)], of: "AAPL") == 2)
+        var iterator = subscription.makeAsyncIterator()
+        let delivered = await iterator.next()?.tick
+        #expect(delivered?.sequence == 2)
+        #expect(delivered?.conflated == 1)
+        #expect(hub.publish([tick("AAPL", 2), tick("AAPL", 1)], of: "AAPL") == 0)  // out of order: each judged alone
+        subscription.close()
+    }
+
     @Test("bars reach subscribers that asked for them, before the tick that closed them")
     func liveBars() async {
         let hub = TickHub()

@@ -22,30 +22,48 @@ public final class LatestQuotes: Sendable {
 
     /// Takes `tick` into its symbol's quote (an older tick than the latest is ignored).
     public func record(_ tick: PulseV1.Tick) {
-        let day = EasternTime.sessionDay(at: Self.floorSeconds(tick.timeMs))
-        entries.withLock { entries in
-            guard var entry = entries[tick.symbol] else {
-                entries[tick.symbol] = Entry(
-                    tick: tick, sessionDay: day, open: tick.price, high: tick.price, low: tick.price,
-                    volume: tick.size, previousClose: .nan)
-                return
-            }
-            guard tick.sequence > entry.tick.sequence || tick.sequence == 0 else { return }
-            if day != entry.sessionDay {
-                entry.previousClose = entry.tick.price
-                entry.sessionDay = day
-                entry.open = tick.price
-                entry.high = tick.price
-                entry.low = tick.price
-                entry.volume = tick.size
-            } else {
-                entry.high = max(entry.high, tick.price)
-                entry.low = min(entry.low, tick.price)
-                entry.volume += tick.size
-            }
-            entry.tick = tick
-            entries[tick.symbol] = entry
+        record(CollectionOfOne(tick))
+    }
+
+    /// Takes a run of one symbol's ticks, in order, into its quote under one lock.
+    public func record<Ticks: Collection<PulseV1.Tick>>(_ ticks: Ticks) {
+        guard let symbol = ticks.first?.symbol else { return }
+        // Session days change rarely: worked out again only when a tick is in another second than the one before.
+        var dayOfSecond: (second: Int64, day: Int64) = (.min, 0)
+        func sessionDay(_ tick: PulseV1.Tick) -> Int64 {
+            let second = Self.floorSeconds(tick.timeMs)
+            if second != dayOfSecond.second { dayOfSecond = (second, EasternTime.sessionDay(at: second)) }
+            return dayOfSecond.day
         }
+        entries.withLock { entries in
+            var current = entries.removeValue(forKey: symbol)
+            for tick in ticks where tick.symbol == symbol {
+                let day = sessionDay(tick)
+                guard var entry = current else {
+                    current = Entry(
+                        tick: tick, sessionDay: day, open: tick.price, high: tick.price, low: tick.price,
+                        volume: tick.size, previousClose: .nan)
+                    continue
+                }
+                guard tick.sequence > entry.tick.sequence || tick.sequence == 0 else { continue }
+                if day != entry.sessionDay {
+                    entry.previousClose = entry.tick.price
+                    entry.sessionDay = day
+                    entry.open = tick.price
+                    entry.high = tick.price
+                    entry.low = tick.price
+                    entry.volume = tick.size
+                } else {
+                    entry.high = max(entry.high, tick.price)
+                    entry.low = min(entry.low, tick.price)
+                    entry.volume += tick.size
+                }
+                entry.tick = tick
+                current = entry
+            }
+            entries[symbol] = current
+        }
+        for tick in ticks where tick.symbol != symbol { record(tick) }
     }
 
     /// The symbol's quote, if a tick of it was seen.

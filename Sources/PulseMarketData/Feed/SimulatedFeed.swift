@@ -37,6 +37,9 @@ public struct SimulatedFeed: Sendable {
     public var maxStep: Duration = .milliseconds(100)
     /// Told of what the ingester does (the server's metrics).
     public var observer: (any IngestObserver)?
+    /// Where the market starts, microseconds since the Unix epoch (nil: when `run` starts). A start in the past
+    /// has the feed catch up from there as fast as it can.
+    public var startUs: Int64?
 
     public init(
         market: SimulatedMarket.Configuration, hub: TickHub, log: TickLog? = nil,
@@ -59,11 +62,16 @@ public struct SimulatedFeed: Sendable {
         var ingester = TickIngester(hub: hub, log: log, ownership: ownership, bars: bars, cache: cache)
         ingester.observer = observer
         var lastLeaseCheck = ContinuousClock.now - leaseCheck
-        var simulated = SimulatedMarket(configuration: market, startUs: Self.nowUs())
+        let start = startUs ?? Self.nowUs()
+        var simulated = SimulatedMarket(configuration: market, startUs: start)
         // Market time taken so far: it follows the clock, at most `maxStep` a round (the market is deterministic
         // whatever the steps).
-        var taken = Self.nowUs()
+        var taken = start
         let step = Int64(maxStep.wholeNanoseconds / 1_000)
+        // A feed behind the clock takes the next round's ticks on the global pool while this round is appended,
+        // so drawing ticks and the tick log's round trip overlap instead of taking turns; one caught up with the
+        // clock draws each round when it is due, as fresh as the clock allows.
+        var prefetched: Round?
         while !Task.isCancelled {
             if ContinuousClock.now - lastLeaseCheck >= leaseCheck {
                 lastLeaseCheck = .now
@@ -71,23 +79,53 @@ public struct SimulatedFeed: Sendable {
                 bars?.flush()
             }
             let now = Self.nowUs()
-            let until = max(taken, min(now, taken + step))
-            taken = until
-            var batches: [String: [FeedTick]] = [:]
-            for tick in simulated.ticks(until: until) where ingester.owns(tick.symbol) {
-                batches[tick.symbol, default: []].append(
-                    FeedTick(
-                        symbol: tick.symbol, timeUs: tick.timeUs, price: tick.price, size: tick.size, bid: tick.bid,
-                        ask: tick.ask))
+            let round: Round
+            if let prefetched {
+                round = prefetched
+            } else {
+                round = Self.draw(simulated, until: max(taken, min(now, taken + step)))
             }
-            await ingester.publish(batches.map { (symbol: $0.key, ticks: $0.value) })
-            await ingester.closeBars(upTo: until)
-            // Behind the clock: the next round at once (yielding, so the loop's other work still runs).
-            if until < now { await Task.yield() } else { try? await Task.sleep(for: interval) }
+            prefetched = nil
+            simulated = round.market
+            taken = round.until
+            let owned = round.batches.filter { ingester.owns($0.symbol) }
+            if round.until < now {
+                let next = Task(executorPreference: globalConcurrentExecutor) { [simulated, taken] in
+                    Self.draw(simulated, until: min(now, taken + step))
+                }
+                await ingester.publish(owned)
+                await ingester.closeBars(upTo: round.until)
+                prefetched = await next.value
+                // Behind the clock: the next round at once (yielding, so the loop's other work still runs).
+                await Task.yield()
+            } else {
+                await ingester.publish(owned)
+                await ingester.closeBars(upTo: round.until)
+                try? await Task.sleep(for: interval)
+            }
         }
         await ingester.releaseAll()
         return ingester.counters
     }
 
     static func nowUs() -> Int64 { TickIngester.nowUs() }
+
+    /// One round of ticks: the market after drawing them, the market time they reach, each symbol's ticks.
+    struct Round: Sendable {
+        var market: SimulatedMarket
+        var until: Int64
+        var batches: [(symbol: String, ticks: [FeedTick])]
+    }
+
+    static func draw(_ market: SimulatedMarket, until: Int64) -> Round {
+        var market = market
+        var batches: [String: [FeedTick]] = [:]
+        for tick in market.ticks(until: until) {
+            batches[tick.symbol, default: []].append(
+                FeedTick(
+                    symbol: tick.symbol, timeUs: tick.timeUs, price: tick.price, size: tick.size, bid: tick.bid,
+                    ask: tick.ask))
+        }
+        return Round(market: market, until: until, batches: batches.map { (symbol: $0.key, ticks: $0.value) })
+    }
 }
