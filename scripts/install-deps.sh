@@ -12,6 +12,10 @@ apt_packages=(
     redis-server postgresql
     python3-venv
 )
+# The test tooling's own: headless Chromium and its WebDriver for the dashboard's browser test.
+if [ "${1:-}" = "--python" ]; then
+    apt_packages+=(chromium chromium-driver)
+fi
 
 missing=()
 for p in "${apt_packages[@]}"; do

@@ -9,6 +9,7 @@
 #   REDIS_URL        an existing Redis; when unset a local one is started under PULSE_DATA_DIR/redis (AOF on)
 #   PULSE_REDIS_PORT port of the local Redis (default 56379), loopback only
 #   PULSE_FEED, PULSE_SYMBOLS, PULSE_TICK_RATE, PULSE_SIM_HOURS   the feed (see pulse serve --help)
+#   PULSE_SIM_HISTORY_DAYS   simulated history stored at the first start (default 365 here; 0 for none)
 #   PULSE_METRICS_PORT (default 9464), PULSE_ACCESS_LOG (default on)   /metrics and per-call access logs
 #   PULSE_GATEWAY_PORT   port of `pulse gateway`, the browsers' REST API (default 8080); its upstream is
 #                        127.0.0.1:${PULSE_PORT:-50051} (set PULSE_PORT, not --port, to move the server and the gateway)
@@ -80,12 +81,17 @@ echo "  psql \"\$DATABASE_URL\" -c 'select count(*) from bars'              # mi
 echo "  .build/release/pulse calendar                                      # is the market open" >&2
 # Access logs and /metrics on unless told otherwise (PULSE_ACCESS_LOG=off, PULSE_METRICS_PORT).
 export PULSE_ACCESS_LOG="${PULSE_ACCESS_LOG:-on}" PULSE_METRICS_PORT="${PULSE_METRICS_PORT:-9464}"
+# The simulated feed stores a year of daily bars and a week of minutes for each symbol with none yet, so the
+# dashboard's charts are full at the first start (PULSE_SIM_HISTORY_DAYS=0 for none).
+export PULSE_SIM_HISTORY_DAYS="${PULSE_SIM_HISTORY_DAYS:-365}"
 "$pulse" serve --database-url "$DATABASE_URL" --redis-url "$REDIS_URL" "$@" &
 server=$!
 # The gateway connects lazily, so it may start before the server listens; it prints
 # `gateway listening on HOST:PORT` once bound.
-"$pulse" gateway --port "${PULSE_GATEWAY_PORT:-8080}" --upstream "127.0.0.1:${PULSE_PORT:-50051}" &
+"$pulse" gateway --port "${PULSE_GATEWAY_PORT:-8080}" --upstream "127.0.0.1:${PULSE_PORT:-50051}" \
+    --web-root "$root/clients/web" &
 gateway=$!
+echo "run.sh: the dashboard at http://127.0.0.1:${PULSE_GATEWAY_PORT:-8080}/ (live prices, charts, backtests, screener)" >&2
 echo "run.sh: REST API (pulse gateway) at http://127.0.0.1:${PULSE_GATEWAY_PORT:-8080} — try:" >&2
 echo "  curl http://127.0.0.1:${PULSE_GATEWAY_PORT:-8080}/quotes/AAPL" >&2
 forward() {

@@ -24,6 +24,8 @@ public struct LocalGateway: Sendable {
     public var connections: LocalConnections
     /// The gateway's own metrics, served at `GET /metrics`; nil serves none.
     public var metrics: GatewayMetrics?
+    /// The dashboard (`clients/web`) at `GET /`; nil serves none.
+    public var web: StaticFiles?
     /// API Gateway's own payload limit (10 MB for HTTP APIs); larger bodies are refused 413 before the handler.
     public static let maxBodyBytes = 10 * 1024 * 1024
     /// API Gateway's WebSocket message limit (128 KB); a larger message closes the socket (1009), as there.
@@ -31,8 +33,9 @@ public struct LocalGateway: Sendable {
 
     public init(
         host: String, port: Int, handler: RESTHandler, webSocket: WebSocketHandler? = nil,
-        connections: LocalConnections = LocalConnections(), metrics: GatewayMetrics? = nil
+        connections: LocalConnections = LocalConnections(), metrics: GatewayMetrics? = nil, web: StaticFiles? = nil
     ) {
+        self.web = web
         self.host = host
         self.port = port
         self.handler = handler
@@ -48,10 +51,11 @@ public struct LocalGateway: Sendable {
         let connections = self.connections
         let metrics = self.metrics
         let webSocket = self.webSocket
+        let web = self.web
         let responder = CallbackResponder<BasicRequestContext> { request, _ in
             let started = ContinuousClock.now
             let response = try await Self.respond(
-                request, handler: handler, connections: connections, metrics: metrics, webSocket: webSocket)
+                request, handler: handler, connections: connections, metrics: metrics, webSocket: webSocket, web: web)
             let elapsed = (ContinuousClock.now - started).components
             metrics?.request(
                 route: GatewayMetrics.routeTemplate(method: request.method.rawValue, path: request.uri.path),
@@ -96,8 +100,11 @@ public struct LocalGateway: Sendable {
 
     private static func respond(
         _ request: Request, handler: RESTHandler, connections: LocalConnections, metrics: GatewayMetrics?,
-        webSocket: WebSocketHandler?
+        webSocket: WebSocketHandler?, web: StaticFiles?
     ) async throws -> Response {
+        if request.method == .get, let file = web?.file(for: request.uri.path) {
+            return Self.response(file)
+        }
         let body = try await request.body.collect(upTo: Self.maxBodyBytes)
         if request.uri.path.hasPrefix(ManagementAPI.prefix) {
             return await ManagementAPI.respond(
@@ -128,6 +135,20 @@ public struct LocalGateway: Sendable {
                 statusCode: 400, body: Array(BridgeError(.invalidArgument, "\(error)").json.json.utf8))
         }
         return Self.response(result)
+    }
+
+    /// A dashboard file: never cached stale (the files change with the checkout), never sniffed as another type,
+    /// scripts and connections only from this origin.
+    static func response(_ file: StaticFiles.File) -> Response {
+        Response(
+            status: .ok,
+            headers: [
+                .contentType: file.contentType, .cacheControl: "no-cache",
+                HTTPField.Name("X-Content-Type-Options")!: "nosniff",
+                HTTPField.Name("Content-Security-Policy")!:
+                    "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
+            ],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: file.bytes)))
     }
 
     static func response(_ result: HTTPResult) -> Response {

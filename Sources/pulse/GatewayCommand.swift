@@ -28,6 +28,13 @@ struct GatewayCommand: AsyncParsableCommand {
     var redisURL: String?
     @Option(help: "Seconds without a message after which a WebSocket gets a heartbeat frame (default 10).")
     var heartbeat: Double = 10
+    @Option(
+        help:
+            "The dashboard's folder, served at / (env PULSE_WEB_ROOT; default clients/web of the checkout the binary was built in)."
+    )
+    var webRoot: String?
+    @Flag(help: "Serve no dashboard, only the API.")
+    var noDashboard = false
 
     func run() async throws {
         var listenPort = port ?? 8080
@@ -66,6 +73,7 @@ struct GatewayCommand: AsyncParsableCommand {
             redisLoop?.stop()
             redisLoop?.join()
         }
+        let web = try dashboard()
         let metrics = GatewayMetrics()
         let connections = LocalConnections(metrics: metrics)
         var settings = TickFanout.Settings()
@@ -73,10 +81,12 @@ struct GatewayCommand: AsyncParsableCommand {
         let fanout = TickFanout(client: client, poster: connections, settings: settings)
         let gateway = LocalGateway(
             host: host, port: listenPort, handler: RESTHandler(client: client, jobs: jobs),
-            webSocket: WebSocketHandler(client: client, fanout: fanout), connections: connections, metrics: metrics)
+            webSocket: WebSocketHandler(client: client, fanout: fanout), connections: connections, metrics: metrics,
+            web: web)
         do {
             try await gateway.run { host, port in
                 print("gateway listening on \(host):\(port)")
+                if web != nil { print("dashboard on http://\(host.contains(":") ? "[\(host)]" : host):\(port)/") }
                 fflush(nil)  // every stream, standard output included: scripts wait for this line
             }
         } catch {
@@ -86,5 +96,23 @@ struct GatewayCommand: AsyncParsableCommand {
         }
         await jobs?.redis.close()
         await client.close()
+    }
+
+    /// The dashboard's files: `--web-root` must hold them; found by default, or skipped with a warning.
+    func dashboard() throws -> StaticFiles? {
+        guard !noDashboard else { return nil }
+        if let webRoot {
+            do { return try StaticFiles(root: webRoot) } catch { throw ValidationError("--web-root: \(error)") }
+        }
+        var executable = [CChar](repeating: 0, count: 4096)
+        let length = readlink("/proc/self/exe", &executable, executable.count - 1)
+        let path =
+            length > 0 ? String(decoding: executable[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
+        guard let root = StaticFiles.defaultRoot(executable: path), let files = try? StaticFiles(root: root) else {
+            let warning = "gateway: no dashboard folder found (--web-root DIR); serving the API only\n"
+            _ = warning.withCString { write(2, $0, strlen($0)) }
+            return nil
+        }
+        return files
     }
 }

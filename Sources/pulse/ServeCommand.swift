@@ -22,7 +22,7 @@ struct ServeCommand: AsyncParsableCommand {
             Environment: PULSE_HOST, PULSE_PORT, PULSE_LOOPS, PULSE_MAX_CONCURRENT_STREAMS, \
             PULSE_MAX_MESSAGE_SIZE, PULSE_MAX_CONNECTIONS, PULSE_IDLE_TIMEOUT, PULSE_GRACE_PERIOD, \
             PULSE_KEEPALIVE_INTERVAL, PULSE_KEEPALIVE_TIMEOUT, PULSE_LOG_LEVEL, DATABASE_URL, REDIS_URL, PULSE_FEED, \
-            PULSE_SYMBOLS, PULSE_TICK_RATE, PULSE_SIM_HOURS, PULSE_SIM_SEED, PULSE_TICK_RETENTION, \
+            PULSE_SYMBOLS, PULSE_TICK_RATE, PULSE_SIM_HOURS, PULSE_SIM_SEED, PULSE_SIM_HISTORY_DAYS, PULSE_TICK_RETENTION, \
             PULSE_HEARTBEAT_INTERVAL, ALPHA_VANTAGE_API_KEY, ALPHA_VANTAGE_BASE_URL, ALPHA_VANTAGE_DAILY_LIMIT, \
             ALPHA_VANTAGE_PER_MINUTE, ALPHA_VANTAGE_ENTITLEMENT, ALPHA_VANTAGE_POLL_SECONDS, PULSE_AUTH, \
             PULSE_TLS_CERT, PULSE_TLS_KEY, PULSE_METRICS_PORT, PULSE_ACCESS_LOG, PULSE_SPOOL_DIR, \
@@ -79,6 +79,11 @@ struct ServeCommand: AsyncParsableCommand {
     var simHours: String?
     @Option(help: "Seed of the simulated market (default 1; env PULSE_SIM_SEED).")
     var simSeed: UInt64?
+    @Option(
+        help:
+            "Days of simulated daily history (and the last week of minutes) stored for a symbol with no bars yet, so charts start full; 0 for none (default 0; scripts/run.sh asks for 365; env PULSE_SIM_HISTORY_DAYS)."
+    )
+    var simHistoryDays: Int?
     @Option(help: "API keys required: on, off, or auto = on unless bound to loopback (default auto; env PULSE_AUTH).")
     var auth: String?
     @Option(help: "PEM certificate chain for TLS with ALPN h2; with --tls-key (env PULSE_TLS_CERT). Default: h2c.")
@@ -268,6 +273,12 @@ struct ServeCommand: AsyncParsableCommand {
             throw UsageError("--sim-hours: '\(hours)' is not one of always, exchange")
         }
         settings.hours = parsedHours
+        if let text = simHistoryDays.map(String.init) ?? Self.environment("PULSE_SIM_HISTORY_DAYS") {
+            guard let days = Int(text), (0...9_000).contains(days) else {
+                throw UsageError("--sim-history-days: '\(text)' is not a number of days from 0 to 9000")
+            }
+            settings.historyDays = days
+        }
         if let text = Self.environment("ALPHA_VANTAGE_POLL_SECONDS") {
             guard let seconds = Double(text), seconds > 0, seconds <= 86_400 else {
                 throw UsageError("ALPHA_VANTAGE_POLL_SECONDS: '\(text)' is not a number of seconds in (0, 86400]")

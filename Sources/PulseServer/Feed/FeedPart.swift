@@ -28,6 +28,9 @@ public struct FeedSettings: Sendable {
     public var spoolDirectory: String?
     /// The spool's bound in bytes (`PULSE_SPOOL_MAX_BYTES`, default 64 MiB).
     public var spoolMaxBytes = 64 << 20
+    /// Days of simulated daily history stored for a symbol that has no bars yet, with its last week of minutes
+    /// (`--sim-history-days`, `PULSE_SIM_HISTORY_DAYS`; 0: none). The live walk then starts at the last stored close.
+    public var historyDays = 0
 
     public init() {}
 }
@@ -84,10 +87,16 @@ struct FeedPart: Service {
             let pool = database.map { PostgresPool(configuration: $0, loop: loop) }
             let ownership = Self.ownership(
                 postgres: postgresOwnership, redis: redis, log: log, instance: instance)
+            var market = SimulatedMarket.Configuration(
+                seed: settings.seed, symbols: settings.symbols, ticksPerSecond: settings.tickRate,
+                hours: settings.hours)
+            if let pool, settings.historyDays > 0 {
+                market.startPrices = await SimulatedBackfill.run(
+                    symbols: settings.symbols, days: settings.historyDays, pool: pool,
+                    nowSeconds: TickIngester.nowUs() / 1_000_000, logger: logger)
+            }
             var feed = SimulatedFeed(
-                market: .init(
-                    seed: settings.seed, symbols: settings.symbols, ticksPerSecond: settings.tickRate,
-                    hours: settings.hours),
+                market: market,
                 hub: hub, log: log, ownership: ownership,
                 bars: await spoolSink(pool.map { PostgresMinuteBars(pool: $0) }),
                 cache: redis.map { MarketCache(redis: $0) })
