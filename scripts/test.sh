@@ -8,7 +8,8 @@ cd "$root"
 
 scripts/install-deps.sh --python
 
-step() { printf '\n== %s\n' "$*" >&2; }
+started=$SECONDS
+step() { printf '\n== %s  (%d s in)\n' "$*" $((SECONDS - started)) >&2; }
 
 step "format check"
 if ! swift format lint --strict --recursive --parallel Sources Tests clients/swift clients/load 2>/tmp/pulse-format.$$; then
@@ -63,9 +64,12 @@ swift test --skip-build --skip PulseLoadTests
 step "swift test (load harness, alone)"
 swift test --skip-build --filter PulseLoadTests
 
-step "interop (Python: grpcio, TA-Lib, backtesting.py, h2) against the debug build"
+# The numeric comparisons with TA-Lib and backtesting.py run once, against the release build (below).
+release_suites=(Tests/interop/test_indicators_talib.py Tests/interop/test_backtest_vs_backtesting_py.py
+    Tests/interop/test_vwap_sessions.py Tests/interop/test_bad_market_data.py)
+step "interop (Python: grpcio, h2, websockets, Chromium, …) against the debug build"
 export PULSE_BIN="$root/.build/debug/pulse"
-.venv/bin/python -m pytest -q -p no:cacheprovider Tests/interop
+.venv/bin/python -m pytest -q -p no:cacheprovider Tests/interop "${release_suites[@]/#/--ignore=}"
 
 # Two instances, PostgreSQL and Redis restarted twice each, one instance SIGKILLed: exits 1 on a lost bar or a
 # recovery over 2 s.
@@ -75,7 +79,7 @@ step "soak (2 minutes, debug build)"
 PULSE_LOAD_BIN="$root/.build/debug/pulse-load" Benchmarks/soak/run.sh "${PULSE_SOAK_MINUTES:-2}"
 
 # The numbers users get come from the release binary (-target-cpu haswell, cross-module optimisation), so the
-# TA-Lib and backtesting.py comparisons run against it too.
+# TA-Lib and backtesting.py comparisons run against it (and only against it).
 step "swift build -c release --product pulse"
 log="$(mktemp)"
 if ! swift build -c release --product pulse >"$log" 2>&1; then
@@ -87,11 +91,10 @@ fi
 rm -f "$log"
 
 step "interop: TA-Lib, backtesting.py and market-data checks against the release build"
-PULSE_BIN="$root/.build/release/pulse" .venv/bin/python -m pytest -q -p no:cacheprovider \
-    Tests/interop/test_indicators_talib.py Tests/interop/test_backtest_vs_backtesting_py.py \
-    Tests/interop/test_vwap_sessions.py Tests/interop/test_bad_market_data.py
+PULSE_BIN="$root/.build/release/pulse" .venv/bin/python -m pytest -q -p no:cacheprovider "${release_suites[@]}"
 
 if [ -x scripts/fuzz.sh ]; then
     step "fuzz (bounded)"
     scripts/fuzz.sh "${PULSE_FUZZ_SECONDS:-30}"
 fi
+step "all tests passed"

@@ -20,6 +20,7 @@ CASES = [
     ("boto3", "test_sigv4_botocore.py"),
     ("moto", "test_sqs_moto.py"),
     ("pandas", "test_alphavantage.py"),
+    ("selenium", "test_dashboard.py"),
 ]
 
 
