@@ -202,6 +202,61 @@ def test_subscribe_resumes_after_a_dropped_stream_without_duplicates_and_reports
     assert subscription.reconnects == 2 and subscription.last_sequence == {"AAPL": 13, "MSFT": 10}
 
 
+class ScriptedBars(ScriptedQuotes):
+    """Subscribe with bars: call 1 sends a tick, minute 0 as it closed and revised once, then fails UNAVAILABLE;
+    call 2 sends both again (the resume's overlap), minute 1, then a late second revision of minute 0, then ends."""
+
+    def bar(self, minute, revision, close):
+        return self.pb.quotes_pb2.QuoteEvent(bar=self.pb.quotes_pb2.LiveBar(
+            symbol="AAPL", revision=revision, last_sequence=10 * minute + revision,
+            bar=self.pb.market_data_pb2.Bar(time_ms=1_700_000_040_000 + 60_000 * minute, open=100, high=102, low=99,
+                                            close=close, volume=5 + revision)))
+
+    def Subscribe(self, request, context):
+        with self.lock:
+            self.requests.append(request.include_bars)
+            call = len(self.requests)
+        if call == 1:
+            yield self.tick("AAPL", 1)
+            yield self.bar(0, 0, 101)
+            yield self.bar(0, 1, 101.5)
+            context.abort(grpc.StatusCode.UNAVAILABLE, "server going away")
+        elif call == 2:
+            yield self.bar(0, 0, 101)
+            yield self.bar(0, 1, 101.5)
+            yield self.bar(1, 0, 100.5)
+            yield self.bar(0, 2, 101.25)
+        else:
+            context.abort(grpc.StatusCode.PERMISSION_DENIED, "enough")
+
+
+def test_subscribe_with_bars_yields_each_bar_and_revision_once_across_a_reconnect():
+    pb = pulsetrader.Client("127.0.0.1:1").pb
+    scripted = ScriptedBars(pb)
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+    handler = grpc.unary_stream_rpc_method_handler(
+        scripted.Subscribe, request_deserializer=pb.quotes_pb2.SubscribeQuotesRequest.FromString,
+        response_serializer=pb.quotes_pb2.QuoteEvent.SerializeToString)
+    server.add_generic_rpc_handlers([grpc.method_handlers_generic_handler("pulse.v1.Quotes", {"Subscribe": handler})])
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    events = []
+    try:
+        with pulsetrader.Client(f"127.0.0.1:{port}") as client:
+            with pytest.raises(pulsetrader.PulseError):
+                for event in client.subscribe(["AAPL"], bars=True, initial_backoff=0.01, max_backoff=0.05):
+                    events.append(event)
+    finally:
+        server.stop(0)
+    assert scripted.requests[:2] == [True, True]
+    bars = [(b.time.minute, b.revision, b.close, b.volume, b.last_sequence) for b in events
+            if isinstance(b, pulsetrader.Bar)]
+    minute = pd.Timestamp(1_700_000_040_000, unit="ms", tz="UTC").minute
+    assert bars == [(minute, 0, 101, 5, 0), (minute, 1, 101.5, 6, 1), (minute + 1, 0, 100.5, 5, 10),
+                    (minute, 2, 101.25, 7, 2)]
+    assert all(b.time.tzinfo is not None for b in events if isinstance(b, pulsetrader.Bar))
+
+
 # --- methods served on other branches --------------------------------------------------------------------------
 
 @pending("GetBars")

@@ -7,6 +7,6 @@
 >>> client.indicators(bars=frame, specs=["rsi:14", "bbands:20,2,2"])
 """
 from .client import BacktestResult, Client, LoadResult, PulseError
-from .stream import Gap, Stale, Subscription, Tick
+from .stream import Bar, Gap, Stale, Subscription, Tick
 
-__all__ = ["Client", "PulseError", "LoadResult", "BacktestResult", "Tick", "Gap", "Stale", "Subscription"]
+__all__ = ["Client", "PulseError", "LoadResult", "BacktestResult", "Tick", "Bar", "Gap", "Stale", "Subscription"]

@@ -254,9 +254,10 @@ class Client:
     # --- live ------------------------------------------------------------------------------------------------------
 
     def subscribe(self, symbols, *, resume_from=None, reconnect=True, initial_backoff=0.1, max_backoff=5.0,
-                  stale_after=None):
+                  stale_after=None, bars=False):
         """Live ticks (Subscribe) as an iterator of `Tick` and `Gap` events that reconnects after a lost connection
         and resumes each symbol from its last sequence number (`resume_from`: {symbol: sequence} to start from).
-        See `Subscription`."""
+        With `bars=True` also each 1-minute `Bar` as it closes and as late ticks revise it. See `Subscription`."""
         return Subscription(self, list(symbols), dict(resume_from or {}), reconnect=reconnect,
-                            initial_backoff=initial_backoff, max_backoff=max_backoff, stale_after=stale_after)
+                            initial_backoff=initial_backoff, max_backoff=max_backoff, stale_after=stale_after,
+                            bars=bars)

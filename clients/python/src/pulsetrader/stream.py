@@ -34,13 +34,29 @@ class Gap:
 
 
 @dataclasses.dataclass(frozen=True)
+class Bar:
+    """A symbol's 1-minute bar as it closed (`revision` 0), or again revised by late ticks of its minute (1, 2, …);
+    `time` is the minute's opening time. Only with `subscribe(..., bars=True)`."""
+    symbol: str
+    time: pd.Timestamp
+    open: float
+    high: float
+    low: float
+    close: float
+    volume: float
+    revision: int
+    #: the sequence of the last tick folded into the bar.
+    last_sequence: int
+
+
+@dataclasses.dataclass(frozen=True)
 class Stale:
     """No tick (or heartbeat) for `seconds` on an open stream."""
     seconds: float
 
 
 class Subscription:
-    """An iterator over `Tick`, `Gap` (and `Stale` with `stale_after`) events.
+    """An iterator over `Tick`, `Gap` (`Bar` with `bars=True`, and `Stale` with `stale_after`) events.
 
     A stream that fails UNAVAILABLE (server restart, connection lost) or ends is called again after a backoff with
     full jitter (`initial_backoff` doubling up to `max_backoff`), with `resume_from` = the last sequence seen per
@@ -49,9 +65,14 @@ class Subscription:
     iteration by raising `PulseError`. `close()` (or leaving a `with` block) cancels the call.
     """
 
-    def __init__(self, client, symbols, resume_from, *, reconnect, initial_backoff, max_backoff, stale_after):
+    def __init__(self, client, symbols, resume_from, *, reconnect, initial_backoff, max_backoff, stale_after,
+                 bars=False):
         self.client = client
         self.symbols = symbols
+        self.bars = bars
+        #: per symbol, {minute: revision} of the bars yielded in the last hour: a bar the server sends again after a
+        #: resume is dropped, a later revision of it (however late) is not.
+        self.last_bar = {}
         self.last_sequence = dict(resume_from)
         self.reconnect = reconnect
         self.initial_backoff = initial_backoff
@@ -75,7 +96,7 @@ class Subscription:
     def _request(self):
         pb = self.client.pb.quotes_pb2
         return pb.SubscribeQuotesRequest(
-            symbols=self.symbols,
+            symbols=self.symbols, include_bars=self.bars,
             resume_from=[pb.ResumePoint(symbol=s, sequence=q) for s, q in sorted(self.last_sequence.items())])
 
     def __iter__(self):
@@ -122,6 +143,8 @@ class Subscription:
                 gap = event.gap
                 self.last_sequence[gap.symbol] = max(self.last_sequence.get(gap.symbol, 0), gap.last_missing)
                 yield Gap(gap.symbol, gap.first_missing, gap.last_missing)
+            elif kind == "bar" and self.bars:
+                yield from self._bar(event.bar)
             # other events (a heartbeat) only prove the stream is alive
 
     def _next_within(self, iterator, seconds):
@@ -146,6 +169,19 @@ class Subscription:
         if isinstance(pending["value"], Exception):
             raise pending["value"]
         return pending["value"]
+
+    def _bar(self, live):
+        bar = live.bar
+        seen = self.last_bar.setdefault(live.symbol, {})
+        if seen.get(bar.time_ms, -1) >= live.revision:
+            return  # sent again after a resume
+        seen[bar.time_ms] = live.revision
+        if len(seen) > 120:
+            newest = max(seen)
+            for minute in [m for m in seen if m < newest - 3_600_000]:
+                del seen[minute]
+        yield Bar(live.symbol, pd.Timestamp(bar.time_ms, unit="ms", tz="UTC"), bar.open, bar.high, bar.low, bar.close,
+                  bar.volume, live.revision, live.last_sequence)
 
     def _tick(self, tick):
         last = self.last_sequence.get(tick.symbol)
