@@ -35,7 +35,7 @@ public struct StaticFiles: Sendable {
     /// Reads every regular file under `root` (hidden ones skipped).
     public init(root: String) throws(LoadError) {
         var files: [String: File] = [:]
-        guard Self.collect(directory: root, prefix: "", into: &files) else { throw .notADirectory(root) }
+        guard Self.collect(directory: root, prefix: "", depth: 0, into: &files) else { throw .notADirectory(root) }
         guard let index = files["/index.html"] else { throw .noIndex(root) }
         files["/"] = index
         self.files = files
@@ -58,8 +58,13 @@ public struct StaticFiles: Sendable {
 
     public func file(for path: String) -> File? { files[path] }
 
-    private static func collect(directory: String, prefix: String, into files: inout [String: File]) -> Bool {
-        guard let handle = opendir(directory) else { return false }
+    /// Folders deeper than this are not read (a symbolic link to a parent would otherwise recurse for ever).
+    static let maxDepth = 8
+
+    private static func collect(directory: String, prefix: String, depth: Int, into files: inout [String: File])
+        -> Bool
+    {
+        guard depth <= maxDepth, let handle = opendir(directory) else { return false }
         defer { closedir(handle) }
         while let entry = readdir(handle) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
@@ -70,7 +75,7 @@ public struct StaticFiles: Sendable {
             var status = stat()
             guard stat(path, &status) == 0 else { continue }
             if status.st_mode & S_IFMT == S_IFDIR {
-                _ = collect(directory: path, prefix: prefix + "/" + name, into: &files)
+                _ = collect(directory: path, prefix: prefix + "/" + name, depth: depth + 1, into: &files)
             } else if status.st_mode & S_IFMT == S_IFREG, status.st_size <= maxFileBytes, let bytes = read(path) {
                 files[prefix + "/" + name] = File(bytes: bytes, contentType: contentType(name))
             }
