@@ -35,9 +35,26 @@ struct GatewayCommand: AsyncParsableCommand {
     var webRoot: String?
     @Flag(help: "Serve no dashboard, only the API.")
     var noDashboard = false
+    @Option(help: .hidden)
+    var benchBareRoute: String?
 
     func run() async throws {
         var listenPort = port ?? 8080
+        if let benchBareRoute {
+            // Benchmarks/gateway's reference: Hummingbird alone, one route answering FILE's bytes.
+            guard let file = fopen(benchBareRoute, "rb") else {
+                throw ValidationError("--bench-bare-route: cannot read \(benchBareRoute)")
+            }
+            var bytes: [UInt8] = []
+            var chunk = [UInt8](repeating: 0, count: 65_536)
+            while case let count = fread(&chunk, 1, chunk.count, file), count > 0 { bytes += chunk[..<count] }
+            fclose(file)
+            try await BareRouteServer(host: host, port: listenPort, body: bytes).run { host, port in
+                print("gateway listening on \(host):\(port)")
+                fflush(nil)
+            }
+            return
+        }
         if port == nil, let raw = getenv("PULSE_GATEWAY_PORT"), raw.pointee != 0 {
             guard let value = Int(String(cString: raw)) else {
                 throw ValidationError("PULSE_GATEWAY_PORT: '\(String(cString: raw))' is not a port")
