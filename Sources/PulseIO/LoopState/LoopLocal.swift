@@ -24,9 +24,10 @@ public final class LoopLocal<Value>: @unchecked Sendable {
         slots = try group.loops.map { Slot(try make($0)) }
     }
 
-    /// The value of `loop`; get and set only on `loop`'s thread.
+    /// The value of `loop`; get and set only on `loop`'s thread. Reads borrow the value in place (`_read`), so
+    /// `state[loop].field` copies the field, not the whole value (per-call paths read it on every call).
     public subscript(loop: EventLoop) -> Value {
-        get { slot(loop).value }
+        _read { yield slot(loop).value }
         _modify { yield &slot(loop).value }
         set { slot(loop).value = newValue }
     }

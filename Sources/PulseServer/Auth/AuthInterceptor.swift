@@ -22,6 +22,17 @@ struct AuthInterceptor: ServerInterceptor {
     var hooks: ServerInterceptorHooks { .start }
     static let authorizationName = Array("authorization".utf8)
 
+    /// A key found in this loop's cache with no rate limit is decided here, without suspending (most calls).
+    func admitWithoutSuspending(_ context: ServerContext) throws -> Bool {
+        guard let scope = APIKeyScope.required(for: context.method) else { return true }
+        guard let header = context.metadata.textBytes(utf8Name: Self.authorizationName),
+            let record = try verifier.cached(header, on: context.loop), record.rate <= 0
+        else { return false }
+        try Self.check(record, scope: scope, context)
+        try acquireStream(record, context)
+        return true
+    }
+
     func willStart(_ context: ServerContext) async throws {
         guard let scope = APIKeyScope.required(for: context.method) else { return }
         let metadata = context.metadata
@@ -38,11 +49,25 @@ struct AuthInterceptor: ServerInterceptor {
         } else {
             throw GRPCStatus(.unauthenticated, "missing API key: send metadata `authorization: Bearer <key>`")
         }
-        let now = Self.wallClockMicros()
+        try Self.check(record, scope: scope, context)
+        if record.rate > 0 {
+            let decision = await limiter.admit(keyID: record.id, rate: record.rate, burst: record.burst)
+            if case .limited(let retryAfterMs) = decision {
+                throw Self.exhausted(
+                    context, "API key '\(record.name)' is over its rate of \(record.rate) calls per second",
+                    retryAfterMs: retryAfterMs)
+            }
+        }
+        try acquireStream(record, context)
+    }
+
+    /// Revoked, expired, or without the method's scope: refused.
+    private static func check(_ record: APIKeyRecord, scope: APIKeyScope, _ context: ServerContext) throws(GRPCStatus) {
         if record.revokedAtMicros != nil {
             throw GRPCStatus(.unauthenticated, "API key '\(record.name)' was revoked")
         }
-        if let expires = record.expiresAtMicros, expires <= now {
+        // The wall clock only for a key that expires: most calls skip the system call.
+        if let expires = record.expiresAtMicros, expires <= Self.wallClockMicros() {
             throw GRPCStatus(.unauthenticated, "API key '\(record.name)' has expired")
         }
         let scopes = record.scopes
@@ -52,24 +77,19 @@ struct AuthInterceptor: ServerInterceptor {
                 "API key '\(record.name)' lacks scope '\(scope.rawValue)' needed by \(context.method.path) "
                     + "(it has \(scopes.joined(separator: ",")))")
         }
-        if record.rate > 0 {
-            let decision = await limiter.admit(keyID: record.id, rate: record.rate, burst: record.burst)
-            if case .limited(let retryAfterMs) = decision {
-                throw Self.exhausted(
-                    context, "API key '\(record.name)' is over its rate of \(record.rate) calls per second",
-                    retryAfterMs: retryAfterMs)
-            }
+    }
+
+    /// A server stream of a key with a stream limit takes one of its slots until the call ends.
+    private func acquireStream(_ record: APIKeyRecord, _ context: ServerContext) throws(GRPCStatus) {
+        guard context.method.kind == .serverStreaming && record.maxStreams > 0 else { return }
+        guard streams.acquire(keyID: record.id, limit: record.maxStreams) else {
+            throw Self.exhausted(
+                context, "API key '\(record.name)' already has \(record.maxStreams) streams open, its limit",
+                retryAfterMs: 1000)
         }
-        if context.method.kind == .serverStreaming && record.maxStreams > 0 {
-            guard streams.acquire(keyID: record.id, limit: record.maxStreams) else {
-                throw Self.exhausted(
-                    context, "API key '\(record.name)' already has \(record.maxStreams) streams open, its limit",
-                    retryAfterMs: 1000)
-            }
-            let streams = self.streams
-            let id = record.id
-            context.onCallEnd { streams.release(keyID: id) }
-        }
+        let streams = self.streams
+        let id = record.id
+        context.onCallEnd { streams.release(keyID: id) }
     }
 
     /// RESOURCE_EXHAUSTED with a RetryInfo detail.

@@ -76,9 +76,9 @@ final class KeyVerifier: Sendable {
     /// the call).
     func cached(_ raw: ArraySlice<UInt8>, on loop: EventLoop) throws(GRPCStatus) -> APIKeyRecord? {
         let generation = feed.generation
-        if let last = state[loop].last, last.generation == generation, Self.same(state[loop].lastRaw, raw),
-            let record = try trusted(last)
-        {
+        // The repeat of the last hit: compared in place, the entry copied only when it is the one.
+        let repeated = state[loop].last?.generation == generation && Self.same(state[loop].lastRaw, raw)
+        if repeated, let last = state[loop].last, let record = try trusted(last) {
             return record
         }
         let text = String(decoding: raw, as: UTF8.self)

@@ -48,7 +48,9 @@ extension ServerConnection {
             stream.task = Task(executorPreference: loop) {
                 let result: Result<ResponseMessage, any Error>
                 do {
-                    for interceptor in interceptors { try await interceptor.willStart(context) }
+                    for interceptor in interceptors where try !interceptor.admitWithoutSuspending(context) {
+                        try await interceptor.willStart(context)
+                    }
                     result = .success(try await handler(request, context))
                 } catch {
                     result = .failure(error)
@@ -60,7 +62,9 @@ extension ServerConnection {
             stream.task = Task(executorPreference: loop) {
                 var status = GRPCStatus.ok
                 do {
-                    for interceptor in interceptors { try await interceptor.willStart(context) }
+                    for interceptor in interceptors where try !interceptor.admitWithoutSuspending(context) {
+                        try await interceptor.willStart(context)
+                    }
                     try await handler(request, writer, context)
                 } catch {
                     status = bound.value.connection.status(for: error, stream: bound.value)

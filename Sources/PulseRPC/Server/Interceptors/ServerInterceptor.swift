@@ -24,6 +24,11 @@ public protocol ServerInterceptor: Sendable {
     var hooks: ServerInterceptorHooks { get }
     /// Before the handler; throw a ``GRPCStatus`` to reject the call.
     func willStart(_ context: ServerContext) async throws
+    /// The fast path of ``willStart(_:)``, tried first: `true` admits the call without suspending
+    /// (``willStart(_:)`` is then not called), `false` leaves the decision to ``willStart(_:)``; throw a
+    /// ``GRPCStatus`` to reject. An `async` hook costs its frame an allocation on every call, so a check usually
+    /// answered from memory (a cached API key) belongs here.
+    func admitWithoutSuspending(_ context: ServerContext) throws -> Bool
     /// After the status is decided; `trailers` are sent after `grpc-status` and `grpc-message`.
     func didFinish(_ call: ServerCallSummary, trailers: inout Metadata)
 }
@@ -31,6 +36,7 @@ public protocol ServerInterceptor: Sendable {
 extension ServerInterceptor {
     public var hooks: ServerInterceptorHooks { [.start, .finish, .timing] }
     public func willStart(_ context: ServerContext) async throws {}
+    public func admitWithoutSuspending(_ context: ServerContext) throws -> Bool { false }
     public func didFinish(_ call: ServerCallSummary, trailers: inout Metadata) {}
 }
 
