@@ -13,29 +13,14 @@ final class FakeRuntimeAPI: Sendable {
     let port: Int
     let directory: String
 
-    init(maxResponse: Int? = nil) throws {
+    init(maxResponse: Int? = nil) async throws {
         directory = NSTemporaryDirectory() + "pulse-fake-runtime-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let portFile = directory + "/port"
         let script = ProjectScript.repository.appendingPathComponent("Tests/interop/fake_lambda_runtime.py").path
         var command = ["/usr/bin/env", "python3", script, "--port", "0", "--port-file", portFile]
         if let maxResponse { command += ["--max-response", String(maxResponse)] }
-        pid = try ProjectScript.spawn(command)
-        var found: Int?
-        for _ in 0..<400 {
-            if let text = try? String(contentsOfFile: portFile, encoding: .utf8), let value = Int(text) {
-                found = value
-                break
-            }
-            usleep(25_000)
-        }
-        guard let found else {
-            kill(pid, SIGKILL)
-            var status: Int32 = 0
-            waitpid(pid, &status, 0)
-            throw ProjectScript.Failed(command: [script], status: -1)
-        }
-        port = found
+        (pid, port) = try await ProjectScript.spawnListening(command, portFile: portFile)
     }
 
     var address: String { "127.0.0.1:\(port)" }
@@ -83,7 +68,7 @@ final class FakeRuntimeAPI: Sendable {
     static func with<T>(maxResponse: Int? = nil, _ body: (FakeRuntimeAPI, HTTPClient) async throws -> T)
         async throws -> T
     {
-        let fake = try FakeRuntimeAPI(maxResponse: maxResponse)
+        let fake = try await FakeRuntimeAPI(maxResponse: maxResponse)
         defer { fake.stop() }
         let loop = try EventLoop(index: 0)
         defer {

@@ -50,7 +50,7 @@ struct RedisBackedTests {
             #expect(try await cache.derived("MSFT", "ind:v1:def") == nil)
 
             // Redis gone: the work could not be done, so the record goes back for another try.
-            try server.stop()
+            try await server.stop()
             let down = try await consumer.handle(fixture("sam-sqs-bars-ingested.json"), context: context())
             #expect(try failures(down) == ["19dd0b57-b21e-4ac1-bd88-01bbb068cb78"])
         }

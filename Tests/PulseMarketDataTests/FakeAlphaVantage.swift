@@ -14,27 +14,13 @@ final class FakeAlphaVantage: Sendable {
     let port: Int
     let directory: String
 
-    init() throws {
+    init() async throws {
         directory = NSTemporaryDirectory() + "pulse-fake-av-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let portFile = directory + "/port"
         let script = ProjectScript.repository.appendingPathComponent("Tests/interop/fake_alphavantage.py").path
-        pid = try ProjectScript.spawn(["/usr/bin/env", "python3", script, "--port", "0", "--port-file", portFile])
-        var found: Int?
-        for _ in 0..<200 {
-            if let text = try? String(contentsOfFile: portFile, encoding: .utf8), let value = Int(text) {
-                found = value
-                break
-            }
-            usleep(25_000)
-        }
-        guard let found else {
-            kill(pid, SIGKILL)
-            var status: Int32 = 0
-            waitpid(pid, &status, 0)
-            throw ProjectScript.Failed(command: [script], status: -1)
-        }
-        port = found
+        (pid, port) = try await ProjectScript.spawnListening(
+            ["/usr/bin/env", "python3", script, "--port", "0", "--port-file", portFile], portFile: portFile)
     }
 
     var baseURL: String { "http://127.0.0.1:\(port)/query" }
@@ -57,7 +43,7 @@ final class FakeAlphaVantage: Sendable {
 
     /// Runs `body` with a started fake and an HTTP client on a fresh loop, then stops both.
     static func with<T>(_ body: (FakeAlphaVantage, HTTPClient) async throws -> T) async throws -> T {
-        let fake = try FakeAlphaVantage()
+        let fake = try await FakeAlphaVantage()
         defer { fake.stop() }
         return try await withHTTPClient { http in try await body(fake, http) }
     }

@@ -103,7 +103,7 @@ struct HTTPClientTests {
     func tooLarge() async throws {
         var configuration = HTTPClient.Configuration()
         configuration.maximumResponseBytes = 10_000
-        let fake = try FakeAlphaVantage()
+        let fake = try await FakeAlphaVantage()
         defer { fake.stop() }
         try await withHTTPClient(configuration: configuration) { http in
             do {

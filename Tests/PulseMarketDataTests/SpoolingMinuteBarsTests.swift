@@ -20,7 +20,7 @@ struct SpoolingMinuteBarsTests {
     }
 
     @Test func spooledBarsReachPostgresInOrderOnceItReturns() async throws {
-        let server = try TestPostgres()
+        let server = try await TestPostgres()
         defer { server.remove() }
         let spoolDirectory = NSTemporaryDirectory() + "pulse-spool-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: spoolDirectory) }
@@ -38,7 +38,7 @@ struct SpoolingMinuteBarsTests {
             try await sink.write(symbol: "SPL", bars: [Self.bar(0)])
             #expect(sink.statistics.spooled == 0)
 
-            try server.stop()
+            try await server.stop()
             for i in 1...5 { try await sink.write(symbol: "SPL", bars: [Self.bar(i)]) }
             #expect(sink.statistics.spooled == 5)
             #expect(sink.statistics.pending == 5)
@@ -50,7 +50,7 @@ struct SpoolingMinuteBarsTests {
                     inner: PostgresMinuteBars(pool: pool), directory: spoolDirectory, loop: loop, blocking: blocking)
             }
 
-            try server.start()
+            try await server.start()
             // The pool reconnects with backoff: flush until it has drained (only success ends the wait).
             let deadline = ContinuousClock.now + .seconds(60)
             while sink.statistics.pending > 0 && ContinuousClock.now < deadline {
@@ -78,7 +78,7 @@ struct SpoolingMinuteBarsTests {
     }
 
     @Test func aNewSinkDrainsWhatAnEarlierProcessSpooled() async throws {
-        let server = try TestPostgres()
+        let server = try await TestPostgres()
         defer { server.remove() }
         let spoolDirectory = NSTemporaryDirectory() + "pulse-spool-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: spoolDirectory) }
@@ -89,7 +89,7 @@ struct SpoolingMinuteBarsTests {
             let migrations = try await PostgresConnection.connect(to: configuration, on: loop)
             _ = try await SchemaMigrations.apply(on: migrations)
             migrations.close()
-            try server.stop()
+            try await server.stop()
             do {
                 let pool = PostgresPool(configuration: configuration, loop: loop)
                 defer { pool.close() }
@@ -99,7 +99,7 @@ struct SpoolingMinuteBarsTests {
                 #expect(first.statistics.pending == 3)
                 first.close()  // as the process's exit would
             }
-            try server.start()
+            try await server.start()
             let pool = PostgresPool(configuration: configuration, loop: loop)
             defer { pool.close() }
             let second = try await SpoolingMinuteBars(
@@ -121,9 +121,9 @@ struct SpoolingMinuteBarsTests {
     }
 
     @Test func aFullSpoolKeepsTheOldestAndCountsTheDropped() async throws {
-        let server = try TestPostgres()
+        let server = try await TestPostgres()
         defer { server.remove() }
-        try server.stop()
+        try await server.stop()
         let spoolDirectory = NSTemporaryDirectory() + "pulse-spool-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: spoolDirectory) }
         let blocking = try BlockingPool(threads: 1)

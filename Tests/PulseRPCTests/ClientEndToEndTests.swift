@@ -172,7 +172,7 @@ struct ClientEndToEndTests {
 
     @Test(arguments: kinds)
     func serverGoneIsUnavailableAndARestartIsReconnected(kind: ClientTestServer.Kind) async throws {
-        let first = try ClientTestServer(kind)
+        let first = try await ClientTestServer.started(kind)
         let port = first.port
         let client = try PulseClient(host: first.host, port: port)
         let beforeStop = try await client.diagnostics.echo([1])
@@ -182,7 +182,7 @@ struct ClientEndToEndTests {
         let error = await #expect(throws: RPCError.self) { try await client.diagnostics.echo([2]) }
         #expect(error?.code == .unavailable)
 
-        let second = try ClientTestServer(kind, port: port)
+        let second = try await ClientTestServer.started(kind, port: port)
         defer { second.stop() }
         let afterRestart = try await client.diagnostics.echo([3])
         #expect(afterRestart == [3])
@@ -194,7 +194,7 @@ struct ClientEndToEndTests {
 struct ClientShutdownTests {
     @Test(.enabled(if: ClientTestServer.shouldTest(.pulse), "needs the built `pulse` binary"))
     func inFlightStreamCompletesAndNewCallsAreRefused() async throws {
-        let server = try ClientTestServer(.pulse)
+        let server = try await ClientTestServer.started(.pulse)
         defer { server.stop() }
         try await PulseClient.withClient(host: server.host, port: server.port) { client in
             var items = client.diagnostics.stream(count: 4, intervalMs: 150).makeAsyncIterator()

@@ -54,7 +54,26 @@ struct ClientTestServer {
 
     /// Starts a server and waits for its `listening on HOST:PORT` line.
     init(_ kind: Kind, port requestedPort: Int = 0) throws {
-        process = Process()
+        let (process, fd) = try Self.launch(kind, port: requestedPort)
+        try self.init(kind, process: process, line: Self.readLine(from: fd, timeoutMilliseconds: 30_000))
+    }
+
+    private init(_ kind: Kind, process: Process, line: String?) throws {
+        self.process = process
+        guard let line, line.hasPrefix("listening on ") else {
+            process.terminate()
+            throw ServerDidNotStart(kind: kind, output: line ?? "")
+        }
+        let address = line.dropFirst("listening on ".count)
+        let colon = address.lastIndex(of: ":")!
+        host = String(address[..<colon])
+        port = Int(address[address.index(after: colon)...])!
+    }
+
+    /// Runs the server's process (on the calling thread: Foundation watches a child from the thread that ran it)
+    /// and returns it with the descriptor its first line comes on.
+    private static func launch(_ kind: Kind, port requestedPort: Int) throws -> (Process, Int32) {
+        let process = Process()
         switch kind {
         case .pulse:
             process.executableURL = URL(fileURLWithPath: Self.pulseBinary)
@@ -70,15 +89,7 @@ struct ClientTestServer {
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()
-        let line = Self.readLine(from: output.fileHandleForReading.fileDescriptor, timeoutMilliseconds: 30_000)
-        guard let line, line.hasPrefix("listening on ") else {
-            process.terminate()
-            throw ServerDidNotStart(kind: kind, output: line ?? "")
-        }
-        let address = line.dropFirst("listening on ".count)
-        let colon = address.lastIndex(of: ":")!
-        host = String(address[..<colon])
-        port = Int(address[address.index(after: colon)...])!
+        return (process, output.fileHandleForReading.fileDescriptor)
     }
 
     /// SIGTERM, then waits for the exit (SIGKILL after 15 s, so a server that missed the signal cannot hang the
@@ -93,9 +104,19 @@ struct ClientTestServer {
         return process.terminationStatus
     }
 
+    /// `init`, with the wait for the first line on a thread of its own: waiting for a Python server must not hold
+    /// a thread of the cooperative pool (on 2 cores two such waits stall every other test, deadline tests included).
+    static func started(_ kind: Kind, port: Int = 0) async throws -> ClientTestServer {
+        let (process, fd) = try launch(kind, port: port)
+        let line = await withCheckedContinuation { (continuation: CheckedContinuation<String?, Never>) in
+            Thread { continuation.resume(returning: readLine(from: fd, timeoutMilliseconds: 30_000)) }.start()
+        }
+        return try ClientTestServer(kind, process: process, line: line)
+    }
+
     /// Runs `body` with a fresh server of `kind`, stopping it afterwards.
     static func with<T>(_ kind: Kind, _ body: (ClientTestServer) async throws -> T) async throws -> T {
-        let server = try ClientTestServer(kind)
+        let server = try await started(kind)
         defer { server.stop() }
         return try await body(server)
     }

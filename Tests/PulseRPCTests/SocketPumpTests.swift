@@ -145,7 +145,7 @@ struct SocketPumpTests {
             try await Task.sleep(for: .milliseconds(50))
             #expect(observed.closed.withLock { $0 } == nil)
             close(peer)
-            for _ in 0..<200 where observed.closed.withLock({ $0 }) == nil {
+            for _ in 0..<2_000 where observed.closed.withLock({ $0 }) == nil {  // up to 20 s on a busy machine
                 try await Task.sleep(for: .milliseconds(10))
             }
             #expect(observed.closed.withLock { $0 } == "peerClosed")

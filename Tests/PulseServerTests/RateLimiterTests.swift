@@ -72,7 +72,7 @@ struct RateLimiterTests {
         try await TestRedis.with { server, redis in
             let limiter = RateLimiter(redis: redis, interval: .milliseconds(100))
             #expect(await limiter.admit(keyID: 7, rate: 1000, burst: 10) == .admitted)
-            try server.stop()
+            try await server.stop()
             // The next lease fails; the limiter switches to local buckets and keeps admitting at the rate.
             var admitted = 0
             for _ in 0..<50 {

@@ -13,7 +13,7 @@ struct PostgresOwnershipTests {
         try await TestDatabase.withFreshDatabase { configuration in
             try await TestDatabase.withConnection(to: configuration) { admin in
                 try await SchemaMigrations.apply(on: admin)
-                let redisServer = try TestRedis()
+                let redisServer = try await TestRedis()
                 defer { redisServer.remove() }
                 let loop = admin.loop
                 let redis = RedisClient(configuration: try RedisConfiguration(url: redisServer.url), loop: loop)

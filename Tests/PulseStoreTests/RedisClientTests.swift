@@ -64,7 +64,7 @@ struct RedisClientTests {
         try await TestRedis.with(aof: true) { server, redis in
             try await redis.command("SET", "kept", "yes")
             try await Task.sleep(for: .milliseconds(1_100))  // appendfsync everysec
-            try server.stop()
+            try await server.stop()
             let clock = ContinuousClock()
             var sawUnavailable = false
             for _ in 0..<50 {
@@ -81,7 +81,7 @@ struct RedisClientTests {
             await #expect(throws: RedisError.self) { try await redis.command("GET", "kept") }
             #expect(clock.now - failStart < .seconds(1))  // at once: no connect attempt (2 s) is awaited
             try await Task.sleep(for: .milliseconds(1_500))  // let the backoff reach its maximum
-            try server.start()
+            try await server.start()
             // Back by itself. How fast is a figure, not a timed test (a loaded machine would fail it): within
             // 0.5 s here, see Benchmarks/soak/redis_recovery.py and the soak; the LOADING case is tested below.
             #expect(await redis.waitUntilConnected(timeout: .seconds(20)))
@@ -92,7 +92,7 @@ struct RedisClientTests {
     @Test("a connect that finds Redis loading its data (LOADING) gives up at once and retries, so it is up right after")
     func reconnectWhileLoading() async throws {
         // Each key read at start-up takes 1 ms: 2,000 keys in the AOF's RDB part keep Redis LOADING for 2 s or more.
-        let server = try TestRedis(aof: true, serverOptions: ["--key-load-delay", "1000"])
+        let server = try await TestRedis(aof: true, serverOptions: ["--key-load-delay", "1000"])
         defer { server.remove() }
         let loop = try EventLoop(index: 0)
         defer {
@@ -112,10 +112,10 @@ struct RedisClientTests {
             try await Task.sleep(for: .milliseconds(50))
         }
         await writer.close()
-        try server.stop()
+        try await server.stop()
         // Created while Redis is down: it keeps trying, and its attempts meet the restarted Redis while it loads.
         let redis = RedisClient(configuration: configuration, loop: loop)
-        try server.start()  // returns once Redis answers PONG (loaded)
+        try await server.start()  // returns once Redis answers PONG (loaded)
         #expect(await redis.waitUntilConnected(timeout: .seconds(30)))
         #expect(try await redis.command("GET", "key:1999").string == "value")
         await redis.close()
@@ -141,7 +141,7 @@ struct RedisClientTests {
 
     @Test("a wrong password is refused and reported as configuration, never retried into a loop")
     func wrongPassword() async throws {
-        let server = try TestRedis()
+        let server = try await TestRedis()
         defer { server.remove() }
         let loop = try EventLoop(index: 0)
         defer {

@@ -26,8 +26,47 @@ public enum ProjectScript {
         public var description: String { "\(command.joined(separator: " ")) exited with status \(status)" }
     }
 
-    /// Runs `scripts/NAME ARGUMENTS…` with bash; throws when it exits non-zero.
-    public static func run(_ name: String, _ arguments: [String]) throws {
+    /// Runs `scripts/NAME ARGUMENTS…` with bash on a thread of its own and waits for it without holding a thread
+    /// of the cooperative pool (on 2 cores, two tests waiting for `initdb` would otherwise stall every other test);
+    /// throws when it exits non-zero.
+    public static func run(_ name: String, _ arguments: [String]) async throws {
+        try await offThePool { try runBlocking(name, arguments) }
+    }
+
+    /// Runs `work` on a new thread and waits for it without blocking a thread of the cooperative pool.
+    public static func offThePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try work() }) }.start()
+        }
+    }
+
+    /// Starts a test peer that writes the port it bound to `portFile` (the fakes in `Tests/interop`), and waits for
+    /// that port without blocking a thread: up to 30 s, since on a busy 2-core machine a Python start can take
+    /// seconds. On failure the child is killed and reaped.
+    public static func spawnListening(_ command: [String], portFile: String) async throws -> (pid: pid_t, port: Int) {
+        let pid = try spawn(command)
+        let started = ContinuousClock.now
+        var polls = 0
+        while true {
+            if let text = try? String(contentsOfFile: portFile, encoding: .utf8), let port = Int(text) {
+                return (pid, port)
+            }
+            var status: Int32 = 0
+            if waitpid(pid, &status, WNOHANG) == pid { throw Failed(command: command, status: status) }
+            // 30 s counted in polls as well as on the clock: a task the pool left waiting past the deadline still
+            // looks again when it wakes.
+            polls += 1
+            if polls >= 1_200 && ContinuousClock.now - started > .seconds(30) { break }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        kill(pid, SIGKILL)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        throw Failed(command: command, status: -1)
+    }
+
+    /// `run`, blocking the calling thread (for `defer` teardown, which cannot wait).
+    public static func runBlocking(_ name: String, _ arguments: [String]) throws {
         let command = ["/bin/bash", repository.appendingPathComponent("scripts/\(name)").path] + arguments
         let pid = try spawn(command)
         var status: Int32 = 0

@@ -6,24 +6,25 @@ public final class TestPostgres: Sendable {
     public let directory: String
     public let port: Int
 
-    public init() throws {
+    public init() async throws {
         directory = NSTemporaryDirectory() + "pulse-pg-\(UUID().uuidString)"
         port = try TestRedis.freePort()
-        try start()
+        try await start()
     }
 
     /// The database `pulse` the script creates.
     public var url: String { "postgresql://postgres@127.0.0.1:\(port)/pulse" }
 
-    public func start() throws { try script("start") }
-    public func stop() throws { try script("stop") }
+    public func start() async throws { try await ProjectScript.run("postgres.sh", arguments("start")) }
+    public func stop() async throws { try await ProjectScript.run("postgres.sh", arguments("stop")) }
 
+    /// Stops the server and removes its folder (blocking: for `defer`).
     public func remove() {
-        try? stop()
+        try? ProjectScript.runBlocking("postgres.sh", arguments("stop"))
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    private func script(_ command: String) throws {
-        try ProjectScript.run("postgres.sh", [command, "--data", directory, "--port", String(port)])
+    private func arguments(_ command: String) -> [String] {
+        [command, "--data", directory, "--port", String(port)]
     }
 }

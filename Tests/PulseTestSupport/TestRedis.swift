@@ -11,26 +11,27 @@ public final class TestRedis: Sendable {
     /// Further `redis-server` options (`["--key-load-delay", "1000"]`).
     public let serverOptions: [String]
 
-    public init(aof: Bool = false, serverOptions: [String] = []) throws {
+    public init(aof: Bool = false, serverOptions: [String] = []) async throws {
         directory = NSTemporaryDirectory() + "pulse-redis-\(UUID().uuidString)"
         port = try Self.freePort()
         self.aof = aof
         self.serverOptions = serverOptions
-        try start()
+        try await start()
     }
 
     public var url: String { "redis://127.0.0.1:\(port)" }
 
-    public func start() throws { try script("start") }
-    public func stop() throws { try script("stop") }
+    public func start() async throws { try await ProjectScript.run("redis.sh", arguments("start")) }
+    public func stop() async throws { try await ProjectScript.run("redis.sh", arguments("stop")) }
 
+    /// Stops the server and removes its folder (blocking: for `defer`).
     public func remove() {
-        try? stop()
+        try? ProjectScript.runBlocking("redis.sh", arguments("stop"))
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    private func script(_ command: String) throws {
-        try ProjectScript.run("redis.sh", [command, directory, String(port)] + (aof ? ["--aof"] : []) + serverOptions)
+    private func arguments(_ command: String) -> [String] {
+        [command, directory, String(port)] + (aof ? ["--aof"] : []) + serverOptions
     }
 
     public struct ScriptFailed: Error { var command: String; var status: Int32 }
@@ -57,7 +58,7 @@ public final class TestRedis: Sendable {
         aof: Bool = false, configure: (inout RedisConfiguration) -> Void = { _ in },
         _ body: (TestRedis, RedisClient) async throws -> T
     ) async throws -> T {
-        let server = try TestRedis(aof: aof)
+        let server = try await TestRedis(aof: aof)
         defer { server.remove() }
         let loop = try EventLoop(index: 0)
         defer {
