@@ -76,14 +76,17 @@ public struct StaticFiles: Sendable {
             guard stat(path, &status) == 0 else { continue }
             if status.st_mode & S_IFMT == S_IFDIR {
                 _ = collect(directory: path, prefix: prefix + "/" + name, depth: depth + 1, into: &files)
-            } else if status.st_mode & S_IFMT == S_IFREG, status.st_size <= maxFileBytes, let bytes = read(path) {
+            } else if status.st_mode & S_IFMT == S_IFREG, status.st_size <= maxFileBytes,
+                let bytes = contents(ofFile: path)
+            {
                 files[prefix + "/" + name] = File(bytes: bytes, contentType: contentType(name))
             }
         }
         return true
     }
 
-    private static func read(_ path: String) -> [UInt8]? {
+    /// A file's bytes, nil when it cannot be read or is larger than ``maxFileBytes``.
+    public static func contents(ofFile path: String) -> [UInt8]? {
         guard let file = fopen(path, "rb") else { return nil }
         defer { fclose(file) }
         var bytes: [UInt8] = []

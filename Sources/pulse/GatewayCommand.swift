@@ -42,13 +42,9 @@ struct GatewayCommand: AsyncParsableCommand {
         var listenPort = port ?? 8080
         if let benchBareRoute {
             // Benchmarks/gateway's reference: Hummingbird alone, one route answering FILE's bytes.
-            guard let file = fopen(benchBareRoute, "rb") else {
+            guard let bytes = StaticFiles.contents(ofFile: benchBareRoute) else {
                 throw ValidationError("--bench-bare-route: cannot read \(benchBareRoute)")
             }
-            var bytes: [UInt8] = []
-            var chunk = [UInt8](repeating: 0, count: 65_536)
-            while case let count = fread(&chunk, 1, chunk.count, file), count > 0 { bytes += chunk[..<count] }
-            fclose(file)
             try await BareRouteServer(host: host, port: listenPort, body: bytes).run { host, port in
                 print("gateway listening on \(host):\(port)")
                 fflush(nil)

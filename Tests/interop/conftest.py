@@ -1,6 +1,7 @@
 """Shared fixtures for the interop suites: where the `pulse` binary is, and running it."""
 import os
 import pathlib
+import socket
 import subprocess
 
 import pytest
@@ -52,3 +53,20 @@ def require_module(name: str):
         return importlib.import_module(name)
     except ImportError as error:
         skip_or_fail(f"Python package {name!r} is not installed ({error}); scripts/install-deps.sh --python installs it")
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on now (bound, read back, closed)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def redis(tmp_path_factory):
+    """A Redis of the module's own (scripts/redis.sh) on a free port; its port."""
+    port = free_port()
+    folder = tmp_path_factory.mktemp("redis") / "data"
+    subprocess.run(["bash", str(REPO / "scripts/redis.sh"), "start", str(folder), str(port)], check=True)
+    yield port
+    subprocess.run(["bash", str(REPO / "scripts/redis.sh"), "stop", str(folder), str(port)], check=False)

@@ -5,7 +5,6 @@ through a real Redis (scripts/redis.sh). RetryInfo is decoded by grpcio-status (
 anything of ours.
 """
 import os
-import socket
 import subprocess
 import time
 import uuid
@@ -13,7 +12,7 @@ import uuid
 import grpc
 import pytest
 
-from conftest import REPO, require_module, run_pulse, skip_or_fail
+from conftest import REPO, free_port, require_module, run_pulse, skip_or_fail
 from serve_process import ServeProcess
 
 rpc_status = require_module("grpc_status.rpc_status")
@@ -27,27 +26,12 @@ RUN = "/pulse.v1.Backtests/Run"
 HEALTH = "/grpc.health.v1.Health/Check"
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def database():
     url = os.environ.get("PULSE_TEST_DATABASE_URL")
     if not url:
         skip_or_fail("PULSE_TEST_DATABASE_URL is not set (scripts/test.sh starts a PostgreSQL and sets it)")
     return url
-
-
-@pytest.fixture(scope="module")
-def redis(tmp_path_factory):
-    port = _free_port()
-    folder = tmp_path_factory.mktemp("redis") / "data"
-    subprocess.run(["bash", str(REPO / "scripts/redis.sh"), "start", str(folder), str(port)], check=True)
-    yield port
-    subprocess.run(["bash", str(REPO / "scripts/redis.sh"), "stop", str(folder), str(port)], check=False)
 
 
 def _serve(database, *extra, redis=None):
@@ -218,7 +202,7 @@ def test_a_key_limited_to_one_stream_cannot_open_a_second(server, database):
 
 def test_auth_on_with_postgres_down_refuses_every_call_but_health(database):
     # A port nothing listens on: the key store cannot be reached.
-    down = f"postgresql://postgres@127.0.0.1:{_free_port()}/pulse"
+    down = f"postgresql://postgres@127.0.0.1:{free_port()}/pulse"
     process = _serve(down)
     try:
         assert _code(process.address, HEALTH)[0] == grpc.StatusCode.OK

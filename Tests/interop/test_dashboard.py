@@ -11,16 +11,15 @@ lists the symbols, no script error reaches the console, and screenshots are save
 import json
 import os
 import shutil
-import socket
 import subprocess
 import time
 import urllib.request
 
 import pytest
 
-from conftest import REPO, pulse_binary, require_module, skip_or_fail
+from conftest import REPO, free_port, pulse_binary, require_module, skip_or_fail
 from gateway_support import Gateway
-from loading_support import fresh_database, psycopg
+from loading_support import fresh_database, psycopg, wait_for
 from serve_process import ServeProcess
 from tick_log import entries as tick_log_entries
 
@@ -31,21 +30,6 @@ webdriver = require_module("selenium.webdriver")
 SYMBOLS = ["DASHA", "DASHB"]
 HISTORY_DAYS = 60
 SCREENSHOTS = REPO / ".build" / "screenshots"
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def redis(tmp_path_factory):
-    port = _free_port()
-    folder = tmp_path_factory.mktemp("redis") / "data"
-    subprocess.run(["bash", str(REPO / "scripts/redis.sh"), "start", str(folder), str(port)], check=True)
-    yield port
-    subprocess.run(["bash", str(REPO / "scripts/redis.sh"), "stop", str(folder), str(port)], check=False)
 
 
 def serve(database, redis):
@@ -62,16 +46,6 @@ def stored(database, symbol, timeframe):
             "SELECT b.ts, b.open, b.high, b.low, b.close, b.volume FROM bars b JOIN symbols s ON s.id = b.symbol_id "
             "WHERE s.symbol = %s AND b.timeframe = %s ORDER BY b.ts", (symbol, timeframe)).fetchall()
     return pd.DataFrame(rows, columns=["ts", "open", "high", "low", "close", "volume"]).set_index("ts")
-
-
-def wait_for(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.25)
-    pytest.fail(f"no {what} within {timeout} s")
 
 
 @pytest.fixture(scope="module")

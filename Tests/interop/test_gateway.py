@@ -8,7 +8,6 @@ as a job kept in a real Redis (202, Location, progress, then the result).
 import datetime as dt
 import json
 import math
-import socket
 import subprocess
 import time
 import warnings
@@ -17,7 +16,7 @@ import grpc
 import numpy as np
 import pytest
 
-from conftest import REPO, require_module
+from conftest import REPO, free_port, require_module
 from gateway_support import Gateway
 from loading_support import fresh_database, require_database, serve, stubs  # noqa: F401
 
@@ -45,21 +44,6 @@ def daily_frame(n, seed):
     low = np.minimum(open_, close) * 0.99
     volume = rng.integers(1_000, 1_000_000, n).astype(float)
     return pd.DataFrame({"Open": open_, "High": high, "Low": low, "Close": close, "Volume": volume}, index=days)
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def redis(tmp_path_factory):
-    port = _free_port()
-    folder = tmp_path_factory.mktemp("redis") / "data"
-    subprocess.run(["bash", str(REPO / "scripts/redis.sh"), "start", str(folder), str(port)], check=True)
-    yield port
-    subprocess.run(["bash", str(REPO / "scripts/redis.sh"), "stop", str(folder), str(port)], check=False)
 
 
 @pytest.fixture(scope="module")

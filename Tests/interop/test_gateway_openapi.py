@@ -11,10 +11,10 @@ import subprocess
 import grpc
 import pytest
 
-from conftest import REPO, require_module
+from conftest import REPO, free_port, require_module
 from gateway_support import Gateway
 from loading_support import fresh_database, require_database, serve, stubs  # noqa: F401
-from test_gateway import _free_port, daily_frame
+from test_gateway import daily_frame
 
 schemathesis = require_module("schemathesis")
 from schemathesis.specs.openapi.checks import positive_data_acceptance  # noqa: E402
@@ -26,7 +26,7 @@ schema = schemathesis.openapi.from_path(str(REPO / "deploy" / "openapi.yaml"))
 
 @pytest.fixture(scope="module")
 def gateway_url(tmp_path_factory, stubs):
-    port = _free_port()
+    port = free_port()
     folder = tmp_path_factory.mktemp("redis") / "data"
     subprocess.run(["bash", str(REPO / "scripts/redis.sh"), "start", str(folder), str(port)], check=True)
     try:

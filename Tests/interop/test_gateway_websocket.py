@@ -14,7 +14,7 @@ import urllib.request
 
 import pytest
 
-from conftest import REPO, pulse_binary, require_module
+from conftest import REPO, free_port, pulse_binary, require_module
 from serve_process import ServeProcess
 from gateway_support import Gateway
 from tick_log import entries as tick_log_entries
@@ -26,21 +26,6 @@ SYMBOLS = ["AAPL", "MSFT", "GOOG"]
 RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z$")
 TICK_KEYS = {"symbol", "price", "timestamp", "sequence", "volume", "conflated"}
 WAIT = 60  # seconds: a safety net only; every wait ends on the awaited message
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def redis(tmp_path_factory):
-    port = _free_port()
-    folder = tmp_path_factory.mktemp("redis") / "data"
-    subprocess.run(["bash", str(REPO / "scripts/redis.sh"), "start", str(folder), str(port)], check=True)
-    yield port
-    subprocess.run(["bash", str(REPO / "scripts/redis.sh"), "stop", str(folder), str(port)], check=False)
 
 
 @pytest.fixture(scope="module")

@@ -172,9 +172,8 @@ class ScriptedQuotes:
             context.abort(grpc.StatusCode.PERMISSION_DENIED, "enough")
 
 
-def test_subscribe_resumes_after_a_dropped_stream_without_duplicates_and_reports_gaps():
-    pb = pulsetrader.Client("127.0.0.1:1").pb
-    scripted = ScriptedQuotes(pb)
+def serve_scripted(pb, scripted):
+    """A grpcio server whose Quotes/Subscribe is `scripted.Subscribe`, started on a free port: (server, port)."""
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
     handler = grpc.unary_stream_rpc_method_handler(
         scripted.Subscribe, request_deserializer=pb.quotes_pb2.SubscribeQuotesRequest.FromString,
@@ -182,6 +181,13 @@ def test_subscribe_resumes_after_a_dropped_stream_without_duplicates_and_reports
     server.add_generic_rpc_handlers([grpc.method_handlers_generic_handler("pulse.v1.Quotes", {"Subscribe": handler})])
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
+    return server, port
+
+
+def test_subscribe_resumes_after_a_dropped_stream_without_duplicates_and_reports_gaps():
+    pb = pulsetrader.Client("127.0.0.1:1").pb
+    scripted = ScriptedQuotes(pb)
+    server, port = serve_scripted(pb, scripted)
     try:
         with pulsetrader.Client(f"127.0.0.1:{port}") as client:
             subscription = client.subscribe(["AAPL", "MSFT"], initial_backoff=0.01, max_backoff=0.05)
@@ -233,13 +239,7 @@ class ScriptedBars(ScriptedQuotes):
 def test_subscribe_with_bars_yields_each_bar_and_revision_once_across_a_reconnect():
     pb = pulsetrader.Client("127.0.0.1:1").pb
     scripted = ScriptedBars(pb)
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
-    handler = grpc.unary_stream_rpc_method_handler(
-        scripted.Subscribe, request_deserializer=pb.quotes_pb2.SubscribeQuotesRequest.FromString,
-        response_serializer=pb.quotes_pb2.QuoteEvent.SerializeToString)
-    server.add_generic_rpc_handlers([grpc.method_handlers_generic_handler("pulse.v1.Quotes", {"Subscribe": handler})])
-    port = server.add_insecure_port("127.0.0.1:0")
-    server.start()
+    server, port = serve_scripted(pb, scripted)
     events = []
     try:
         with pulsetrader.Client(f"127.0.0.1:{port}") as client:
