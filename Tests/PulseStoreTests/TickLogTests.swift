@@ -103,6 +103,34 @@ struct TickLogTests {
             await writer.close()
         }
     }
+
+    @Test("a replay at the top while another client appends never calls a tick missing that the log holds")
+    func replayRacingAppends() async throws {
+        try await TestRedis.with { server, redis in
+            let writer = RedisClient(configuration: try RedisConfiguration(url: server.url), loop: redis.loop)
+            #expect(await writer.waitUntilConnected(timeout: .seconds(5)))
+            let appender = TickLog(redis: writer)
+            _ = try await appender.claim("RACE", epoch: 1)
+            let total: UInt64 = 3_000
+            let appending = Task {
+                for sequence in 1...total { try await appender.append("RACE", epoch: 1, ticks(sequence...sequence)) }
+            }
+            // A reader that keeps up with the writer asks mostly at the top, where an append lands between its
+            // reads; nothing is trimmed and nothing skipped, so any `missing` is a false gap.
+            let reader = TickLog(redis: redis)
+            var last: UInt64 = 0
+            var falseGaps: [ClosedRange<UInt64>] = []
+            while last < total {
+                let replay = try await reader.replay("RACE", after: last, limit: 50)
+                if let missing = replay.missing { falseGaps.append(missing) }
+                #expect(replay.entries.map(\.sequence) == Array((last + 1)..<(last + 1 + UInt64(replay.entries.count))))
+                last = replay.entries.last?.sequence ?? last
+            }
+            try await appending.value
+            #expect(falseGaps.count == 0, "reported missing though logged: \(falseGaps.prefix(5))")
+            await writer.close()
+        }
+    }
 }
 
 @Suite("Tick log: batched, packed appends", .serialized)

@@ -166,19 +166,27 @@ public struct TickLog: Sendable {
     /// The retained ticks after `sequence` (at most `limit`), and the range trimmed away before them.
     public func replay(_ symbol: String, after sequence: UInt64, limit: Int = 10_000) async throws(RedisError) -> Replay
     {
+        var entries = try await entries(symbol, after: sequence, limit: limit)
+        if entries.isEmpty {
+            // Nothing after the point: either the client is current, or everything after it was trimmed. The top
+            // alone cannot tell, since an append may have landed after the read; so read again after the top:
+            // what was there up to it and is absent now was trimmed, what came since is simply new.
+            let top = try await lastSequence(symbol)
+            guard top > sequence else { return Replay(entries: [], missing: nil) }
+            entries = try await self.entries(symbol, after: sequence, limit: limit)
+            if entries.isEmpty { return Replay(entries: [], missing: (sequence + 1)...top) }
+        }
+        // Appends only add above the top, so what lies between the point and the first entry is gone for good:
+        // trimmed, or never logged (appends that failed while Redis was away).
+        let first = entries[0].sequence
+        return Replay(entries: entries, missing: first > sequence + 1 ? (sequence + 1)...(first - 1) : nil)
+    }
+
+    private func entries(_ symbol: String, after sequence: UInt64, limit: Int) async throws(RedisError) -> [Entry] {
         let reply = try await redis.command(
             "XRANGE", RedisArgument(Self.streamKey(symbol)), RedisArgument("(\(sequence)-0"), "+", "COUNT",
             RedisArgument(limit))
-        let entries = (reply.array ?? []).compactMap(Self.entry)
-        var missing: ClosedRange<UInt64>?
-        if let first = entries.first, first.sequence > sequence + 1 {
-            missing = (sequence + 1)...(first.sequence - 1)
-        } else if entries.isEmpty {
-            // Nothing after the point: either the client is current, or everything after it was trimmed.
-            let last = try await lastSequence(symbol)
-            if last > sequence { missing = (sequence + 1)...last }
-        }
-        return Replay(entries: entries, missing: missing)
+        return (reply.array ?? []).compactMap(Self.entry)
     }
 
     /// Waits up to `block` for ticks after the given sequence of each symbol; returns them by symbol.
