@@ -172,6 +172,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // The WebSocket scenario's client (the gateway's pushes); NIO is in the build for the gateway anyway.
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             ],
             path: "clients/load/Sources/PulseLoad",
             swiftSettings: swiftSettings),

@@ -43,6 +43,8 @@ public actor TickFanout {
 
     private struct Outbox {
         var credential: String?
+        /// Ticks carry `ingest_time_us` (the socket asked for timing).
+        var timing = false
         var symbols: Set<String> = []
         var control: [[UInt8]] = []
         var pendingOrder: [String] = []
@@ -70,7 +72,7 @@ public actor TickFanout {
             guard !pendingOrder.isEmpty else { return nil }
             let symbol = pendingOrder.removeFirst()
             guard let tick = pending.removeValue(forKey: symbol) else { return nil }
-            return Array(ServerMessage.tick(tick).json.utf8)
+            return Array(ServerMessage.tick(tick, timing: timing).json.utf8)
         }
     }
 
@@ -92,10 +94,11 @@ public actor TickFanout {
     /// Upstream calls open (one per symbol and credential).
     public var upstreamCount: Int { upstreams.count }
 
-    /// Starts the connection's outbox and its drain; `credential` (an API key) goes on its upstream calls.
-    public func open(_ connection: String, credential: String? = nil) {
+    /// Starts the connection's outbox and its drain; `credential` (an API key) goes on its upstream calls; with
+    /// `timing` its ticks carry their ingest time.
+    public func open(_ connection: String, credential: String? = nil, timing: Bool = false) {
         guard outboxes[connection] == nil else { return }
-        outboxes[connection] = Outbox(credential: credential)
+        outboxes[connection] = Outbox(credential: credential, timing: timing)
         let poster = self.poster
         drains[connection] = Task {
             while let message = await self.nextMessage(connection) {

@@ -167,26 +167,31 @@ public enum ServerMessage {
     }
 
     /// The seed's tick shape `{"symbol","price","timestamp"}` plus `sequence`, `volume` and `conflated` (ticks
-    /// folded into this one because the socket was slow).
+    /// folded into this one because the socket was slow); `ingest_time_us` too for a socket that asked for timing
+    /// (`?timing=1`: what a load harness measures ingest-to-socket latency from), never otherwise.
     public static func tick(
-        symbol: String, price: Double, timeMs: Int64, sequence: UInt64, volume: Double, conflated: UInt32
+        symbol: String, price: Double, timeMs: Int64, sequence: UInt64, volume: Double, conflated: UInt32,
+        ingestTimeUs: Int64? = nil
     ) -> JSONValue {
-        .object([
+        var members = [
             JSONMember(name: "symbol", value: .string(symbol)),
             JSONMember(name: "price", value: .number(price)),
             JSONMember(name: "timestamp", value: .string(JSONRendering.time(timeMs))),
             JSONMember(name: "sequence", value: .number(Double(sequence))),
             JSONMember(name: "volume", value: .number(volume)),
             JSONMember(name: "conflated", value: .number(Double(conflated))),
-        ])
+        ]
+        if let ingestTimeUs { members.append(JSONMember(name: "ingest_time_us", value: .number(Double(ingestTimeUs)))) }
+        return .object(members)
     }
 
     /// A tick from the server in the browser's shape; `volume` is what it stands for (its size plus what it
     /// absorbed).
-    public static func tick(_ tick: PulseV1.Tick) -> JSONValue {
+    public static func tick(_ tick: PulseV1.Tick, timing: Bool = false) -> JSONValue {
         self.tick(
             symbol: tick.symbol, price: tick.price, timeMs: tick.timeMs, sequence: tick.sequence,
-            volume: tick.size + tick.conflatedSize, conflated: tick.conflated)
+            volume: tick.size + tick.conflatedSize, conflated: tick.conflated,
+            ingestTimeUs: timing ? tick.ingestTimeUs : nil)
     }
 
     /// `{"type":"gap","symbol":…,"first_missing":…,"last_missing":…}`: sequences that will never arrive, as the

@@ -52,7 +52,8 @@ public actor WebSocketHandler {
             registry.connect(event.connectionId)
             let credential = Self.credentialParameters.lazy.compactMap { query[$0]?.first }.first { !$0.isEmpty }
             credentials[event.connectionId] = credential
-            await fanout?.open(event.connectionId, credential: credential)
+            // `?timing=1`: ticks carry `ingest_time_us`, so a client on this machine can measure ingest-to-socket.
+            await fanout?.open(event.connectionId, credential: credential, timing: query["timing"]?.first == "1")
             // `?symbols=AAPL,MSFT` on the upgrade subscribes at once, as a dashboard link would.
             guard let list = query["symbols"]?.first, !list.isEmpty else { return [] }
             let body =

@@ -86,6 +86,14 @@ struct WebSocketTests {
             ).json
                 == #"{"symbol":"AAPL","price":215.32,"timestamp":"2025-08-12T14:35:00Z","sequence":42,"volume":100,"conflated":0}"#
         )
+        // A socket that asked for timing: the ingest time in whole microseconds (no exponent), after the seed's keys.
+        #expect(
+            ServerMessage.tick(
+                symbol: "AAPL", price: 215.32, timeMs: 1_755_009_300_000, sequence: 42, volume: 100, conflated: 0,
+                ingestTimeUs: 1_755_009_300_123_456
+            ).json
+                == #"{"symbol":"AAPL","price":215.32,"timestamp":"2025-08-12T14:35:00Z","sequence":42,"volume":100,"conflated":0,"ingest_time_us":1755009300123456}"#
+        )
     }
 
     @Test("the handler answers bad input with an error frame and keeps the connection's set")

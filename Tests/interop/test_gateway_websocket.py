@@ -190,6 +190,26 @@ def test_connect_query_subscribes(stack):
     run(scenario())
 
 
+def test_timing_adds_the_ingest_time_and_only_when_asked(stack):
+    """`?timing=1` (what pulse-load's WebSocket mode connects with) adds the feed's ingest time to each tick: the
+    very microseconds the tick log holds for that sequence; a socket that did not ask gets the seed's keys only."""
+    gateway, redis_port = stack
+
+    async def scenario():
+        async with websockets.connect(ws_url(gateway, "?timing=1&symbols=MSFT")) as timed, \
+                websockets.connect(ws_url(gateway, "?symbols=MSFT")) as plain:
+            timed_ticks = [await receive(timed, lambda m: is_tick(m, "MSFT"), "timed tick") for _ in range(5)]
+            plain_ticks = [await receive(plain, lambda m: is_tick(m, "MSFT"), "tick") for _ in range(5)]
+            return timed_ticks, plain_ticks
+
+    timed_ticks, plain_ticks = run(scenario())
+    log = {sequence: tick["i"] for sequence, tick in tick_log_entries(redis_port, "MSFT")}
+    for tick in timed_ticks:
+        assert set(tick) == TICK_KEYS | {"ingest_time_us"}, tick
+        assert isinstance(tick["ingest_time_us"], int) and tick["ingest_time_us"] == log[tick["sequence"]], tick
+    assert all(set(tick) == TICK_KEYS for tick in plain_ticks), plain_ticks
+
+
 def test_resume_after_reconnect_loses_and_repeats_nothing(stack):
     gateway, redis_port = stack
 

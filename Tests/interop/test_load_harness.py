@@ -171,3 +171,92 @@ def test_interrupt_gives_partial_report(server, tmp_path):
     report = json.loads(report_path.read_text())
     assert report["partial"] is True and report["ok"] > 0
     assert 0.3 < report["duration_s"] < 3
+
+
+class ScriptedPushes:
+    """A WebSocket server (the `websockets` package) that answers each socket's subscribe with a known script of
+    pushes in the gateway's shapes, each tick stamped 40 ms before it is sent, then holds the socket until the
+    client closes it."""
+
+    AGE_US = 40_000
+
+    def __init__(self):
+        import asyncio
+        import threading
+
+        self.requests, self.subscribes = [], []
+        self.loop = asyncio.new_event_loop()
+        ready = threading.Event()
+        self.thread = threading.Thread(target=self.run, args=(ready,), daemon=True)
+        self.thread.start()
+        assert ready.wait(10)
+
+    def run(self, ready):
+        import asyncio
+
+        from websockets.asyncio.server import serve
+
+        async def main():
+            async with serve(self.handle, "127.0.0.1", 0) as server:
+                self.port = server.sockets[0].getsockname()[1]
+                self.stopped = asyncio.Event()
+                ready.set()
+                await self.stopped.wait()
+
+        self.loop.run_until_complete(main())
+
+    async def handle(self, socket):
+        self.requests.append(socket.request.path)
+        self.subscribes.append(json.loads(await socket.recv()))
+        await socket.send(json.dumps({"type": "subscribed", "symbols": ["AAA"]}))
+
+        def tick(sequence, conflated=0):
+            return json.dumps({"symbol": "AAA", "price": 10.5, "timestamp": "2025-08-12T14:35:00Z",
+                               "sequence": sequence, "volume": 100, "conflated": conflated,
+                               "ingest_time_us": time.time_ns() // 1000 - self.AGE_US})
+
+        # 1-3 in order; 5 stands for 4 too; 6-8 never come (a hole nobody announced); 10-12 announced as a gap;
+        # 13 once, then again (out of order); an error frame; a heartbeat, which is not a tick.
+        for frame in [tick(1), tick(2), tick(3), tick(5, conflated=1), tick(9),
+                      json.dumps({"type": "gap", "symbol": "AAA", "first_missing": 10, "last_missing": 12}),
+                      tick(13), tick(13),
+                      json.dumps({"type": "error", "error": {"code": "NOT_FOUND", "message": "unknown symbol: ZZZ"}}),
+                      json.dumps({"type": "heartbeat", "timestamp": "2025-08-12T14:35:10Z"})]:
+            await socket.send(frame)
+        await socket.wait_closed()
+
+    def close(self):
+        self.loop.call_soon_threadsafe(self.stopped.set)
+        self.thread.join(timeout=10)
+
+
+def test_websocket_mode_counts_what_the_pushes_say(tmp_path):
+    pushes = ScriptedPushes()
+    try:
+        report_path = tmp_path / "ws.json"
+        result = run_load("websocket", "--target", f"127.0.0.1:{pushes.port}", "--symbols", "AAA,BBB",
+                          "--sockets", "3", "--duration", "2s", "--api-key", "k e/y", "--json", report_path,
+                          "--quiet")
+        assert result.returncode == 0, result.stderr
+    finally:
+        pushes.close()
+    assert pushes.requests == ["/ws?timing=1&key=k%20e%2Fy"] * 3
+    assert pushes.subscribes == [{"action": "subscribe", "symbols": ["AAA", "BBB"]}] * 3
+    report = json.loads(report_path.read_text())
+    stream = report["stream"]
+    assert report["scenario"] == "websocket" and stream["streams"] == 3
+    # Per socket: 7 ticks (13 twice), 3 unannounced (6-8), 1 folded in, 1 out of order, 3 announced (10-12).
+    assert (stream["messages"], stream["missing"], stream["conflated"], stream["out_of_order"],
+            stream["announced_missing"]) == (21, 9, 3, 3, 9)
+    assert report["errors"] == {"NOT_FOUND": 3}
+    assert stream["time_field"] == "ingest_time_us"
+    # Each tick left the server 40 ms after its stamp; loopback and parsing add little.
+    latency = report["latency_ms"]
+    assert 40 <= latency["p50"] < 60 and latency["max"] < 200, latency
+
+
+def test_websocket_mode_unreachable_gateway():
+    result = run_load("websocket", "--target", "127.0.0.1:9", "--symbols", "AAA", "--sockets", "2",
+                      "--duration", "1s", timeout=30)
+    assert result.returncode == 1
+    assert "cannot stream from ws://127.0.0.1:9/ws" in result.stderr, result.stderr

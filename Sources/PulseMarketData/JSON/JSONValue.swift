@@ -34,7 +34,10 @@ public enum JSONValue: Sendable, Equatable {
         case .array(let elements): return "[" + elements.map(\.json).joined(separator: ",") + "]"
         case .string(let text): return Self.quoted(text)
         case .number(let value):
-            if value.isFinite, value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
+            // Whole numbers up to 2^53 are exact in a double, so they print as integers (microsecond times too).
+            if value.isFinite, value == value.rounded(), abs(value) <= 9_007_199_254_740_992 {
+                return String(Int64(value))
+            }
             return value.isFinite ? "\(value)" : "null"
         case .bool(let value): return value ? "true" : "false"
         case .null: return "null"

@@ -7,7 +7,9 @@ public struct PulseLoadCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "pulse-load",
         abstract: "Load-tests a PulseTrader (gRPC) server and reports throughput, errors and latency.",
-        subcommands: [UnaryCommand.self, SubscribeCommand.self, CompareCommand.self, EncodeCommand.self])
+        subcommands: [
+            UnaryCommand.self, SubscribeCommand.self, WebSocketCommand.self, CompareCommand.self, EncodeCommand.self,
+        ])
 
     public init() {}
 

@@ -1,4 +1,6 @@
+import Logging
 import PulseIO
+import ServiceLifecycle
 import Synchronization
 
 /// The shared state of one run: when it stops, how many requests it issued, why it ended early.
@@ -55,6 +57,27 @@ final class RunControl: Sendable {
             return false
         }
         return true
+    }
+}
+
+/// SIGINT and SIGTERM stop a run early (a partial report), through the lifecycle's signal handling.
+enum InterruptWatch {
+    /// Watches until cancelled.
+    static func start(_ control: RunControl) -> Task<Void, Never> {
+        Task {
+            let lifecycle = ProcessLifecycle(
+                parts: [Watcher(control: control)], logger: Logger(label: "pulse-load"))
+            try? await lifecycle.run()
+        }
+    }
+
+    /// Waits for the lifecycle's graceful shutdown (a signal) and stops the run; ends quietly when cancelled.
+    private struct Watcher: Service {
+        let control: RunControl
+        func run() async throws {
+            try await gracefulShutdown()
+            control.stop(at: MonotonicClock.now(), abort: "interrupted by a signal")
+        }
     }
 }
 

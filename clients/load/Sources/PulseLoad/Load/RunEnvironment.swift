@@ -60,24 +60,11 @@ final class RunEnvironment: Sendable {
     /// SIGINT/SIGTERM stop the run like a dead server does: a partial report, not a lost one. The signals are
     /// trapped by PulseIO's `ProcessLifecycle`, their one owner in any PulseTrader process.
     func stopOnInterrupt(_ control: RunControl) {
-        let task = Task {
-            let lifecycle = ProcessLifecycle(
-                parts: [InterruptWatcher(control: control)], logger: Logger(label: "pulse-load"))
-            try? await lifecycle.run()
-        }
+        let task = InterruptWatch.start(control)
         interruptWatch.withLock { $0 = task }
     }
 
     private let interruptWatch = Mutex<Task<Void, Never>?>(nil)
-
-    /// Waits for the lifecycle's graceful shutdown (a signal) and stops the run; ends quietly when cancelled.
-    private struct InterruptWatcher: Service {
-        let control: RunControl
-        func run() async throws {
-            try await gracefulShutdown()
-            control.stop(at: MonotonicClock.now(), abort: "interrupted by a signal")
-        }
-    }
 
     /// Watches the run until every worker is done.
     ///

@@ -8,9 +8,11 @@ enum ProgressLine {
             + "p99 \(formatMilliseconds(summary.p99))\(openLoop ? " (from intended time)" : "")"
     }
 
-    static func subscribe(_ snapshot: StatsSnapshot, elapsed: Double, perSecond: Double, openStreams: Int) -> String {
+    static func subscribe(
+        _ snapshot: StatsSnapshot, elapsed: Double, perSecond: Double, openStreams: Int, unit: String = "streams"
+    ) -> String {
         let summary = LatencySummary(snapshot.latency)
-        return "[\(formatFixed(elapsed, places: 0).leftPadded(4))s] \(openStreams) streams open  "
+        return "[\(formatFixed(elapsed, places: 0).leftPadded(4))s] \(openStreams) \(unit) open  "
             + "\(formatCount(Int(perSecond))) messages/s  "
             + "\(formatCount(snapshot.messages)) messages  missing \(formatCount(snapshot.missing))  "
             + "p50 \(formatMilliseconds(summary.p50))  p99 \(formatMilliseconds(summary.p99))"
