@@ -8,11 +8,12 @@ import PulseProtocol
 
 /// Live ticks from the server to WebSocket connections: one upstream Quotes.Subscribe (a reconnecting
 /// ``LiveQuotes``) per symbol and credential, shared by every connection that follows the symbol, and per connection
-/// an outbox drained by one task through a ``ConnectionPoster``.
+/// a ``FanoutMailbox`` drained by one task (off this actor) through a ``ConnectionPoster``.
 ///
-/// A connection that cannot keep up never makes anything wait or grow: its outbox keeps at most one tick per
+/// A connection that cannot keep up never makes anything wait or grow: its mailbox keeps at most one tick per
 /// followed symbol (a newer tick absorbs the older one, `conflated` counting what it stands for) plus a bounded queue
-/// of control frames (acknowledgements, errors, gaps), past which the connection is dropped.
+/// of control frames (acknowledgements, errors, gaps), past which the connection is dropped. Each tick is rendered as
+/// JSON once for all the sockets that get it unchanged.
 ///
 /// `resume` replays a symbol from a sequence number with a call of its own for that connection, until the replay
 /// reaches what the shared call has delivered; ticks are never sent twice or out of order (each connection keeps the
@@ -41,38 +42,16 @@ public actor TickFanout {
         var latest: UInt64?
     }
 
-    private struct Outbox {
-        var credential: String?
-        /// Ticks carry `ingest_time_us` (the socket asked for timing).
-        var timing = false
+    /// A connection's routing state (this actor's); its frames wait in `mailbox`.
+    private final class Outbox {
+        let credential: String?
+        let mailbox: FanoutMailbox
         var symbols: Set<String> = []
-        var control: [[UInt8]] = []
-        var pendingOrder: [String] = []
-        var pending: [String: PulseV1.Tick] = [:]
-        var lastSequence: [String: UInt64] = [:]
         var replays: [String: Task<Void, Never>] = [:]
-        var waiter: CheckedContinuation<Bool, Never>?
-        var overflowed = false
 
-        /// Queues `tick` unless it is not newer than what the connection has; an undelivered older tick of the
-        /// symbol is absorbed into it.
-        mutating func offer(_ tick: PulseV1.Tick) {
-            if let last = lastSequence[tick.symbol], tick.sequence <= last { return }
-            lastSequence[tick.symbol] = tick.sequence
-            if let earlier = pending[tick.symbol] {
-                pending[tick.symbol] = tick.absorbing(earlier)
-            } else {
-                pending[tick.symbol] = tick
-                pendingOrder.append(tick.symbol)
-            }
-        }
-
-        mutating func takeNext() -> [UInt8]? {
-            if !control.isEmpty { return control.removeFirst() }
-            guard !pendingOrder.isEmpty else { return nil }
-            let symbol = pendingOrder.removeFirst()
-            guard let tick = pending.removeValue(forKey: symbol) else { return nil }
-            return Array(ServerMessage.tick(tick, timing: timing).json.utf8)
+        init(credential: String?, mailbox: FanoutMailbox) {
+            self.credential = credential
+            self.mailbox = mailbox
         }
     }
 
@@ -82,12 +61,15 @@ public actor TickFanout {
     private var outboxes: [String: Outbox] = [:]
     private var upstreams: [UpstreamKey: Upstream] = [:]
     private var drains: [String: Task<Void, Never>] = [:]
+    private var heartbeats: Task<Void, Never>?
 
     public init(client: PulseClient, poster: any ConnectionPoster, settings: Settings = Settings()) {
         self.client = client
         self.poster = poster
         self.settings = settings
     }
+
+    deinit { heartbeats?.cancel() }
 
     /// Connections with an outbox.
     public var connectionCount: Int { outboxes.count }
@@ -98,16 +80,32 @@ public actor TickFanout {
     /// `timing` its ticks carry their ingest time.
     public func open(_ connection: String, credential: String? = nil, timing: Bool = false) {
         guard outboxes[connection] == nil else { return }
-        outboxes[connection] = Outbox(credential: credential, timing: timing)
+        let mailbox = FanoutMailbox(timing: timing, controlLimit: settings.maxQueuedControl)
+        outboxes[connection] = Outbox(credential: credential, mailbox: mailbox)
+        startHeartbeats()
         let poster = self.poster
         drains[connection] = Task {
-            while let message = await self.nextMessage(connection) {
-                if await poster.post(message, to: connection) == .gone {
-                    self.close(connection)
-                    return
+            if await Self.drain(mailbox, to: connection, through: poster) == .gone { self.close(connection) }
+        }
+    }
+
+    /// Posts what the mailbox hands over until it closes (`.delivered`) or the socket is gone. Not isolated to the
+    /// actor: a drain waits on its mailbox alone.
+    private nonisolated static func drain(
+        _ mailbox: FanoutMailbox, to connection: String, through poster: any ConnectionPoster
+    ) async -> PostOutcome {
+        while let frames = await mailbox.next() {
+            for frame in frames {
+                let bytes: [UInt8]
+                switch frame {
+                case .bytes(let message): bytes = message
+                case .tick(_, let rendered?): bytes = rendered
+                case .tick(let tick, nil): bytes = Array(ServerMessage.tick(tick, timing: mailbox.timing).json.utf8)
                 }
+                if await poster.post(bytes, to: connection) == .gone { return .gone }
             }
         }
+        return .delivered
     }
 
     /// Forgets the connection: its upstream shares and replays end, its drain stops.
@@ -115,60 +113,51 @@ public actor TickFanout {
         guard let box = outboxes.removeValue(forKey: connection) else { return }
         for task in box.replays.values { task.cancel() }
         for symbol in box.symbols { release(UpstreamKey(symbol: symbol, credential: box.credential), connection) }
-        box.waiter?.resume(returning: false)
+        box.mailbox.close()
         drains.removeValue(forKey: connection)?.cancel()
     }
 
     /// Queues frames for the connection in order; false (and the connection closed) when it has too many waiting.
     @discardableResult
     public func send(_ frames: [JSONValue], to connection: String) -> Bool {
-        guard var box = outboxes[connection] else { return false }
-        box.control += frames.map { Array($0.json.utf8) }
-        if box.control.count > settings.maxQueuedControl {
-            box.overflowed = true
-            outboxes[connection] = box
+        guard let box = outboxes[connection] else { return false }
+        guard box.mailbox.queue(frames.map { Array($0.json.utf8) }) else {
             close(connection)
             return false
         }
-        outboxes[connection] = box
-        wake(connection, timedOut: false)
         return true
     }
 
     /// Sends `acknowledgement` and then follows `symbols` live (the acknowledgement precedes their ticks).
     public func follow(_ connection: String, _ symbols: [String], acknowledgement: JSONValue) {
-        guard send([acknowledgement], to: connection), var box = outboxes[connection] else { return }
+        guard send([acknowledgement], to: connection), let box = outboxes[connection] else { return }
         for symbol in symbols where box.symbols.insert(symbol).inserted {
             join(UpstreamKey(symbol: symbol, credential: box.credential), connection)
         }
-        outboxes[connection] = box
     }
 
     /// Sends `acknowledgement` and stops following `symbols`; their undelivered ticks are dropped.
     public func unfollow(_ connection: String, _ symbols: [String], acknowledgement: JSONValue) {
-        guard send([acknowledgement], to: connection), var box = outboxes[connection] else { return }
+        guard send([acknowledgement], to: connection), let box = outboxes[connection] else { return }
         for symbol in symbols where box.symbols.remove(symbol) != nil {
-            box.pending[symbol] = nil
-            box.pendingOrder.removeAll { $0 == symbol }
+            box.mailbox.drop(symbol)
             box.replays.removeValue(forKey: symbol)?.cancel()
             release(UpstreamKey(symbol: symbol, credential: box.credential), connection)
         }
-        outboxes[connection] = box
     }
 
     /// Follows each symbol from after the given sequence: the server replays what its log still has (and reports a
     /// gap for what it no longer has), then the connection joins the shared call.
     public func resume(_ connection: String, after sequences: [String: UInt64], acknowledgement: JSONValue) {
-        guard send([acknowledgement], to: connection), var box = outboxes[connection] else { return }
+        guard send([acknowledgement], to: connection), let box = outboxes[connection] else { return }
         for (symbol, sequence) in sequences.sorted(by: { $0.key < $1.key }) {
-            box.lastSequence[symbol] = max(box.lastSequence[symbol] ?? 0, sequence)
+            box.mailbox.raiseLastSequence(symbol, to: sequence)
             box.replays.removeValue(forKey: symbol)?.cancel()
             box.replays[symbol] = replay(connection, symbol, after: sequence, credential: box.credential)
             if box.symbols.insert(symbol).inserted {
                 join(UpstreamKey(symbol: symbol, credential: box.credential), connection)
             }
         }
-        outboxes[connection] = box
     }
 
     // MARK: - Upstream calls
@@ -211,8 +200,25 @@ public actor TickFanout {
         guard var upstream = upstreams[key] else { return }
         if case .tick(let tick) = event { upstream.latest = max(upstream.latest ?? 0, tick.sequence) }
         upstreams[key] = upstream
-        for connection in upstream.followers where outboxes[connection]?.replays[key.symbol] == nil {
-            deliver(event, to: connection)
+        var rendered = RenderedTick()
+        for connection in upstream.followers {
+            guard let box = outboxes[connection], box.replays[key.symbol] == nil else { continue }
+            deliver(event, to: connection, box, &rendered)
+        }
+    }
+
+    /// One tick's JSON in each form, made when the first socket needs it.
+    private struct RenderedTick {
+        var plain: [UInt8]?
+        var timed: [UInt8]?
+
+        mutating func bytes(_ tick: PulseV1.Tick, timing: Bool) -> [UInt8] {
+            if timing {
+                if timed == nil { timed = Array(ServerMessage.tick(tick, timing: true).json.utf8) }
+                return timed!
+            }
+            if plain == nil { plain = Array(ServerMessage.tick(tick).json.utf8) }
+            return plain!
         }
     }
 
@@ -228,16 +234,14 @@ public actor TickFanout {
         }
     }
 
-    private func deliver(_ event: LiveQuotes.Event, to connection: String) {
-        guard var box = outboxes[connection] else { return }
+    private func deliver(
+        _ event: LiveQuotes.Event, to connection: String, _ box: Outbox, _ rendered: inout RenderedTick
+    ) {
         switch event {
         case .tick(let tick):
-            box.offer(tick)
-            outboxes[connection] = box
-            wake(connection, timedOut: false)
+            box.mailbox.offer(tick, rendered: rendered.bytes(tick, timing: box.mailbox.timing))
         case .gap(let gap):
-            box.lastSequence[gap.symbol] = max(box.lastSequence[gap.symbol] ?? 0, gap.lastMissing)
-            outboxes[connection] = box
+            box.mailbox.raiseLastSequence(gap.symbol, to: gap.lastMissing)
             send([ServerMessage.gap(gap)], to: connection)
         case .stale(let symbol, let quietFor):
             send([ServerMessage.stale(symbol: symbol, quietFor: quietFor)], to: connection)
@@ -267,8 +271,9 @@ public actor TickFanout {
     private func replayEvent(_ connection: String, _ symbol: String, _ credential: String?, _ event: LiveQuotes.Event)
         -> Bool
     {
-        guard outboxes[connection]?.replays[symbol] != nil else { return false }
-        deliver(event, to: connection)
+        guard let box = outboxes[connection], box.replays[symbol] != nil else { return false }
+        var rendered = RenderedTick()
+        deliver(event, to: connection, box, &rendered)
         guard case .tick(let tick) = event,
             let latest = upstreams[UpstreamKey(symbol: symbol, credential: credential)]?.latest,
             tick.sequence >= latest
@@ -285,36 +290,30 @@ public actor TickFanout {
 
     // MARK: - Draining
 
-    /// The connection's next frame: control first, then ticks; a heartbeat after a quiet interval; nil once closed.
-    private func nextMessage(_ connection: String) async -> [UInt8]? {
-        while true {
-            guard var box = outboxes[connection] else { return nil }
-            if let message = box.takeNext() {
-                outboxes[connection] = box
-                return message
+    /// One sweep for all connections, every quarter interval (a heartbeat is at most 25 % late), instead of a timer
+    /// per wait: at thousands of frames a second a task and a timer per frame cost more than the frames.
+    private func startHeartbeats() {
+        guard heartbeats == nil else { return }
+        let period = max(settings.heartbeatInterval / 4, .milliseconds(5))
+        heartbeats = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: period)
+                guard let self else { return }
+                await self.sendHeartbeats()
             }
-            let interval = settings.heartbeatInterval
-            let timer = Task {
-                try? await Task.sleep(for: interval)
-                self.wake(connection, timedOut: true)
-            }
-            let woken = await withCheckedContinuation { continuation in
-                if outboxes[connection] == nil {
-                    continuation.resume(returning: false)
-                } else {
-                    outboxes[connection]?.waiter = continuation
-                }
-            }
-            timer.cancel()
-            guard outboxes[connection] != nil else { return nil }
-            if !woken { return Array(ServerMessage.heartbeat(timeMs: Self.nowMs()).json.utf8) }
         }
     }
 
-    private func wake(_ connection: String, timedOut: Bool) {
-        guard let waiter = outboxes[connection]?.waiter else { return }
-        outboxes[connection]?.waiter = nil
-        waiter.resume(returning: !timedOut)
+    /// A heartbeat to each connection whose drain is idle and has sent nothing for the interval.
+    private func sendHeartbeats() {
+        let now = ContinuousClock.now
+        var frame: [UInt8]?
+        for box in outboxes.values {
+            box.mailbox.heartbeatIfQuiet(for: settings.heartbeatInterval, now: now) {
+                if frame == nil { frame = Array(ServerMessage.heartbeat(timeMs: Self.nowMs()).json.utf8) }
+                return frame!
+            }
+        }
     }
 
     /// Wall-clock epoch milliseconds: heartbeats carry it as their timestamp.

@@ -49,7 +49,7 @@ public struct GatewayMetrics: Sendable {
         metrics.addCollector { metrics in
             metrics.registry.makeGauge(
                 name: "pulse_gateway_websocket_connections", labels: [], help: "WebSocket connections open."
-            ).set(Double(await connections.count))
+            ).set(Double(connections.count))
             if let fanout {
                 metrics.registry.makeGauge(
                     name: "pulse_gateway_upstream_subscriptions", labels: [],

@@ -2,17 +2,20 @@ import HummingbirdWebSocket
 import NIOCore
 import PulseBridge
 import PulseMetrics
+import Synchronization
 
 /// The gateway's open WebSocket connections by id: what API Gateway's `@connections` API reaches in the cloud.
 /// The fan-out posts through it, and so does `POST /@connections/{id}` on the gateway's HTTP port.
-public actor LocalConnections: ConnectionPoster {
+public final class LocalConnections: ConnectionPoster {
     private struct Connection {
         var writer: WebSocketOutboundWriter
         var connectedAtMs: Int64
         var lastActiveAtMs: Int64
     }
 
-    private var connections: [String: Connection] = [:]
+    // A lock, not an actor: every push looks its socket up here, and a thousand sockets' pushes queueing for one
+    // actor's turn would serialise the fan-out on the lookup.
+    private let connections = Mutex<[String: Connection]>([:])
     private let pushes: Counter?
     private let pushesGone: Counter?
 
@@ -21,30 +24,30 @@ public actor LocalConnections: ConnectionPoster {
         pushesGone = metrics?.pushesGone
     }
 
-    public var count: Int { connections.count }
+    public var count: Int { connections.withLock { $0.count } }
 
     func add(_ id: String, writer: WebSocketOutboundWriter, nowMs: Int64) {
-        connections[id] = Connection(writer: writer, connectedAtMs: nowMs, lastActiveAtMs: nowMs)
+        connections.withLock { $0[id] = Connection(writer: writer, connectedAtMs: nowMs, lastActiveAtMs: nowMs) }
     }
 
-    func remove(_ id: String) { connections[id] = nil }
+    func remove(_ id: String) { connections.withLock { $0[id] = nil } }
 
-    func touch(_ id: String, nowMs: Int64) { connections[id]?.lastActiveAtMs = nowMs }
+    func touch(_ id: String, nowMs: Int64) { connections.withLock { $0[id]?.lastActiveAtMs = nowMs } }
 
     /// `connectedAt` and `lastActiveAt` in epoch milliseconds, as `GET @connections/{id}` reports them.
     func info(_ id: String) -> (connectedAtMs: Int64, lastActiveAtMs: Int64)? {
-        connections[id].map { ($0.connectedAtMs, $0.lastActiveAtMs) }
+        connections.withLock { $0[id].map { ($0.connectedAtMs, $0.lastActiveAtMs) } }
     }
 
     /// `DELETE @connections/{id}`: closes the socket; false when there was none.
     func disconnect(_ id: String) async -> Bool {
-        guard let connection = connections.removeValue(forKey: id) else { return false }
+        guard let connection = connections.withLock({ $0.removeValue(forKey: id) }) else { return false }
         try? await connection.writer.close(.normalClosure, reason: nil)
         return true
     }
 
     public func post(_ message: [UInt8], to connection: String) async -> PostOutcome {
-        guard let writer = connections[connection]?.writer else {
+        guard let writer = connections.withLock({ $0[connection]?.writer }) else {
             pushesGone?.increment()
             return .gone
         }
@@ -54,7 +57,7 @@ public actor LocalConnections: ConnectionPoster {
             pushes?.increment()
             return .delivered
         } catch {
-            connections[connection] = nil
+            remove(connection)
             pushesGone?.increment()
             return .gone
         }

@@ -24,12 +24,12 @@ struct WebSocketSession: Sendable {
         let id = Self.newConnectionId()
         metrics?.connectionsOpened.increment()
         let received = metrics?.messagesReceived
-        await connections.add(id, writer: outbound, nowMs: Self.nowMs())
+        connections.add(id, writer: outbound, nowMs: Self.nowMs())
         await deliver(Self.connectEvent(id, rawQuery: rawQuery, headers: headers, host: host), id)
         do {
             for try await message in inbound.messages(maxSize: LocalGateway.maxMessageBytes) {
                 received?.increment()
-                await connections.touch(id, nowMs: Self.nowMs())
+                connections.touch(id, nowMs: Self.nowMs())
                 let body: [UInt8]
                 switch message {
                 case .text(let text): body = Array(text.utf8)
@@ -41,7 +41,7 @@ struct WebSocketSession: Sendable {
             // A message over 128 KB or a broken socket: the socket closes, and the connection ends as below.
         }
         await deliver(Self.disconnectEvent(id, host: host), id)
-        await connections.remove(id)
+        connections.remove(id)
     }
 
     /// Decodes the event as the Lambda would and sends the handler's frames.
@@ -159,7 +159,7 @@ enum ManagementAPI {
             let outcome = await connections.post(body, to: id)
             return LocalGateway.response(outcome == .delivered ? HTTPResult(statusCode: 200) : gone)
         case "GET":
-            guard let info = await connections.info(id) else { return LocalGateway.response(gone) }
+            guard let info = connections.info(id) else { return LocalGateway.response(gone) }
             let json = JSONValue.object([
                 JSONMember(name: "connectedAt", value: .string(JSONRendering.time(info.connectedAtMs))),
                 JSONMember(name: "lastActiveAt", value: .string(JSONRendering.time(info.lastActiveAtMs))),

@@ -47,6 +47,7 @@ public enum WebSocketLoad {
             start: MonotonicClock.now(), warmup: configuration.warmup, duration: configuration.duration,
             requestLimit: nil)
         let open = OpenSockets()
+        let stopped = StopSignal()
         control.liveWorkers.store(configuration.sockets, ordering: .releasing)
         let interrupts = configuration.stopOnInterrupt ? InterruptWatch.start(control) : nil
         defer { interrupts?.cancel() }
@@ -61,13 +62,14 @@ public enum WebSocketLoad {
                     let subscribe = subscriptions[socket % subscriptions.count]
                     tasks.addTask {
                         defer { control.liveWorkers.subtract(1, ordering: .releasing) }
-                        let outcome = await Self.socket(url, subscribe, group, shard, control, open)
+                        let outcome = await Self.socket(url, subscribe, group, shard, control, open, stopped)
                         shard.recordStreamEnd(control.isStopped ? nil : outcome)
                     }
                 }
             }
         }
         await monitor(configuration, control, stats, open)
+        stopped.fire()
         // Each socket sends a close frame and waits for the server's; a socket the server never answers is cut
         // by the client's close timeout.
         await workers.value
@@ -122,7 +124,7 @@ public enum WebSocketLoad {
     /// One socket: connect, subscribe, read until the run stops, then close.
     private static func socket(
         _ url: String, _ subscribe: String, _ group: MultiThreadedEventLoopGroup, _ stats: LoopStats,
-        _ control: RunControl, _ open: OpenSockets
+        _ control: RunControl, _ open: OpenSockets, _ stopped: StopSignal
     ) async -> CallOutcome {
         var settings = WebSocketClientConfiguration()
         settings.maxFrameSize = 1 << 17  // API Gateway's cap is 128 KB; pushes are a few hundred bytes
@@ -134,21 +136,16 @@ public enum WebSocketLoad {
                 open.count.add(1, ordering: .relaxed)
                 defer { open.count.subtract(1, ordering: .relaxed) }
                 try await outbound.write(.text(subscribe))
-                try await withThrowingTaskGroup(of: Void.self) { tasks in
-                    tasks.addTask {
-                        // The run's end closes the socket, which ends the read loop below.
-                        while !control.isStopped { try await Task.sleep(for: .milliseconds(50)) }
-                        try? await outbound.close(.normalClosure, reason: nil)
-                    }
-                    tasks.addTask {
-                        var reader = PushReader()
-                        for try await message in inbound.messages(maxSize: 1 << 17) {
-                            guard case .text(let text) = message else { continue }
-                            reader.read(text, stats: stats, control: control)
-                        }
-                    }
-                    try await tasks.next()
-                    tasks.cancelAll()
+                // The run's end closes the socket, which ends the read loop below; a socket the server closed
+                // first has returned by then (so the run sees it end), and the close is a no-op.
+                Task {
+                    await stopped.wait()
+                    try? await outbound.close(.normalClosure, reason: nil)
+                }
+                var reader = PushReader()
+                for try await message in inbound.messages(maxSize: 1 << 17) {
+                    guard case .text(let text) = message else { continue }
+                    reader.read(text, stats: stats, control: control)
                 }
             }
             return .ok
@@ -175,6 +172,31 @@ public enum WebSocketLoad {
             durationSeconds: seconds, requests: snapshot.requests, ok: snapshot.ok, errors: snapshot.errorsByName,
             rps: Double(snapshot.messages) / seconds, latency: LatencySummary(snapshot.latency), uncorrected: nil,
             partial: control.abortReason != nil, abortReason: control.abortReason, stream: figures, methods: nil)
+    }
+}
+
+/// The run's end, awaited by every socket at once: one wake-up each, where a thousand sockets polling a flag would
+/// cost the harness twenty thousand timer wake-ups a second.
+final class StopSignal: Sendable {
+    private let state = Mutex<(fired: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+    func wait() async {
+        await withCheckedContinuation { continuation in
+            let fired = state.withLock { state in
+                if !state.fired { state.waiters.append(continuation) }
+                return state.fired
+            }
+            if fired { continuation.resume() }
+        }
+    }
+
+    func fire() {
+        let waiters = state.withLock { state in
+            state.fired = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
     }
 }
 
