@@ -1,7 +1,7 @@
-import HummingbirdWSClient
-import Logging
 import NIOCore
+import NIOHTTP1
 import NIOPosix
+import NIOWebSocket
 import PulseIO
 import PulseProtocol
 import Synchronization
@@ -37,8 +37,8 @@ public struct WebSocketLoadConfiguration: Sendable {
 /// sockets ask for it with `?timing=1`: the time the server's feed ingested the tick, on this machine's clock)
 /// and checking each symbol's sequence numbers for holes the `conflated` counts and announced gaps do not explain.
 ///
-/// A Python client would measure itself at a thousand sockets; this one runs on SwiftNIO's event loops (the
-/// WebSocket client of hummingbird-websocket), one ``LoopStats`` per thread so recording never contends.
+/// A Python client would measure itself at a thousand sockets; this one is SwiftNIO's WebSocket upgrader with a
+/// channel handler that reads each push on its event loop (no task hop per frame), one ``LoopStats`` per thread.
 public enum WebSocketLoad {
     public static func run(_ configuration: WebSocketLoadConfiguration) async throws(LoadError) -> LoadReport {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.threads))
@@ -52,6 +52,7 @@ public enum WebSocketLoad {
         let interrupts = configuration.stopOnInterrupt ? InterruptWatch.start(control) : nil
         defer { interrupts?.cancel() }
         let url = Self.url(configuration)
+        let target = Target(configuration)
         let subscriptions =
             configuration.spread
             ? configuration.symbols.map { SubscribeFrame.text([$0]) } : [SubscribeFrame.text(configuration.symbols)]
@@ -62,7 +63,7 @@ public enum WebSocketLoad {
                     let subscribe = subscriptions[socket % subscriptions.count]
                     tasks.addTask {
                         defer { control.liveWorkers.subtract(1, ordering: .releasing) }
-                        let outcome = await Self.socket(url, subscribe, group, shard, control, open, stopped)
+                        let outcome = await Self.socket(target, subscribe, group, shard, control, open, stopped)
                         shard.recordStreamEnd(control.isStopped ? nil : outcome)
                     }
                 }
@@ -121,40 +122,83 @@ public enum WebSocketLoad {
         }
     }
 
-    /// One socket: connect, subscribe, read until the run stops, then close.
-    private static func socket(
-        _ url: String, _ subscribe: String, _ group: MultiThreadedEventLoopGroup, _ stats: LoopStats,
-        _ control: RunControl, _ open: OpenSockets, _ stopped: StopSignal
-    ) async -> CallOutcome {
-        var settings = WebSocketClientConfiguration()
-        settings.maxFrameSize = 1 << 17  // API Gateway's cap is 128 KB; pushes are a few hundred bytes
-        settings.closeTimeout = .seconds(5)
-        do {
-            try await WebSocketClient.connect(
-                url: url, configuration: settings, eventLoopGroup: group, logger: Self.logger
-            ) { inbound, outbound, _ in
-                open.count.add(1, ordering: .relaxed)
-                defer { open.count.subtract(1, ordering: .relaxed) }
-                try await outbound.write(.text(subscribe))
-                // The run's end closes the socket, which ends the read loop below; a socket the server closed
-                // first has returned by then (so the run sees it end), and the close is a no-op.
-                Task {
-                    await stopped.wait()
-                    try? await outbound.close(.normalClosure, reason: nil)
-                }
-                var reader = PushReader()
-                for try await message in inbound.messages(maxSize: 1 << 17) {
-                    guard case .text(let text) = message else { continue }
-                    reader.read(text, stats: stats, control: control)
-                }
-            }
-            return .ok
-        } catch {
-            return .failed(.unavailable, "\(error)")
+    /// Where the sockets connect, and the upgrade request's path and query.
+    struct Target: Sendable {
+        var host: String
+        var port: Int
+        var uri: String
+
+        init(_ configuration: WebSocketLoadConfiguration) {
+            host = configuration.host
+            port = configuration.port
+            let url = WebSocketLoad.url(configuration)
+            uri = String(url[url.index(url.firstIndex(of: "/")!, offsetBy: 2)...].drop { $0 != "/" })
         }
     }
 
-    private static let logger = Logger(label: "pulse-load.websocket") { _ in SwiftLogNoOpLogHandler() }
+    private enum Upgrade: Sendable {
+        case websocket(any Channel, NIOLoopBound<PushHandler>)
+        case refused(HTTPResponseStatus)
+    }
+
+    /// One socket: connect, upgrade, subscribe, read until the run stops, then close.
+    private static func socket(
+        _ target: Target, _ subscribe: String, _ group: MultiThreadedEventLoopGroup, _ stats: LoopStats,
+        _ control: RunControl, _ open: OpenSockets, _ stopped: StopSignal
+    ) async -> CallOutcome {
+        let upgrade: EventLoopFuture<Upgrade>
+        do {
+            upgrade = try await ClientBootstrap(group: group)
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .connectTimeout(.seconds(5))
+                .connect(host: target.host, port: target.port) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        let upgrader = NIOTypedWebSocketClientUpgrader<Upgrade>(maxFrameSize: 1 << 17) {
+                            channel, _ in
+                            channel.eventLoop.makeCompletedFuture {
+                                let handler = PushHandler(subscribe: subscribe, stats: stats, control: control)
+                                try channel.pipeline.syncOperations.addHandler(handler)
+                                return .websocket(channel, NIOLoopBound(handler, eventLoop: channel.eventLoop))
+                            }
+                        }
+                        var headers = HTTPHeaders()
+                        headers.add(name: "Host", value: "\(target.host):\(target.port)")
+                        let configuration = NIOTypedHTTPClientUpgradeConfiguration(
+                            upgradeRequestHead: HTTPRequestHead(
+                                version: .http1_1, method: .GET, uri: target.uri, headers: headers),
+                            upgraders: [upgrader],
+                            notUpgradingCompletionHandler: { channel in
+                                channel.eventLoop.makeCompletedFuture { .refused(.badRequest) }
+                            })
+                        return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(
+                            configuration: .init(upgradeConfiguration: configuration))
+                    }
+                }
+        } catch {
+            return .failed(.unavailable, "\(error)")
+        }
+        let channel: any Channel
+        let handler: NIOLoopBound<PushHandler>
+        do {
+            switch try await upgrade.get() {
+            case .refused: return .failed(.unavailable, "the server did not upgrade to WebSocket")
+            case .websocket(let upgraded, let bound): (channel, handler) = (upgraded, bound)
+            }
+        } catch {
+            return .failed(.unavailable, "the WebSocket upgrade failed: \(error)")
+        }
+        open.count.add(1, ordering: .relaxed)
+        defer { open.count.subtract(1, ordering: .relaxed) }
+        channel.eventLoop.execute { handler.value.start() }
+        // The run's end sends a close frame; the server's answering close (or 5 s) closes the channel. A socket the
+        // server closed first has returned by then, so the run sees it end.
+        Task {
+            await stopped.wait()
+            channel.eventLoop.execute { handler.value.close() }
+        }
+        try? await channel.closeFuture.get()
+        return (try? await channel.eventLoop.submit { handler.value.outcome }.get()) ?? .ok
+    }
 
     private static func report(
         _ snapshot: StatsSnapshot, _ configuration: WebSocketLoadConfiguration, _ control: RunControl, url: String
@@ -264,6 +308,95 @@ struct PushReader {
         default:
             break
         }
+    }
+}
+
+/// The channel handler of one socket, on its event loop: sends the subscribe message once the upgrade is done,
+/// reads every text frame with a ``PushReader``, answers pings and the server's close.
+final class PushHandler: ChannelInboundHandler {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    private let subscribe: String
+    private let stats: LoopStats
+    private let control: RunControl
+    private var reader = PushReader()
+    private var context: ChannelHandlerContext?
+    private var closing = false
+    /// Set when the server closed the socket (or the frames broke off) before the run's end.
+    private var failure: String?
+    /// A message split over continuation frames, until its last frame.
+    private var partial: ByteBuffer?
+
+    init(subscribe: String, stats: LoopStats, control: RunControl) {
+        self.subscribe = subscribe
+        self.stats = stats
+        self.control = control
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+
+    /// Sends the subscribe message; called once the upgrade has finished (while it runs, the HTTP handlers are
+    /// still in the pipeline and a frame written then would not reach the socket as a frame).
+    func start() {
+        guard let context else { return }
+        send(.text, context.channel.allocator.buffer(string: subscribe), context)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        switch frame.opcode {
+        case .text where frame.fin && partial == nil:
+            read(frame.unmaskedData)
+        case .text, .continuation:
+            var data = frame.unmaskedData
+            if partial == nil { partial = data } else { partial!.writeBuffer(&data) }
+            if frame.fin, let whole = partial {
+                partial = nil
+                read(whole)
+            }
+        case .ping:
+            send(.pong, frame.unmaskedData, context)
+        case .connectionClose:
+            if !closing {
+                if !control.isStopped { failure = "the server closed the socket" }
+                closing = true
+                send(.connectionClose, frame.unmaskedData, context)
+            }
+            context.close(promise: nil)
+        default:
+            break
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if !control.isStopped { failure = "\(error)" }
+        context.close(promise: nil)
+    }
+
+    /// The run's end: a close frame (1000), and the channel closed after 5 s if the server does not answer.
+    func close() {
+        guard let context, !closing else { return }
+        closing = true
+        var code = context.channel.allocator.buffer(capacity: 2)
+        code.write(webSocketErrorCode: .normalClosure)
+        send(.connectionClose, code, context)
+        let channel = context.channel
+        context.eventLoop.scheduleTask(in: .seconds(5)) { channel.close(promise: nil) }
+    }
+
+    var outcome: CallOutcome { failure.map { .failed(.unavailable, $0) } ?? .ok }
+
+    private func read(_ buffer: ByteBuffer) {
+        reader.read(String(buffer: buffer), stats: stats, control: control)
+    }
+
+    /// Client frames are masked (RFC 6455 5.3).
+    private func send(_ opcode: WebSocketOpcode, _ data: ByteBuffer, _ context: ChannelHandlerContext) {
+        let frame = WebSocketFrame(fin: true, opcode: opcode, maskKey: .random(), data: data)
+        context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
     }
 }
 
