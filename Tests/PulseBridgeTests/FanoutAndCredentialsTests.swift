@@ -168,3 +168,59 @@ struct FanoutAndCredentialsTests {
         #expect(throws: BridgeError.self) { try Route.match(missing) }
     }
 }
+
+@Suite("Fan-out mailbox: one connection's frames under its own lock")
+struct FanoutMailboxTests {
+    private func tick(_ sequence: UInt64, size: Double = 100) -> PulseV1.Tick {
+        var tick = PulseV1.Tick(symbol: "AAPL", sequence: sequence, timeMs: 1_755_009_300_000, price: 215, size: size)
+        tick.ingestTimeUs = 1_755_009_300_000_000 + Int64(sequence)
+        return tick
+    }
+
+    @Test("a parked drain is handed the frame at once; the shared rendering goes with an unchanged tick")
+    func handOff() async {
+        let mailbox = FanoutMailbox(timing: false, controlLimit: 4)
+        let taken = Task { await mailbox.next() }
+        // The drain may or may not have parked yet: either way it gets exactly this frame.
+        mailbox.offer(tick(1), rendered: Array("shared".utf8))
+        let frames = await taken.value
+        guard case .tick(let got, let rendered)? = frames?.first, frames?.count == 1 else {
+            Issue.record("expected one tick, got \(String(describing: frames))")
+            return
+        }
+        #expect(got.sequence == 1 && rendered == Array("shared".utf8))
+    }
+
+    @Test("a tick folded into a newer one is rendered for this socket alone; older and repeated ticks are dropped")
+    func conflation() async {
+        let mailbox = FanoutMailbox(timing: true, controlLimit: 4)
+        mailbox.offer(tick(1, size: 100), rendered: Array("one".utf8))
+        mailbox.offer(tick(2, size: 50), rendered: Array("two".utf8))
+        mailbox.offer(tick(2), rendered: nil)  // a repeat
+        mailbox.raiseLastSequence("AAPL", to: 5)
+        mailbox.offer(tick(4), rendered: nil)  // covered by a gap already sent
+        #expect(mailbox.queue([Array("ack".utf8)]))
+        let frames = await mailbox.next() ?? []
+        #expect(frames.count == 2)
+        guard case .bytes(let ack) = frames.first, case .tick(let folded, let rendered) = frames.last else {
+            Issue.record("expected the acknowledgement, then one tick: \(frames)")
+            return
+        }
+        #expect(ack == Array("ack".utf8))
+        // Tick 2 stands for tick 1 too: 150 shares in all, and its shared JSON no longer fits.
+        #expect(folded.sequence == 2 && folded.conflated == 1 && folded.size + folded.conflatedSize == 150)
+        #expect(rendered == nil)
+    }
+
+    @Test("control frames past the limit are refused; a closed mailbox ends its drain")
+    func limitAndClose() async {
+        let mailbox = FanoutMailbox(timing: false, controlLimit: 2)
+        #expect(mailbox.queue([[1], [2]]))
+        #expect(!mailbox.queue([[3]]))
+        _ = await mailbox.next()
+        let waiting = Task { await mailbox.next() }
+        mailbox.close()
+        #expect(await waiting.value == nil)
+        #expect(!mailbox.queue([[4]]))
+    }
+}
