@@ -121,7 +121,7 @@ def main():
         subprocess.run([str(pulse), "migrate", "--database-url", url], check=True, capture_output=True)
         subprocess.run([str(pulse), "import", str(csv), "--symbol", SYMBOL, "--timeframe", "1m", "--database-url",
                         url], check=True, capture_output=True)
-        server = ServeProcess([str(pulse), "serve", "--port", "0", "--auth", "off", "--access-log", os.environ.get("BENCH_ACCESS_LOG", "off")],
+        server = ServeProcess([str(pulse), "serve", "--port", "0", "--auth", "off", "--access-log", "off"],
                               env={"DATABASE_URL": url, "REDIS_URL": "", "ALPHA_VANTAGE_API_KEY": ""})
         end_ms = START_MS + 60_000 * args.bars
         channel = grpc.insecure_channel(server.address,

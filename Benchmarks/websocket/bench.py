@@ -13,7 +13,6 @@ import argparse
 import json
 import os
 import pathlib
-import selectors
 import subprocess
 import sys
 import tempfile
@@ -23,22 +22,8 @@ import urllib.request
 HERE = pathlib.Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 sys.path.insert(0, str(REPO / "Tests" / "interop"))
+from gateway_support import Gateway  # noqa: E402
 from serve_process import ServeProcess  # noqa: E402
-
-
-def start_gateway(pulse, *arguments):
-    process = subprocess.Popen([pulse, "gateway", "--port", "0", *arguments], stdout=subprocess.PIPE,
-                               stderr=subprocess.DEVNULL, text=True)
-    selector = selectors.DefaultSelector()
-    selector.register(process.stdout, selectors.EVENT_READ)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and process.poll() is None:
-        if selector.select(timeout=0.2):
-            line = process.stdout.readline()
-            if line.startswith("gateway listening on "):
-                return process, line.removeprefix("gateway listening on ").strip()
-    process.kill()
-    sys.exit(f"pulse gateway {' '.join(arguments)} did not start")
 
 
 def wait_for_quotes(address, symbols):
@@ -77,7 +62,9 @@ def main():
                           env={"DATABASE_URL": "", "REDIS_URL": "", "ALPHA_VANTAGE_API_KEY": ""})
     gateway = None
     try:
-        gateway, address = start_gateway(args.pulse, "--upstream", server.address, "--no-dashboard")
+        os.environ["PULSE_BIN"] = args.pulse  # the binary Gateway starts
+        gateway = Gateway(server.address, "--no-dashboard")
+        address = gateway.address
         wait_for_quotes(address, symbols)
         report = work / "websocket.json"
         command = [args.load, "websocket", "--target", address, "--symbols", ",".join(symbols),
@@ -90,8 +77,7 @@ def main():
         figures = json.loads(report.read_text())
     finally:
         if gateway:
-            gateway.terminate()
-            gateway.wait(timeout=15)
+            gateway.stop()
         server.terminate()
     load = open("/proc/loadavg").read().split()[:3]
     stream, latency = figures["stream"], figures["latency_ms"]

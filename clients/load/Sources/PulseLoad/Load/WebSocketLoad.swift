@@ -51,8 +51,8 @@ public enum WebSocketLoad {
         control.liveWorkers.store(configuration.sockets, ordering: .releasing)
         let interrupts = configuration.stopOnInterrupt ? InterruptWatch.start(control) : nil
         defer { interrupts?.cancel() }
-        let url = Self.url(configuration)
         let target = Target(configuration)
+        let url = target.url
         let subscriptions =
             configuration.spread
             ? configuration.symbols.map { SubscribeFrame.text([$0]) } : [SubscribeFrame.text(configuration.symbols)]
@@ -80,15 +80,6 @@ public enum WebSocketLoad {
             throw LoadError("cannot stream from \(url): \(message)")
         }
         return report(snapshot, configuration, control, url: url)
-    }
-
-    static func url(_ configuration: WebSocketLoadConfiguration) -> String {
-        let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
-        var query = "timing=1"
-        if let key = configuration.apiKey {
-            query += "&key=" + (key.addingPercentEncodingForQuery())
-        }
-        return "ws://\(host):\(configuration.port)\(configuration.path)?\(query)"
     }
 
     /// Until the run's end (or every socket ended, or an interrupt), a progress line a second.
@@ -131,9 +122,12 @@ public enum WebSocketLoad {
         init(_ configuration: WebSocketLoadConfiguration) {
             host = configuration.host
             port = configuration.port
-            let url = WebSocketLoad.url(configuration)
-            uri = String(url[url.index(url.firstIndex(of: "/")!, offsetBy: 2)...].drop { $0 != "/" })
+            uri = configuration.path + "?timing=1"
+            if let key = configuration.apiKey { uri += "&key=" + key.addingPercentEncodingForQuery() }
         }
+
+        /// The URL the report names.
+        var url: String { "ws://\(host.contains(":") ? "[\(host)]" : host):\(port)\(uri)" }
     }
 
     private enum Upgrade: Sendable {
