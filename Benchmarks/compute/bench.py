@@ -16,7 +16,6 @@ import argparse
 import os
 import pathlib
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,18 +29,13 @@ import talib
 HERE = pathlib.Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 sys.path.insert(0, str(REPO / "Tests" / "interop"))
+from conftest import free_port  # noqa: E402
 from grpc_peer_server import compile_protocol  # noqa: E402
 from serve_process import ServeProcess  # noqa: E402
 
 SYMBOL = "CMPT"
 SPECS = [("sma", [20]), ("ema", [50]), ("rsi", [14]), ("macd", [12, 26, 9]), ("bbands", [20, 2, 2])]
 START_MS = 1_672_669_800_000  # 2023-01-02T14:30:00Z
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def write_minutes(path, count):
