@@ -1,12 +1,14 @@
 """Indicators.Compute over stored bars, end to end, beside psycopg + TA-Lib in Python doing the same (issue 11).
 
 Usage: .venv/bin/python Benchmarks/compute/bench.py [--pulse .build/release/pulse] [--bars 50000] [--repeat 15]
+       [--page-size N]
 
 Starts its own PostgreSQL (scripts/postgres.sh) on a free port in a temporary folder, imports BARS 1-minute bars of
 one symbol with `pulse import`, and starts the release `pulse serve` on it without Redis (so nothing is cached:
 every call reads PostgreSQL and computes). Then, one call at a time, the median of REPEAT runs of:
   - Pulse: grpcio's Indicators/Compute for five indicators (sma 20, ema 50, rsi 14, macd 12/26/9, bbands 20/2/2)
-    over the whole range, following next_page_token to the end (10,000 bars a page), responses decoded;
+    over the whole range, following next_page_token to the end (pages sized to the 4 MiB message limit: 50,000
+    bars of these nine outputs), responses decoded;
   - Python: one psycopg (3) query of the same bars on an open connection, fetchall into NumPy arrays, the same five
     TA-Lib (0.8) functions.
 Checks that every Pulse value equals TA-Lib's over the same bars (to 1e-9, relative), then prints both medians and
@@ -72,14 +74,16 @@ def python_side(connection, end_ms):
     return len(rows), talib_outputs(close)
 
 
-def pulse_side(stub, pb, md, end_ms):
+def pulse_side(stub, pb, md, end_ms, page_size=0):
     """Every page of one Compute call over the range; the outputs joined by name."""
     request = pb.ComputeIndicatorsRequest(
         symbol=SYMBOL, timeframe=md.Timeframe(unit=md.Timeframe.UNIT_MINUTE, multiple=1), start_time_ms=START_MS,
-        end_time_ms=end_ms, indicators=[pb.IndicatorSpec(function=f, parameters=p) for f, p in SPECS])
-    outputs, bars = {}, 0
+        end_time_ms=end_ms, page_size=page_size,
+        indicators=[pb.IndicatorSpec(function=f, parameters=p) for f, p in SPECS])
+    outputs, bars, pages = {}, 0, 0
     while True:
         response = stub.Compute(request, timeout=60)
+        pages += 1
         bars += len(response.time_ms)
         for series in response.indicators:
             for output in series.outputs:
@@ -87,7 +91,7 @@ def pulse_side(stub, pb, md, end_ms):
         if not response.next_page_token:
             break
         request.page_token = response.next_page_token
-    return bars, outputs
+    return bars, outputs, pages
 
 
 def main():
@@ -95,6 +99,7 @@ def main():
     parser.add_argument("--pulse", default=str(REPO / ".build" / "release" / "pulse"))
     parser.add_argument("--bars", type=int, default=50_000)
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--page-size", type=int, default=0, help="bars per Compute page (0: the server's largest)")
     args = parser.parse_args()
     pulse = pathlib.Path(args.pulse)
     if not pulse.exists():
@@ -124,7 +129,7 @@ def main():
         connection = psycopg.connect(url, autocommit=True)
 
         # The same numbers first: Pulse's every output against TA-Lib over the same bars.
-        bars, outputs = pulse_side(stub, pb, md, end_ms)
+        bars, outputs, pages = pulse_side(stub, pb, md, end_ms, args.page_size)
         rows, reference = python_side(connection, end_ms)
         assert bars == rows == args.bars, (bars, rows, args.bars)
         for name, expected in reference.items():
@@ -135,7 +140,7 @@ def main():
 
         timings = {"pulse": [], "python": []}
         for _ in range(args.repeat):
-            for side, run in (("pulse", lambda: pulse_side(stub, pb, md, end_ms)),
+            for side, run in (("pulse", lambda: pulse_side(stub, pb, md, end_ms, args.page_size)),
                               ("python", lambda: python_side(connection, end_ms))):
                 began = time.perf_counter()
                 run()
@@ -154,7 +159,7 @@ def main():
           f"1-minute bars, one call at a time, median of {args.repeat} "
           f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load {os.getloadavg()[0]:.1f}, "
           f"{os.cpu_count()} cores); every value equal to TA-Lib's to 1e-9")
-    print(f"  Pulse (grpcio, {-(-args.bars // 10_000)} pages, no cache): {pulse_ms:8.1f} ms "
+    print(f"  Pulse (grpcio, {pages} page{'s' if pages > 1 else ''}, no cache): {pulse_ms:8.1f} ms "
           f"(min {min(timings['pulse']):.1f})")
     print(f"  psycopg fetchall + NumPy + TA-Lib:        {python_ms:8.1f} ms (min {min(timings['python']):.1f})")
     print(f"  Pulse is {python_ms / pulse_ms:.2f}x faster (target 3x)")

@@ -330,34 +330,81 @@ def test_adjustments_apply_splits_and_dividends_by_session(pb, channel, loaded, 
 # (function, parameters, TA-Lib over the full history)
 RECURSIVE = [
     ("ema", [30], lambda d: [talib.EMA(d["close"], 30)]),
+    ("dema", [20], lambda d: [talib.DEMA(d["close"], 20)]),
+    ("tema", [15], lambda d: [talib.TEMA(d["close"], 15)]),
+    ("trix", [12], lambda d: [talib.TRIX(d["close"], 12)]),
     ("rsi", [14], lambda d: [talib.RSI(d["close"], 14)]),
+    ("cmo", [14], lambda d: [talib.CMO(d["close"], 14)]),
+    ("stochrsi", [14, 5, 3, 0], lambda d: list(talib.STOCHRSI(d["close"], 14, 5, 3, 0))),
     ("atr", [14], lambda d: [talib.ATR(d["high"], d["low"], d["close"], 14)]),
+    ("natr", [14], lambda d: [talib.NATR(d["high"], d["low"], d["close"], 14)]),
+    ("plus_di", [14], lambda d: [talib.PLUS_DI(d["high"], d["low"], d["close"], 14)]),
+    ("minus_dm", [14], lambda d: [talib.MINUS_DM(d["high"], d["low"], 14)]),
     ("adx", [14], lambda d: [talib.ADX(d["high"], d["low"], d["close"], 14)]),
+    ("adxr", [14], lambda d: [talib.ADXR(d["high"], d["low"], d["close"], 14)]),
     ("kama", [10], lambda d: [talib.KAMA(d["close"], 10)]),
     ("t3", [8, 0.4], lambda d: [talib.T3(d["close"], 8, 0.4)]),
     ("macd", [], lambda d: list(talib.MACD(d["close"]))),
+    ("apo", [12, 26, 1], lambda d: [talib.APO(d["close"], 12, 26, 1)]),
+    ("bbands", [20, 2, 2, 1], lambda d: list(talib.BBANDS(d["close"], 20, 2, 2, 1))),
+    ("stoch", [5, 3, 1, 3, 3], lambda d: list(talib.STOCH(d["high"], d["low"], d["close"], 5, 3, 1, 3, 3))),
     ("obv", [], lambda d: [talib.OBV(d["close"], d["volume"])]),
     ("sma", [20], lambda d: [talib.SMA(d["close"], 20)]),
 ]
 
 
-def test_compute_over_stored_bars_equals_talib_over_the_full_history(pb, channel, minutes):
+@pytest.mark.parametrize("function,parameters,call", RECURSIVE, ids=[r[0] for r in RECURSIVE])
+def test_compute_over_stored_bars_equals_talib_over_the_full_history(pb, channel, minutes, function, parameters,
+                                                                     call):
+    # One function a call: the specs of a call share the largest warm-up, so each function's own rule is tested.
     data = {k: minutes[k].to_numpy(dtype=float) for k in ("open", "high", "low", "close", "volume")}
     start = minutes.index[20_000]  # well past every warm-up, so the warm-up rule is what is tested
     end = minutes.index[23_000]
     request = pb.indicators_pb2.ComputeIndicatorsRequest(
         symbol=MIN, timeframe=timeframe(pb, "1m"), start_time_ms=start.value // 10**6, end_time_ms=end.value // 10**6,
-        indicators=[pb.indicators_pb2.IndicatorSpec(function=f, parameters=p) for f, p, _ in RECURSIVE])
+        indicators=[pb.indicators_pb2.IndicatorSpec(function=function, parameters=parameters)])
     reply = pb.indicators_pb2_grpc.IndicatorsStub(channel).Compute(request, timeout=120)
     window = (minutes.index >= start) & (minutes.index < end)
     assert list(reply.time_ms) == ms(minutes.index[window])
-    for (function, _, call), series in zip(RECURSIVE, reply.indicators):
-        for output, want in zip(series.outputs, call(data)):
-            want = want[window]
-            got = np.asarray(output.values)
-            assert not np.isnan(got).any(), f"{function}: NaN inside the range: the warm-up is too short"
-            np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9, err_msg=f"{function} {output.name}")
-        assert series.lookback == 0
+    (series,) = reply.indicators
+    wanted = call(data)
+    assert len(series.outputs) == len(wanted)
+    for output, want in zip(series.outputs, wanted):
+        want = want[window]
+        got = np.asarray(output.values)
+        assert not np.isnan(got).any(), f"{function}: NaN inside the range: the warm-up is too short"
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9, err_msg=f"{function} {output.name}")
+    assert series.lookback == 0
+
+
+def test_compute_pages_put_together_equal_talib_over_the_full_history(pb, channel, minutes):
+    # Pages of 2,000 bars, each over its own warm-up read with it: joined, one computation over everything.
+    data = {k: minutes[k].to_numpy(dtype=float) for k in ("open", "high", "low", "close", "volume")}
+    start = minutes.index[15_000]
+    end = minutes.index[25_000]
+    request = pb.indicators_pb2.ComputeIndicatorsRequest(
+        symbol=MIN, timeframe=timeframe(pb, "1m"), start_time_ms=start.value // 10**6, end_time_ms=end.value // 10**6,
+        page_size=2_000, indicators=[pb.indicators_pb2.IndicatorSpec(function=f, parameters=p)
+                                     for f, p in (("ema", [50]), ("macd", [12, 26, 9]), ("rsi", [14]))])
+    stub = pb.indicators_pb2_grpc.IndicatorsStub(channel)
+    times, values, pages = [], {}, 0
+    while True:
+        reply = stub.Compute(request, timeout=60)
+        pages += 1
+        times += list(reply.time_ms)
+        for series in reply.indicators:
+            for output in series.outputs:
+                values.setdefault(output.name, []).extend(output.values)
+        if not reply.next_page_token:
+            break
+        request.page_token = reply.next_page_token
+    window = (minutes.index >= start) & (minutes.index < end)
+    assert pages == 5 and times == ms(minutes.index[window])
+    macd, signal, hist = talib.MACD(data["close"], 12, 26, 9)
+    for name, want in (("ema_50", talib.EMA(data["close"], 50)), ("rsi_14", talib.RSI(data["close"], 14)),
+                       ("macd_12_26_9_macd", macd), ("macd_12_26_9_macdsignal", signal),
+                       ("macd_12_26_9_macdhist", hist)):
+        np.testing.assert_allclose(values[name], want[window], rtol=1e-9, atol=1e-9, err_msg=name)
 
 
 def test_run_over_stored_goog_gives_the_cli_numbers(pb, channel, goog_frame, tmp_path):
@@ -711,7 +758,8 @@ def test_compute_over_stored_bars_pages_like_get_bars(pb, channel, minutes):
             request.page_token = reply.next_page_token
 
     times, rsi, obv, pages = all_pages()
-    assert pages == -(-len(minutes) // 10_000)
+    # Two outputs: 4,100,000 / (10 + 8·2) bars fit the 4 MiB limit, above the cap of 100,000 (Protocol/README.md).
+    assert pages == -(-len(minutes) // 100_000)
     assert times == ms(minutes.index)
     np.testing.assert_allclose(rsi, talib.RSI(data["close"], 14), rtol=1e-9, atol=1e-9)
     np.testing.assert_array_equal(obv, talib.OBV(data["close"], data["volume"]))
@@ -725,3 +773,49 @@ def test_compute_over_stored_bars_pages_like_get_bars(pb, channel, minutes):
         page_token=first.next_page_token)
     code, details = status_of(lambda: stub.Compute(other, timeout=30))
     assert code == grpc.StatusCode.INVALID_ARGUMENT and "page_token" in details, details
+
+
+def test_compute_pages_by_size_stay_under_the_default_message_limit(pb, server, minutes):
+    # 60 outputs: 10,000 bars of them would be 4.8 MB; a page holds 4,100,000 / (10 + 8·60) = 8,367 bars, so a
+    # client with gRPC's default 4 MiB receive limit reads them all.
+    close = minutes["close"].to_numpy(dtype=float)
+    specs = [pb.indicators_pb2.IndicatorSpec(function="bbands", parameters=[period, 2, 2])
+             for period in range(5, 25)]
+    request = pb.indicators_pb2.ComputeIndicatorsRequest(symbol=MIN, timeframe=timeframe(pb, "1m"), indicators=specs)
+    with grpc.insecure_channel(server.address) as default_channel:
+        stub = pb.indicators_pb2_grpc.IndicatorsStub(default_channel)
+        times, upper, pages = [], {}, 0
+        while True:
+            reply = stub.Compute(request, timeout=120)
+            pages += 1
+            assert reply.ByteSize() <= 4 * 1024 * 1024
+            assert len(reply.time_ms) == 8_367 or not reply.next_page_token
+            times += list(reply.time_ms)
+            for series in reply.indicators:
+                upper.setdefault(series.outputs[0].name, []).extend(series.outputs[0].values)
+            if not reply.next_page_token:
+                break
+            request.page_token = reply.next_page_token
+    assert pages == -(-len(minutes) // 8_367) and times == ms(minutes.index)
+    for period in range(5, 25):
+        want, _, _ = talib.BBANDS(close, period, 2, 2)
+        np.testing.assert_allclose(upper[f"bbands_{period}_2_2_upperband"], want, rtol=1e-9, atol=1e-9)
+
+
+def test_compute_over_grouped_bars_reads_its_warm_up_in_the_same_grouping(pb, channel, minutes):
+    # 5-minute bars grouped in SQL from the stored minutes: the warm-up is read grouped too, so EMA 20 and ADX 14
+    # over a late range equal TA-Lib over every 5-minute bar pandas makes of the minutes.
+    bars = pandas_bars(minutes, "5m")
+    start, end = bars.index[3_000], bars.index[4_000]
+    request = pb.indicators_pb2.ComputeIndicatorsRequest(
+        symbol=MIN, timeframe=timeframe(pb, "5m"), start_time_ms=start.value // 10**6, end_time_ms=end.value // 10**6,
+        indicators=[pb.indicators_pb2.IndicatorSpec(function="ema", parameters=[20]),
+                    pb.indicators_pb2.IndicatorSpec(function="adx", parameters=[14])])
+    reply = pb.indicators_pb2_grpc.IndicatorsStub(channel).Compute(request, timeout=60)
+    window = (bars.index >= start) & (bars.index < end)
+    assert list(reply.time_ms) == ms(bars.index[window])
+    data = {k: bars[k].to_numpy(dtype=float) for k in ("high", "low", "close")}
+    for series, want in zip(reply.indicators, (talib.EMA(data["close"], 20),
+                                               talib.ADX(data["high"], data["low"], data["close"], 14))):
+        np.testing.assert_allclose(series.outputs[0].values, want[window], rtol=1e-9, atol=1e-9,
+                                   err_msg=series.spec.function)

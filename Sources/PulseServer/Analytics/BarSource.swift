@@ -16,6 +16,30 @@ public protocol BarSource: Sendable {
         symbol: String, timeframe: PulseV1.Timeframe, start: Int64?, end: Int64?, limit: Int?, fromEnd: Bool,
         context: ServerContext
     ) async throws -> BarSeries
+
+    /// The same bars and, before them, up to `history` bars of the same series just before the first of them
+    /// (nil: every one), empty when there are none — an indicator's warm-up. The default reads twice; a source
+    /// that can reads both at once.
+    func bars(
+        symbol: String, timeframe: PulseV1.Timeframe, start: Int64?, end: Int64?, limit: Int?, fromEnd: Bool,
+        history: Int?, context: ServerContext
+    ) async throws -> (history: BarSeries, bars: BarSeries)
+}
+
+extension BarSource {
+    public func bars(
+        symbol: String, timeframe: PulseV1.Timeframe, start: Int64?, end: Int64?, limit: Int?, fromEnd: Bool,
+        history: Int?, context: ServerContext
+    ) async throws -> (history: BarSeries, bars: BarSeries) {
+        let bars = try await self.bars(
+            symbol: symbol, timeframe: timeframe, start: start, end: end, limit: limit, fromEnd: fromEnd,
+            context: context)
+        guard history != 0, let first = WireBars.timesMs(bars).first else { return (bars.prefix(0), bars) }
+        let earlier = try await self.bars(
+            symbol: symbol, timeframe: timeframe, start: nil, end: first, limit: history, fromEnd: true,
+            context: context)
+        return (earlier, bars)
+    }
 }
 
 extension PulseV1.Timeframe {
@@ -33,6 +57,18 @@ struct StoredBars: Sendable {
         symbol: String, timeframe: PulseV1.Timeframe?, start: Int64, end: Int64, limit: UInt32, fromEnd: Bool = true,
         context: ServerContext
     ) async throws -> BarSeries {
+        try await bars(
+            symbol: symbol, timeframe: timeframe, start: start, end: end, limit: limit, fromEnd: fromEnd, history: 0,
+            context: context
+        ).bars
+    }
+
+    /// The bars and up to `history` bars just before them (nil: all of them; 0: none), for an indicator's
+    /// warm-up; nil when there are none.
+    func bars(
+        symbol: String, timeframe: PulseV1.Timeframe?, start: Int64, end: Int64, limit: UInt32, fromEnd: Bool,
+        history: Int?, context: ServerContext
+    ) async throws -> (history: BarSeries?, bars: BarSeries) {
         guard !symbol.isEmpty else {
             throw GRPCStatus(.invalidArgument, "give the bars inline or a symbol; the symbol is empty")
         }
@@ -40,22 +76,20 @@ struct StoredBars: Sendable {
         if start != 0, end != 0, end <= start {
             throw GRPCStatus(.invalidArgument, "end_time_ms \(end) is not after start_time_ms \(start)")
         }
-        let bars = try await source.bars(
-            symbol: symbol, timeframe: (timeframe ?? .oneDay).normalized, start: start == 0 ? nil : start,
-            end: end == 0 ? nil : end, limit: limit == 0 ? nil : Int(limit), fromEnd: fromEnd, context: context)
-        guard !bars.isEmpty else { throw GRPCStatus(.notFound, "no bars for \(symbol) in the range") }
-        return bars
-    }
-
-    /// Up to `count` bars of the same series just before `bars` (nil: all of them), for an indicator's warm-up;
-    /// empty when there are none.
-    func warmUp(
-        before bars: BarSeries, count: Int?, symbol: String, timeframe: PulseV1.Timeframe?, context: ServerContext
-    ) async throws -> BarSeries? {
-        guard let source, count != 0, let first = WireBars.timesMs(bars).first else { return nil }
-        let earlier = try await source.bars(
-            symbol: symbol, timeframe: (timeframe ?? .oneDay).normalized, start: nil, end: first, limit: count,
-            fromEnd: true, context: context)
-        return earlier.isEmpty ? nil : earlier
+        let (start, end, limit) = (start == 0 ? nil : start, end == 0 ? nil : end, limit == 0 ? nil : Int(limit))
+        let timeframe = (timeframe ?? .oneDay).normalized
+        let read: (history: BarSeries, bars: BarSeries)
+        if history == 0 {
+            let bars = try await source.bars(
+                symbol: symbol, timeframe: timeframe, start: start, end: end, limit: limit, fromEnd: fromEnd,
+                context: context)
+            read = (bars.prefix(0), bars)
+        } else {
+            read = try await source.bars(
+                symbol: symbol, timeframe: timeframe, start: start, end: end, limit: limit, fromEnd: fromEnd,
+                history: history, context: context)
+        }
+        guard !read.bars.isEmpty else { throw GRPCStatus(.notFound, "no bars for \(symbol) in the range") }
+        return (read.history.isEmpty ? nil : read.history, read.bars)
     }
 }

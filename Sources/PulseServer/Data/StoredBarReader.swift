@@ -48,13 +48,48 @@ struct StoredBarReader: Sendable {
     /// The bars, oldest first.
     /// - Throws: NOT_FOUND for an unknown symbol; FAILED_PRECONDITION when only daily bars are stored and an
     ///   intraday timeframe is asked for; UNAVAILABLE / DEADLINE_EXCEEDED from the database.
-    func read(_ request: Request, context: ServerContext) async throws -> StoredBarsResult {
+    func read(_ request: Request, context: ServerContext) async throws -> PulseStore.StoredBars {
         try await data.withDatabase(context) { connection, timeout in
-            try await Self.read(request, store: BarStore(connection: connection), timeout: timeout)
+            let store = BarStore(connection: connection)
+            guard let plan = try await Self.plan(request, store: store, timeout: timeout) else { return .empty }
+            return try await store.readGrouped([plan], timeout: timeout)[0]
         }
     }
 
-    static func read(_ request: Request, store: BarStore, timeout: Duration) async throws -> StoredBarsResult {
+    /// The bars of `request` and up to `history` bars of the same series just before the first of them (nil:
+    /// all of them), in one session: two round trips when the range's start bounds the history (what is stored,
+    /// then both reads pipelined), three when the range is counted from its end.
+    func read(_ request: Request, history: Int?, context: ServerContext) async throws
+        -> (history: PulseStore.StoredBars, bars: PulseStore.StoredBars)
+    {
+        try await data.withDatabase(context) { connection, timeout in
+            let store = BarStore(connection: connection)
+            guard let page = try await Self.plan(request, store: store, timeout: timeout) else {
+                return (.empty, .empty)
+            }
+            func before(_ end: Int64) -> BarStore.GroupedRead {
+                var earlier = page
+                (earlier.start, earlier.end, earlier.limit, earlier.fromEnd) = (nil, end, history, true)
+                return earlier
+            }
+            let countedFromEnd = page.fromEnd && page.limit != nil
+            // A range from the first stored bar has no history.
+            if history == 0 || (page.start == nil && !countedFromEnd) {
+                return (.empty, try await store.readGrouped([page], timeout: timeout)[0])
+            }
+            if !countedFromEnd, let start = page.start {
+                // Nothing lies between the range's start and its first bar: the history ends at the start.
+                let both = try await store.readGrouped([page, before(start)], timeout: timeout)
+                return (both[1], both[0])
+            }
+            let bars = try await store.readGrouped([page], timeout: timeout)[0]
+            guard let first = bars.timestamps.first else { return (.empty, bars) }
+            return (try await store.readGrouped([before(first)], timeout: timeout)[0], bars)
+        }
+    }
+
+    /// What stored series answers `request` and how: nil when the symbol has no bars a timeframe can come from.
+    static func plan(_ request: Request, store: BarStore, timeout: Duration) async throws -> BarStore.GroupedRead? {
         let name = request.timeframe.description
         let meta = try await store.connection.query(
             """
@@ -88,7 +123,7 @@ struct StoredBarReader: Sendable {
                 .failedPrecondition,
                 "\(request.symbol) has only daily bars stored; \(name) needs 1-minute bars (load them first)")
         } else {
-            return StoredBarsResult(bars: .empty, symbolID: symbolID)
+            return nil
         }
         let sourceIsDaily = source == "1d"
         var steps = AdjustmentSteps(exDates: [], priceFactors: [], volumeFactors: [])
@@ -97,11 +132,10 @@ struct StoredBarReader: Sendable {
                 symbolID: symbolID, sourceTimeframe: source, sourceIsDaily: sourceIsDaily, timeout: timeout)
             steps = wanted.steps(actions)
         }
-        let bars = try await store.readGrouped(
+        return BarStore.GroupedRead(
             symbolID: symbolID, sourceTimeframe: source, sourceIsDaily: sourceIsDaily, grouping: grouping,
             start: request.start, end: request.end, limit: request.limit, fromEnd: request.fromEnd,
-            adjustment: steps, timeout: timeout)
-        return StoredBarsResult(bars: bars, symbolID: symbolID)
+            adjustment: steps)
     }
 
     static func grouping(_ timeframe: Timeframe) -> BarGrouping {
@@ -113,12 +147,6 @@ struct StoredBarReader: Sendable {
         case .month: return BarGrouping(.month)
         }
     }
-}
-
-/// Bars read from the store, with the symbol's id.
-struct StoredBarsResult: Sendable {
-    var bars: PulseStore.StoredBars
-    var symbolID: Int32
 }
 
 extension PulseStore.StoredBars {
@@ -195,15 +223,40 @@ public struct PostgresBarSource: BarSource {
         symbol: String, timeframe: PulseV1.Timeframe, start: Int64?, end: Int64?, limit: Int?, fromEnd: Bool,
         context: ServerContext
     ) async throws -> BarSeries {
-        let request = StoredBarReader.Request(
-            symbol: symbol, timeframe: try StoredBarReader.timeframe(timeframe), start: start.map { $0 * 1000 },
-            end: end.map { $0 * 1000 }, limit: limit, fromEnd: fromEnd && limit != nil)
-        let stored = try await reader.read(request, context: context).bars
-        let seconds = stored.timestamps.map { floorDiv($0, 1_000_000) }
-        return BarSeries(
-            labels: stored.timestamps.map { String(floorDiv($0, 1000)) }, timestamps: seconds, open: stored.open,
-            high: stored.high, low: stored.low, close: stored.close, volume: stored.volume)
+        Self.series(
+            try await reader.read(try Self.request(symbol, timeframe, start, end, limit, fromEnd), context: context))
     }
 
-    private func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }
+    public func bars(
+        symbol: String, timeframe: PulseV1.Timeframe, start: Int64?, end: Int64?, limit: Int?, fromEnd: Bool,
+        history: Int?, context: ServerContext
+    ) async throws -> (history: BarSeries, bars: BarSeries) {
+        let read = try await reader.read(
+            try Self.request(symbol, timeframe, start, end, limit, fromEnd), history: history, context: context)
+        return (Self.series(read.history), Self.series(read.bars))
+    }
+
+    static func request(
+        _ symbol: String, _ timeframe: PulseV1.Timeframe, _ start: Int64?, _ end: Int64?, _ limit: Int?,
+        _ fromEnd: Bool
+    ) throws(GRPCStatus) -> StoredBarReader.Request {
+        StoredBarReader.Request(
+            symbol: symbol, timeframe: try StoredBarReader.timeframe(timeframe), start: start.map { $0 * 1000 },
+            end: end.map { $0 * 1000 }, limit: limit, fromEnd: fromEnd && limit != nil)
+    }
+
+    /// The stored bars as PulseAnalytics' series. Labels carry milliseconds only where a stamp has a fraction of
+    /// a second (`WireBars.timesMs` reads them back); whole seconds, every bar in practice, need none, and a
+    /// string per bar was a tenth of a large read's time.
+    static func series(_ stored: PulseStore.StoredBars) -> BarSeries {
+        let seconds = stored.timestamps.map { floorDiv($0, 1_000_000) }
+        let whole = stored.timestamps.allSatisfy { $0 % 1_000_000 == 0 }
+        return BarSeries(
+            labels: whole
+                ? Array(repeating: "", count: seconds.count) : stored.timestamps.map { String(floorDiv($0, 1000)) },
+            timestamps: seconds, open: stored.open, high: stored.high, low: stored.low, close: stored.close,
+            volume: stored.volume)
+    }
+
+    private static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }
 }

@@ -81,7 +81,8 @@ public struct IndicatorsService: RPCService {
         context: ServerContext
     ) async throws -> PulseV1.ComputeIndicatorsResponse {
         // Pages of at most `pageSize` bars, as GetBars pages (the same token scheme, bound to this request).
-        let size = request.pageSize == 0 ? pageSize : min(Int(request.pageSize), pageSize)
+        let largest = pageSize(outputs: columns, includeBars: request.includeBars)
+        let size = request.pageSize == 0 ? largest : min(Int(request.pageSize), largest)
         let binding = PageToken.binding(of: request)
         let cursor = try request.pageToken.isEmpty ? nil : PageToken(decoding: request.pageToken, binding: binding)
         var start = request.startTimeMs
@@ -95,19 +96,19 @@ public struct IndicatorsService: RPCService {
         } else if request.limit > 0 {
             (limit, fromEnd, remaining) = (request.limit, true, Int(request.limit))
         }
-        var bars = try await stored.bars(
+        // With the page, the history before it that makes the values equal a computation over all of it
+        // (IndicatorWarmUp), read together.
+        let read = try await stored.bars(
             symbol: request.symbol, timeframe: request.timeframe, start: start, end: request.endTimeMs, limit: limit,
-            fromEnd: fromEnd, context: context)
+            fromEnd: fromEnd, history: IndicatorWarmUp.bars(for: specs), context: context)
+        let warmUp = read.history
+        var bars = read.bars
         var next = ""
         if bars.count > size {
             let nextStart = WireBars.timesMs(bars)[size]
             next = PageToken(binding: binding, nextStartMs: nextStart, remaining: remaining.map { $0 - size }).encoded
             bars = bars.prefix(size)
         }
-        // The history before the page that makes the values equal a computation over all of it (IndicatorWarmUp).
-        let warmUp = try await stored.warmUp(
-            before: bars, count: IndicatorWarmUp.bars(for: specs), symbol: request.symbol,
-            timeframe: request.timeframe, context: context)
         let page = bars
         let work: @Sendable () throws -> PulseV1.ComputeIndicatorsResponse = {
             try Self.response(request, specs: specs, bars: page, warmUp: warmUp)
@@ -118,8 +119,21 @@ public struct IndicatorsService: RPCService {
         return response
     }
 
-    /// Bars per response over stored bars.
-    public static let pageSize = 10_000
+    /// Bars per response over stored bars: as many as keep the response within the 4 MiB message limit (the
+    /// default of gRPC clients too), at most ``maxPageSize``. Each bar costs at most 10 bytes of time (a varint's
+    /// longest), 8 per output and 50 more with `include_bars`; ``valueBudget`` leaves the rest of 4 MiB for tags,
+    /// names and specs. Pages sized by bytes rather than a fixed count: a request for a few outputs reads long
+    /// histories in few round trips (each page re-reads its warm-up), and one for many outputs never exceeds the
+    /// limit (10,000 bars of 64 outputs would be 5 MB).
+    public static func pageSize(outputs: Int, includeBars: Bool) -> Int {
+        let perBar = 10 + 8 * outputs + (includeBars ? 50 : 0)
+        return max(1, min(maxPageSize, valueBudget / perBar))
+    }
+
+    /// Bytes of times and values a response over stored bars may carry.
+    public static let valueBudget = 4_100_000
+    /// The most bars a response over stored bars holds, whatever its size.
+    public static let maxPageSize = 100_000
 
     /// The response over `bars`, computed over `warmUp` followed by `bars` when there is a warm-up.
     static func response(

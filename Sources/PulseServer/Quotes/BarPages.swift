@@ -45,7 +45,7 @@ struct BarPages: Sendable {
             read.fromEnd = true
             remaining = Int(request.limit)
         }
-        var bars = try await reader.read(read, context: context).bars
+        var bars = try await reader.read(read, context: context)
         var next: String?
         if bars.count > size {
             let nextStart = bars.timestamps[size] / 1000

@@ -13,10 +13,64 @@ extension BarStore {
         adjustment: AdjustmentSteps = .init(
             exDates: [], priceFactors: [], volumeFactors: []), timeout: Duration? = nil
     ) async throws -> StoredBars {
-        let (sql, parameters) = Self.groupedQuery(
+        let read = GroupedRead(
             symbolID: symbolID, sourceTimeframe: sourceTimeframe, sourceIsDaily: sourceIsDaily, grouping: grouping,
             start: start, end: end, limit: limit, fromEnd: fromEnd, adjustment: adjustment)
-        let result = try await connection.query(sql, parameters, binaryResults: true, timeout: timeout)
+        let (sql, parameters) = read.query
+        return try Self.decode(
+            try await connection.query(sql, parameters, binaryResults: true, timeout: timeout), fromEnd: fromEnd)
+    }
+
+    /// Several reads in one round trip (pipeline mode), their bars in the same order.
+    public func readGrouped(_ reads: [GroupedRead], timeout: Duration? = nil) async throws -> [StoredBars] {
+        let statements = reads.map { read in
+            let (sql, parameters) = read.query
+            return PostgresStatement.query(sql, parameters, binaryResults: true)
+        }
+        let outcomes = try await connection.pipeline(statements, timeout: timeout)
+        return try zip(reads, outcomes).map { read, outcome in try Self.decode(try outcome.get(), fromEnd: read.fromEnd)
+        }
+    }
+
+    /// One read of ``readGrouped(_:timeout:)``: the arguments of
+    /// ``readGrouped(symbolID:sourceTimeframe:sourceIsDaily:grouping:start:end:limit:fromEnd:adjustment:timeout:)``.
+    public struct GroupedRead: Sendable {
+        public var symbolID: Int32
+        public var sourceTimeframe: String
+        public var sourceIsDaily: Bool
+        public var grouping: BarGrouping?
+        public var start: Int64?
+        public var end: Int64?
+        public var limit: Int?
+        public var fromEnd: Bool
+        public var adjustment: AdjustmentSteps
+
+        public init(
+            symbolID: Int32, sourceTimeframe: String, sourceIsDaily: Bool, grouping: BarGrouping?, start: Int64?,
+            end: Int64?, limit: Int?, fromEnd: Bool = false,
+            adjustment: AdjustmentSteps = .init(exDates: [], priceFactors: [], volumeFactors: [])
+        ) {
+            self.symbolID = symbolID
+            self.sourceTimeframe = sourceTimeframe
+            self.sourceIsDaily = sourceIsDaily
+            self.grouping = grouping
+            self.start = start
+            self.end = end
+            self.limit = limit
+            self.fromEnd = fromEnd
+            self.adjustment = adjustment
+        }
+
+        var query: (String, [PostgresValue]) {
+            BarStore.groupedQuery(
+                symbolID: symbolID, sourceTimeframe: sourceTimeframe, sourceIsDaily: sourceIsDaily,
+                grouping: grouping, start: start, end: end, limit: limit, fromEnd: fromEnd, adjustment: adjustment)
+        }
+    }
+
+    /// The bars of a binary result of ``groupedQuery(symbolID:sourceTimeframe:sourceIsDaily:grouping:start:end:limit:fromEnd:adjustment:)``,
+    /// oldest first.
+    static func decode(_ result: PostgresResult, fromEnd: Bool) throws -> StoredBars {
         var bars = StoredBars(
             timestamps: try result.timestampColumn(0), open: try result.float8Column(1),
             high: try result.float8Column(2), low: try result.float8Column(3), close: try result.float8Column(4),
