@@ -107,6 +107,9 @@ public enum Route: Sendable, Equatable {
             request.pageToken = event.queryValue("page_token") ?? ""
             request.includeBars = try flag(event, "include_bars")
             request.indicators = try indicatorSpecs(event.query["ind"] ?? [])
+            request.pageSize =
+                try count(event, "page_size", max: UInt32(Self.maxJSONPage))
+                ?? Self.jsonPageSize(request.indicators, includeBars: request.includeBars)
             return .indicators(request)
         case "backtests" where segments.count == 1:
             try require("POST")
@@ -167,6 +170,20 @@ public enum Route: Sendable, Equatable {
         }
         return seconds * 1000
     }
+
+    /// Bars per `/indicators` page: as many as keep the JSON under ``jsonBudget`` bytes (API Gateway and Lambda
+    /// refuse responses over 6 MB) at 24 bytes a value (a double's longest text and its comma), at most
+    /// ``maxJSONPage``. The RPC's own pages are sized for 4 MiB of binary doubles, three times fewer bytes.
+    static func jsonPageSize(_ specs: [PulseV1.IndicatorSpec], includeBars: Bool) -> UInt32 {
+        let outputs = specs.reduce(0) { sum, spec in
+            sum + (IndicatorRegistry.standard.definition(named: spec.function)?.outputs.count ?? 1)
+        }
+        let perBar = 24 * (1 + outputs + (includeBars ? 6 : 0))
+        return UInt32(max(1, min(maxJSONPage, jsonBudget / perBar)))
+    }
+
+    static let jsonBudget = 5_000_000
+    static let maxJSONPage = 10_000
 
     static func count(_ event: HTTPEvent, _ name: String, max: UInt32) throws(BridgeError) -> UInt32? {
         guard let text = event.queryValue(name), !text.isEmpty else { return nil }

@@ -160,6 +160,27 @@ struct FanoutAndCredentialsTests {
         #expect(request.includeBars)
         #expect(request.indicators.map(\.function) == ["ema", "rsi", "bbands", "obv"])
         #expect(request.indicators.map(\.parameters) == [[20], [14], [20, 2, 2], []])
+        // Six outputs and the bars: 5,000,000 / (24 · (1 + 6 + 6)) = 16,025 bars of JSON, held to 10,000.
+        #expect(request.pageSize == 10_000)
+        let wide = HTTPEvent(
+            version: .v2, method: "GET", path: "/indicators/AAPL",
+            query: ["ind": [Array(repeating: "bbands:20,2,2", count: 20).joined(separator: ",")]])
+        guard case .indicators(let many) = try Route.match(wide) else {
+            Issue.record("not the indicators route")
+            return
+        }
+        // 60 outputs: 5,000,000 / (24 · 61) = 3,415 bars keep the JSON under API Gateway's 6 MB.
+        #expect(many.pageSize == 3_415)
+        let asked = HTTPEvent(
+            version: .v2, method: "GET", path: "/indicators/AAPL", query: ["ind": ["ema:20"], "page_size": ["250"]])
+        guard case .indicators(let small) = try Route.match(asked) else {
+            Issue.record("not the indicators route")
+            return
+        }
+        #expect(small.pageSize == 250)
+        let tooLarge = HTTPEvent(
+            version: .v2, method: "GET", path: "/indicators/AAPL", query: ["ind": ["ema:20"], "page_size": ["10001"]])
+        #expect(throws: BridgeError.self) { try Route.match(tooLarge) }
         for bad in ["", "3,ema", "ema:x", "ema;20", String(repeating: "sma:5,", count: 21)] {
             let event = HTTPEvent(version: .v2, method: "GET", path: "/indicators/AAPL", query: ["ind": [bad]])
             #expect(throws: BridgeError.self, "\(bad)") { try Route.match(event) }
