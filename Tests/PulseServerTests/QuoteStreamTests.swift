@@ -351,3 +351,135 @@ struct IndicatorStreamTests {
         #expect(final?.high == lastMinute.map(\.price).max() && final?.volume == 10)
     }
 }
+
+/// Stored minutes that answers longer timeframes with its own fold of them on the clock's grid (by hand, not the
+/// server's grouping).
+struct MinuteGroupingSource: BarSource {
+    var minutes: PulseV1.BarSeries
+
+    static func fold(_ minutes: PulseV1.BarSeries, size: Int64) -> PulseV1.BarSeries {
+        var out = PulseV1.BarSeries()
+        out.symbol = minutes.symbol
+        for k in minutes.timeMs.indices {
+            let start = minutes.timeMs[k] / size * size
+            if out.timeMs.last == start {
+                let j = out.timeMs.count - 1
+                out.high[j] = max(out.high[j], minutes.high[k])
+                out.low[j] = min(out.low[j], minutes.low[k])
+                out.close[j] = minutes.close[k]
+                out.volume[j] += minutes.volume[k]
+            } else {
+                out.timeMs.append(start)
+                out.open.append(minutes.open[k])
+                out.high.append(minutes.high[k])
+                out.low.append(minutes.low[k])
+                out.close.append(minutes.close[k])
+                out.volume.append(minutes.volume[k])
+            }
+        }
+        return out
+    }
+
+    func bars(
+        symbol: String, timeframe: PulseV1.Timeframe, start: Int64?, end: Int64?, limit: Int?, fromEnd: Bool,
+        context: ServerContext
+    ) async throws -> BarSeries {
+        let size = Int64(max(timeframe.multiple, 1)) * (timeframe.unit == .hour ? 3_600_000 : 60_000)
+        let series = size == 60_000 ? minutes : Self.fold(minutes, size: size)
+        return try await FixedBarSource(bars: [symbol: series]).bars(
+            symbol: symbol, timeframe: timeframe, start: start, end: end, limit: limit, fromEnd: fromEnd,
+            context: context)
+    }
+}
+
+@Suite("Indicators.Subscribe at 5 minutes: stored bars, the stored start of the forming bar, live minutes folded")
+struct IndicatorBucketStreamTests {
+    @Test(
+        "history of stored 5m bars, the forming bar started from stored minutes, closed bars equal the batch",
+        .timeLimit(.minutes(1)))
+    func fiveMinutes() async throws {
+        let group = try EventLoopGroup(loops: 1)
+        defer { group.shutdown() }
+        // Market times two hours ahead, on the 5-minute grid: nothing closes by the clock during the test.
+        let base = (WallClock.nowMs() / 300_000 + 24) * 300_000
+        // 203 stored minutes: up to minute 2 of the bar at `base`, which is still forming.
+        var stored = ServiceFixture.walk(count: 203, seed: 3)
+        stored.symbol = "FIVE"
+        stored.timeMs = (0..<203).map { base + Int64($0 - 200) * 60_000 }
+        let hub = TickHub()
+        let service = IndicatorStreamService(
+            hub: hub, log: nil, source: MinuteGroupingSource(minutes: stored), settings: StreamSettings())
+        let server = try await QuoteStreamTests.serve([service], group: group)
+        var request = PulseV1.SubscribeIndicatorsRequest()
+        request.symbol = "FIVE"
+        request.timeframe = PulseV1.Timeframe(5, .minute)
+        request.indicators = [
+            PulseV1.IndicatorSpec(function: "ema", parameters: [10]),
+            PulseV1.IndicatorSpec(function: "rsi", parameters: [14]),
+        ]
+        request.history = 3
+        // A tick in stored minute 2 first (the hub never announces the first minute it sees part of), then
+        // minutes 3–4 (closing the bar at `base`), 5–9 (the next bar) and one tick of minute 10.
+        var live = [PulseV1.Tick(symbol: "FIVE", sequence: 1, timeMs: base + 2 * 60_000 + 30_000, price: 1, size: 1)]
+        for minute in 3...10 {
+            for k in 0..<(minute == 10 ? 1 : 3) {
+                live.append(
+                    PulseV1.Tick(
+                        symbol: "FIVE", sequence: UInt64(live.count + 1),
+                        timeMs: base + Int64(minute) * 60_000 + Int64(k) * 10_000,
+                        price: 100 + Double((minute * 5 + k * 3) % 13), size: Double(k + 1)))
+            }
+        }
+        var updates: [PulseV1.IndicatorUpdate] = []
+        try await PulseClient.withClient(host: "127.0.0.1", port: server.port) { client in
+            var published = false
+            for try await update in client.serverStream(PulseMethods.Indicators.subscribe, request) {
+                updates.append(update)
+                if updates.count == 3 && !published {
+                    published = true
+                    for tick in live { hub.publish(tick) }
+                }
+                if updates.filter(\.barClosed).count == 5 && !update.barClosed && update.timeMs == base + 600_000 {
+                    break
+                }
+            }
+        }
+        await server.stop()
+        // What the bars should be: the stored minutes and the live ones (built by hand), folded on the grid.
+        var minutes = stored
+        for minute in 3...9 {
+            let start: Int64 = base + Int64(minute) * 60_000
+            let ticks: [PulseV1.Tick] = live.filter { $0.timeMs >= start && $0.timeMs < start + 60_000 }
+            let prices: [Double] = ticks.map { $0.price }
+            minutes.timeMs.append(start)
+            minutes.open.append(prices.first!)
+            minutes.high.append(prices.max()!)
+            minutes.low.append(prices.min()!)
+            minutes.close.append(prices.last!)
+            minutes.volume.append(ticks.map { $0.size }.reduce(0, +))
+        }
+        let all = MinuteGroupingSource.fold(minutes, size: 300_000)
+        #expect(all.timeMs.suffix(2) == [base, base + 300_000])
+        let bars = ServiceFixture.analyticsBars(all)
+        let ema = try IndicatorRegistry.standard.spec(function: "ema", parameters: [10]).compute(bars)[0]
+        let rsi = try IndicatorRegistry.standard.spec(function: "rsi", parameters: [14]).compute(bars)[0]
+        let closed = updates.filter(\.barClosed)
+        #expect(closed.count == 5)
+        #expect(updates.prefix(3).allSatisfy { $0.barClosed && $0.sequence == 0 })
+        #expect(updates.first?.columns == ["ema_10", "rsi_14"])
+        for (k, update) in closed.enumerated() {
+            let index = all.timeMs.count - closed.count + k
+            #expect(update.timeMs == all.timeMs[index])
+            #expect(update.timeframe == PulseV1.Timeframe(5, .minute))
+            let bar = try #require(update.bar)
+            #expect(
+                [bar.open, bar.high, bar.low, bar.close, bar.volume]
+                    == [all.open[index], all.high[index], all.low[index], all.close[index], all.volume[index]])
+            #expect(update.values == [ema[index], rsi[index]])
+        }
+        // Forming updates of the bar at `base` start from its three stored minutes.
+        let firstForming = try #require(updates.first { !$0.barClosed && $0.timeMs == base })
+        #expect(firstForming.bar?.open == stored.open[200])
+        #expect(updates.last?.bar?.close == live.last!.price && updates.last?.bar?.volume == 1)
+    }
+}

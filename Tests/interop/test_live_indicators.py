@@ -2,8 +2,9 @@
 the test writes (as another instance's ingester would): the values of every closed minute equal TA-Lib (the `ta-lib`
 package) over the same closed bars, the bars equal pandas over the ticks written; a late tick revises a closed minute
 and its update comes again (`revision` 1) with values equal to TA-Lib over the revised bars; a resume from before
-the retained window starts with a `gap` naming exactly what the log no longer holds; a timeframe other than 1m is
-INVALID_ARGUMENT naming what is served.
+the retained window starts with a `gap` naming exactly what the log no longer holds; at 5 minutes the closed bars are
+the minutes pandas builds folded on the 5-minute grid and their values TA-Lib's over them; a timeframe of a day or
+one off the grid is INVALID_ARGUMENT naming it.
 
 Market times are two hours ahead of the clock, so only ticks close minutes and the expected updates are exact.
 """
@@ -37,15 +38,17 @@ def stubs(tmp_path_factory):
 class Updates:
     """An Indicators.Subscribe call read on a thread (grpcio's iterator), so waits have a timeout."""
 
-    def __init__(self, stubs, address, symbol, resume_from=0):
+    def __init__(self, stubs, address, symbol, resume_from=0, minutes=0):
         import queue
         import threading
 
-        pb, pb_grpc, _ = stubs
+        pb, pb_grpc, md = stubs
         self.channel = grpc.insecure_channel(address)
         request = pb.SubscribeIndicatorsRequest(
             symbol=symbol, resume_from=resume_from,
             indicators=[pb.IndicatorSpec(function=f, parameters=p) for f, p in SPECS])
+        if minutes:
+            request.timeframe.CopyFrom(md.Timeframe(unit=md.Timeframe.UNIT_MINUTE, multiple=minutes))
         self.call = pb_grpc.IndicatorsStub(self.channel).Subscribe(request)
         self.queue, self.error = queue.Queue(), None
         threading.Thread(target=self._run, daemon=True).start()
@@ -178,13 +181,76 @@ def test_a_resume_beyond_the_retained_window_starts_with_a_gap(stubs, redis):
             updates.close()
         pb, pb_grpc, md = stubs
         channel = grpc.insecure_channel(server.address)
-        call = pb_grpc.IndicatorsStub(channel).Subscribe(pb.SubscribeIndicatorsRequest(
-            symbol="LIGAP", timeframe=md.Timeframe(unit=md.Timeframe.UNIT_MINUTE, multiple=5),
-            indicators=[pb.IndicatorSpec(function="sma", parameters=[3])]))
-        with pytest.raises(grpc.RpcError) as error:
-            next(call)
-        assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-        assert "1-minute bars only" in error.value.details() and "5m" in error.value.details()
+        for unit, multiple, named in ((md.Timeframe.UNIT_DAY, 1, "1d"), (md.Timeframe.UNIT_MINUTE, 7, "7")):
+            call = pb_grpc.IndicatorsStub(channel).Subscribe(pb.SubscribeIndicatorsRequest(
+                symbol="LIGAP", timeframe=md.Timeframe(unit=unit, multiple=multiple),
+                indicators=[pb.IndicatorSpec(function="sma", parameters=[3])]))
+            with pytest.raises(grpc.RpcError) as error:
+                next(call)
+            assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+            assert "timeframe" in error.value.details() and named in error.value.details(), error.value.details()
         channel.close()
     finally:
+        server.terminate()
+
+
+def _fold(bars):
+    return {"open": bars[0]["open"], "high": max(b["high"] for b in bars), "low": min(b["low"] for b in bars),
+            "close": bars[-1]["close"], "volume": sum(b["volume"] for b in bars)}
+
+
+def test_five_minute_bars_fold_the_minutes_and_equal_talib(stubs, redis):
+    require_module("pandas")
+    talib = require_module("talib")
+    server = _serve(redis, "LINONE", "--feed", "none")
+    script = Script(redis, "LIFIVE")
+    updates = Updates(stubs, server.address, "LIFIVE", minutes=5)
+    # The 5-minute call sends nothing for the bar it joins midway: a 1-minute call tells when the server follows.
+    probe = Updates(stubs, server.address, "LIFIVE")
+    try:
+        _warm_up(script, probe)
+        probe.close()
+        rng = random.Random(5)
+        price, traded = 100.0, []
+        for minute in range(1, 42):
+            if minute % 7 == 3:
+                continue  # a minute without trades inside a bar
+            traded.append(minute)
+            for second in (3, 21, 48):
+                price = round(price * (1 + rng.gauss(0, 0.004)), 4)
+                last = script.add(minute, second, price, round(rng.uniform(1, 9), 2))
+        got = updates.until(lambda u: u.sequence >= last and not u.bar_closed)
+        assert all(u.timeframe.multiple == 5 and u.timeframe.unit == 2 for u in got if not u.HasField("gap"))
+        closed = {u.bar.time_ms: u for u in got if u.bar_closed}
+        # pandas' minutes folded on the 5-minute grid, from the ticks written (minute 0 is seen only in part).
+        buckets = {}
+        for minute in traded:
+            stamp = script.minute(minute)
+            buckets.setdefault(stamp // 300_000 * 300_000, []).append(script.expected(stamp, last))
+        first_seen = script.minute(0) // 300_000 * 300_000
+        assert first_seen not in closed, "the bar the call joined midway was sent as closed"
+        starts = sorted(closed)
+        assert starts == sorted(b for b in buckets if b != first_seen)[:len(starts)] and len(starts) >= 6
+        assert starts == list(range(starts[0], starts[-1] + 1, 300_000)), "a closed bar missing"
+        bars = [_fold(buckets[b]) for b in starts]
+        for start, want in zip(starts, bars):
+            bar = closed[start].bar
+            got_bar = {k: getattr(bar, k) for k in ("open", "high", "low", "close", "volume")}
+            assert got_bar == pytest.approx(want, rel=1e-12), f"bar {start}: {got_bar} != {want}"
+        o, h, l, c = (np.array([b[k] for b in bars]) for k in ("open", "high", "low", "close"))
+        want = np.column_stack([talib.SMA(c, 3), talib.EMA(c, 4), talib.RSI(c, 3), talib.ATR(h, l, c, 3)])
+        for k, start in enumerate(starts):
+            _assert_values(closed[start].values, want[k], f"bar {k}")
+        # The forming bar: the minutes of the last bucket so far, its values as if it closed now.
+        forming = got[-1]
+        current = max(buckets)
+        assert forming.bar.time_ms == current and forming.timeframe.multiple == 5
+        got_bar = {k: getattr(forming.bar, k) for k in ("open", "high", "low", "close", "volume")}
+        assert got_bar == pytest.approx(_fold(buckets[current]), rel=1e-12)
+        if current - 300_000 in closed:
+            c2 = np.append(c, forming.bar.close)
+            assert forming.values[0] == pytest.approx(talib.SMA(c2, 3)[-1], rel=1e-9)
+    finally:
+        probe.close()
+        updates.close()
         server.terminate()

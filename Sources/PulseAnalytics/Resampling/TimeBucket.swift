@@ -9,13 +9,18 @@
 ///
 /// Times given as *dates* (daily data stamped at midnight UTC, `dateOnly`) are taken as the session of that
 /// date rather than as instants (midnight UTC is the previous evening in New York).
-struct TimeBucket: Sendable {
-    let timeframe: Timeframe
-    let dateOnly: Bool
+public struct TimeBucket: Sendable {
+    public let timeframe: Timeframe
+    public let dateOnly: Bool
+
+    public init(timeframe: Timeframe, dateOnly: Bool = false) {
+        self.timeframe = timeframe
+        self.dateOnly = dateOnly
+    }
 
     /// The bucket number of a bar time; bucket numbers increase with time.
     @inline(__always)
-    func key(_ t: Int64) -> Int64 {
+    public func key(_ t: Int64) -> Int64 {
         switch timeframe.unit {
         case .minute, .hour:
             let size = timeframe.fixedSeconds!
@@ -48,7 +53,7 @@ struct TimeBucket: Sendable {
 
     /// The bucket's timestamp: its start instant (UTC) for minutes and hours; for days, weeks and months the
     /// midnight UTC of its first date, the convention of daily data.
-    func start(_ key: Int64) -> Int64 {
+    public func start(_ key: Int64) -> Int64 {
         switch timeframe.unit {
         case .minute, .hour:
             let size = timeframe.fixedSeconds!
@@ -58,7 +63,7 @@ struct TimeBucket: Sendable {
     }
 
     /// The instant the bucket closes (the start of the next one), in the same time convention as the input.
-    func end(_ key: Int64) -> Int64 {
+    public func end(_ key: Int64) -> Int64 {
         switch timeframe.unit {
         case .minute, .hour: return start(key &+ 1)
         case .day, .week, .month:

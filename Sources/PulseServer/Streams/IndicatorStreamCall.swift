@@ -17,6 +17,8 @@ struct IndicatorStreamCall {
     let log: TickLog?
     let settings: StreamSettings
     let send: (PulseV1.IndicatorUpdate) async throws -> Void
+    /// Called when the subscription wakes with nothing to deliver (a timer's way in).
+    var idle: (() async throws -> Void)?
     private var instances: [IndicatorInstance]
     private let columns: [String]
     private var columnsSent = false
@@ -93,7 +95,7 @@ struct IndicatorStreamCall {
         while true {
             switch await subscription.next() {
             case .ended: return
-            case .idle: continue
+            case .idle: try await idle?()
             case .event(let event):
                 switch event.event {
                 case .tick(let tick):

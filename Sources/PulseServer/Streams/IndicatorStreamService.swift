@@ -46,14 +46,13 @@ public struct IndicatorStreamService: RPCService {
         guard ValidatedSubscription.isSymbol(symbol) else {
             throw GRPCStatus(.invalidArgument, "symbol: '\(request.symbol.prefix(32))' is not a symbol")
         }
-        let timeframe = request.timeframe ?? PulseV1.Timeframe(1, .minute)
-        guard timeframe.unit == .minute || timeframe.unit == .unspecified, max(timeframe.multiple, 1) == 1 else {
-            // Say what was asked for as well as what is served, so a client sees the mismatch at once.
-            let asked = (try? StoredBarReader.timeframe(timeframe)).map { "\($0)" } ?? "that timeframe"
+        let wire = (request.timeframe ?? PulseV1.Timeframe(1, .minute)).normalizedForStreams
+        let timeframe = try StoredBarReader.timeframe(wire)
+        guard timeframe.unit == .minute || timeframe.unit == .hour else {
             throw GRPCStatus(
                 .invalidArgument,
-                "timeframe: live indicators are computed over 1-minute bars only (leave timeframe unset or give 1m), "
-                    + "not \(asked); for other timeframes use Compute over stored bars")
+                "timeframe: live indicators are computed over minutes and hours (1m to 12h), not \(timeframe); "
+                    + "for days and longer use Compute over stored bars")
         }
         guard !request.indicators.isEmpty else {
             throw GRPCStatus(
@@ -67,21 +66,94 @@ public struct IndicatorStreamService: RPCService {
         }
         let subscription = hub.subscribe(to: [symbol], bars: true)
         defer { subscription.close() }
+        if timeframe == .oneMinute {
+            var call = IndicatorStreamCall(
+                symbol: symbol, specs: specs, subscription: subscription, hub: hub, log: log, settings: settings
+            ) { update in try await writer.send(update) }
+            if let source {
+                // Compute's warm-up rule (nil: every stored bar), so live values equal a computation over the
+                // history.
+                let warmUp = IndicatorWarmUp.bars(for: specs)
+                if let stored = try await Self.stored(
+                    source, symbol: symbol, timeframe: wire, limit: warmUp.map { $0 + Int(request.history) },
+                    context: context)
+                {
+                    try await call.warmUp(stored, history: Int(request.history))
+                }
+            }
+            try await call.run(resumeFrom: request.resumeFrom == 0 ? nil : request.resumeFrom)
+            return
+        }
+        // Longer timeframes: the 1-minute call without indicators, its minutes folded into bars of the timeframe.
+        let buckets = BucketsBox(
+            IndicatorBuckets(symbol: symbol, timeframe: timeframe, wire: wire, specs: specs))
         var call = IndicatorStreamCall(
-            symbol: symbol, specs: specs, subscription: subscription, hub: hub, log: log, settings: settings
-        ) { update in try await writer.send(update) }
+            symbol: symbol, specs: [], subscription: subscription, hub: hub, log: log, settings: settings
+        ) { update in
+            for folded in buckets.value.take(update) { try await writer.send(folded) }
+        }
+        call.idle = {
+            for folded in buckets.value.closeDue(nowMs: WallClock.nowMs()) { try await writer.send(folded) }
+        }
         if let source {
-            // Compute's warm-up rule (nil: every stored bar), so live values equal a computation over the history.
             let warmUp = IndicatorWarmUp.bars(for: specs)
-            do {
-                let stored = try await source.bars(
-                    symbol: symbol, timeframe: PulseV1.Timeframe(1, .minute), start: nil, end: nil,
-                    limit: warmUp.map { $0 + Int(request.history) }, fromEnd: true, context: context)
-                try await call.warmUp(stored, history: Int(request.history))
-            } catch let status as GRPCStatus where status.code == .notFound {
-                // No stored bars yet: the history comes from the stream alone.
+            if var stored = try await Self.stored(
+                source, symbol: symbol, timeframe: wire, limit: warmUp.map { $0 + Int(request.history) + 1 },
+                context: context)
+            {
+                // The latest stored bar may be the one still forming: its minutes start the live bar instead.
+                if let last = stored.timestamps?.last, buckets.value.endMs(of: last * 1000) > WallClock.nowMs() {
+                    stored = stored.prefix(stored.count - 1)
+                    let minutes = try await Self.stored(
+                        source, symbol: symbol, timeframe: PulseV1.Timeframe(1, .minute), start: last * 1000,
+                        limit: nil, context: context)
+                    if let minutes {
+                        buckets.value.seed(minutes: minutes)
+                        try await call.warmUp(minutes, history: 0)
+                    }
+                }
+                for update in buckets.value.warmUp(stored, history: Int(request.history)) {
+                    try await writer.send(update)
+                }
             }
         }
+        // Wakes the call when nothing arrives, so a quiet symbol's bar still closes at its end.
+        let ticker = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                subscription.wake()
+            }
+        }
+        defer { ticker.cancel() }
         try await call.run(resumeFrom: request.resumeFrom == 0 ? nil : request.resumeFrom)
+    }
+
+    /// Stored bars of `symbol` (the last `limit`, or from `start`), nil when there are none.
+    static func stored(
+        _ source: any BarSource, symbol: String, timeframe: PulseV1.Timeframe, start: Int64? = nil, limit: Int?,
+        context: ServerContext
+    ) async throws -> BarSeries? {
+        do {
+            let bars = try await source.bars(
+                symbol: symbol, timeframe: timeframe, start: start, end: nil, limit: limit, fromEnd: start == nil,
+                context: context)
+            return bars.isEmpty ? nil : bars
+        } catch let status as GRPCStatus where status.code == .notFound {
+            // No stored bars yet: the history comes from the stream alone.
+            return nil
+        }
+    }
+}
+
+/// The folding state shared by a call's send and idle closures (both run on the call's task, one at a time).
+private final class BucketsBox {
+    var value: IndicatorBuckets
+    init(_ value: IndicatorBuckets) { self.value = value }
+}
+
+extension PulseV1.Timeframe {
+    /// Proto3's defaults for a stream: an unset unit is a minute (not a day, as for stored bars).
+    fileprivate var normalizedForStreams: PulseV1.Timeframe {
+        PulseV1.Timeframe(max(multiple, 1), unit == .unspecified ? .minute : unit)
     }
 }
