@@ -72,14 +72,14 @@ struct BacktestsServiceTests {
         let expected = try BacktestEngine.run(
             bars: library, signals: try factory.signals(["fast": 10, "slow": 20]), configuration: configuration)
         try await ServiceFixture.withClient { client in
-            let result = try await client.unary(PulseMethods.Backtests.run, request)
+            let result = try await client.backtests.run(request)
             #expect(result.trades.count == expected.trades.count)
             #expect(result.trades.map(\.pnl) == expected.trades.map(\.pnl))
             #expect(result.statistic("Sharpe Ratio")?.value == expected.statistics.sharpeRatio)
             #expect(result.equity?.equity == expected.equity)
             #expect(result.parameters.map(\.name) == ["fast", "slow"])
             var events: [PulseV1.BacktestEvent] = []
-            for try await event in client.serverStream(PulseMethods.Backtests.runStream, request) {
+            for try await event in client.backtests.runStream(request) {
                 events.append(event)
             }
             guard case .result(let streamed)? = events.last?.event else {
@@ -121,7 +121,7 @@ struct BacktestsServiceTests {
             makeSignals: { try factory.signals($0) })
         let results = try await ServiceFixture.withClient(computeThreads: 2) { client in
             var all: [PulseV1.OptimizeResult] = []
-            for try await result in client.serverStream(PulseMethods.Backtests.optimize, request) { all.append(result) }
+            for try await result in client.backtests.optimize(request) { all.append(result) }
             return all
         }
         #expect(results.count == 12)

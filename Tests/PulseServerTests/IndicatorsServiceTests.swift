@@ -124,6 +124,27 @@ struct IndicatorsServiceTests {
             let response = try await client.unary(PulseMethods.Indicators.compute, request)
             #expect(response.timeMs == bars.timeMs)
             #expect(response.indicators.first?.outputs.first?.values.count == 40)
+            // The typed call follows the pages: 7 bars a page, joined, equal to one computation over all 40 (to 1e-12).
+            var paged = request
+            paged.pageSize = 7
+            paged.indicators.append(PulseV1.IndicatorSpec(function: "bbands", parameters: [5, 2, 2]))
+            paged.includeBars = true
+            let joined = try await client.indicators.compute(paged)
+            let whole = try await client.indicators.compute(Self.request(bars, [("sma", [3]), ("bbands", [5, 2, 2])]))
+            #expect(joined.timeMs == bars.timeMs && joined.nextPageToken.isEmpty)
+            #expect(joined.bars?.close == bars.close)
+            for (a, b) in zip(joined.indicators, whole.indicators) {
+                #expect(a.outputs.count == b.outputs.count)
+                // Running sums restarted at each page's warm-up: equal to the last bits, not bit for bit.
+                for (x, y) in zip(a.outputs, b.outputs) {
+                    let near = zip(x.values, y.values).allSatisfy { p, q in
+                        (p.isNaN && q.isNaN) || abs(p - q) <= 1e-12 * abs(q)
+                    }
+                    #expect(x.values.count == y.values.count && near, "\(x.name)")
+                }
+            }
+            let first = try await client.indicators.computePage(paged)
+            #expect(first.timeMs.count == 7 && !first.nextPageToken.isEmpty)
             request.symbol = "NOPE"
             await #expect {
                 _ = try await client.unary(PulseMethods.Indicators.compute, request)
