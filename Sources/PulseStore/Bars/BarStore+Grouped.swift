@@ -16,13 +16,16 @@ extension BarStore {
         let read = GroupedRead(
             symbolID: symbolID, sourceTimeframe: sourceTimeframe, sourceIsDaily: sourceIsDaily, grouping: grouping,
             start: start, end: end, limit: limit, fromEnd: fromEnd, adjustment: adjustment)
-        let (sql, parameters) = read.query
-        return try Self.decode(
-            try await connection.query(sql, parameters, binaryResults: true, timeout: timeout), fromEnd: fromEnd)
+        return try await readGrouped([read], timeout: timeout)[0]
     }
 
-    /// Several reads in one round trip (pipeline mode), their bars in the same order.
+    /// Several reads in one round trip (pipeline mode; one read is a plain query), their bars in the same order.
     public func readGrouped(_ reads: [GroupedRead], timeout: Duration? = nil) async throws -> [StoredBars] {
+        if reads.count == 1 {
+            let (sql, parameters) = reads[0].query
+            let result = try await connection.query(sql, parameters, binaryResults: true, timeout: timeout)
+            return [try Self.decode(result, fromEnd: reads[0].fromEnd)]
+        }
         let statements = reads.map { read in
             let (sql, parameters) = read.query
             return PostgresStatement.query(sql, parameters, binaryResults: true)
