@@ -457,7 +457,7 @@ def test_live_indicators_check_their_request(pb, channel):
     code, details = status_of(lambda: next(indicators(pb, channel).Subscribe(request, timeout=5)))
     assert code == grpc.StatusCode.INVALID_ARGUMENT and "at least one" in details
     request = pb.indicators_pb2.SubscribeIndicatorsRequest(
-        symbol="GOOG", timeframe=pb.market_data_pb2.Timeframe(unit=pb.market_data_pb2.Timeframe.UNIT_HOUR),
+        symbol="GOOG", timeframe=pb.market_data_pb2.Timeframe(unit=pb.market_data_pb2.Timeframe.UNIT_WEEK),
         indicators=[pb.indicators_pb2.IndicatorSpec(function="rsi", parameters=[14])])
     code, details = status_of(lambda: next(indicators(pb, channel).Subscribe(request, timeout=5)))
-    assert code == grpc.StatusCode.INVALID_ARGUMENT and "1-minute" in details
+    assert code == grpc.StatusCode.INVALID_ARGUMENT and "minutes and hours" in details and "1w" in details, details
