@@ -122,7 +122,11 @@ struct IndicatorBuckets {
             if minute.barClosed { updates += revise(bucket: k, with: bar, sequence: minute.sequence) }
             return updates
         }
-        if let formingKey, k > formingKey { updates += closeForming() }
+        if let formingKey {
+            // A minute of a bar this call passed without forming it (its start was dropped): not whole.
+            if k < formingKey { return updates }
+            if k > formingKey { updates += closeForming() }
+        }
         formingKey = k
         if minute.barClosed {
             // A closed minute, first or revised: it replaces what the bucket held for that minute.
