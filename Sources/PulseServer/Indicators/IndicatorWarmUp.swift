@@ -18,7 +18,7 @@ import PulseAnalytics
 /// - VWAP restarts every session: a day of minutes (1,440 bars) reaches back past any session's start.
 ///
 /// The bound is per function rather than one generous multiple because the warm-up is read and computed again
-/// for every page of a large result: EMA 50's used to be 8,350 bars for every 10,000-bar page.
+/// for every page of a large result: EMA 50's used to be 8,257 bars for every 10,000-bar page.
 enum IndicatorWarmUp {
     /// Bars to fetch before the range for `spec`; nil: every stored bar before it.
     static func bars(for spec: IndicatorSpec) -> Int? {
