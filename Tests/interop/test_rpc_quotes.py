@@ -327,6 +327,27 @@ def test_adjustments_apply_splits_and_dividends_by_session(pb, channel, loaded, 
             conn.execute("DELETE FROM corporate_actions")
 
 
+def compute_pages(stub, request, timeout=120):
+    """Every reply of one Compute request over a stored symbol, following next_page_token to the end."""
+    replies = []
+    while True:
+        replies.append(stub.Compute(request, timeout=timeout))
+        if not replies[-1].next_page_token:
+            return replies
+        request.page_token = replies[-1].next_page_token
+
+
+def joined_outputs(replies):
+    """The pages' times and each output's values (by name), joined in order."""
+    times, values = [], {}
+    for reply in replies:
+        times += list(reply.time_ms)
+        for series in reply.indicators:
+            for output in series.outputs:
+                values.setdefault(output.name, []).extend(output.values)
+    return times, values
+
+
 # (function, parameters, TA-Lib over the full history)
 RECURSIVE = [
     ("ema", [30], lambda d: [talib.EMA(d["close"], 30)]),
@@ -386,20 +407,10 @@ def test_compute_pages_put_together_equal_talib_over_the_full_history(pb, channe
         symbol=MIN, timeframe=timeframe(pb, "1m"), start_time_ms=start.value // 10**6, end_time_ms=end.value // 10**6,
         page_size=2_000, indicators=[pb.indicators_pb2.IndicatorSpec(function=f, parameters=p)
                                      for f, p in (("ema", [50]), ("macd", [12, 26, 9]), ("rsi", [14]))])
-    stub = pb.indicators_pb2_grpc.IndicatorsStub(channel)
-    times, values, pages = [], {}, 0
-    while True:
-        reply = stub.Compute(request, timeout=60)
-        pages += 1
-        times += list(reply.time_ms)
-        for series in reply.indicators:
-            for output in series.outputs:
-                values.setdefault(output.name, []).extend(output.values)
-        if not reply.next_page_token:
-            break
-        request.page_token = reply.next_page_token
+    replies = compute_pages(pb.indicators_pb2_grpc.IndicatorsStub(channel), request)
+    times, values = joined_outputs(replies)
     window = (minutes.index >= start) & (minutes.index < end)
-    assert pages == 5 and times == ms(minutes.index[window])
+    assert len(replies) == 5 and times == ms(minutes.index[window])
     macd, signal, hist = talib.MACD(data["close"], 12, 26, 9)
     for name, want in (("ema_50", talib.EMA(data["close"], 50)), ("rsi_14", talib.RSI(data["close"], 14)),
                        ("macd_12_26_9_macd", macd), ("macd_12_26_9_macdsignal", signal),
@@ -746,16 +757,9 @@ def test_compute_over_stored_bars_pages_like_get_bars(pb, channel, minutes):
     def all_pages(**fields):
         request = pb.indicators_pb2.ComputeIndicatorsRequest(symbol=MIN, timeframe=timeframe(pb, "1m"),
                                                              indicators=specs, **fields)
-        times, rsi, obv, pages = [], [], [], 0
-        while True:
-            reply = stub.Compute(request, timeout=120)
-            pages += 1
-            times += list(reply.time_ms)
-            rsi += list(reply.indicators[0].outputs[0].values)
-            obv += list(reply.indicators[1].outputs[0].values)
-            if not reply.next_page_token:
-                return times, np.asarray(rsi), np.asarray(obv), pages
-            request.page_token = reply.next_page_token
+        replies = compute_pages(stub, request)
+        times, values = joined_outputs(replies)
+        return times, np.asarray(values["rsi_14"]), np.asarray(values["obv"]), len(replies)
 
     times, rsi, obv, pages = all_pages()
     # Two outputs: 4,100,000 / (10 + 8·2) bars fit the 4 MiB limit, above the cap of 100,000 (Protocol/README.md).
@@ -783,23 +787,15 @@ def test_compute_pages_by_size_stay_under_the_default_message_limit(pb, server, 
              for period in range(5, 25)]
     request = pb.indicators_pb2.ComputeIndicatorsRequest(symbol=MIN, timeframe=timeframe(pb, "1m"), indicators=specs)
     with grpc.insecure_channel(server.address) as default_channel:
-        stub = pb.indicators_pb2_grpc.IndicatorsStub(default_channel)
-        times, upper, pages = [], {}, 0
-        while True:
-            reply = stub.Compute(request, timeout=120)
-            pages += 1
-            assert reply.ByteSize() <= 4 * 1024 * 1024
-            assert len(reply.time_ms) == 8_367 or not reply.next_page_token
-            times += list(reply.time_ms)
-            for series in reply.indicators:
-                upper.setdefault(series.outputs[0].name, []).extend(series.outputs[0].values)
-            if not reply.next_page_token:
-                break
-            request.page_token = reply.next_page_token
-    assert pages == -(-len(minutes) // 8_367) and times == ms(minutes.index)
+        replies = compute_pages(pb.indicators_pb2_grpc.IndicatorsStub(default_channel), request)
+    for reply in replies:
+        assert reply.ByteSize() <= 4 * 1024 * 1024
+        assert len(reply.time_ms) == 8_367 or not reply.next_page_token
+    times, values = joined_outputs(replies)
+    assert len(replies) == -(-len(minutes) // 8_367) and times == ms(minutes.index)
     for period in range(5, 25):
         want, _, _ = talib.BBANDS(close, period, 2, 2)
-        np.testing.assert_allclose(upper[f"bbands_{period}_2_2_upperband"], want, rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(values[f"bbands_{period}_2_2_upperband"], want, rtol=1e-9, atol=1e-9)
 
 
 def test_compute_over_grouped_bars_reads_its_warm_up_in_the_same_grouping(pb, channel, minutes):

@@ -77,18 +77,9 @@ struct StoredBars: Sendable {
             throw GRPCStatus(.invalidArgument, "end_time_ms \(end) is not after start_time_ms \(start)")
         }
         let (start, end, limit) = (start == 0 ? nil : start, end == 0 ? nil : end, limit == 0 ? nil : Int(limit))
-        let timeframe = (timeframe ?? .oneDay).normalized
-        let read: (history: BarSeries, bars: BarSeries)
-        if history == 0 {
-            let bars = try await source.bars(
-                symbol: symbol, timeframe: timeframe, start: start, end: end, limit: limit, fromEnd: fromEnd,
-                context: context)
-            read = (bars.prefix(0), bars)
-        } else {
-            read = try await source.bars(
-                symbol: symbol, timeframe: timeframe, start: start, end: end, limit: limit, fromEnd: fromEnd,
-                history: history, context: context)
-        }
+        let read = try await source.bars(
+            symbol: symbol, timeframe: (timeframe ?? .oneDay).normalized, start: start, end: end, limit: limit,
+            fromEnd: fromEnd, history: history, context: context)
         guard !read.bars.isEmpty else { throw GRPCStatus(.notFound, "no bars for \(symbol) in the range") }
         return (read.history.isEmpty ? nil : read.history, read.bars)
     }

@@ -258,5 +258,4 @@ public struct PostgresBarSource: BarSource {
             volume: stored.volume)
     }
 
-    private static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }
 }

@@ -91,8 +91,8 @@ struct SymbolLoader {
         let startMs = request.startTimeMs != 0 ? request.startTimeMs : endMs - span
         do {
             return try SimulatedHistory.bars(
-                symbol: symbol, timeframe: timeframe, start: Self.floorDiv(startMs, 1000),
-                end: Self.floorDiv(endMs + 999, 1000))
+                symbol: symbol, timeframe: timeframe, start: floorDiv(startMs, 1000),
+                end: floorDiv(endMs + 999, 1000))
         } catch {
             throw GRPCStatus(.resourceExhausted, "simulated history: \(error)")
         }
@@ -182,8 +182,6 @@ struct SymbolLoader {
         let month = index % 12 + 1
         return "\(index / 12)-\(month < 10 ? "0" : "")\(month)"
     }
-
-    static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }
 
     static func nowMs() -> Int64 {
         var spec = timespec()

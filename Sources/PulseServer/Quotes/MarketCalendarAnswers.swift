@@ -63,5 +63,4 @@ public enum MarketCalendarAnswers {
         return response
     }
 
-    static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }
 }

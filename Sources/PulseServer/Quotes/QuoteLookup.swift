@@ -180,5 +180,4 @@ enum StoredQuote {
         return quote
     }
 
-    static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }
 }

@@ -51,7 +51,7 @@ struct IndicatorBuckets {
     }
 
     /// The bucket of a bar or minute time in milliseconds.
-    func key(_ timeMs: Int64) -> Int64 { bucket.key(Self.floorDiv(timeMs, 1000)) }
+    func key(_ timeMs: Int64) -> Int64 { bucket.key(floorDiv(timeMs, 1000)) }
 
     /// The end of the bar `timeMs` falls in, in milliseconds.
     func endMs(of timeMs: Int64) -> Int64 { bucket.end(key(timeMs)) * 1000 }
@@ -61,10 +61,8 @@ struct IndicatorBuckets {
         var updates: [PulseV1.IndicatorUpdate] = []
         let first = max(0, stored.count - history)
         for k in 0..<stored.count {
-            let bar = PulseV1.Bar(
-                timeMs: (stored.timestamps?[k] ?? 0) * 1000, open: stored.open[k], high: stored.high[k],
-                low: stored.low[k], close: stored.close[k], volume: stored.volume?[k] ?? 0)
-            let values = Self.feed(&instances, bar)
+            let bar = PulseV1.Bar(stored, at: k)
+            let values = instances.feed(bar)
             lastClosedKey = max(lastClosedKey, key(bar.timeMs))
             if k >= first { updates.append(update(bar, closed: true, values: values, sequence: 0)) }
         }
@@ -74,9 +72,7 @@ struct IndicatorBuckets {
     /// Stored minutes of the bucket still forming (closed by the ingester, so exact): the start of its bar.
     mutating func seed(minutes stored: BarSeries) {
         for k in 0..<stored.count {
-            let minute = PulseV1.Bar(
-                timeMs: (stored.timestamps?[k] ?? 0) * 1000, open: stored.open[k], high: stored.high[k],
-                low: stored.low[k], close: stored.close[k], volume: stored.volume?[k] ?? 0)
+            let minute = PulseV1.Bar(stored, at: k)
             let k = key(minute.timeMs)
             guard k > lastClosedKey, formingKey == nil || formingKey == k else { continue }
             formingKey = k
@@ -88,11 +84,8 @@ struct IndicatorBuckets {
     /// The updates one 1-minute update of the inner call makes at this timeframe.
     mutating func take(_ minute: PulseV1.IndicatorUpdate) -> [PulseV1.IndicatorUpdate] {
         if let gap = minute.gap {
-            var update = PulseV1.IndicatorUpdate()
-            update.symbol = symbol
-            update.timeframe = timeframe
-            update.sequence = minute.sequence
-            update.gap = gap
+            var update = PulseV1.IndicatorUpdate.gap(
+                gap, symbol: symbol, timeframe: timeframe, sequence: minute.sequence)
             attachColumns(&update)
             if let formingKey { droppedKey = max(droppedKey, formingKey) }
             clearForming()
@@ -146,7 +139,7 @@ struct IndicatorBuckets {
         }
         if let folded = formingBar() {
             var copies = instances
-            let values = Self.feed(&copies, folded)
+            let values = copies.feed(folded)
             updates.append(
                 update(folded, closed: false, values: values, sequence: minute.sequence, conflated: minute.conflated))
         }
@@ -166,7 +159,7 @@ struct IndicatorBuckets {
         lastClosedKey = formingKey
         recent.append(ClosedBucket(key: formingKey, minutes: minutes, before: instances, revision: 0))
         if recent.count > Self.revisable { recent.removeFirst(recent.count - Self.revisable) }
-        let values = Self.feed(&instances, bar)
+        let values = instances.feed(bar)
         return [update(bar, closed: true, values: values, sequence: lastSequence)]
     }
 
@@ -193,7 +186,7 @@ struct IndicatorBuckets {
         for j in index..<recent.count {
             recent[j].before = instances
             guard let bar = Self.fold(recent[j].minutes, at: bucket.start(recent[j].key) * 1000) else { continue }
-            let values = Self.feed(&instances, bar)
+            let values = instances.feed(bar)
             recent[j].revision += 1
             updates.append(
                 update(bar, closed: true, values: values, sequence: sequence, revision: recent[j].revision))
@@ -224,16 +217,9 @@ struct IndicatorBuckets {
         _ bar: PulseV1.Bar, closed: Bool, values: [Double], sequence: UInt64, conflated: UInt32 = 0,
         revision: UInt32 = 0
     ) -> PulseV1.IndicatorUpdate {
-        var update = PulseV1.IndicatorUpdate()
-        update.symbol = symbol
-        update.timeframe = timeframe
-        update.sequence = sequence
-        update.timeMs = bar.timeMs
-        update.bar = bar
-        update.barClosed = closed
-        update.values = values
-        update.conflated = conflated
-        update.revision = revision
+        var update = PulseV1.IndicatorUpdate.bar(
+            bar, symbol: symbol, timeframe: timeframe, closed: closed, values: values, sequence: sequence,
+            conflated: conflated, revision: revision)
         attachColumns(&update)
         return update
     }
@@ -244,17 +230,4 @@ struct IndicatorBuckets {
         columnsSent = true
     }
 
-    private static func feed(_ instances: inout [IndicatorInstance], _ bar: PulseV1.Bar) -> [Double] {
-        let input = BarInput(
-            open: bar.open, high: bar.high, low: bar.low, close: bar.close, volume: bar.volume,
-            timestamp: bar.timeMs / 1000)
-        var values: [Double] = []
-        for k in instances.indices {
-            let output = instances[k].update(input)
-            for column in 0..<output.count { values.append(output[column]) }
-        }
-        return values
-    }
-
-    private static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }
 }

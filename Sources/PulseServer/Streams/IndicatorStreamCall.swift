@@ -62,12 +62,9 @@ struct IndicatorStreamCall {
     mutating func warmUp(_ stored: BarSeries, history: Int) async throws {
         let first = max(0, stored.count - history)
         for k in 0..<stored.count {
-            let timeMs = (stored.timestamps?[k] ?? 0) * 1000
-            let bar = PulseV1.Bar(
-                timeMs: timeMs, open: stored.open[k], high: stored.high[k], low: stored.low[k],
-                close: stored.close[k], volume: stored.volume?[k] ?? 0)
-            let values = Self.feed(&instances, bar)
-            lastClosedMinute = max(lastClosedMinute, timeMs)
+            let bar = PulseV1.Bar(stored, at: k)
+            let values = instances.feed(bar)
+            lastClosedMinute = max(lastClosedMinute, bar.timeMs)
             if k >= first { try await emit(bar, closed: true, values: values, sequence: 0, conflated: 0) }
         }
     }
@@ -151,7 +148,7 @@ struct IndicatorStreamCall {
             lastSequence = tick.sequence
             guard !quietly else { return }
             var copies = instances
-            let values = Self.feed(&copies, exact.bar)
+            let values = copies.feed(exact.bar)
             try await emit(
                 exact.bar, closed: false, values: values, sequence: exact.lastSequence, conflated: tick.conflated)
             return
@@ -180,7 +177,7 @@ struct IndicatorStreamCall {
         lastSequence = tick.sequence
         guard !quietly, let bar = forming else { return }
         var copies = instances
-        let values = Self.feed(&copies, bar)
+        let values = copies.feed(bar)
         try await emit(bar, closed: false, values: values, sequence: tick.sequence, conflated: tick.conflated)
     }
 
@@ -193,7 +190,7 @@ struct IndicatorStreamCall {
     private mutating func close(_ bar: PulseV1.Bar, sequence: UInt64, closeTimeMs: Int64? = nil) async throws {
         lastClosedMinute = bar.timeMs
         remember(bar, closeTimeMs: closeTimeMs ?? self.closeTimeMs, sequence: sequence)
-        let values = Self.feed(&instances, bar)
+        let values = instances.feed(bar)
         try await emit(bar, closed: true, values: values, sequence: sequence, conflated: 0)
     }
 
@@ -221,7 +218,7 @@ struct IndicatorStreamCall {
         instances = recent[index].before
         for k in index..<recent.count {
             recent[k].before = instances
-            let values = Self.feed(&instances, recent[k].bar)
+            let values = instances.feed(recent[k].bar)
             recent[k].revision += 1
             guard !quietly else { continue }
             try await emit(
@@ -232,11 +229,9 @@ struct IndicatorStreamCall {
 
     /// Announces lost ticks; the bar they fell in is incomplete, so it is dropped rather than closed.
     private mutating func sendGap(_ first: UInt64, _ last: UInt64) async throws {
-        var update = PulseV1.IndicatorUpdate()
-        update.symbol = symbol
-        update.timeframe = PulseV1.Timeframe(1, .minute)
-        update.sequence = last
-        update.gap = PulseV1.SequenceGap(symbol: symbol, firstMissing: first, lastMissing: last)
+        var update = PulseV1.IndicatorUpdate.gap(
+            PulseV1.SequenceGap(symbol: symbol, firstMissing: first, lastMissing: last), symbol: symbol,
+            timeframe: PulseV1.Timeframe(1, .minute), sequence: last)
         if !columnsSent {
             update.columns = columns
             columnsSent = true
@@ -250,34 +245,14 @@ struct IndicatorStreamCall {
     private mutating func emit(
         _ bar: PulseV1.Bar, closed: Bool, values: [Double], sequence: UInt64, conflated: UInt32, revision: UInt32 = 0
     ) async throws {
-        var update = PulseV1.IndicatorUpdate()
-        update.symbol = symbol
-        update.timeframe = PulseV1.Timeframe(1, .minute)
-        update.sequence = sequence
-        update.timeMs = bar.timeMs
-        update.bar = bar
-        update.barClosed = closed
-        update.values = values
-        update.conflated = conflated
-        update.revision = revision
+        var update = PulseV1.IndicatorUpdate.bar(
+            bar, symbol: symbol, timeframe: PulseV1.Timeframe(1, .minute), closed: closed, values: values,
+            sequence: sequence, conflated: conflated, revision: revision)
         if !columnsSent {
             update.columns = columns
             columnsSent = true
         }
         try await send(update)
-    }
-
-    /// Feeds `bar` to every instance; returns their outputs in request order.
-    private static func feed(_ instances: inout [IndicatorInstance], _ bar: PulseV1.Bar) -> [Double] {
-        let input = BarInput(
-            open: bar.open, high: bar.high, low: bar.low, close: bar.close, volume: bar.volume,
-            timestamp: bar.timeMs / 1000)
-        var values: [Double] = []
-        for k in instances.indices {
-            let output = instances[k].update(input)
-            for column in 0..<output.count { values.append(output[column]) }
-        }
-        return values
     }
 
     static func minuteStart(_ ms: Int64) -> Int64 { ms - ((ms % 60_000) + 60_000) % 60_000 }

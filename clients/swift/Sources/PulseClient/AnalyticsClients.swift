@@ -39,15 +39,7 @@ public struct IndicatorsClient: Sendable {
                     all.indicators[k].outputs[j].values += output.values
                 }
             }
-            if let bars = page.bars, var joined = all.bars {
-                joined.timeMs += bars.timeMs
-                joined.open += bars.open
-                joined.high += bars.high
-                joined.low += bars.low
-                joined.close += bars.close
-                joined.volume += bars.volume
-                all.bars = joined
-            }
+            if let bars = page.bars { all.bars?.appendBars(of: bars) }
             all.nextPageToken = page.nextPageToken
         }
         return all

@@ -50,12 +50,7 @@ extension QuotesClient {
         while !token.isEmpty {
             request.pageToken = token
             let page = try await barsPage(request, options: options)
-            all.timeMs += page.timeMs
-            all.open += page.open
-            all.high += page.high
-            all.low += page.low
-            all.close += page.close
-            all.volume += page.volume
+            all.appendBars(of: page)
             token = page.nextPageToken
         }
         all.nextPageToken = ""
@@ -75,5 +70,17 @@ extension QuotesClient {
             PulseMethods.Quotes.getSessions, PulseV1.GetSessionsRequest(startTimeMs: start, endTimeMs: end),
             options: options, retry: retry
         ).sessions
+    }
+}
+
+extension PulseV1.BarSeries {
+    /// `page`'s bars after these (the pages of one request, joined).
+    mutating func appendBars(of page: PulseV1.BarSeries) {
+        timeMs += page.timeMs
+        open += page.open
+        high += page.high
+        low += page.low
+        close += page.close
+        volume += page.volume
     }
 }
