@@ -18,12 +18,22 @@ public enum ProjectScript {
 
     public struct Failed: Error, CustomStringConvertible {
         var command: [String]
+        /// The raw `waitpid` status (exit code × 256), or a `posix_spawn` error, or -1 for a timeout.
         var status: Int32
-        public init(command: [String], status: Int32) {
+        /// The end of what the script wrote to standard error, so a CI log says why it failed.
+        var standardError: String
+        public init(command: [String], status: Int32, standardError: String = "") {
             self.command = command
             self.status = status
+            self.standardError = standardError
         }
-        public var description: String { "\(command.joined(separator: " ")) exited with status \(status)" }
+        public var description: String {
+            let exit =
+                status > 0 && status & 0x7F == 0
+                ? "exited with code \((status >> 8) & 0xFF)" : "ended with status \(status)"
+            let said = standardError.isEmpty ? "" : "; it said:\n\(standardError)"
+            return "\(command.joined(separator: " ")) \(exit)\(said)"
+        }
     }
 
     /// Runs `scripts/NAME ARGUMENTS…` with bash on a thread of its own and waits for it without holding a thread
@@ -68,16 +78,23 @@ public enum ProjectScript {
     /// `run`, blocking the calling thread (for `defer` teardown, which cannot wait).
     public static func runBlocking(_ name: String, _ arguments: [String]) throws {
         let command = ["/bin/bash", repository.appendingPathComponent("scripts/\(name)").path] + arguments
-        let pid = try spawn(command)
+        let errors = NSTemporaryDirectory() + "pulse-script-\(UUID().uuidString).err"
+        defer { unlink(errors) }
+        let pid = try spawn(command, standardError: errors)
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
         let exitStatus = (status >> 8) & 0xFF
-        guard status & 0x7F == 0, exitStatus == 0 else { throw Failed(command: command, status: status) }
+        guard status & 0x7F == 0, exitStatus == 0 else {
+            let said = (try? String(contentsOfFile: errors, encoding: .utf8)) ?? ""
+            throw Failed(command: command, status: status, standardError: String(said.suffix(4_000)))
+        }
     }
 
     /// Starts `command` (an absolute path and its arguments) in the background with a clean signal mask and
-    /// /dev/null for its standard streams; returns its pid (stop it with `kill` and reap it with `waitpid`).
-    public static func spawn(_ command: [String]) throws -> pid_t {
+    /// /dev/null for its standard streams (standard error to `standardError` when given; a daemon the command
+    /// leaves behind must not inherit that file, so the scripts send theirs to logs of their own); returns its pid
+    /// (stop it with `kill` and reap it with `waitpid`).
+    public static func spawn(_ command: [String], standardError: String? = nil) throws -> pid_t {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -93,7 +110,9 @@ public enum ProjectScript {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(
+            &actions, 2, standardError ?? "/dev/null", standardError == nil ? O_WRONLY : O_WRONLY | O_CREAT | O_TRUNC,
+            0o600)
         let argv = command.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0

@@ -1,6 +1,7 @@
 import Foundation
 import PulseIO
 import PulseStore
+import Synchronization
 
 /// A private Redis for one test, started by the project's own `scripts/redis.sh` on a free loopback port in
 /// a temporary folder, so a test may stop and restart it. A missing `redis-server` fails the test.
@@ -36,21 +37,39 @@ public final class TestRedis: Sendable {
 
     public struct ScriptFailed: Error { var command: String; var status: Int32 }
 
-    /// A port nothing listens on now: bind port 0, read it back, close.
+    /// A loopback port nothing listens on now, below the kernel's ephemeral range (32768–60999 on Linux).
+    ///
+    /// Not the kernel's pick for port 0: that comes from the ephemeral range, where every outgoing connection of
+    /// the parallel suite also takes its local port, so a server that a test stops and starts on the same port
+    /// could find it taken by a client socket in between (CI saw PostgreSQL's restart fail that way). Ports are
+    /// never handed out twice in one process.
     public static func freePort() throws -> Int {
+        try handedOut.withLock { used in
+            for _ in 0..<2_000 {
+                let port = Int.random(in: 20_000..<32_000)
+                guard !used.contains(port), canBind(port) else { continue }
+                used.insert(port)
+                return port
+            }
+            throw ScriptFailed(command: "bind", status: EADDRINUSE)
+        }
+    }
+
+    private static let handedOut = Mutex(Set<Int>())
+
+    private static func canBind(_ port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
+        address.sin_port = UInt16(port).bigEndian
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
             }
         }
-        guard bound else { throw ScriptFailed(command: "bind", status: errno) }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     /// Runs `body` with a started Redis and a client on a fresh loop, then tears all down.
