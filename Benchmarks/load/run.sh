@@ -3,7 +3,7 @@
 # 32 calls in flight, one client thread each) against the same `pulse serve` (release, one loop), then an
 # open-loop pulse-load run at 80 % of h2load's rate to check the rate is held.
 #
-# Usage: Benchmarks/load/run.sh [SECONDS]     (default 10 s measured after 2 s of warm-up)
+# Usage: Benchmarks/load/run.sh [SECONDS] [ROUNDS]   (default 10 s measured after 2 s of warm-up, 3 rounds)
 # Env:   PULSE_LOAD_CONNECTIONS (4), PULSE_LOAD_STREAMS (32 per connection), PULSE_PYTHON (python3)
 # Prints requests/s, CPU seconds per million requests (user + system of the client process, from
 # getrusage) and the ratios pulse-load / h2load; the issue asks for requests/s within 10 % of h2load,
@@ -12,6 +12,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 seconds="${1:-10}"
+rounds="${2:-3}"
 connections="${PULSE_LOAD_CONNECTIONS:-4}"
 streams="${PULSE_LOAD_STREAMS:-32}"
 python="${PULSE_PYTHON:-$root/.venv/bin/python}"
@@ -30,7 +31,8 @@ echo "== building (release): pulse, pulse-load" >&2
 (cd "$root" && swift build -c release --product pulse 2>&1 | grep -v 'prohibited flag' | tail -1) >&2
 (cd "$root" && swift build -c release --product pulse-load 2>&1 | grep -v 'prohibited flag' | tail -1) >&2
 
-"$root/.build/release/pulse" serve --port 0 --loops 1 --log-level error >"$work/serve.out" 2>"$work/serve.err" &
+# --feed none: the simulated feed would take the server's CPU from the calls being measured.
+"$root/.build/release/pulse" serve --port 0 --loops 1 --feed none --log-level error >"$work/serve.out" 2>"$work/serve.err" &
 server=$!
 address=""
 for _ in $(seq 1 300); do
@@ -44,49 +46,65 @@ done
 printf '\x00\x00\x00\x00\x06\x0a\x04ping' >"$work/echo.bin"
 total=$((connections * streams))
 
-echo "== h2load -c $connections -m $streams -t 1 -D $seconds --warm-up-time=2" >&2
-"$python" "$here/measure.py" h2load -c "$connections" -m "$streams" -t 1 -D "$seconds" --warm-up-time=2 \
-    -d "$work/echo.bin" -H 'content-type: application/grpc' -H 'te: trailers' \
-    "http://$address/pulse.v1.Diagnostics/Echo" >"$work/h2load.out" 3>"$work/h2load.cpu"
-h2_rps="$(sed -n 's/^finished in .*, \([0-9.]*\) req\/s.*/\1/p' "$work/h2load.out")"
-h2_ok="$(sed -n 's/^requests: .* \([0-9]*\) succeeded.*/\1/p' "$work/h2load.out")"
-[ -n "$h2_rps" ] || { cat "$work/h2load.out" >&2; echo "h2load failed" >&2; exit 1; }
+# The machine's other work moves single runs by tens of percent, so h2load and pulse-load alternate ROUNDS times
+# and the medians of the per-round figures are compared.
+for round in $(seq 1 "$rounds"); do
+    echo "== round $round/$rounds: h2load -c $connections -m $streams -t 1 -D $seconds --warm-up-time=2" >&2
+    "$python" "$here/measure.py" h2load -c "$connections" -m "$streams" -t 1 -D "$seconds" --warm-up-time=2 \
+        -d "$work/echo.bin" -H 'content-type: application/grpc' -H 'te: trailers' \
+        "http://$address/pulse.v1.Diagnostics/Echo" >"$work/h2load-$round.out" 3>"$work/h2load-$round.cpu"
+    grep -q '^finished in ' "$work/h2load-$round.out" || { cat "$work/h2load-$round.out" >&2; echo "h2load failed" >&2; exit 1; }
 
-echo "== pulse-load unary --connections $connections --concurrency $total --loops 1 --duration ${seconds}s --warmup 2s" >&2
-"$python" "$here/measure.py" "$root/.build/release/pulse-load" unary --target "$address" \
-    --method /pulse.v1.Diagnostics/Echo --data '{"payload":"cGluZw=="}' --connections "$connections" \
-    --concurrency "$total" --loops 1 --duration "${seconds}s" --warmup 2s --json "$work/closed.json" --quiet \
-    >"$work/closed.out" 3>"$work/closed.cpu"
+    echo "== round $round/$rounds: pulse-load unary --connections $connections --concurrency $total --loops 1 --duration ${seconds}s --warmup 2s" >&2
+    "$python" "$here/measure.py" "$root/.build/release/pulse-load" unary --target "$address" \
+        --method /pulse.v1.Diagnostics/Echo --data '{"payload":"cGluZw=="}' --connections "$connections" \
+        --concurrency "$total" --loops 1 --duration "${seconds}s" --warmup 2s --json "$work/closed-$round.json" --quiet \
+        >"$work/closed-$round.out" 3>"$work/closed-$round.cpu"
+done
 
-open_rate="$("$python" -c "print(int(float('$h2_rps') * 0.8))")"
-echo "== pulse-load unary --rate $open_rate (80 % of h2load's rate), same connections" >&2
+h2_median="$("$python" - "$work" "$rounds" <<'PY'
+import re, statistics, sys
+work, rounds = sys.argv[1], int(sys.argv[2])
+rates = [float(re.search(r"^finished in .*, ([0-9.]+) req/s", open(f"{work}/h2load-{r}.out").read(), re.M).group(1))
+         for r in range(1, rounds + 1)]
+print(statistics.median(rates))
+PY
+)"
+open_rate="$("$python" -c "print(int(float('$h2_median') * 0.8))")"
+echo "== pulse-load unary --rate $open_rate (80 % of h2load's median rate), same connections" >&2
 "$python" "$here/measure.py" "$root/.build/release/pulse-load" unary --target "$address" \
     --method /pulse.v1.Diagnostics/Echo --data '{"payload":"cGluZw=="}' --connections "$connections" \
     --concurrency "$total" --loops 1 --duration "${seconds}s" --warmup 2s --rate "$open_rate" \
     --json "$work/open.json" --quiet >"$work/open.out" 3>"$work/open.cpu"
 
-"$python" - "$work" "$h2_rps" "$h2_ok" "$open_rate" "$seconds" <<'PY'
-import json, sys
-work, h2_rps, h2_ok, open_rate, seconds = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
+"$python" - "$work" "$rounds" "$open_rate" "$seconds" <<'PY'
+import json, re, statistics, sys
+work, rounds, open_rate, seconds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
 load = lambda name: json.load(open(f"{work}/{name}"))
-h2_cpu, closed_cpu, open_cpu = load("h2load.cpu"), load("closed.cpu"), load("open.cpu")
-closed, opened = load("closed.json"), load("open.json")
 cpu = lambda c: c["user_s"] + c["system_s"]
-# h2load's CPU covers warm-up + measurement; so does pulse-load's: count each run's requests over its whole time.
-h2_requests_all = h2_rps * (seconds + 2)
-pl_requests_all = closed["rps"] * (seconds + 2)
-h2_per_m = cpu(h2_cpu) / h2_requests_all * 1e6
-pl_per_m = cpu(closed_cpu) / pl_requests_all * 1e6
-print(f"| client | req/s | p50 ms | p99 ms | CPU s per 1M requests | errors |")
-print(f"|---|---:|---:|---:|---:|---|")
-print(f"| h2load | {h2_rps:,.0f} | | | {h2_per_m:.2f} | {h2_ok} succeeded |")
-lat = closed["latency_ms"]
-print(f"| pulse-load (closed) | {closed['rps']:,.0f} | {lat['p50']} | {lat['p99']} | {pl_per_m:.2f} | {closed['errors'] or 'none'} |")
+rows = []
+for r in range(1, rounds + 1):
+    h2_out = open(f"{work}/h2load-{r}.out").read()
+    h2_rps = float(re.search(r"^finished in .*, ([0-9.]+) req/s", h2_out, re.M).group(1))
+    h2_ok = int(re.search(r"^requests: .* ([0-9]+) succeeded", h2_out, re.M).group(1))
+    closed = load(f"closed-{r}.json")
+    # Each client's CPU covers warm-up + measurement: count its requests over its whole time.
+    h2_per_m = cpu(load(f"h2load-{r}.cpu")) / (h2_rps * (seconds + 2)) * 1e6
+    pl_per_m = cpu(load(f"closed-{r}.cpu")) / (closed["rps"] * (seconds + 2)) * 1e6
+    rows.append((r, h2_rps, h2_ok, h2_per_m, closed, pl_per_m))
+print("| round | h2load req/s | h2load CPU s/1M | pulse-load req/s | p50 ms | p99 ms | pulse-load CPU s/1M | req/s ratio | CPU ratio | errors |")
+print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+for r, h2_rps, h2_ok, h2_per_m, closed, pl_per_m in rows:
+    lat = closed["latency_ms"]
+    print(f"| {r} | {h2_rps:,.0f} | {h2_per_m:.2f} | {closed['rps']:,.0f} | {lat['p50']} | {lat['p99']} | {pl_per_m:.2f} "
+          f"| {closed['rps'] / h2_rps:.3f} | {pl_per_m / h2_per_m:.2f} | {closed['errors'] or 'none'} |")
+rps_ratio = statistics.median(row[4]["rps"] / row[1] for row in rows)
+cpu_ratio = statistics.median(row[5] / row[3] for row in rows)
+opened = load("open.json")
 olat = opened["latency_ms"]
-print(f"| pulse-load (open, {open_rate:,}/s) | {opened['rps']:,.0f} | {olat['p50']} | {olat['p99']} | | {opened['errors'] or 'none'} |")
 print()
-print(f"requests/s pulse-load / h2load: {closed['rps'] / h2_rps:.3f} (goal >= 0.90)")
-print(f"CPU per request pulse-load / h2load: {pl_per_m / h2_per_m:.2f} (goal <= 1.5)")
+print(f"requests/s pulse-load / h2load, median of {rounds} rounds: {rps_ratio:.3f} (goal >= 0.90)")
+print(f"CPU per request pulse-load / h2load, median of {rounds} rounds: {cpu_ratio:.2f} (goal <= 1.5)")
 print(f"open loop: {opened['rps']:,.1f} of {open_rate:,} asked ({(opened['rps'] / open_rate - 1) * 100:+.2f} %, goal within 1 %);"
-      f" uncorrected p99 {olat['uncorrected']['p99']} ms, corrected p99 {olat['p99']} ms")
+      f" uncorrected p99 {olat['uncorrected']['p99']} ms, corrected p99 {olat['p99']} ms, errors {opened['errors'] or 'none'}")
 PY

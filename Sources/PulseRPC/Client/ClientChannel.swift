@@ -60,6 +60,23 @@ public final class ClientChannel: Sendable {
         return try result.get()
     }
 
+    /// Starts a unary call from the channel's loop thread; `completion` gets the response body or the call's status
+    /// on that thread, always after this returns. For callers that live on the loop (a load generator keeping
+    /// calls in flight): they pay no task switch, continuation or cancellation handler per call, as `unary` does.
+    /// There is no per-call cancellation: the deadline or `close()` ends calls. Loop thread only.
+    public func startUnary(
+        _ request: ClientRequest, completion: @escaping (Result<[UInt8], GRPCStatus>) -> Void
+    ) {
+        precondition(loop.inEventLoop, "ClientChannel.startUnary is for the channel's loop thread")
+        let sink = LoopUnarySink(loop: loop, completion: completion)
+        if closed.withLock({ $0 }) {
+            sink.finish(GRPCStatus(.unavailable, "the client was closed"))
+        } else {
+            startOnLoop(ClientCall(request: request, sink: sink))
+        }
+        sink.startReturned()
+    }
+
     /// Starts a server-streaming call; its messages arrive through the returned stream.
     public func serverStream(_ request: ClientRequest) -> ClientResponseStream {
         let buffer = ClientStreamBuffer()

@@ -46,6 +46,18 @@ final class LoadConnection: Sendable {
         }
     }
 
+    /// A function that starts a unary call from the connection's loop thread; `completion` runs on that thread
+    /// when the call ends. Made once per caller and used for every call, so a call allocates no closure of its own.
+    func unaryStarter(completion: @escaping (CallOutcome) -> Void) -> (PreparedRequest) -> Void {
+        let finished = { (result: Result<[UInt8], GRPCStatus>) in
+            switch result {
+            case .success: completion(.ok)
+            case .failure(let status): completion(.failed(status.code, status.message))
+            }
+        }
+        return { [channel] prepared in channel.startUnary(prepared.request, completion: finished) }
+    }
+
     /// Starts a server-streaming call; `onMessage` gets each message body, in order, on the calling task.
     /// Returns how the call ended (CANCELLED when the task was cancelled).
     func serverStream(_ prepared: PreparedRequest, onMessage: ([UInt8]) -> Void) async -> CallOutcome {

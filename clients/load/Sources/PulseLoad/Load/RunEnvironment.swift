@@ -73,7 +73,7 @@ final class RunEnvironment: Sendable {
     /// - `drainGrace` seconds after issuing stopped, closes the connections and cancels `workers`, so calls
     ///   a stalled server never answers cannot hold the run.
     func monitor(
-        _ control: RunControl, workers: Task<Void, Never>, giveUpAfter: Double, drainGrace: Double,
+        _ control: RunControl, workers: Task<Void, Never>? = nil, giveUpAfter: Double, drainGrace: Double,
         progress: (@Sendable (StatsSnapshot, Double, Double, Bool) -> Void)?
     ) async {
         var lastPrint = control.start
@@ -107,7 +107,7 @@ final class RunEnvironment: Sendable {
                 now > stopped &+ UInt64(drainGrace * 1e9)
             {
                 control.closing.store(true, ordering: .releasing)
-                workers.cancel()
+                workers?.cancel()
                 for connection in connections { await connection.close() }
             }
         }
