@@ -19,6 +19,7 @@ struct Pulse: AsyncParsableCommand {
             BacktestCommand.self,
             CalendarCommand.self,
             ImportCommand.self,
+            AnalyticsCommand.self,
             MigrateCommand.self,
             KeysCommand.self,
             FetchCommand.self,

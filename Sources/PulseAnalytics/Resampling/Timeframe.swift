@@ -89,6 +89,17 @@ public struct Timeframe: Sendable, Hashable, Codable, CustomStringConvertible {
         default: return nil
         }
     }
+
+    /// Bars a year, for annualising: 252 sessions, 52 weeks or 12 months (divided by the count); intraday bars
+    /// 252 × 23,400 s of regular session ÷ the bar's length.
+    public var periodsPerYear: Double {
+        switch unit {
+        case .day: return 252 / Double(count)
+        case .week: return 52 / Double(count)
+        case .month: return 12 / Double(count)
+        case .minute, .hour: return 252 * 23_400 / Double(fixedSeconds ?? 86_400)
+        }
+    }
 }
 
 /// A resampling request that cannot be served: an unknown timeframe or input without times.

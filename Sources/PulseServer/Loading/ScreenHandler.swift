@@ -62,7 +62,7 @@ enum ScreenHandler {
         }
         var query = ScreenQuery(
             metric: metric, timeframe: timeframe.description, window: window, limit: limit,
-            annualisation: periodsPerYear(timeframe))
+            annualisation: timeframe.periodsPerYear)
         query.symbols = try request.symbols.enumerated().map { index, symbol throws(GRPCStatus) in
             try LoadRequestCheck.symbol(symbol, field: "symbols[\(index)]")
         }
@@ -73,16 +73,6 @@ enum ScreenHandler {
         query.minPrice = request.minPrice
         query.minAverageVolume = request.minAverageVolume
         return query
-    }
-
-    /// 252 sessions a year; 52 weeks; 12 months; intraday bars: 252 × 23,400 s of regular session ÷ bar length.
-    static func periodsPerYear(_ timeframe: Timeframe) -> Double {
-        switch timeframe.unit {
-        case .day: return 252
-        case .week: return 52
-        case .month: return 12
-        case .minute, .hour: return 252 * 23_400 / Double(timeframe.fixedSeconds ?? 86_400)
-        }
     }
 
     static func wire(_ metric: ScreenQuery.Metric) -> PulseV1.ScreenMetric {
