@@ -17,7 +17,7 @@ struct AnalyticsCommand: AsyncParsableCommand {
             1d; 1 gives the raw deviation). vwap: session VWAP, summed over each US/Eastern day. drawdown: \
             close / highest close of the range so far - 1. holes: runs of missing 1-minute bars inside NYSE \
             sessions (regular hours, or with --extended-hours 04:00-20:00 ET), and sessions with no minute \
-            (whole_session); without --start/--end, over the stored minutes. --start is inclusive, --end \
+            (whole_session), for the sessions opening in the range; without --start/--end, over the stored minutes. --start is inclusive, --end \
             exclusive. Values look back before --start as far as they need.
             """)
 
@@ -105,11 +105,16 @@ struct AnalyticsCommand: AsyncParsableCommand {
             guard let first, let last, first < last else {
                 return Table(columns: DataHole.columns, times: ["session", "first", "last"], rows: [])
             }
-            let sessions = ExchangeCalendar.nyse.sessions(
+            let days = ExchangeCalendar.nyse.sessions(
                 from: EasternTime.sessionDay(at: floorDivision(first, 1_000_000)),
-                through: EasternTime.sessionDay(at: floorDivision(last - 1, 1_000_000))
-            ).map { extendedHours ? (open: $0.preMarketOpen, close: $0.afterHoursClose) : (open: $0.open, close: $0.close) }
-            .filter { $0.open * 1_000_000 >= first && $0.open * 1_000_000 < last }
+                through: EasternTime.sessionDay(at: floorDivision(last - 1, 1_000_000)))
+            let sessions =
+                days
+                .map {
+                    extendedHours
+                        ? (open: $0.preMarketOpen, close: $0.afterHoursClose) : (open: $0.open, close: $0.close)
+                }
+                .filter { $0.open * 1_000_000 >= first && $0.open * 1_000_000 < last }
             guard sessions.count <= BarAnalytics.maxSessions else {
                 throw UsageError("--start/--end: at most \(BarAnalytics.maxSessions) sessions at once")
             }
@@ -117,8 +122,10 @@ struct AnalyticsCommand: AsyncParsableCommand {
             return Table(
                 columns: DataHole.columns, times: ["session", "first", "last"],
                 rows: holes.map {
-                    [.time($0.session), .time($0.first), .time($0.last), .number(Double($0.minutes)),
-                     .boolean($0.wholeSession)]
+                    [
+                        .time($0.session), .time($0.first), .time($0.last), .number(Double($0.minutes)),
+                        .boolean($0.wholeSession),
+                    ]
                 })
         }
     }

@@ -28,7 +28,9 @@ struct BarAnalyticsTests {
                 _ = try await SchemaMigrations.apply(on: connection)
                 let store = BarStore(connection: connection)
                 let id = try await store.symbolID(for: symbol)
-                for (timeframe, series) in bars { _ = try await store.write(series, symbolID: id, timeframe: timeframe) }
+                for (timeframe, series) in bars {
+                    _ = try await store.write(series, symbolID: id, timeframe: timeframe)
+                }
                 try await body(BarAnalytics(connection: connection))
             }
         }
@@ -117,7 +119,9 @@ struct BarAnalyticsTests {
             timestamps: times, open: prices, high: prices, low: prices, close: prices,
             volume: prices.map { _ in 10 })
         try await withStored([("1m", bars)]) { analytics in
-            let sessions = [(open: open, close: open + 390 * 60), (open: open + 86_400, close: open + 86_400 + 390 * 60)]
+            let sessions = [
+                (open: open, close: open + 390 * 60), (open: open + 86_400, close: open + 86_400 + 390 * 60),
+            ]
             let holes = try await analytics.holes("ANL", sessions: sessions)
             let at = { (minute: Int64) in (open + minute * 60) * 1_000_000 }
             #expect(
