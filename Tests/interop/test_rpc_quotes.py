@@ -234,6 +234,65 @@ def test_get_bars_equals_pandas_resampling_of_the_raw_minutes(pb, channel, minut
     assert_same_bars(columns, pandas_bars(minutes, text), text)
 
 
+def _wait_until_refreshed(conn, symbol_id, seconds=30):
+    deadline = time.monotonic() + seconds
+    while conn.execute("SELECT count(*) FROM bar_rollup_invalidations WHERE symbol_id = %s",
+                       (symbol_id,)).fetchone()[0]:
+        assert time.monotonic() < deadline, "the server's rollup refresher did not catch up"
+        time.sleep(0.2)
+
+
+def test_rollups_answer_get_bars_and_minutes_written_by_sql_are_caught_up(pb, channel, loaded, minutes):
+    """GetBars at 5m/15m/1h/4h/1d/1w comes from the rollups once they are current: minutes INSERTed by plain SQL (no
+    refresh of ours runs) are noted by the trigger and read from the minutes meanwhile, the server's refresher catches
+    up within seconds, a late minute is right at once; a rollup row altered behind the server's back shows through,
+    so the rollup path is the one taken."""
+    frame = minutes["2024-03-04":"2024-03-15"].copy()
+    checked = ("5m", "15m", "1h", "4h", "1d", "1w")
+
+    def expect_all(where):
+        for text in checked:
+            columns, _ = fetch_all(pb, channel, symbol="ROLL", timeframe=timeframe(pb, text))
+            assert_same_bars(columns, pandas_bars(frame, text), f"{where}: {text}")
+
+    with psycopg.connect(loaded, autocommit=True) as conn:
+        minu = conn.execute("SELECT id FROM symbols WHERE symbol = %s", (MIN,)).fetchone()[0]
+        assert conn.execute("SELECT count(*) FROM bar_rollup_invalidations WHERE symbol_id = %s",
+                            (minu,)).fetchone()[0] == 0, "pulse import refreshes the rollups of what it wrote"
+        assert conn.execute("SELECT count(*) FROM bar_rollups WHERE symbol_id = %s AND timeframe = '1h'",
+                            (minu,)).fetchone()[0] == len(pandas_bars(minutes, "1h"))
+
+        roll = conn.execute("INSERT INTO symbols (symbol) VALUES ('ROLL') RETURNING id").fetchone()[0]
+        rows = [(roll, "1m", ts.to_pydatetime(), r.open, r.high, r.low, r.close, r.volume)
+                for ts, r in zip(frame.index, frame.itertuples())]
+        with conn.cursor() as cur:
+            cur.executemany("INSERT INTO bars (symbol_id, timeframe, ts, open, high, low, close, volume) "
+                            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", rows)
+        expect_all("noted, before any refresh")
+        _wait_until_refreshed(conn, roll)
+        assert conn.execute("SELECT count(*) FROM bar_rollups WHERE symbol_id = %s AND timeframe = '5m'",
+                            (roll,)).fetchone()[0] == len(pandas_bars(frame, "5m"))
+        expect_all("from the rollups")
+
+        # A late minute in a hole, a new high of its hour and day: right at once, and after the catch-up.
+        present = set(frame.index)
+        late = next(t for t in pd.date_range(frame.index[0], frame.index[-1], freq="min") if t not in present)
+        conn.execute("INSERT INTO bars (symbol_id, timeframe, ts, open, high, low, close, volume) "
+                     "VALUES (%s, '1m', %s, 100, 1000, 99, 101, 5)", (roll, late.to_pydatetime()))
+        frame.loc[late] = {"open": 100.0, "high": 1000.0, "low": 99.0, "close": 101.0, "volume": 5.0}
+        frame.sort_index(inplace=True)
+        expect_all("a late minute, noted")
+        _wait_until_refreshed(conn, roll)
+        expect_all("a late minute, refreshed")
+
+        # Altered behind the server's back, a rollup row shows in GetBars: the reads do come from the rollups.
+        hour = pandas_bars(frame, "1h").index[3]
+        conn.execute("UPDATE bar_rollups SET high = 123456 WHERE symbol_id = %s AND timeframe = '1h' AND ts = %s",
+                     (roll, hour.to_pydatetime()))
+        columns, _ = fetch_all(pb, channel, symbol="ROLL", timeframe=timeframe(pb, "1h"))
+        assert columns["high"][3] == 123456
+
+
 def test_daily_bars_stored_as_dates_resample_to_weeks_and_months(pb, channel, goog_frame):
     for text, rule in (("1w", "W-MON"), ("1mo", "MS")):
         want = goog_frame.resample(rule, label="left", closed="left").agg(

@@ -97,7 +97,8 @@ struct StoredBarReader: Sendable {
                 EXISTS (SELECT 1 FROM bars WHERE symbol_id = s.id AND timeframe = $2),
                 EXISTS (SELECT 1 FROM bars WHERE symbol_id = s.id AND timeframe = '1d'),
                 EXISTS (SELECT 1 FROM bars WHERE symbol_id = s.id AND timeframe = '1m'),
-                EXISTS (SELECT 1 FROM corporate_actions WHERE symbol_id = s.id)
+                EXISTS (SELECT 1 FROM corporate_actions WHERE symbol_id = s.id),
+                NOT EXISTS (SELECT 1 FROM bar_rollup_invalidations WHERE symbol_id = s.id)
             FROM symbols s WHERE s.symbol = $1
             """, [.text(request.symbol), .text(name)], timeout: timeout)
         guard meta.rowCount == 1, let id = try meta.int(0, 0) else {
@@ -132,10 +133,31 @@ struct StoredBarReader: Sendable {
                 symbolID: symbolID, sourceTimeframe: source, sourceIsDaily: sourceIsDaily, timeout: timeout)
             steps = wanted.steps(actions)
         }
-        return BarStore.GroupedRead(
+        var read = BarStore.GroupedRead(
             symbolID: symbolID, sourceTimeframe: source, sourceIsDaily: sourceIsDaily, grouping: grouping,
             start: request.start, end: request.end, limit: request.limit, fromEnd: request.fromEnd,
             adjustment: steps)
+        // Minutes with current rollups (no hour noted since the last refresh): the coarsest rollup the timeframe
+        // is made of, as stored or grouped further. Adjusted reads group the minutes (factors apply per minute).
+        if source == "1m", steps.isEmpty, try meta.bool(0, 6) == true, let rollup = Self.rollup(request.timeframe) {
+            (read.sourceTimeframe, read.grouping, read.sourceIsDaily) = rollup
+            read.fromRollups = true
+        }
+        return read
+    }
+
+    /// The rollup a timeframe is built from and how (nil grouping: the rollup itself); nil for minute timeframes
+    /// that are not whole 5-minute multiples. 1d rollups are stamped like daily bars (midnight UTC of their date).
+    static func rollup(_ timeframe: Timeframe) -> (String, BarGrouping?, Bool)? {
+        switch timeframe.unit {
+        case .minute where timeframe.count == 5: return ("5m", nil, false)
+        case .minute where timeframe.count % 5 == 0: return ("5m", grouping(timeframe), false)
+        case .minute: return nil
+        case .hour where timeframe.count == 1: return ("1h", nil, false)
+        case .hour: return ("1h", grouping(timeframe), false)
+        case .day: return ("1d", nil, true)
+        case .week, .month: return ("1d", grouping(timeframe), true)
+        }
     }
 
     static func grouping(_ timeframe: Timeframe) -> BarGrouping {

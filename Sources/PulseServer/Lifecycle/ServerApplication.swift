@@ -148,13 +148,14 @@ public struct ServerApplication: Sendable {
         let monitor = DatabaseHealthMonitor(data: data, health: health, loop: group.loops[0], logger: logger)
         RedisHealthMonitor.register(in: health, redisConfigured: data.redis != nil)
         let redisMonitor = RedisHealthMonitor(redis: data.redis, health: health, logger: logger)
+        let rollups = configuration.database.map { RollupRefresher(database: $0, loop: group.loops[0], logger: logger) }
         let lifecycle = ProcessLifecycle(
             parts: (access.map { [$0.part] } ?? [])
                 + (configuration.rpc.tls.map { [TLSReloadPart(context: $0, logger: logger)] } ?? [])
                 + [
                     listening, feed, live.part, BackfillPart(runner: loading?.backfills), monitor, redisMonitor,
                     HealthReporter(application: self, services: services),
-                ] + observability.parts,
+                ] + (rollups.map { [$0] } ?? []) + observability.parts,
             handlesSignals: configuration.handleSignals, logger: logger)
         try await lifecycle.run()
         await loading?.close()

@@ -47,6 +47,8 @@ extension BarStore {
         public var limit: Int?
         public var fromEnd: Bool
         public var adjustment: AdjustmentSteps
+        /// Read `sourceTimeframe` from `bar_rollups` (5m, 1h, 1d kept from the minutes) rather than `bars`.
+        public var fromRollups = false
 
         public init(
             symbolID: Int32, sourceTimeframe: String, sourceIsDaily: Bool, grouping: BarGrouping?, start: Int64?,
@@ -67,7 +69,8 @@ extension BarStore {
         var query: (String, [PostgresValue]) {
             BarStore.groupedQuery(
                 symbolID: symbolID, sourceTimeframe: sourceTimeframe, sourceIsDaily: sourceIsDaily,
-                grouping: grouping, start: start, end: end, limit: limit, fromEnd: fromEnd, adjustment: adjustment)
+                grouping: grouping, start: start, end: end, limit: limit, fromEnd: fromEnd, adjustment: adjustment,
+                fromRollups: fromRollups)
         }
     }
 
@@ -90,7 +93,7 @@ extension BarStore {
     /// runs, and its parameters (exposed so benchmarks can run the same SQL through `pgbench`).
     public static func groupedQuery(
         symbolID: Int32, sourceTimeframe: String, sourceIsDaily: Bool, grouping: BarGrouping?, start: Int64?,
-        end: Int64?, limit: Int?, fromEnd: Bool, adjustment: AdjustmentSteps
+        end: Int64?, limit: Int?, fromEnd: Bool, adjustment: AdjustmentSteps, fromRollups: Bool = false
     ) -> (String, [PostgresValue]) {
         let day = BarGrouping.sessionDate(sourceIsDaily: sourceIsDaily)
         let adjusted = !adjustment.isEmpty
@@ -118,7 +121,7 @@ extension BarStore {
             ]
         }
         let source = """
-            FROM bars \(factors)
+            FROM \(fromRollups ? "bar_rollups" : "bars") \(factors)
             WHERE symbol_id = $1 AND timeframe = $2
             """
         guard let grouping else {

@@ -34,9 +34,33 @@ public struct BarStore {
     /// - Parameters:
     ///   - source: where the batch came from, recorded in the ledger (`csv:FILE`, `alphavantage:…`).
     ///   - beforeCommit: runs inside the transaction just before `COMMIT` (a failpoint for crash tests).
+    ///
+    /// 1-minute bars bring their rollups up to date after the commit (``refreshRollups(timeout:)``); should that
+    /// fail, the written hours stay noted and reads group the minutes until a later refresh.
     public func write(
         _ bars: StoredBars, symbolID: Int32, timeframe: String, source: String = "api",
         beforeCommit: () async throws -> Void = {}
+    ) async throws -> BarWriteSummary {
+        let summary = try await writeBars(
+            bars, symbolID: symbolID, timeframe: timeframe, source: source, beforeCommit: beforeCommit)
+        if timeframe == "1m" && summary.rowsWritten > 0 {
+            _ = try? await refreshRollups()
+        }
+        return summary
+    }
+
+    /// Brings the 5m, 1h and 1d rollups up to date with the 1-minute bars written since the last refresh
+    /// (`pulse_refresh_rollups`, their one writer; concurrent callers take turns). Returns the rollup rows
+    /// written or deleted.
+    @discardableResult
+    public func refreshRollups(timeout: Duration? = nil) async throws -> Int {
+        let result = try await connection.query("SELECT pulse_refresh_rollups()", timeout: timeout)
+        return Int(try result.int(0, 0) ?? 0)
+    }
+
+    private func writeBars(
+        _ bars: StoredBars, symbolID: Int32, timeframe: String, source: String,
+        beforeCommit: () async throws -> Void
     ) async throws -> BarWriteSummary {
         guard let first = bars.timestamps.min(), let last = bars.timestamps.max() else {
             return BarWriteSummary(bars: 0, rowsWritten: 0, partitionsCreated: 0, path: .copy)
