@@ -158,7 +158,16 @@ struct BarStoreTests {
                     _ = try await store.write(
                         Self.dailyBars(from: (Self.yearStart(year) + 86_400) * 1_000_000, count: 3), symbolID: id,
                         timeframe: "1d")
+                    // Three minutes mid-session on the same day, so the year has rollups too.
+                    let minute = (Self.yearStart(year) + 86_400 + 15 * 3600) * 1_000_000
+                    let times = (0..<3).map { minute + Int64($0) * 60_000_000 }
+                    _ = try await store.write(
+                        StoredBars(
+                            timestamps: times, open: [1, 2, 3], high: [1, 2, 3], low: [1, 2, 3], close: [1, 2, 3],
+                            volume: [1, 1, 1]), symbolID: id, timeframe: "1m")
                 }
+                let rollups = "SELECT count(*) FROM bar_rollups WHERE ts < '2002-01-01'"
+                #expect(try await connection.query(rollups).int(0, 0) == 3)  // its 5m, 1h and 1d
                 // "Now" is 2004-06-01: 2004 and 2005 are created ahead.
                 let now = (Self.yearStart(2004) + 152 * 86_400) * 1_000_000
                 let ahead = try await store.maintainPartitions(yearsAhead: 1, now: now)
@@ -174,7 +183,10 @@ struct BarStoreTests {
                     JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'bars'::regclass
                     """)
                 #expect(left.string(0, 0) == "bars_2002,bars_2003,bars_2004,bars_2005")
-                #expect(try await connection.query("SELECT count(*) FROM bars").int(0, 0) == 6)
+                #expect(try await connection.query("SELECT count(*) FROM bars WHERE timeframe = '1d'").int(0, 0) == 6)
+                // The rollups of 2001 went with its minutes; those of 2002 and 2003 stay.
+                #expect(try await connection.query(rollups).int(0, 0) == 0)
+                #expect(try await connection.query("SELECT count(*) FROM bar_rollups").int(0, 0) == 6)
             }
         }
     }

@@ -28,6 +28,12 @@ extension BarStore {
             let result = try await connection.query(
                 "SELECT pulse_drop_bar_partitions_before($1)", [.timestamp(microseconds: cutoff)])
             dropped = (0..<result.rowCount).compactMap { result.string($0, 0) }
+            // Rollups of the dropped years go with their minutes (dropping a partition fires no trigger).
+            if let lastYear = dropped.compactMap({ Int($0.dropFirst("bars_".count)) }).max() {
+                try await connection.query(
+                    "DELETE FROM bar_rollups WHERE ts < make_timestamptz($1::int + 1, 1, 1, 0, 0, 0, 'UTC')",
+                    [.int(Int64(lastYear))])
+            }
         }
         return PartitionUpkeep(created: created, dropped: dropped)
     }
