@@ -66,15 +66,26 @@ BEGIN
         SELECT DISTINCT symbol_id, hour FROM bar_rollup_invalidations WHERE id <= upto;
     CREATE TEMP TABLE pulse_rollup_days ON COMMIT DROP AS
         SELECT DISTINCT symbol_id, (hour AT TIME ZONE 'America/New_York')::date AS day FROM pulse_rollup_hours;
+    -- Per symbol, the span of minutes to read: one index range scan, filtered to the noted hours or days by a
+    -- hash lookup (a join on each hour's range would rescan the minutes once per hour).
+    CREATE TEMP TABLE pulse_rollup_spans ON COMMIT DROP AS
+        SELECT symbol_id, min(day::timestamp AT TIME ZONE 'America/New_York') AS first_ts,
+               max((day + 1)::timestamp AT TIME ZONE 'America/New_York') AS end_ts
+        FROM pulse_rollup_days GROUP BY symbol_id;
+    ANALYZE pulse_rollup_hours;
+    ANALYZE pulse_rollup_days;
+    ANALYZE pulse_rollup_spans;
 
     INSERT INTO bar_rollups AS r (symbol_id, timeframe, ts, open, high, low, close, volume, minutes)
     SELECT b.symbol_id, g.timeframe, date_bin(g.width, b.ts, timestamptz '1970-01-01 00:00:00+00') AS bucket,
            (array_agg(b.open ORDER BY b.ts))[1], max(b.high), min(b.low),
            (array_agg(b.close ORDER BY b.ts DESC))[1], sum(b.volume), count(*)
-    FROM pulse_rollup_hours h
-    JOIN bars b ON b.symbol_id = h.symbol_id AND b.timeframe = '1m'
-               AND b.ts >= h.hour AND b.ts < h.hour + interval '1 hour'
+    FROM pulse_rollup_spans span
+    JOIN bars b ON b.symbol_id = span.symbol_id AND b.timeframe = '1m'
+               AND b.ts >= span.first_ts AND b.ts < span.end_ts
     CROSS JOIN (VALUES ('5m', interval '5 minutes'), ('1h', interval '1 hour')) AS g (timeframe, width)
+    WHERE (b.symbol_id, date_bin('1 hour', b.ts, timestamptz '1970-01-01 00:00:00+00'))
+          IN (SELECT symbol_id, hour FROM pulse_rollup_hours)
     GROUP BY b.symbol_id, g.timeframe, bucket
     ON CONFLICT (symbol_id, timeframe, ts) DO UPDATE SET
         open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close,
@@ -88,10 +99,10 @@ BEGIN
     SELECT b.symbol_id, '1d', (d.day::timestamp AT TIME ZONE 'UTC'),
            (array_agg(b.open ORDER BY b.ts))[1], max(b.high), min(b.low),
            (array_agg(b.close ORDER BY b.ts DESC))[1], sum(b.volume), count(*)
-    FROM pulse_rollup_days d
-    JOIN bars b ON b.symbol_id = d.symbol_id AND b.timeframe = '1m'
-               AND b.ts >= (d.day::timestamp AT TIME ZONE 'America/New_York')
-               AND b.ts < ((d.day + 1)::timestamp AT TIME ZONE 'America/New_York')
+    FROM pulse_rollup_spans span
+    JOIN bars b ON b.symbol_id = span.symbol_id AND b.timeframe = '1m'
+               AND b.ts >= span.first_ts AND b.ts < span.end_ts
+    JOIN pulse_rollup_days d ON d.symbol_id = b.symbol_id AND d.day = (b.ts AT TIME ZONE 'America/New_York')::date
     GROUP BY b.symbol_id, d.day
     ON CONFLICT (symbol_id, timeframe, ts) DO UPDATE SET
         open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close,
@@ -122,6 +133,7 @@ BEGIN
     DELETE FROM bar_rollup_invalidations WHERE id <= upto;
     DROP TABLE pulse_rollup_hours;
     DROP TABLE pulse_rollup_days;
+    DROP TABLE pulse_rollup_spans;
     RETURN changed;
 END
 $$;
