@@ -70,7 +70,8 @@ struct ImportCommand: AsyncParsableCommand {
             let done = clock.now
             StandardError.write(
                 "pulse import: read and check \(parsed - started), connect and migrate \(connected - parsed), "
-                    + "write (\(summary.path.rawValue)) \(done - connected)")
+                    + "write (\(summary.path.rawValue)) \(done - connected - (summary.rollupRefresh ?? .zero))"
+                    + (summary.rollupRefresh.map { ", rollups \($0)" } ?? ""))
         }
         let range = series.labels.isEmpty ? "" : " (\(series.labels[0]) … \(series.labels[series.labels.count - 1]))"
         print("imported \(summary.bars) bars for \(symbol)\(range), \(summary.rowsWritten) rows written")

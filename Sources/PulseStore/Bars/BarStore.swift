@@ -41,10 +41,12 @@ public struct BarStore {
         _ bars: StoredBars, symbolID: Int32, timeframe: String, source: String = "api",
         beforeCommit: () async throws -> Void = {}
     ) async throws -> BarWriteSummary {
-        let summary = try await writeBars(
+        var summary = try await writeBars(
             bars, symbolID: symbolID, timeframe: timeframe, source: source, beforeCommit: beforeCommit)
         if timeframe == "1m" && summary.rowsWritten > 0 {
+            let started = ContinuousClock.now
             _ = try? await refreshRollups()
+            summary.rollupRefresh = ContinuousClock.now - started
         }
         return summary
     }

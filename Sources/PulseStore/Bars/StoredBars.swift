@@ -45,6 +45,9 @@ public struct BarWriteSummary: Sendable, Equatable {
     public var path: Path
     /// The batch's id in the ingestion ledger (0 when nothing was written because no bars were given).
     public var batchID: Int64
+    /// How long bringing the rollups up to date took after the commit (1-minute bars that changed rows); nil when
+    /// no refresh ran.
+    public var rollupRefresh: Duration?
 
     public init(bars: Int, rowsWritten: Int, partitionsCreated: Int, path: Path, batchID: Int64 = 0) {
         self.bars = bars
