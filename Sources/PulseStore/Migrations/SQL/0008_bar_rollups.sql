@@ -76,26 +76,19 @@ BEGIN
     ANALYZE pulse_rollup_days;
     ANALYZE pulse_rollup_spans;
 
-    INSERT INTO bar_rollups AS r (symbol_id, timeframe, ts, open, high, low, close, volume, minutes)
-    SELECT b.symbol_id, g.timeframe, date_bin(g.width, b.ts, timestamptz '1970-01-01 00:00:00+00') AS bucket,
-           (array_agg(b.open ORDER BY b.ts))[1], max(b.high), min(b.low),
-           (array_agg(b.close ORDER BY b.ts DESC))[1], sum(b.volume), count(*)
+    -- The buckets as the minutes make them now.
+    CREATE TEMP TABLE pulse_rollup_fresh ON COMMIT DROP AS
+    SELECT b.symbol_id, g.timeframe, date_bin(g.width, b.ts, timestamptz '1970-01-01 00:00:00+00') AS ts,
+           (array_agg(b.open ORDER BY b.ts))[1] AS open, max(b.high) AS high, min(b.low) AS low,
+           (array_agg(b.close ORDER BY b.ts DESC))[1] AS close, sum(b.volume) AS volume, count(*)::integer AS minutes
     FROM pulse_rollup_spans span
     JOIN bars b ON b.symbol_id = span.symbol_id AND b.timeframe = '1m'
                AND b.ts >= span.first_ts AND b.ts < span.end_ts
     CROSS JOIN (VALUES ('5m', interval '5 minutes'), ('1h', interval '1 hour')) AS g (timeframe, width)
     WHERE (b.symbol_id, date_bin('1 hour', b.ts, timestamptz '1970-01-01 00:00:00+00'))
           IN (SELECT symbol_id, hour FROM pulse_rollup_hours)
-    GROUP BY b.symbol_id, g.timeframe, bucket
-    ON CONFLICT (symbol_id, timeframe, ts) DO UPDATE SET
-        open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close,
-        volume = EXCLUDED.volume, minutes = EXCLUDED.minutes
-    WHERE (r.open, r.high, r.low, r.close, r.volume, r.minutes)
-        IS DISTINCT FROM (EXCLUDED.open, EXCLUDED.high, EXCLUDED.low, EXCLUDED.close, EXCLUDED.volume, EXCLUDED.minutes);
-    GET DIAGNOSTICS n = ROW_COUNT;
-    changed := changed + n;
-
-    INSERT INTO bar_rollups AS r (symbol_id, timeframe, ts, open, high, low, close, volume, minutes)
+    GROUP BY b.symbol_id, g.timeframe, 3;
+    INSERT INTO pulse_rollup_fresh
     SELECT b.symbol_id, '1d', (d.day::timestamp AT TIME ZONE 'UTC'),
            (array_agg(b.open ORDER BY b.ts))[1], max(b.high), min(b.low),
            (array_agg(b.close ORDER BY b.ts DESC))[1], sum(b.volume), count(*)
@@ -103,7 +96,11 @@ BEGIN
     JOIN bars b ON b.symbol_id = span.symbol_id AND b.timeframe = '1m'
                AND b.ts >= span.first_ts AND b.ts < span.end_ts
     JOIN pulse_rollup_days d ON d.symbol_id = b.symbol_id AND d.day = (b.ts AT TIME ZONE 'America/New_York')::date
-    GROUP BY b.symbol_id, d.day
+    GROUP BY b.symbol_id, d.day;
+    ANALYZE pulse_rollup_fresh;
+
+    INSERT INTO bar_rollups AS r (symbol_id, timeframe, ts, open, high, low, close, volume, minutes)
+    SELECT symbol_id, timeframe, ts, open, high, low, close, volume, minutes FROM pulse_rollup_fresh
     ON CONFLICT (symbol_id, timeframe, ts) DO UPDATE SET
         open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close,
         volume = EXCLUDED.volume, minutes = EXCLUDED.minutes
@@ -112,21 +109,20 @@ BEGIN
     GET DIAGNOSTICS n = ROW_COUNT;
     changed := changed + n;
 
-    -- Buckets whose minutes are all gone (deleted) go too.
+    -- Buckets of the noted hours and days that no minute makes any more (deleted minutes) go too. The fresh
+    -- buckets are matched on the whole key, so this is a hash anti-join, not a range test per pair of rows.
     DELETE FROM bar_rollups r USING pulse_rollup_hours h
     WHERE r.symbol_id = h.symbol_id AND r.timeframe IN ('5m', '1h')
       AND r.ts >= h.hour AND r.ts < h.hour + interval '1 hour'
       AND NOT EXISTS (
-          SELECT 1 FROM bars b WHERE b.symbol_id = r.symbol_id AND b.timeframe = '1m' AND b.ts >= r.ts
-            AND b.ts < r.ts + CASE r.timeframe WHEN '5m' THEN interval '5 minutes' ELSE interval '1 hour' END);
+          SELECT 1 FROM pulse_rollup_fresh f WHERE f.symbol_id = r.symbol_id AND f.timeframe = r.timeframe
+            AND f.ts = r.ts);
     GET DIAGNOSTICS n = ROW_COUNT;
     changed := changed + n;
     DELETE FROM bar_rollups r USING pulse_rollup_days d
     WHERE r.symbol_id = d.symbol_id AND r.timeframe = '1d' AND r.ts = (d.day::timestamp AT TIME ZONE 'UTC')
       AND NOT EXISTS (
-          SELECT 1 FROM bars b WHERE b.symbol_id = r.symbol_id AND b.timeframe = '1m'
-            AND b.ts >= (d.day::timestamp AT TIME ZONE 'America/New_York')
-            AND b.ts < ((d.day + 1)::timestamp AT TIME ZONE 'America/New_York'));
+          SELECT 1 FROM pulse_rollup_fresh f WHERE f.symbol_id = r.symbol_id AND f.timeframe = '1d' AND f.ts = r.ts);
     GET DIAGNOSTICS n = ROW_COUNT;
     changed := changed + n;
 
@@ -134,6 +130,7 @@ BEGIN
     DROP TABLE pulse_rollup_hours;
     DROP TABLE pulse_rollup_days;
     DROP TABLE pulse_rollup_spans;
+    DROP TABLE pulse_rollup_fresh;
     RETURN changed;
 END
 $$;
