@@ -420,3 +420,26 @@ def test_sigkill_of_the_ingesting_instance_hands_the_symbols_over_without_a_gap(
         assert ids[0] == first[symbol] and ids == list(range(ids[0], ids[0] + len(ids))), \
             f"{symbol}: the tick log has holes after {first[symbol]}"
         assert ids[-1] >= stopped[symbol] + 200
+
+
+def test_a_database_that_comes_after_the_server_gets_its_schema_and_serves(pb):
+    """`pulse serve` started before its PostgreSQL exists: Quotes NOT_SERVING while it is away; once a fresh cluster
+    starts on that port the server applies the migrations itself (nobody runs `pulse migrate`) and serves."""
+    folder = pathlib.Path(tempfile.mkdtemp(prefix="pulse-late-db."))
+    folder.chmod(0o755)
+    stores = Stores(folder)
+    server = ServeProcess([pulse_binary(), "serve", "--port", "0", "--feed", "none", "--database-url",
+                           stores.database_url], env={"DATABASE_URL": "", "REDIS_URL": ""})
+    try:
+        serving = pb.health_pb2.HealthCheckResponse.SERVING
+        with grpc.insecure_channel(server.address) as channel:
+            assert _health(channel, pb) != serving
+            stores.postgres("start")
+            _wait(lambda: _health(channel, pb) == serving, 20, "Quotes SERVING once PostgreSQL is there")
+            reply = _quotes(channel, pb).ListSymbols(pb.quotes_pb2.ListSymbolsRequest(), timeout=10)
+            assert list(reply.symbols) == []
+        assert stores.sql("SELECT max(version) FROM schema_migrations")[0][0] >= 8
+    finally:
+        server.terminate()
+        stores.postgres("stop")
+        shutil.rmtree(folder, ignore_errors=True)

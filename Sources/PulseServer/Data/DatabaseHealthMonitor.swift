@@ -9,6 +9,9 @@ import ServiceLifecycle
 /// SERVING again within `interval` plus a connect of its return. Without a database configured they stay
 /// NOT_SERVING (Quotes) or SERVING (Indicators and Backtests, which still serve bars given inline).
 ///
+/// A database away at start-up gets its migrations applied on the first probe that reaches it, before anything
+/// reports SERVING.
+///
 /// It probes with its own session rather than a pool's, so a pool's reconnect backoff never delays noticing that
 /// the database is back. Stops at the graceful shutdown, before health turns NOT_SERVING for good.
 struct DatabaseHealthMonitor: Service {
@@ -24,6 +27,9 @@ struct DatabaseHealthMonitor: Service {
     let loop: EventLoop
     let logger: Logger
     var interval: Duration = .milliseconds(500)
+    /// Whether the start-up applied the migrations; if not (the database was away then), they are applied as soon
+    /// as the database can be reached, before its services report SERVING.
+    var migrated = true
 
     func run() async throws {
         guard let database = data.database else {
@@ -39,9 +45,11 @@ struct DatabaseHealthMonitor: Service {
         let health = self.health
         let logger = self.logger
         let interval = self.interval
+        let migratedAtStart = self.migrated
         let probing = Task(executorPreference: loop) { [loop] in
             var session: PostgresConnection?
             var wasUp: Bool?
+            var migrated = migratedAtStart
             while !Task.isCancelled {
                 let up: Bool
                 do {
@@ -50,6 +58,17 @@ struct DatabaseHealthMonitor: Service {
                         session = try await PostgresConnection.connect(to: probeSettings, on: loop)
                     }
                     try await session!.query("SELECT 1", timeout: .seconds(1))
+                    if !migrated {
+                        // The database came after the server: its schema first (a fresh one has none yet).
+                        do {
+                            let applied = try await SchemaMigrations.apply(on: session!)
+                            logger.info("applied database migrations", metadata: ["versions": "\(applied)"])
+                            migrated = true
+                        } catch {
+                            if wasUp != false { logger.warning("database reached, migrations refused: \(error)") }
+                            throw error
+                        }
+                    }
                     up = true
                 } catch {
                     session?.close()

@@ -139,13 +139,15 @@ public struct ServerApplication: Sendable {
             logger.info("listening", metadata: ["address": "\(address)", "loops": "\(loopCount)"])
             onListening(address)
         }
-        if let database = configuration.database { await migrate(database, on: group.loops[0]) }
+        var migrated = true
+        if let database = configuration.database { migrated = await migrate(database, on: group.loops[0]) }
         let feed = FeedPart(
             settings: configuration.feed, loop: group.loops[0], hub: ticks, redis: data.redis,
             database: configuration.database, instance: Self.instanceName(), logger: logger,
             alphaVantage: configuration.alphaVantage, observer: observability.ingest, blocking: blocking,
             onSpool: observability.onSpool)
-        let monitor = DatabaseHealthMonitor(data: data, health: health, loop: group.loops[0], logger: logger)
+        var monitor = DatabaseHealthMonitor(data: data, health: health, loop: group.loops[0], logger: logger)
+        monitor.migrated = migrated
         RedisHealthMonitor.register(in: health, redisConfigured: data.redis != nil)
         let redisMonitor = RedisHealthMonitor(redis: data.redis, health: health, logger: logger)
         let rollups = configuration.database.map { RollupRefresher(database: $0, loop: group.loops[0], logger: logger) }
@@ -256,7 +258,9 @@ public struct ServerApplication: Sendable {
 
     /// Applies the migrations this build ships (as `pulse migrate` does; safe from several instances at once). A
     /// database that cannot be reached is logged and the server starts anyway: what needs it reports so.
-    func migrate(_ database: PostgresConfiguration, on loop: EventLoop) async {
+    /// Applies the migrations at start-up; false when the database could not be reached or refused them (the health
+    /// monitor then applies them once it reaches the database).
+    func migrate(_ database: PostgresConfiguration, on loop: EventLoop) async -> Bool {
         let outcome = await Task(executorPreference: loop) { () -> Result<[Int], any Error> in
             do {
                 let connection = try await PostgresConnection.connect(to: database, on: loop)
@@ -267,10 +271,12 @@ public struct ServerApplication: Sendable {
             }
         }.value
         switch outcome {
-        case .success(let applied) where !applied.isEmpty:
-            logger.info("applied database migrations", metadata: ["versions": "\(applied)"])
-        case .success: break
-        case .failure(let error): logger.warning("database migrations not applied: \(error)")
+        case .success(let applied):
+            if !applied.isEmpty { logger.info("applied database migrations", metadata: ["versions": "\(applied)"]) }
+            return true
+        case .failure(let error):
+            logger.warning("database migrations not applied yet (applied once the database is reached): \(error)")
+            return false
         }
     }
 
