@@ -62,8 +62,13 @@ BEGIN
         RETURN 0;
     END IF;
 
+    -- The invalidations this call handles, kept by id: each statement below reads a newer snapshot, and rows that
+    -- commit meanwhile (a writer's transaction that took an id below `upto` but committed later) must stay for the
+    -- next call rather than be deleted unhandled.
+    CREATE TEMP TABLE pulse_rollup_noted ON COMMIT DROP AS
+        SELECT id, symbol_id, hour FROM bar_rollup_invalidations WHERE id <= upto;
     CREATE TEMP TABLE pulse_rollup_hours ON COMMIT DROP AS
-        SELECT DISTINCT symbol_id, hour FROM bar_rollup_invalidations WHERE id <= upto;
+        SELECT DISTINCT symbol_id, hour FROM pulse_rollup_noted;
     CREATE TEMP TABLE pulse_rollup_days ON COMMIT DROP AS
         SELECT DISTINCT symbol_id, (hour AT TIME ZONE 'America/New_York')::date AS day FROM pulse_rollup_hours;
     -- Per symbol, the span of minutes to read: one index range scan, filtered to the noted hours or days by a
@@ -126,7 +131,8 @@ BEGIN
     GET DIAGNOSTICS n = ROW_COUNT;
     changed := changed + n;
 
-    DELETE FROM bar_rollup_invalidations WHERE id <= upto;
+    DELETE FROM bar_rollup_invalidations i USING pulse_rollup_noted n WHERE i.id = n.id;
+    DROP TABLE pulse_rollup_noted;
     DROP TABLE pulse_rollup_hours;
     DROP TABLE pulse_rollup_days;
     DROP TABLE pulse_rollup_spans;
