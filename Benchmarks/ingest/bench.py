@@ -20,18 +20,18 @@ import os
 import pathlib
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
 
 HERE = pathlib.Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 sys.path.insert(0, str(REPO / "Benchmarks" / "quotes"))
-from bench import year_of_minutes  # noqa: E402  (the quotes benchmark's year of regular-hours minutes)
+# The quotes benchmark's year of regular-hours minutes and free port; it puts Tests/interop on the path.
+from bench import free_port, year_of_minutes  # noqa: E402
+from loading_support import with_database  # noqa: E402
 
 SYMBOL = "INGEST"
 COLUMNS = "symbol_id, timeframe, ts, open, high, low, close, volume"
@@ -47,17 +47,6 @@ WHERE (b.open, b.high, b.low, b.close, b.volume)
     IS DISTINCT FROM (EXCLUDED.open, EXCLUDED.high, EXCLUDED.low, EXCLUDED.close, EXCLUDED.volume);
 COMMIT;
 """
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def with_database(url, name):
-    parts = urllib.parse.urlsplit(url)
-    return urllib.parse.urlunsplit(parts._replace(path="/" + name))
 
 
 def psql(url, *args, script=None):
