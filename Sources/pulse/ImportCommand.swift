@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import PulseAnalytics
+import PulseIO
+import PulseMarketData
 import PulseStore
 
 #if canImport(Glibc)
@@ -29,6 +31,10 @@ struct ImportCommand: AsyncParsableCommand {
     var source: String = "csv"
     @Flag(help: "Print how long each phase took (read and check, connect and migrate, write) on standard error.")
     var timings = false
+    @Option(
+        name: .long,
+        help: "SQS queue to tell of the new bars (env PULSE_SQS_QUEUE_URL; AWS_* for region and credentials).")
+    var sqsQueueURL: String?
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
@@ -75,5 +81,39 @@ struct ImportCommand: AsyncParsableCommand {
         }
         let range = series.labels.isEmpty ? "" : " (\(series.labels[0]) … \(series.labels[series.labels.count - 1]))"
         print("imported \(summary.bars) bars for \(symbol)\(range), \(summary.rowsWritten) rows written")
+        if let event = BarsIngestedEvent.written(
+            symbol: symbol, timeframe: timeframe, bars: bars, rows: summary.rowsWritten)
+        {
+            await Self.announce(event, queueURL: sqsQueueURL)
+        }
+    }
+
+    /// Sends the "bars ingested" event to `PULSE_SQS_QUEUE_URL` when one is configured (in-process consumers live in
+    /// `pulse serve`, not here). A failure is a warning: the bars are stored, and a result cached from the old bars
+    /// is never served, since cache keys carry the symbol's data version.
+    static func announce(_ event: BarsIngestedEvent, queueURL flag: String?) async {
+        var environment: [String: String] = [:]
+        for name in SQSClient.environmentNames + ["PULSE_SQS_QUEUE_URL"] {
+            if let raw = getenv(name), raw.pointee != 0 { environment[name] = String(cString: raw) }
+        }
+        guard let queue = flag ?? environment["PULSE_SQS_QUEUE_URL"] else { return }
+        do {
+            let loop = try EventLoop(index: 0)
+            defer {
+                loop.stop()
+                loop.join()
+            }
+            let http = try HTTPClient(loop: loop)
+            do {
+                let sqs = try SQSClient.fromEnvironment(environment, http: http)
+                try await sqs.sendMessage(queueURL: queue, body: event.json)
+                await http.close()
+            } catch {
+                await http.close()
+                throw error
+            }
+        } catch {
+            StandardError.write("pulse: warning: the bars are stored; the bars-ingested event was not sent: \(error)")
+        }
     }
 }

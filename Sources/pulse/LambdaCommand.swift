@@ -6,6 +6,7 @@ import PulseIO
 import PulseLambda
 import PulseMarketData
 import PulseRPC
+import PulseServer
 import PulseStore
 
 #if canImport(Glibc)
@@ -74,7 +75,16 @@ struct LambdaCommand: AsyncParsableCommand {
     ) async throws -> any LambdaHandler {
         switch kind {
         case "sqs":
-            let redis = try resources.redis(url: try requireRedis(env), loop: loop)
+            let redisURL = try requireRedis(env)
+            if let database = env["DATABASE_URL"] {
+                // With the database the handler recomputes what clients asked, as `pulse worker` does.
+                let runtime = try RecomputeRuntime(
+                    database: try PostgresConfiguration(url: database), redis: try RedisConfiguration(url: redisURL),
+                    logger: Logger(label: "pulse.lambda.sqs"))
+                resources.runtimes.append(runtime)
+                return BarsIngestedConsumer(processor: runtime.recomputer)
+            }
+            let redis = try resources.redis(url: redisURL, loop: loop)
             return BarsIngestedConsumer(processor: DerivedDataInvalidation(cache: MarketCache(redis: redis)))
         case "ingest":
             let client = try resources.client(try upstreamAddress(env))
@@ -125,6 +135,7 @@ struct LambdaResources {
     let tls: Bool
     var clients: [PulseClient] = []
     var redisClients: [RedisClient] = []
+    var runtimes: [RecomputeRuntime] = []
 
     mutating func client(_ address: (String, Int)) throws -> PulseClient {
         let client = try PulseClient(
@@ -142,6 +153,7 @@ struct LambdaResources {
     func close() async {
         for client in clients { await client.close() }
         for client in redisClients { await client.close() }
+        for runtime in runtimes { await runtime.close() }
     }
 }
 
@@ -152,7 +164,7 @@ struct LambdaEnvironment {
         "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
         "AWS_CONTAINER_AUTHORIZATION_TOKEN", "AWS_LAMBDA_RUNTIME_API", "_HANDLER", "PULSE_LAMBDA_HANDLER",
         "PULSE_UPSTREAM", "PULSE_UPSTREAM_TLS", "REDIS_URL", "PULSE_WS_ENDPOINT", "PULSE_WS_MAX_SYMBOLS",
-        "PULSE_INGEST_SYMBOLS",
+        "PULSE_INGEST_SYMBOLS", "DATABASE_URL",
     ]
     let values: [String: String]
 

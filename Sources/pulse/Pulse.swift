@@ -21,6 +21,7 @@ struct Pulse: AsyncParsableCommand {
             ImportCommand.self,
             AnalyticsCommand.self,
             MigrateCommand.self,
+            WorkerCommand.self,
             KeysCommand.self,
             FetchCommand.self,
             LoadCommand.self,

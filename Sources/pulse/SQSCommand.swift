@@ -31,15 +31,10 @@ struct SQSCommand: AsyncParsableCommand {
 
         func run<T: Sendable>(_ body: @Sendable (SQSClient, String) async throws -> T) async throws -> T {
             var environment: [String: String] = [:]
-            for name in [
-                "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION",
-                "AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL", "PULSE_SQS_QUEUE_URL",
-                "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-                "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_AUTHORIZATION_TOKEN",
-            ] {
+            for name in SQSClient.environmentNames + ["PULSE_SQS_QUEUE_URL"] {
                 if let raw = getenv(name) { environment[name] = String(cString: raw) }
             }
-            guard let region = region ?? AWSCredentials.region(environment: environment) else {
+            guard region != nil || AWSCredentials.region(environment: environment) != nil else {
                 throw UsageError("give --region or set AWS_REGION")
             }
             guard let queue = queueURL ?? environment["PULSE_SQS_QUEUE_URL"] else {
@@ -51,14 +46,13 @@ struct SQSCommand: AsyncParsableCommand {
                 loop.join()
             }
             let http = try HTTPClient(loop: loop)
-            guard let credentials = AWSCredentialChain.provider(environment: environment, http: http) else {
+            let sqs: SQSClient
+            do {
+                sqs = try SQSClient.fromEnvironment(environment, http: http, region: region, endpoint: endpoint)
+            } catch {
                 await http.close()
-                throw UsageError(
-                    "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or run where AWS_CONTAINER_CREDENTIALS_* is set)")
+                throw UsageError(error.message)
             }
-            let sqs = SQSClient(
-                http: http, credentials: credentials, region: region,
-                endpoint: endpoint ?? environment["AWS_ENDPOINT_URL_SQS"] ?? environment["AWS_ENDPOINT_URL"])
             do {
                 let result = try await body(sqs, queue)
                 await http.close()

@@ -62,6 +62,11 @@ struct ServeCommand: AsyncParsableCommand {
     var databaseURL: String?
     @Option(help: "Redis URL, redis://[:password@]HOST:PORT[/DB] with a numeric host (env REDIS_URL); optional.")
     var redisURL: String?
+
+    @Option(
+        name: .long,
+        help: "SQS queue for \"bars ingested\" events (env PULSE_SQS_QUEUE_URL; AWS_* for region and credentials).")
+    var sqsQueueURL: String?
     @Option(
         help:
             "Live prices: simulated, alphavantage (the tracked symbols' quotes) or none (default alphavantage when ALPHA_VANTAGE_API_KEY is set, else simulated; env PULSE_FEED)."
@@ -210,6 +215,14 @@ struct ServeCommand: AsyncParsableCommand {
             }
         }
         configuration.auth = try authSettings(host: rpc.host)
+        if let queue = sqsQueueURL ?? Self.environment("PULSE_SQS_QUEUE_URL") {
+            var aws: [String: String] = [:]
+            for name in SQSClient.environmentNames { aws[name] = Self.environment(name) }
+            guard AWSCredentials.region(environment: aws) != nil else {
+                throw UsageError("--sqs-queue-url: set AWS_REGION (and credentials) for SQS")
+            }
+            configuration.sqsEvents = SQSEventSettings(queueURL: queue, environment: aws)
+        }
         return configuration
     }
 

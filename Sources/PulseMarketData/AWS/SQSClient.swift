@@ -46,6 +46,31 @@ public final class SQSClient: Sendable {
         return id
     }
 
+    /// `SendMessageBatch` of at most 10 bodies (SQS's limit per call); returns the indexes of the bodies SQS did
+    /// not take (its `Failed` entries), so a caller resends only those.
+    public func sendMessageBatch(queueURL: String, bodies: [String]) async throws(SQSError) -> [Int] {
+        guard !bodies.isEmpty else { return [] }
+        guard bodies.count <= 10 else {
+            throw SQSError(.malformedResponse, "SendMessageBatch takes at most 10 messages, not \(bodies.count)")
+        }
+        let entries = bodies.enumerated().map { index, body in
+            JSONValue.object([
+                JSONMember(name: "Id", value: .string("m\(index)")),
+                JSONMember(name: "MessageBody", value: .string(body)),
+            ])
+        }
+        let reply = try await call(
+            "SendMessageBatch",
+            .object([
+                JSONMember(name: "QueueUrl", value: .string(queueURL)),
+                JSONMember(name: "Entries", value: .array(entries)),
+            ]))
+        guard case .array(let failed)? = reply["Failed"] else { return [] }
+        return failed.compactMap { entry in
+            entry["Id"]?.string.flatMap { $0.hasPrefix("m") ? Int($0.dropFirst()) : nil }
+        }.filter { $0 < bodies.count }
+    }
+
     /// `ReceiveMessage` with long polling: waits up to `waitSeconds` (0…20) for a message; received messages stay
     /// invisible to others for `visibilityTimeout` seconds (the queue's default when nil) unless deleted.
     public func receiveMessages(
@@ -126,4 +151,32 @@ public struct SQSMessage: Sendable, Equatable {
     public var body: String
     /// How many times SQS has delivered it (1 the first time; more after visibility timeouts).
     public var receiveCount: Int
+}
+
+extension SQSClient {
+    /// The variables ``fromEnvironment(_:http:region:endpoint:)`` reads, as the AWS SDKs name them.
+    public static let environmentNames = [
+        "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION",
+        "AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+    ]
+
+    /// A client configured as the SDKs configure one: the region from `AWS_REGION` (or `AWS_DEFAULT_REGION`), the
+    /// endpoint from `AWS_ENDPOINT_URL_SQS` or `AWS_ENDPOINT_URL` (else AWS's), credentials from the environment or
+    /// the container endpoint. Throws `.credentials` saying what to set when the region or credentials are missing.
+    public static func fromEnvironment(
+        _ environment: [String: String], http: HTTPClient, region: String? = nil, endpoint: String? = nil
+    ) throws(SQSError) -> SQSClient {
+        guard let region = region ?? AWSCredentials.region(environment: environment) else {
+            throw SQSError(.credentials, "set AWS_REGION for SQS")
+        }
+        guard let credentials = AWSCredentialChain.provider(environment: environment, http: http) else {
+            throw SQSError(
+                .credentials,
+                "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or run where AWS_CONTAINER_CREDENTIALS_* is set)")
+        }
+        return SQSClient(
+            http: http, credentials: credentials, region: region,
+            endpoint: endpoint ?? environment["AWS_ENDPOINT_URL_SQS"] ?? environment["AWS_ENDPOINT_URL"])
+    }
 }

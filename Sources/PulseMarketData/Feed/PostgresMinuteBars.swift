@@ -7,10 +7,13 @@ public final class PostgresMinuteBars: MinuteBarSink {
     private let pool: PostgresPool
     private let source: String
     private let symbolIDs = Mutex<[String: Int32]>([:])
+    /// Hears of each write that changed rows, once it has committed (spooled minutes too, when they replay).
+    private let events: (any BarsIngestedSink)?
 
-    public init(pool: PostgresPool, source: String = "simulated") {
+    public init(pool: PostgresPool, source: String = "simulated", events: (any BarsIngestedSink)? = nil) {
         self.pool = pool
         self.source = source
+        self.events = events
     }
 
     public func write(symbol: String, bars: [MinuteBarBuilder.Bar]) async throws {
@@ -20,7 +23,7 @@ public final class PostgresMinuteBars: MinuteBarSink {
             low: bars.map(\.low), close: bars.map(\.close), volume: bars.map(\.volume))
         let known = symbolIDs.withLock { $0[symbol] }
         let source = self.source
-        let id = try await pool.withConnection { connection in
+        let (id, written) = try await pool.withConnection { connection in
             let store = BarStore(connection: connection)
             let id: Int32
             if let known {
@@ -28,9 +31,12 @@ public final class PostgresMinuteBars: MinuteBarSink {
             } else {
                 id = try await store.symbolID(for: symbol, source: source)
             }
-            _ = try await store.write(stored, symbolID: id, timeframe: "1m", source: source)
-            return id
+            let summary = try await store.write(stored, symbolID: id, timeframe: "1m", source: source)
+            return (id, summary.rowsWritten)
         }
         symbolIDs.withLock { $0[symbol] = id }
+        if let event = BarsIngestedEvent.written(symbol: symbol, timeframe: "1m", bars: stored, rows: written) {
+            events?.publish(event)
+        }
     }
 }

@@ -53,6 +53,8 @@ struct FeedPart: Service {
     var blocking: BlockingPool?
     /// Told of the spool once it is open (metrics).
     var onSpool: @Sendable (SpoolingMinuteBars) -> Void = { _ in }
+    /// Hears of every committed write of minute bars ("bars ingested").
+    var events: (any BarsIngestedSink)?
 
     func run() async throws {
         if settings.source == .alphavantage {
@@ -70,6 +72,7 @@ struct FeedPart: Service {
         let instance = self.instance
         let loop = self.loop
         let observer = self.observer
+        let events = self.events
         let spoolSink = self.spoolSink
         logger.info(
             "simulated feed",
@@ -93,12 +96,12 @@ struct FeedPart: Service {
             if let pool, settings.historyDays > 0 {
                 market.startPrices = await SimulatedBackfill.run(
                     symbols: settings.symbols, days: settings.historyDays, pool: pool,
-                    nowSeconds: TickIngester.nowUs() / 1_000_000, logger: logger)
+                    nowSeconds: TickIngester.nowUs() / 1_000_000, sink: events, logger: logger)
             }
             var feed = SimulatedFeed(
                 market: market,
                 hub: hub, log: log, ownership: ownership,
-                bars: await spoolSink(pool.map { PostgresMinuteBars(pool: $0) }),
+                bars: await spoolSink(pool.map { PostgresMinuteBars(pool: $0, events: events) }),
                 cache: redis.map { MarketCache(redis: $0) })
             feed.interval = settings.publishInterval
             feed.observer = observer
@@ -163,6 +166,7 @@ extension FeedPart {
         let instance = self.instance
         let loop = self.loop
         let observer = self.observer
+        let events = self.events
         let spoolSink = self.spoolSink
         logger.info(
             "alpha vantage feed",
@@ -187,7 +191,8 @@ extension FeedPart {
             var ingester = TickIngester(
                 hub: hub, log: log,
                 ownership: Self.ownership(postgres: postgresOwnership, redis: redis, log: log, instance: instance),
-                bars: await spoolSink(pool.map { PostgresMinuteBars(pool: $0, source: "alphavantage") }),
+                bars: await spoolSink(
+                    pool.map { PostgresMinuteBars(pool: $0, source: "alphavantage", events: events) }),
                 cache: redis.map { MarketCache(redis: $0) })
             ingester.observer = observer
             let fixed = settings.symbols

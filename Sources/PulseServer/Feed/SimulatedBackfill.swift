@@ -11,9 +11,10 @@ import PulseStore
 enum SimulatedBackfill {
     static let minuteDays: Int64 = 7
 
-    static func run(symbols: [String], days: Int, pool: PostgresPool, nowSeconds: Int64, logger: Logger) async
-        -> [String: Double]
-    {
+    static func run(
+        symbols: [String], days: Int, pool: PostgresPool, nowSeconds: Int64, sink: (any BarsIngestedSink)? = nil,
+        logger: Logger
+    ) async -> [String: Double] {
         // History ends where the current minute begins: the feed's own bars take over from there.
         let end = nowSeconds - nowSeconds % 60
         var startPrices: [String: Double] = [:]
@@ -21,6 +22,7 @@ enum SimulatedBackfill {
             do {
                 let (close, written) = try await pool.withConnection { connection -> (Double?, Int) in
                     if let close = try await lastMinuteClose(symbol, on: connection) { return (close, 0) }
+                    var events: [BarsIngestedEvent] = []
                     let store = BarStore(connection: connection)
                     let id = try await store.symbolID(for: symbol, source: "simulated")
                     // Daily bars up to yesterday (UTC dates, the daily convention): the feed's minutes make today.
@@ -29,16 +31,22 @@ enum SimulatedBackfill {
                         symbol: symbol, timeframe: .oneDay, start: today - Int64(days) * 86_400, end: today)
                     let minutes = try SimulatedHistory.bars(
                         symbol: symbol, timeframe: .oneMinute, start: end - minuteDays * 86_400, end: end)
-                    var written = try await store.write(
-                        daily, symbolID: id, timeframe: "1d", source: "simulated:history"
-                    ).rowsWritten
-                    written +=
-                        try await store.write(
-                            minutes, symbolID: id, timeframe: "1m", source: "simulated:history"
+                    var written = 0
+                    for (bars, timeframe) in [(daily, "1d"), (minutes, "1m")] {
+                        let rows = try await store.write(
+                            bars, symbolID: id, timeframe: timeframe, source: "simulated:history"
                         ).rowsWritten
+                        written += rows
+                        if let event = BarsIngestedEvent.written(
+                            symbol: symbol, timeframe: timeframe, bars: bars, rows: rows)
+                        {
+                            events.append(event)
+                        }
+                    }
                     try await connection.query(
                         "UPDATE symbols SET tracking = 'active', updated_at = now() WHERE id = $1 AND tracking <> 'active'",
                         [.int32(id)])
+                    for event in events { sink?.publish(event) }
                     return (minutes.close.last ?? daily.close.last, written)
                 }
                 if let close, close.isFinite, close > 0 { startPrices[symbol] = close }

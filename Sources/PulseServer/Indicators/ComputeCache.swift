@@ -27,10 +27,18 @@ struct ComputeCache: Sendable {
         return "ind:v\(version):\(Self.fingerprint(request.serializedBytes()))"
     }
 
-    func get(_ key: String, symbol: String, context: ServerContext) async -> PulseV1.ComputeIndicatorsResponse? {
-        guard let cache = data.cache, data.redis?.isConnected == true, let timeout = try? data.callTimeout(context),
-            let bytes = try? await cache.derived(symbol, key, timeout: timeout)
+    /// The cached response under `key`. A client's first-page request is also noted as asked
+    /// (``MarketCache/noteAsked(_:request:timeout:)``), so ``DerivedDataRecomputer`` computes it again when new bars
+    /// land; the recomputer's own calls pass `noteAsked: false`, or a request nobody asks any more would live forever.
+    func get(
+        _ key: String, request: PulseV1.ComputeIndicatorsRequest, noteAsked: Bool, context: ServerContext
+    ) async -> PulseV1.ComputeIndicatorsResponse? {
+        guard let cache = data.cache, data.redis?.isConnected == true, let timeout = try? data.callTimeout(context)
         else { return nil }
+        if noteAsked, request.pageToken.isEmpty {
+            try? await cache.noteAsked(request.symbol, request: request.serializedBytes(), timeout: timeout)
+        }
+        guard let bytes = try? await cache.derived(request.symbol, key, timeout: timeout) else { return nil }
         return try? PulseV1.ComputeIndicatorsResponse(serializedBytes: bytes)
     }
 

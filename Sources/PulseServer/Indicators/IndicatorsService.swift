@@ -43,7 +43,7 @@ public struct IndicatorsService: RPCService {
 
     static func compute(
         _ request: PulseV1.ComputeIndicatorsRequest, stored: StoredBars, cache: ComputeCache? = nil,
-        context: ServerContext
+        noteAsked: Bool = true, context: ServerContext
     ) async throws -> PulseV1.ComputeIndicatorsResponse {
         try RequestLimits.check(request)
         let specs = try request.indicators.enumerated().map { k, spec throws(GRPCStatus) in
@@ -66,7 +66,9 @@ public struct IndicatorsService: RPCService {
         var cacheKey: String?
         if let cache, !request.symbol.isEmpty {
             cacheKey = try await cache.key(for: request, context: context)
-            if let cacheKey, let hit = await cache.get(cacheKey, symbol: request.symbol, context: context) {
+            if let cacheKey,
+                let hit = await cache.get(cacheKey, request: request, noteAsked: noteAsked, context: context)
+            {
                 return hit
             }
         }

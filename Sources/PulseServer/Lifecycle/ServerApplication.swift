@@ -56,6 +56,9 @@ public struct ServerApplication: Sendable {
         public var metricsPort: Int?
         /// One access log line per call (`--access-log` / `PULSE_ACCESS_LOG`).
         public var accessLog = false
+        /// Where "bars ingested" events go: the SQS queue (`PULSE_SQS_QUEUE_URL`) with the AWS variables to reach
+        /// it; nil: in-process to ``DerivedDataRecomputer`` (when Redis is configured).
+        public var sqsEvents: SQSEventSettings?
 
         public init() {}
     }
@@ -114,7 +117,8 @@ public struct ServerApplication: Sendable {
         }
         let data = ServerDataLayer(
             database: configuration.database, redis: configuration.redis, group: group, ticks: ticks, logger: logger)
-        let loading = try makeLoadingResources(group: group, redis: data.redis)
+        let (events, eventsHTTP) = try makeEvents(data: data, group: group, compute: pool, blocking: blocking)
+        let loading = try makeLoadingResources(group: group, redis: data.redis, events: events)
         // One registry for the process when metrics are on (the streams record tick lag into it).
         let metrics = configuration.metricsPort.map { _ in ServerMetrics() }
         let live = liveStreams(redis: data.redis, group: group, tickLag: metrics?.tickLag())
@@ -145,14 +149,15 @@ public struct ServerApplication: Sendable {
             settings: configuration.feed, loop: group.loops[0], hub: ticks, redis: data.redis,
             database: configuration.database, instance: Self.instanceName(), logger: logger,
             alphaVantage: configuration.alphaVantage, observer: observability.ingest, blocking: blocking,
-            onSpool: observability.onSpool)
+            onSpool: observability.onSpool, events: events)
         var monitor = DatabaseHealthMonitor(data: data, health: health, loop: group.loops[0], logger: logger)
         monitor.migrated = migrated
         RedisHealthMonitor.register(in: health, redisConfigured: data.redis != nil)
         let redisMonitor = RedisHealthMonitor(redis: data.redis, health: health, logger: logger)
         let rollups = configuration.database.map { RollupRefresher(database: $0, loop: group.loops[0], logger: logger) }
         let lifecycle = ProcessLifecycle(
-            parts: (access.map { [$0.part] } ?? [])
+            // The events first: they stop last, after every writer has published its final batch.
+            parts: (events.map { [$0] } ?? []) + (access.map { [$0.part] } ?? [])
                 + (configuration.rpc.tls.map { [TLSReloadPart(context: $0, logger: logger)] } ?? [])
                 + [
                     listening, feed, live.part, BackfillPart(runner: loading?.backfills), monitor, redisMonitor,
@@ -163,6 +168,7 @@ public struct ServerApplication: Sendable {
         await loading?.close()
         await data.close()
         await live.followerRedis?.close()
+        await eventsHTTP?.close()
         let served = await server.statistics()
         logger.info("stopped", metadata: ["served": "\(served)"])
     }
@@ -230,7 +236,9 @@ public struct ServerApplication: Sendable {
 
     /// A PostgreSQL pool per loop for LoadSymbol and Screen, and the Alpha Vantage backfill runner on the first loop
     /// when a key is configured (paced through Redis when there is one, so every instance shares the key's quota).
-    func makeLoadingResources(group: EventLoopGroup, redis: RedisClient?) throws -> LoadingResources? {
+    func makeLoadingResources(
+        group: EventLoopGroup, redis: RedisClient?, events: (any BarsIngestedSink)?
+    ) throws -> LoadingResources? {
         guard let database = configuration.database else { return nil }
         let pools = LoopLocal(group: group) { PostgresPool(configuration: database, loop: $0) }
         var runner: BackfillRunner?
@@ -242,9 +250,28 @@ public struct ServerApplication: Sendable {
             let client = AlphaVantageClient(configuration: alphaVantage, http: http, pacer: pacer)
             runner = BackfillRunner(
                 loop: loop, pool: PostgresPool(configuration: database, loop: loop), client: client, http: http,
-                cache: redis.map { MarketCache(redis: $0) }, logger: logger)
+                cache: redis.map { MarketCache(redis: $0) }, events: events, logger: logger)
         }
-        return LoadingResources(pools: pools, backfills: runner, cache: redis.map { MarketCache(redis: $0) })
+        return LoadingResources(
+            pools: pools, backfills: runner, cache: redis.map { MarketCache(redis: $0) }, events: events)
+    }
+
+    /// Where "bars ingested" events go: SQS when configured (with the HTTP client it runs on, closed at exit), else
+    /// the in-process recomputer when there is a Redis cache to recompute; nil when there is neither.
+    func makeEvents(data: ServerDataLayer, group: EventLoopGroup, compute: ComputePool, blocking: BlockingPool)
+        throws -> (BarsIngestedDelivery?, HTTPClient?)
+    {
+        let logger = Logger(label: "pulse.events")
+        if let settings = configuration.sqsEvents {
+            let http = try HTTPClient(loop: group.loops[0])
+            let sqs = try SQSClient.fromEnvironment(settings.environment, http: http)
+            logger.info("bars-ingested events to SQS")
+            return (BarsIngestedDelivery(target: .sqs(sqs, queueURL: settings.queueURL), logger: logger), http)
+        }
+        guard data.cache != nil else { return (nil, nil) }
+        let recomputer = DerivedDataRecomputer(
+            data: data, loop: group.loops[0], computePool: compute, blockingPool: blocking)
+        return (BarsIngestedDelivery(target: .processor(recomputer), logger: logger), nil)
     }
 
     /// The access control of a server whose auth is on (``AuthSettings/isEnabled(host:)``), else nil.

@@ -24,6 +24,8 @@ public final class BackfillRunner: Sendable {
     let http: HTTPClient?
     /// Where values derived from a symbol's bars are dropped as each unit commits.
     let cache: MarketCache?
+    /// Hears of each committed unit ("bars ingested").
+    let events: (any BarsIngestedSink)?
     let logger: Logger
     /// Jobs with a task, and whether that task is only waiting out a pause (so a new request may restart it).
     private let tasks = Mutex<[String: (task: Task<Void, Never>, waiting: Bool)]>([:])
@@ -32,8 +34,9 @@ public final class BackfillRunner: Sendable {
 
     public init(
         loop: EventLoop, pool: PostgresPool, client: AlphaVantageClient, http: HTTPClient? = nil,
-        cache: MarketCache? = nil, logger: Logger
+        cache: MarketCache? = nil, events: (any BarsIngestedSink)? = nil, logger: Logger
     ) {
+        self.events = events
         self.loop = loop
         self.store = PostgresBackfillStore(pool: pool)
         self.client = client
@@ -142,9 +145,10 @@ public final class BackfillRunner: Sendable {
                 setWaiting(id, false)
             }
             do {
-                let cache = self.cache
+                let (cache, events) = (self.cache, self.events)
                 let outcome = try await job.run(client: client, store: store) { event in
                     if let cache { _ = try? await cache.invalidate(event.symbol) }
+                    events?.publish(event)
                 }
                 switch outcome {
                 case .completed(let months):

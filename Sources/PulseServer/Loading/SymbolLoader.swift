@@ -116,6 +116,11 @@ struct SymbolLoader {
         response.barsLoaded = UInt64(summary.rowsWritten)
         // What was computed from the old bars (cached indicators) is stale now.
         if summary.rowsWritten > 0, let cache = resources.cache { _ = try? await cache.invalidate(symbol) }
+        if let event = BarsIngestedEvent.written(
+            symbol: symbol, timeframe: timeframe.description, bars: bars, rows: summary.rowsWritten)
+        {
+            resources.events?.publish(event)
+        }
         if let first = bars.timestamps.min(), let last = bars.timestamps.max() {
             response.firstTimeMs = first / 1000
             response.lastTimeMs = last / 1000

@@ -1,4 +1,5 @@
 import PulseIO
+import PulseMarketData
 import PulseProtocol
 import PulseRPC
 import PulseStore
@@ -40,11 +41,17 @@ public final class LoadingResources: Sendable {
     public let pools: LoopLocal<PostgresPool>
     public let backfills: BackfillRunner?
     public let cache: MarketCache?
+    /// Hears of every load that changed rows ("bars ingested").
+    public let events: (any BarsIngestedSink)?
 
-    public init(pools: LoopLocal<PostgresPool>, backfills: BackfillRunner?, cache: MarketCache? = nil) {
+    public init(
+        pools: LoopLocal<PostgresPool>, backfills: BackfillRunner?, cache: MarketCache? = nil,
+        events: (any BarsIngestedSink)? = nil
+    ) {
         self.pools = pools
         self.backfills = backfills
         self.cache = cache
+        self.events = events
     }
 
     /// Closes every loop's pool, each on its own loop.

@@ -1,5 +1,9 @@
 import PulseIO
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The cache in Redis: the latest quote per symbol, and derived values (recent bars, computed indicators) that
 /// are recomputed when new data lands. Every key has a TTL, so under `maxmemory-policy volatile-lru` eviction
 /// takes only cache keys, never the tick streams (which have none).
@@ -12,6 +16,8 @@ public struct MarketCache: Sendable {
     public var quoteTTL: Duration
     /// How long a derived value stays when nothing invalidates it.
     public var derivedTTL: Duration
+    /// How long a request clients stopped asking for is still recomputed when new bars land.
+    public var askedTTL: Duration = .seconds(3600)
 
     public init(redis: RedisClient, quoteTTL: Duration = .seconds(300), derivedTTL: Duration = .seconds(600)) {
         self.redis = redis
@@ -22,6 +28,7 @@ public struct MarketCache: Sendable {
     static func quoteKey(_ symbol: String) -> String { "quote:{\(symbol)}" }
     static func derivedKey(_ symbol: String, _ name: String) -> String { "cache:{\(symbol)}:\(name)" }
     static func registryKey(_ symbol: String) -> String { "cache:{\(symbol)}:keys" }
+    static func askedKey(_ symbol: String) -> String { "cache:{\(symbol)}:asked" }
 
     private static func milliseconds(_ duration: Duration) -> Int64 {
         max(1, duration.wholeMilliseconds)
@@ -87,6 +94,50 @@ public struct MarketCache: Sendable {
             return bytes
         }
         return nil
+    }
+
+    /// Notes that a client asked for a derived value computed from `request` (opaque bytes: the encoded request),
+    /// so ``askedRequests(_:since:limit:)`` can recompute it when new bars land. One sorted set per symbol, scored by
+    /// when each request was last asked; it expires with the last ask (``askedTTL``), and invalidation keeps it.
+    public func noteAsked(_ symbol: String, request: [UInt8], timeout: Duration? = nil) async throws(RedisError) {
+        let key = RedisArgument(Self.askedKey(symbol))
+        let results = await redis.pipeline(
+            [
+                ["ZADD", key, RedisArgument(Self.nowMilliseconds()), RedisArgument(request)],
+                ["PEXPIRE", key, RedisArgument(Self.milliseconds(askedTTL))],
+            ], timeout: timeout)
+        for result in results { _ = try result.get() }
+    }
+
+    /// The requests clients asked of `symbol` within ``askedTTL``, most recently asked first, at most `limit`;
+    /// older ones are dropped from the set on the way.
+    public func askedRequests(_ symbol: String, limit: Int = 32, timeout: Duration? = nil) async throws(RedisError)
+        -> [[UInt8]]
+    {
+        let key = RedisArgument(Self.askedKey(symbol))
+        let oldest = Self.nowMilliseconds() - Self.milliseconds(askedTTL)
+        let results = await redis.pipeline(
+            [
+                ["ZREMRANGEBYSCORE", key, "-inf", RedisArgument("(\(oldest)")],
+                ["ZREVRANGE", key, 0, RedisArgument(Int64(max(1, limit) - 1))],
+            ], timeout: timeout)
+        _ = try results[0].get()
+        return (try results[1].get().array ?? []).compactMap { value in
+            if case .bulk(let bytes) = value { return bytes }
+            return nil
+        }
+    }
+
+    /// Forgets a request that can no longer be computed (its spec became invalid for the symbol's data).
+    public func forgetAsked(_ symbol: String, request: [UInt8], timeout: Duration? = nil) async throws(RedisError) {
+        _ = try await redis.command(
+            "ZREM", RedisArgument(Self.askedKey(symbol)), RedisArgument(request), timeout: timeout)
+    }
+
+    private static func nowMilliseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
     }
 
     /// Drops every derived value of the symbol (new bars landed); returns how many were dropped.

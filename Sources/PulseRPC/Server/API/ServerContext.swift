@@ -17,8 +17,35 @@ public struct ServerContext: Sendable {
     public let blockingPool: BlockingPool
     /// The client's address, for logs.
     public let peer: String
-    /// The call's stream, for response metadata; used only on `loop`.
-    let call: LoopBound<ServerStream>
+    /// The call's stream, for response metadata; used only on `loop`. Nil for work the server does on its own
+    /// (``background(loop:computePool:blockingPool:timeout:)``), which has no response to add metadata to.
+    let call: LoopBound<ServerStream>?
+
+    init(
+        method: GRPCMethod, metadata: Metadata, deadline: UInt64?, loop: EventLoop, computePool: ComputePool,
+        blockingPool: BlockingPool, peer: String, call: LoopBound<ServerStream>?
+    ) {
+        self.method = method
+        self.metadata = metadata
+        self.deadline = deadline
+        self.loop = loop
+        self.computePool = computePool
+        self.blockingPool = blockingPool
+        self.peer = peer
+        self.call = call
+    }
+
+    /// A context for work the server starts itself rather than a client (recomputing cached results after new
+    /// bars), so it runs through the same handlers, deadlines and pools as a call. Response metadata goes nowhere:
+    /// ``addResponseHeader(_:_:)`` and ``addTrailer(_:_:)`` answer false.
+    public static func background(
+        loop: EventLoop, computePool: ComputePool, blockingPool: BlockingPool, timeout: Duration
+    ) -> ServerContext {
+        ServerContext(
+            method: GRPCMethod(service: "pulse.internal", name: "Background", kind: .unary), metadata: Metadata(),
+            deadline: MonotonicClock.now() &+ timeout.wholeNanoseconds, loop: loop,
+            computePool: computePool, blockingPool: blockingPool, peer: "internal", call: nil)
+    }
 
     /// Time left until the deadline in nanoseconds (nil without a deadline, 0 when it has passed).
     public var timeRemaining: UInt64? {
@@ -49,7 +76,7 @@ extension ServerContext {
     /// Runs `action` on the call's loop once its HTTP/2 stream is gone (finished and closed, reset by the client,
     /// or its connection closed): for releasing what an interceptor took for the call. Call on the call's task.
     public func onCallEnd(_ action: @escaping @Sendable () -> Void) {
-        let stream = call.value
+        guard let stream = call?.value else { return action() }
         if stream.isClosed {
             action()
         } else {
@@ -61,8 +88,7 @@ extension ServerContext {
         _ name: String, _ value: Metadata.Value, to fields: ReferenceWritableKeyPath<ServerStream, Metadata>,
         unless sent: KeyPath<ServerStream, Bool>
     ) -> Bool {
-        let stream = call.value
-        guard !stream[keyPath: sent] else { return false }
+        guard let stream = call?.value, !stream[keyPath: sent] else { return false }
         stream[keyPath: fields].append(name: name.lowercased(), value: value)
         return true
     }
