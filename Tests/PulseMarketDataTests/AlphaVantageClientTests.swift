@@ -212,6 +212,50 @@ struct RequestPacerTests {
     }
 }
 
+@Suite("The in-process request pacer (no Redis)")
+struct LocalRequestPacerTests {
+    @Test("Two a day: the third is refused until midnight US/Eastern, across the DST change")
+    func dailyWindow() async throws {
+        let clock = Clock(utc("2024-03-09 23:00:00"))  // 18:00 EST on the Saturday before the change
+        let pacer = LocalRequestPacer(dailyLimit: 2, now: { clock.now })
+        try await pacer.acquire()
+        try await pacer.acquire()
+        do {
+            try await pacer.acquire()
+            Issue.record("a third request was granted")
+        } catch let error as AlphaVantageError {
+            #expect(error.code == .dailyQuotaExhausted)
+            let wait = try #require(error.retryAfter)
+            // Its count is kept to midnight EST (05:00 UTC, 6 h away) plus an hour of slack.
+            #expect(wait == .seconds(7 * 3600))
+        }
+        clock.now = utc("2024-03-10 04:59:59")  // 23:59:59 EST: still the full day
+        await #expect(throws: AlphaVantageError.self) { try await pacer.acquire() }
+        clock.now = utc("2024-03-10 05:00:00")  // 00:00 EST, a new day (which will be 23 hours long)
+        try await pacer.acquire()
+        try await pacer.acquire()
+        await #expect(throws: AlphaVantageError.self) { try await pacer.acquire() }
+        clock.now = utc("2024-03-11 04:00:00")  // 00:00 EDT: the short day is over
+        try await pacer.acquire()
+    }
+
+    @Test("A full minute is refused when its wait is longer than allowed, and granted in the next minute")
+    func minuteWindow() async throws {
+        let clock = Clock(utc("2024-03-08 15:00:59"))
+        let refusing = LocalRequestPacer(dailyLimit: 0, perMinuteLimit: 2, maximumWait: .zero, now: { clock.now })
+        try await refusing.acquire()
+        try await refusing.acquire()
+        do {
+            try await refusing.acquire()
+            Issue.record("a third request in the minute was granted")
+        } catch let error as AlphaVantageError {
+            #expect(error.code == .rateLimited)
+        }
+        clock.now += 1
+        try await refusing.acquire()
+    }
+}
+
 /// A settable clock for the pacer.
 final class Clock: Sendable {
     private let value: Atomic<Int64>
