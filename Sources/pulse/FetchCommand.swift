@@ -90,7 +90,8 @@ struct FetchCommand: AsyncParsableCommand {
             redis = client
         }
         let pacer: any RequestPacer =
-            redis.map { RedisRequestPacer(redis: $0, configuration: configuration) } ?? LocalRequestPacer(configuration: configuration)
+            redis.map { RedisRequestPacer(redis: $0, configuration: configuration) }
+            ?? LocalRequestPacer(configuration: configuration)
         let client = AlphaVantageClient(configuration: configuration, http: http, pacer: pacer)
         let output: String
         switch function {

@@ -187,7 +187,8 @@ extension FeedPart {
             }
             let pool = database.map { PostgresPool(configuration: $0, loop: loop) }
             let pacer: any RequestPacer =
-                redis.map { RedisRequestPacer(redis: $0, configuration: alphaVantage) } ?? LocalRequestPacer(configuration: alphaVantage)
+                redis.map { RedisRequestPacer(redis: $0, configuration: alphaVantage) }
+                ?? LocalRequestPacer(configuration: alphaVantage)
             var ingester = TickIngester(
                 hub: hub, log: log,
                 ownership: Self.ownership(postgres: postgresOwnership, redis: redis, log: log, instance: instance),

@@ -246,7 +246,8 @@ public struct ServerApplication: Sendable {
             let loop = group.loops[0]
             let http = try HTTPClient(loop: loop)
             let pacer: any RequestPacer =
-                redis.map { RedisRequestPacer(redis: $0, configuration: alphaVantage) } ?? LocalRequestPacer(configuration: alphaVantage)
+                redis.map { RedisRequestPacer(redis: $0, configuration: alphaVantage) }
+                ?? LocalRequestPacer(configuration: alphaVantage)
             let client = AlphaVantageClient(configuration: alphaVantage, http: http, pacer: pacer)
             runner = BackfillRunner(
                 loop: loop, pool: PostgresPool(configuration: database, loop: loop), client: client, http: http,
