@@ -278,9 +278,17 @@ class Handler(BaseHTTPRequestHandler):
         return self.send(series_json(meta, key, pairs))
 
 
-def make_server(port=0):
+def make_server(port=0, tls=None):
+    """The fake on 127.0.0.1; `tls` = (certificate file, key file) serves HTTPS (TLS 1.2+) instead."""
     server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     server.daemon_threads = True
+    if tls:
+        import ssl
+
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        context.load_cert_chain(*map(str, tls))
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     return server
 
 

@@ -8,6 +8,7 @@ import pathlib
 import socket
 import subprocess
 import threading
+import time
 import urllib.request
 import uuid
 
@@ -140,3 +141,56 @@ def test_pacer_shared_by_processes(fake, tmp_path):
         assert stats["requests"] == 3
     finally:
         subprocess.run(["bash", str(REPO / "scripts" / "redis.sh"), "stop", str(redis_dir), str(port)])
+
+
+NO_CA = {"SSL_CERT_FILE": "", "CURL_CA_BUNDLE": ""}
+
+
+@pytest.fixture(scope="module")
+def https_fakes(tmp_path_factory):
+    """The fake over HTTPS twice: with a certificate for 127.0.0.1 from a test CA, and with one for another name
+    from a second CA. Yields (trusted URL, its CA, other-name URL, its CA)."""
+    from pki_support import make_pki
+
+    folder = tmp_path_factory.mktemp("pki")
+    ca, cert, key = make_pki(folder, "av")
+    other_ca, other_cert, other_key = make_pki(folder, "elsewhere", names="DNS:elsewhere.example")
+    servers = [fake_alphavantage.make_server(tls=(cert, key)), fake_alphavantage.make_server(tls=(other_cert,
+                                                                                               other_key))]
+    for server in servers:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield (f"https://127.0.0.1:{servers[0].server_address[1]}", ca,
+           f"https://127.0.0.1:{servers[1].server_address[1]}", other_ca)
+    for server in servers:
+        server.shutdown()
+
+
+def test_https_with_a_trusted_ca_gives_what_http_gives(fake, https_fakes):
+    url, ca, _, _ = https_fakes
+    # A month of 1-minute bars (the generated fixture, ~2 MB of JSON): many TLS records, not one.
+    args = ("--function", "TIME_SERIES_INTRADAY", "--interval", "1min", "--month", "2024-03", "--outputsize", "full",
+            "--symbol", "IBM")
+    plain = fetch(fake, *args)
+    assert plain.returncode == 0, plain.stderr
+    for variable in ("SSL_CERT_FILE", "CURL_CA_BUNDLE"):
+        # Empty counts as unset: the other variable (CURL_CA_BUNDLE wins, as in curl) must not name another file.
+        secure = fetch(url, *args, extra_env={**NO_CA, variable: str(ca)})
+        assert secure.returncode == 0, secure.stderr
+        assert secure.stdout == plain.stdout and len(secure.stdout.splitlines()) > 10_000
+
+
+def test_https_refuses_an_untrusted_certificate_or_another_name_without_retrying(https_fakes):
+    url, ca, other_url, other_ca = https_fakes
+    args = ("--function", "GLOBAL_QUOTE", "--symbol", "IBM")
+    cases = [
+        (url, {"SSL_CERT_FILE": str(other_ca)}, "unable to get local issuer certificate"),  # not our CA
+        (other_url, {"SSL_CERT_FILE": str(other_ca)}, "no alternative certificate subject name matches"),  # another name
+        (url, {"SSL_CERT_FILE": str(ca) + ".missing"}, "certificate"),  # a CA file that is not there
+    ]
+    for target, env, detail in cases:
+        started = time.monotonic()
+        result = fetch(target, *args, key="SECRET-KEY-123", extra_env={**NO_CA, **env})
+        assert result.returncode == 1, result.stdout
+        assert "certificate refused" in result.stderr and detail in result.stderr, result.stderr
+        assert "SECRET-KEY-123" not in result.stderr + result.stdout
+        assert time.monotonic() - started < 10  # refused at once: no retries with backoff

@@ -14,31 +14,14 @@ import time
 import grpc
 import pytest
 
-from conftest import pulse_binary, skip_or_fail
+from conftest import pulse_binary
+from pki_support import make_pki
 from serve_process import ServeProcess
 
 IDENTITY = dict(request_serializer=lambda b: b, response_deserializer=lambda b: b)
 HEALTH = "/grpc.health.v1.Health/Check"
 ECHO = "/pulse.v1.Diagnostics/Echo"
 STREAM = "/pulse.v1.Diagnostics/Stream"
-
-
-def _openssl(folder, *args):
-    subprocess.run(["openssl", *args], cwd=folder, check=True, capture_output=True)
-
-
-def make_pki(folder, name):
-    """A CA `{name}-ca.pem` and a certificate `{name}.pem`/`{name}.key` for localhost and 127.0.0.1 it signs."""
-    if shutil.which("openssl") is None:
-        skip_or_fail("the openssl command line is missing (scripts/install-deps.sh installs it)")
-    curve = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
-    (folder / "ext.cnf").write_text("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
-    _openssl(folder, "req", "-x509", *curve, "-keyout", f"{name}-ca.key", "-out", f"{name}-ca.pem", "-days", "2",
-             "-subj", f"/CN={name} test CA")
-    _openssl(folder, "req", *curve, "-keyout", f"{name}.key", "-out", f"{name}.csr", "-subj", "/CN=localhost")
-    _openssl(folder, "x509", "-req", "-in", f"{name}.csr", "-CA", f"{name}-ca.pem", "-CAkey", f"{name}-ca.key",
-             "-CAcreateserial", "-out", f"{name}.pem", "-days", "2", "-extfile", "ext.cnf")
-    return folder / f"{name}-ca.pem", folder / f"{name}.pem", folder / f"{name}.key"
 
 
 @pytest.fixture()

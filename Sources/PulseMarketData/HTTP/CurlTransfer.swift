@@ -12,6 +12,9 @@ final class CurlTransfer {
     private var body: [UInt8] = []
     private let maximumBodyBytes: Int
     private(set) var exceededLimit = false
+    /// libcurl's own account of a failure (`CURLOPT_ERRORBUFFER`: which certificate check failed, say), which
+    /// `curl_easy_strerror` only names by kind. Freed with the transfer.
+    private let errorBuffer: UnsafeMutablePointer<CChar>
 
     init(
         id: UInt64, request: HTTPRequest, configuration: HTTPClient.Configuration,
@@ -23,12 +26,15 @@ final class CurlTransfer {
         self.completion = completion
         guard let easy = curl_easy_init() else { throw HTTPError(.invalidRequest, "cannot create a curl handle") }
         self.easy = easy
+        errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
+        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
         try configure(request, configuration)
     }
 
     deinit {
         curl_easy_cleanup(easy)
         if let headerList { curl_slist_free_all(headerList) }
+        errorBuffer.deallocate()
     }
 
     private func configure(_ request: HTTPRequest, _ configuration: HTTPClient.Configuration) throws(HTTPError) {
@@ -45,6 +51,9 @@ final class CurlTransfer {
         set(ccurl_easy_setopt_string(easy, CURLOPT_ACCEPT_ENCODING, ""))
         set(ccurl_easy_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 0))
         set(ccurl_easy_setopt_string(easy, CURLOPT_PROTOCOLS_STR, "http,https"))
+        set(ccurl_easy_setopt_pointer(easy, CURLOPT_ERRORBUFFER, errorBuffer))
+        set(ccurl_easy_setopt_long(easy, CURLOPT_SSLVERSION, CURL_SSLVERSION_TLSv1_2))
+        if let caFile = configuration.caFile { set(ccurl_easy_setopt_string(easy, CURLOPT_CAINFO, caFile)) }
         let me = Unmanaged.passUnretained(self).toOpaque()
         set(ccurl_easy_setopt_pointer(easy, CURLOPT_WRITEDATA, me))
         set(
@@ -129,7 +138,8 @@ final class CurlTransfer {
     }
 
     private func error(for code: CURLcode) -> HTTPError {
-        let reason = String(cString: curl_easy_strerror(code))
+        let detail = String(cString: errorBuffer)
+        let reason = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
         let kind: HTTPError.Code
         switch code {
         case CURLE_WRITE_ERROR where exceededLimit:
@@ -138,6 +148,7 @@ final class CurlTransfer {
         case CURLE_OPERATION_TIMEDOUT: kind = .timeout
         case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_PROXY: kind = .connect
         case CURLE_URL_MALFORMAT, CURLE_UNSUPPORTED_PROTOCOL: kind = .invalidRequest
+        case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE: kind = .certificate
         default: kind = .transport
         }
         return HTTPError(kind, "\(reason) (\(redactedURL))")

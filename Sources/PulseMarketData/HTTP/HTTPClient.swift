@@ -1,6 +1,10 @@
 import PulseIO
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// An HTTP/1.1 and HTTP/2 client on one event loop: one libcurl multi handle driven by the loop (no thread of
 /// its own, no blocking), any number of concurrent transfers, connections reused between requests.
 ///
@@ -23,8 +27,19 @@ public final class HTTPClient: Sendable {
         public var maximumResponseBytes = 64 << 20
         public var maximumConnectionsPerHost = 8
         public var userAgent = "PulseTrader/1"
+        /// The CA certificates HTTPS servers are verified against (PEM); nil: the system's. Defaults to
+        /// `CURL_CA_BUNDLE`, else `SSL_CERT_FILE` (the variables curl and OpenSSL read), so a private CA or a test
+        /// CA is one variable away. Verification of the certificate and the host name is never switched off.
+        public var caFile: String? = Self.environmentCAFile()
 
         public init() {}
+
+        static func environmentCAFile() -> String? {
+            for name in ["CURL_CA_BUNDLE", "SSL_CERT_FILE"] {
+                if let raw = getenv(name), raw.pointee != 0 { return String(cString: raw) }
+            }
+            return nil
+        }
     }
 
     public let loop: EventLoop

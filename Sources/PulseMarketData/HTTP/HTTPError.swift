@@ -6,7 +6,7 @@ public struct HTTPError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What kind of failure this is.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Wrapped: Sendable {
-            case timeout, connect, transport, cancelled, closed, responseTooLarge, invalidRequest
+            case timeout, connect, transport, certificate, cancelled, closed, responseTooLarge, invalidRequest
         }
         private let wrapped: Wrapped
         private init(_ wrapped: Wrapped) { self.wrapped = wrapped }
@@ -17,6 +17,9 @@ public struct HTTPError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let connect = Code(.connect)
         /// The connection failed during the exchange (reset, bad TLS, malformed response).
         public static let transport = Code(.transport)
+        /// The server's certificate was refused (not signed by a trusted CA, wrong host name, expired) or the CA
+        /// file cannot be read: a configuration to fix, not a failure to retry.
+        public static let certificate = Code(.certificate)
         /// The awaiting task was cancelled; the transfer was stopped.
         public static let cancelled = Code(.cancelled)
         /// The client was closed.
@@ -30,7 +33,7 @@ public struct HTTPError: Error, Sendable, Equatable, CustomStringConvertible {
         public var isRetryable: Bool {
             switch wrapped {
             case .timeout, .connect, .transport: return true
-            case .cancelled, .closed, .responseTooLarge, .invalidRequest: return false
+            case .certificate, .cancelled, .closed, .responseTooLarge, .invalidRequest: return false
             }
         }
 
@@ -39,6 +42,7 @@ public struct HTTPError: Error, Sendable, Equatable, CustomStringConvertible {
             case .timeout: return "timeout"
             case .connect: return "cannot connect"
             case .transport: return "transport error"
+            case .certificate: return "certificate refused"
             case .cancelled: return "cancelled"
             case .closed: return "closed"
             case .responseTooLarge: return "response too large"
