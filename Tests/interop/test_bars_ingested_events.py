@@ -234,18 +234,49 @@ def test_load_symbol_events_reach_sqs_and_the_worker_recomputes_what_clients_ask
         server.terminate()
 
 
+def store_version(url):
+    with psycopg.connect(url) as connection:
+        return connection.execute("SELECT max(id) FROM ingestion_batches").fetchone()[0]
+
+
+def screen(pb, address):
+    with grpc.insecure_channel(address) as channel:
+        return pb.quotes_pb2_grpc.QuotesStub(channel).Screen(pb.quotes_pb2.ScreenRequest(
+            metric=pb.quotes_pb2.SCREEN_METRIC_RETURN, window=5, symbols=["INPR", "INPQ"]), timeout=60)
+
+
+def assert_screen_row(reply, symbol, frame):
+    """The row of `symbol` against the CSV's own last bar and its 5-bar return, worked out here."""
+    row = next(r for r in reply.rows if r.symbol == symbol)
+    assert row.close == frame.close.iloc[-1] and row.time_ms == frame.index[-1].value // 1_000_000
+    assert row.value == pytest.approx(frame.close.iloc[-1] / frame.close.iloc[-6] - 1, rel=1e-12)
+
+
 def test_without_sqs_the_server_recomputes_in_process(pb, database, redis):
     frame = daily_frame(260, seed=9)
     first, rest = frame.iloc[:200], frame.iloc[200:]
+    other = daily_frame(50, seed=10)
     server = serve(database, env={"REDIS_URL": f"redis://127.0.0.1:{redis}", "PULSE_SQS_QUEUE_URL": ""})
     try:
         assert load_csv(pb, server.address, "INPR", first).bars_loaded == 200
+        assert load_csv(pb, server.address, "INPQ", other).bars_loaded == 50
         assert_equals_talib(compute(pb, server.address, "INPR"), first)
+        assert_screen_row(screen(pb, server.address), "INPR", first)  # asked: noted and cached
+        old = store_version(database)
+        wait_for(lambda: redis_keys(redis, f"cache:{{*}}:screen:v{old}:*"), 10, "the screen cached")
+
         assert load_csv(pb, server.address, "INPR", rest).bars_loaded == 60
         version = data_version(database, "INPR")
         wait_for(lambda: redis_keys(redis, f"cache:{{INPR}}:ind:v{version}:*"), 30,
                  "the recomputed result cached without a client asking")
+        new = store_version(database)
+        wait_for(lambda: redis_keys(redis, f"cache:{{*}}:screen:v{new}:*"), 30,
+                 "the recomputed screen cached without a client asking")
+        assert redis_keys(redis, f"cache:{{*}}:screen:v{old}:*") == []
         assert_equals_talib(compute(pb, server.address, "INPR"), frame)
+        reply = screen(pb, server.address)
+        assert_screen_row(reply, "INPR", frame)
+        assert_screen_row(reply, "INPQ", other)
     finally:
         server.terminate()
 

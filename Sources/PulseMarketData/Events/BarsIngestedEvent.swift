@@ -71,6 +71,13 @@ extension BarsIngestedEvent {
 /// What a "bars ingested" event makes stale. Must be idempotent: SQS delivers at least once.
 public protocol BarsIngestedProcessor: Sendable {
     func process(_ event: BarsIngestedEvent) async throws
+    /// Called once after a batch of events (the ones processed), for what depends on every symbol at once (a
+    /// screen), so a batch of many symbols' events recomputes it once rather than per event. Best effort.
+    func processed(_ batch: [BarsIngestedEvent]) async
+}
+
+extension BarsIngestedProcessor {
+    public func processed(_ batch: [BarsIngestedEvent]) async {}
 }
 
 /// Where ingestion reports each batch it committed. `publish` only queues the event and returns at once:
@@ -96,6 +103,7 @@ extension BarsIngestedProcessor {
     /// than deleting data nobody read.
     public func process(_ messages: [BarsIngestedMessage]) async -> [(id: String, reason: String)] {
         var failed: [(id: String, reason: String)] = []
+        var done: [BarsIngestedEvent] = []
         for message in messages {
             guard let event = BarsIngestedEvent(json: message.body) else {
                 failed.append((message.id, "not a bars_ingested v1 event"))
@@ -103,10 +111,12 @@ extension BarsIngestedProcessor {
             }
             do {
                 try await process(event)
+                done.append(event)
             } catch {
                 failed.append((message.id, "\(event.symbol): \(error)"))
             }
         }
+        if !done.isEmpty { await processed(done) }
         return failed
     }
 }

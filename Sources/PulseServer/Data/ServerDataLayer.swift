@@ -82,6 +82,9 @@ public final class ServerDataLayer: Sendable {
         }
     }
 
+    /// The pool of `loop`, for work that is not a call (nil without a database).
+    func pool(on loop: EventLoop) -> PostgresPool? { pools?[loop] }
+
     /// What an UNAVAILABLE from a database that is away tells a client to wait (`google.rpc.RetryInfo`).
     static let retryAfterMs: Int64 = 1000
 

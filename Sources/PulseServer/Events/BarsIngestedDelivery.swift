@@ -133,6 +133,8 @@ public final class BarsIngestedDelivery: BarsIngestedSink, Service {
                     failed.append(index)
                 }
             }
+            let done = events.indices.filter { !failed.contains($0) }.map { events[$0] }
+            if !done.isEmpty { await processor.processed(done) }
             return failed
         }
     }

@@ -13,8 +13,8 @@ import PulseStore
 ///
 /// Idempotent: a redelivered event finds the results of its data version cached and computes nothing. A request
 /// the new data makes invalid (INVALID_ARGUMENT, NOT_FOUND) is forgotten; any other failure — PostgreSQL or Redis
-/// away — is thrown, so the event is delivered again. (The screener keeps nothing between calls: it reads the
-/// stored bars and their rollups when asked, so there is nothing of it to recompute.)
+/// away — is thrown, so the event is delivered again. After a batch of events, the screens clients asked
+/// (``ScreenCache``: keyed by the whole store's data version) are computed once more the same way.
 public struct DerivedDataRecomputer: BarsIngestedProcessor {
     let data: ServerDataLayer
     let stored: StoredBars
@@ -59,5 +59,33 @@ public struct DerivedDataRecomputer: BarsIngestedProcessor {
                 try await cache.forgetAsked(event.symbol, request: bytes)
             }
         }
+    }
+
+    /// Screens depend on every symbol: dropped and computed again once per batch, best effort (a screen not
+    /// recomputed is computed when next asked; one of an older version is never served).
+    public func processed(_ batch: [BarsIngestedEvent]) async {
+        guard let cache = data.cache, data.database != nil else { return }
+        let (data, loop, limit, timeout) = (self.data, self.loop, self.limit, self.timeout)
+        // The loop's pool is the loop's own: everything below runs there.
+        await Task(executorPreference: loop) {
+            guard let pool = data.pool(on: loop) else { return }
+            let universe = ScreenCache.universe
+            _ = try? await cache.invalidate(universe)
+            guard let asked = try? await cache.askedRequests(universe, limit: limit) else { return }
+            for bytes in asked {
+                guard let request = try? PulseV1.ScreenRequest(serializedBytes: bytes) else {
+                    _ = try? await cache.forgetAsked(universe, request: bytes)
+                    continue
+                }
+                do {
+                    _ = try await ScreenHandler.screen(
+                        request, pool: pool, timeout: timeout, cache: cache, noteAsked: false)
+                } catch let status as GRPCStatus where status.code == .invalidArgument {
+                    _ = try? await cache.forgetAsked(universe, request: bytes)
+                } catch {
+                    return  // the database is away: the next batch tries again
+                }
+            }
+        }.value
     }
 }

@@ -9,13 +9,32 @@ enum ScreenHandler {
     static let defaultLimit = 50
     static let maximum = 10_000
 
-    static func screen(_ request: PulseV1.ScreenRequest, pool: PostgresPool, timeout: Duration?) async throws
-        -> PulseV1.ScreenResponse
-    {
+    /// The screen of `request`, from `cache` when a result of the store's current data version is there (see
+    /// ``ScreenCache``); `noteAsked` records the request for ``DerivedDataRecomputer`` (false for its own calls).
+    static func screen(
+        _ request: PulseV1.ScreenRequest, pool: PostgresPool, timeout: Duration?, cache: MarketCache? = nil,
+        noteAsked: Bool = true
+    ) async throws -> PulseV1.ScreenResponse {
         let query = try self.query(request)
+        let screens = cache.flatMap { $0.redis.isConnected ? ScreenCache(cache: $0, timeout: timeout) : nil }
+        var key: String?
+        if let screens {
+            let version = try await LoadRequestCheck.database {
+                try await pool.withConnection { try await ScreenCache.version(on: $0, timeout: timeout) }
+            }
+            key = ScreenCache.key(version: version, request: request)
+            if noteAsked { await screens.noteAsked(request) }
+            if let key, let hit = await screens.get(key) { return hit }
+        }
         let rows = try await LoadRequestCheck.database {
             try await pool.withConnection { try await Screener(connection: $0).screen(query, timeout: timeout) }
         }
+        let response = self.response(query, rows)
+        if let screens, let key { await screens.set(key, response) }
+        return response
+    }
+
+    static func response(_ query: ScreenQuery, _ rows: [ScreenResult]) -> PulseV1.ScreenResponse {
         var response = PulseV1.ScreenResponse()
         response.metric = wire(query.metric)
         response.window = UInt32(query.window)

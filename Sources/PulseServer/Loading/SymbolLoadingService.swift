@@ -28,7 +28,8 @@ public struct SymbolLoadingService: RPCService {
                 guard let resources else { throw GRPCStatus(.unavailable, "no database configured") }
                 // The statement gets the call's own deadline, so a slow screen stops in PostgreSQL too.
                 let timeout = context.timeRemaining.map { Duration.nanoseconds(Int64(clamping: $0)) }
-                return try await ScreenHandler.screen(request, pool: resources.pools[context.loop], timeout: timeout)
+                return try await ScreenHandler.screen(
+                    request, pool: resources.pools[context.loop], timeout: timeout, cache: resources.cache)
             },
         ]
     }
