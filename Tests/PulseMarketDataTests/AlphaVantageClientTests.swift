@@ -133,16 +133,9 @@ struct AlphaVantageClientTests {
 struct RequestPacerTests {
     @Test("Two instances share one daily budget: never more requests than the quota between them")
     func sharedDailyBudget() async throws {
-        try await TestRedis.with { server, redisA in
-            let loopB = try EventLoop(index: 1)
-            defer {
-                loopB.stop()
-                loopB.join()
-            }
-            let redisB = RedisClient(configuration: try RedisConfiguration(url: server.url), loop: loopB)
-            #expect(await redisB.waitUntilConnected(timeout: .seconds(5)))
+        try await TestRedis.withTwoClients { _, redisA, redisB in
             try await FakeAlphaVantage.with { fake, http in
-                let httpB = try HTTPClient(loop: loopB)
+                let httpB = try HTTPClient(loop: redisB.loop)
                 let clients = [(redisA, http), (redisB, httpB)].map { redis, http in
                     AlphaVantageClientTests.client(
                         fake, http, key: "shared-key",
@@ -166,7 +159,6 @@ struct RequestPacerTests {
                 #expect(try await fake.requestCount(symbol: "IBM", http: http) == 5)
                 await httpB.close()
             }
-            await redisB.close()
         }
     }
 

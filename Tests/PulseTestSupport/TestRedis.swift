@@ -100,4 +100,31 @@ public final class TestRedis: Sendable {
             throw error
         }
     }
+
+    /// ``with(aof:configure:_:)`` with a second client of the same server on a loop of its own: two instances
+    /// sharing one Redis.
+    public static func withTwoClients<T>(_ body: (TestRedis, RedisClient, RedisClient) async throws -> T)
+        async throws -> T
+    {
+        try await with { server, first in
+            let loop = try EventLoop(index: 1)
+            defer {
+                loop.stop()
+                loop.join()
+            }
+            let second = RedisClient(configuration: try RedisConfiguration(url: server.url), loop: loop)
+            guard await second.waitUntilConnected(timeout: .seconds(5)) else {
+                await second.close()
+                throw ScriptFailed(command: "connect", status: -1)
+            }
+            do {
+                let result = try await body(server, first, second)
+                await second.close()
+                return result
+            } catch {
+                await second.close()
+                throw error
+            }
+        }
+    }
 }

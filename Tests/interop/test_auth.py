@@ -200,6 +200,53 @@ def test_a_key_limited_to_one_stream_cannot_open_a_second(server, database):
                 time.sleep(0.1)
 
 
+def test_open_streams_are_limited_across_instances_and_a_killed_instance_frees_its_own(database, redis):
+    """`--max-streams 2` holds for the service, not per instance: one stream open on each of two instances uses
+    the key's two slots, so a third is refused on both. The SIGKILLed instance's stream stops counting once its
+    lease (15 s) ends without renewal; the live instance's stream keeps counting past it."""
+    _, key = _create(database, "--scopes", "admin", "--max-streams", "2")
+    metadata = [("authorization", f"Bearer {key}")]
+    long_stream = bytes([0x08, 100, 0x18, 0xE8, 0x07])  # StreamRequest{count: 100, interval_ms: 1000}
+    first, second = _serve(database, redis=redis), _serve(database, redis=redis)
+    channels = [grpc.insecure_channel(first.address), grpc.insecure_channel(second.address)]
+    try:
+        streams = [channel.unary_stream(STREAM, **IDENTITY) for channel in channels]
+        held = [streams[0](long_stream, metadata=metadata, timeout=120),
+                streams[1](long_stream, metadata=metadata, timeout=120)]
+        for call in held:
+            next(call)
+
+        def attempt(stream):
+            """The open call if admitted (kept, so it keeps its slot), else None after RESOURCE_EXHAUSTED."""
+            call = stream(long_stream, metadata=metadata, timeout=120)
+            try:
+                next(call)
+                return call
+            except grpc.RpcError as error:
+                assert error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED, error
+                return None
+
+        assert attempt(streams[0]) is None and attempt(streams[1]) is None
+        first.kill()
+        killed = time.monotonic()
+        assert attempt(streams[1]) is None  # the dead instance's lease still counts
+        while (admitted := attempt(streams[1])) is None:
+            assert time.monotonic() - killed < 30, "the killed instance's stream still counts after 30 s"
+            time.sleep(0.5)
+        waited = time.monotonic() - killed
+        assert 5 < waited < 30, waited
+        # Two open on the live instance now (the held one renewed past its first lease, and the new one).
+        assert attempt(streams[1]) is None
+        next(held[1])
+        next(admitted)
+    finally:
+        for channel in channels:
+            channel.close()
+        second.terminate()
+        if first.alive():
+            first.terminate()
+
+
 def test_auth_on_with_postgres_down_refuses_every_call_but_health(database):
     # A port nothing listens on: the key store cannot be reached.
     down = f"postgresql://postgres@127.0.0.1:{free_port()}/pulse"

@@ -11,11 +11,12 @@ public struct AccessControl: Sendable {
     let verifier: KeyVerifier
     let feed: RevocationFeed
     let limiter: RateLimiter
-    let streams = StreamSlots()
+    let streams: StreamSlots
 
     /// - Parameters:
     ///   - database: the key store; nil refuses every call but health with UNAVAILABLE.
-    ///   - redis: revocations and shared rate limits; nil keeps both to this instance (short cache TTL).
+    ///   - redis: revocations, shared rate limits and open-stream counts; nil keeps them to this instance (short
+    ///     cache TTL).
     public init(
         settings: AuthSettings, database: PostgresConfiguration?, redis: RedisClient?, group: EventLoopGroup,
         logger: Logger
@@ -23,6 +24,7 @@ public struct AccessControl: Sendable {
         feed = RevocationFeed(redis: redis, interval: settings.revocationPollInterval)
         verifier = KeyVerifier(database: database, group: group, feed: feed, settings: settings, logger: logger)
         limiter = RateLimiter(redis: redis, interval: settings.reconcileInterval, logger: logger)
+        streams = StreamSlots(redis: redis)
     }
 
     /// The interceptor to install on the server.
@@ -40,10 +42,12 @@ private struct AccessControlPart: Service {
     func run() async throws {
         let feed = control.feed
         let limiter = control.limiter
+        let streams = control.streams
         let background = Task {
             await withDiscardingTaskGroup { group in
                 group.addTask { await feed.run() }
                 group.addTask { await limiter.run() }
+                group.addTask { await streams.run() }
             }
         }
         try? await gracefulShutdown()

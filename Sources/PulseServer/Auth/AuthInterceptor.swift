@@ -26,10 +26,11 @@ struct AuthInterceptor: ServerInterceptor {
     func admitWithoutSuspending(_ context: ServerContext) throws -> Bool {
         guard let scope = APIKeyScope.required(for: context.method) else { return true }
         guard let header = context.metadata.textBytes(utf8Name: Self.authorizationName),
-            let record = try verifier.cached(header, on: context.loop), record.rate <= 0
+            let record = try verifier.cached(header, on: context.loop), record.rate <= 0,
+            !(streams.isShared && Self.limitsStreams(record, context))
         else { return false }
         try Self.check(record, scope: scope, context)
-        try acquireStream(record, context)
+        try acquireLocalStream(record, context)
         return true
     }
 
@@ -58,7 +59,7 @@ struct AuthInterceptor: ServerInterceptor {
                     retryAfterMs: retryAfterMs)
             }
         }
-        try acquireStream(record, context)
+        try await acquireStream(record, context)
     }
 
     /// Revoked, expired, or without the method's scope: refused.
@@ -80,16 +81,29 @@ struct AuthInterceptor: ServerInterceptor {
     }
 
     /// A server stream of a key with a stream limit takes one of its slots until the call ends.
-    private func acquireStream(_ record: APIKeyRecord, _ context: ServerContext) throws(GRPCStatus) {
-        guard context.method.kind == .serverStreaming && record.maxStreams > 0 else { return }
-        guard streams.acquire(keyID: record.id, limit: record.maxStreams) else {
+    private static func limitsStreams(_ record: APIKeyRecord, _ context: ServerContext) -> Bool {
+        context.method.kind == .serverStreaming && record.maxStreams > 0
+    }
+
+    /// A stream slot counted across instances when Redis is there (``StreamSlots``), released when the call ends.
+    private func acquireStream(_ record: APIKeyRecord, _ context: ServerContext) async throws(GRPCStatus) {
+        guard Self.limitsStreams(record, context) else { return }
+        try hold(await streams.acquire(keyID: record.id, limit: record.maxStreams), record, context)
+    }
+
+    private func acquireLocalStream(_ record: APIKeyRecord, _ context: ServerContext) throws(GRPCStatus) {
+        guard Self.limitsStreams(record, context) else { return }
+        try hold(streams.acquireLocal(keyID: record.id, limit: record.maxStreams), record, context)
+    }
+
+    private func hold(_ slot: StreamSlots.Slot?, _ record: APIKeyRecord, _ context: ServerContext) throws(GRPCStatus) {
+        guard let slot else {
             throw Self.exhausted(
                 context, "API key '\(record.name)' already has \(record.maxStreams) streams open, its limit",
                 retryAfterMs: 1000)
         }
         let streams = self.streams
-        let id = record.id
-        context.onCallEnd { streams.release(keyID: id) }
+        context.onCallEnd { streams.release(slot) }
     }
 
     /// RESOURCE_EXHAUSTED with a RetryInfo detail.

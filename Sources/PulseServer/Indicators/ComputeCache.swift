@@ -28,17 +28,17 @@ struct ComputeCache: Sendable {
     }
 
     /// The cached response under `key`. A client's first-page request is also noted as asked
-    /// (``MarketCache/noteAsked(_:request:timeout:)``), so ``DerivedDataRecomputer`` computes it again when new bars
+    /// (in the same round trip as the read: ``MarketCache/derived(_:_:asked:timeout:)``), so ``DerivedDataRecomputer`` computes it again when new bars
     /// land; the recomputer's own calls pass `noteAsked: false`, or a request nobody asks any more would live forever.
     func get(
         _ key: String, request: PulseV1.ComputeIndicatorsRequest, noteAsked: Bool, context: ServerContext
     ) async -> PulseV1.ComputeIndicatorsResponse? {
         guard let cache = data.cache, data.redis?.isConnected == true, let timeout = try? data.callTimeout(context)
         else { return nil }
-        if noteAsked, request.pageToken.isEmpty {
-            try? await cache.noteAsked(request.symbol, request: request.serializedBytes(), timeout: timeout)
+        let asked = noteAsked && request.pageToken.isEmpty ? request.serializedBytes() : nil
+        guard let bytes = try? await cache.derived(request.symbol, key, asked: asked, timeout: timeout) else {
+            return nil
         }
-        guard let bytes = try? await cache.derived(request.symbol, key, timeout: timeout) else { return nil }
         return try? PulseV1.ComputeIndicatorsResponse(serializedBytes: bytes)
     }
 

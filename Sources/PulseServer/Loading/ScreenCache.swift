@@ -23,8 +23,12 @@ struct ScreenCache: Sendable {
         version.map { "screen:v\($0):\(ComputeCache.fingerprint(request.serializedBytes()))" }
     }
 
-    func get(_ key: String) async -> PulseV1.ScreenResponse? {
-        guard let bytes = try? await cache.derived(Self.universe, key, timeout: timeout) else { return nil }
+    /// The cached screen under `key`; `noting` the request as asked in the same round trip.
+    func get(_ key: String, noting request: PulseV1.ScreenRequest?) async -> PulseV1.ScreenResponse? {
+        guard
+            let bytes = try? await cache.derived(
+                Self.universe, key, asked: request?.serializedBytes(), timeout: timeout)
+        else { return nil }
         return try? PulseV1.ScreenResponse(serializedBytes: bytes)
     }
 
@@ -32,9 +36,5 @@ struct ScreenCache: Sendable {
         let bytes = response.serializedBytes()
         guard bytes.count <= ComputeCache.maxBytes else { return }
         try? await cache.setDerived(Self.universe, key, bytes, timeout: timeout)
-    }
-
-    func noteAsked(_ request: PulseV1.ScreenRequest) async {
-        try? await cache.noteAsked(Self.universe, request: request.serializedBytes(), timeout: timeout)
     }
 }

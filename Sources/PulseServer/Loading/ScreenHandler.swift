@@ -23,8 +23,7 @@ enum ScreenHandler {
                 try await pool.withConnection { try await ScreenCache.version(on: $0, timeout: timeout) }
             }
             key = ScreenCache.key(version: version, request: request)
-            if noteAsked { await screens.noteAsked(request) }
-            if let key, let hit = await screens.get(key) { return hit }
+            if let key, let hit = await screens.get(key, noting: noteAsked ? request : nil) { return hit }
         }
         let rows = try await LoadRequestCheck.database {
             try await pool.withConnection { try await Screener(connection: $0).screen(query, timeout: timeout) }

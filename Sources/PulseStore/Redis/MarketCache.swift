@@ -84,29 +84,29 @@ public struct MarketCache: Sendable {
         for result in results { _ = try result.get() }
     }
 
-    /// A derived value, if cached.
-    public func derived(_ symbol: String, _ name: String, timeout: Duration? = nil) async throws(RedisError)
-        -> [UInt8]?
+    /// A derived value, if cached. With `asked` (the encoded request it answers), the request is also noted as
+    /// asked, in the same round trip (see ``askedRequests(_:limit:timeout:)``).
+    public func derived(_ symbol: String, _ name: String, asked: [UInt8]? = nil, timeout: Duration? = nil)
+        async throws(RedisError) -> [UInt8]?
     {
-        if case .bulk(let bytes) = try await redis.command(
-            "GET", RedisArgument(Self.derivedKey(symbol, name)), timeout: timeout)
-        {
-            return bytes
-        }
+        var commands: [[RedisArgument]] = []
+        if let asked { commands = askedCommands(symbol, asked) }
+        commands.append(["GET", RedisArgument(Self.derivedKey(symbol, name))])
+        let results = await redis.pipeline(commands, timeout: timeout)
+        for result in results.dropLast() { _ = try result.get() }
+        if case .bulk(let bytes) = try results[results.count - 1].get() { return bytes }
         return nil
     }
 
     /// Notes that a client asked for a derived value computed from `request` (opaque bytes: the encoded request),
-    /// so ``askedRequests(_:since:limit:)`` can recompute it when new bars land. One sorted set per symbol, scored by
+    /// so ``askedRequests(_:limit:timeout:)`` can recompute it when new bars land. One sorted set per symbol, scored by
     /// when each request was last asked; it expires with the last ask (``askedTTL``), and invalidation keeps it.
-    public func noteAsked(_ symbol: String, request: [UInt8], timeout: Duration? = nil) async throws(RedisError) {
+    private func askedCommands(_ symbol: String, _ request: [UInt8]) -> [[RedisArgument]] {
         let key = RedisArgument(Self.askedKey(symbol))
-        let results = await redis.pipeline(
-            [
-                ["ZADD", key, RedisArgument(Self.nowMilliseconds()), RedisArgument(request)],
-                ["PEXPIRE", key, RedisArgument(Self.milliseconds(askedTTL))],
-            ], timeout: timeout)
-        for result in results { _ = try result.get() }
+        return [
+            ["ZADD", key, RedisArgument(Self.nowMilliseconds()), RedisArgument(request)],
+            ["PEXPIRE", key, RedisArgument(Self.milliseconds(askedTTL))],
+        ]
     }
 
     /// The requests clients asked of `symbol` within ``askedTTL``, most recently asked first, at most `limit`;
