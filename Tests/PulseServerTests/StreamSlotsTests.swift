@@ -37,21 +37,40 @@ struct StreamSlotsTests {
         }
     }
 
-    @Test("An instance that stops renewing (it died) frees its slots within the lease; renewed ones stay")
+    @Test("Leases are renewed while held; one that ended (its instance died) stops counting")
     func leases() async throws {
         try await TestRedis.with { _, redis in
-            #expect(await redis.waitUntilConnected(timeout: .seconds(5)))
-            let dead = StreamSlots(redis: redis, leaseTTL: .milliseconds(800), renewInterval: .milliseconds(200))
-            let alive = StreamSlots(redis: redis, leaseTTL: .milliseconds(800), renewInterval: .milliseconds(200))
+            // Long leases: nothing here may end by the clock, however slowly the test runs (a starved test run
+            // can take seconds between two lines); the end of the dead lease is set by hand below.
+            let dead = StreamSlots(redis: redis, leaseTTL: .seconds(120))
+            let alive = StreamSlots(redis: redis, leaseTTL: .seconds(120), renewInterval: .milliseconds(100))
             let renewing = Task { await alive.run() }
             defer { renewing.cancel() }
-            _ = try #require(await dead.acquire(keyID: 5, limit: 2))  // never renewed: `dead.run()` is not running
-            _ = try #require(await alive.acquire(keyID: 5, limit: 2))
+            guard case .shared(_, let deadMember)? = await dead.acquire(keyID: 5, limit: 2),
+                case .shared(_, let aliveMember)? = await alive.acquire(keyID: 5, limit: 2)
+            else {
+                Issue.record("both slots should be shared leases")
+                return
+            }
             let other = StreamSlots(redis: redis)
             #expect(await other.acquire(keyID: 5, limit: 2) == nil)
-            try await Task.sleep(for: .milliseconds(1500))  // the dead lease ended, the renewed one did not
+            let key = RedisArgument(StreamSlots.key(5))
+            func score(_ member: String) async throws -> Double {
+                Double(try await redis.command("ZSCORE", key, RedisArgument(member)).string ?? "") ?? -1
+            }
+            let taken = try await score(aliveMember)
+            let deadline = ContinuousClock.now + .seconds(60)
+            while try await score(aliveMember) <= taken && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(try await score(aliveMember) > taken)  // renewed: its lease now ends later
+            let deadScore = try await score(deadMember)
+            #expect(deadScore == deadScore.rounded() && deadScore > 0)  // never renewed: still its first lease
+            // The dead instance's lease ends (as it would 120 s after its last renewal).
+            _ = try await redis.command("ZADD", key, "XX", 1, RedisArgument(deadMember))
             _ = try #require(await other.acquire(keyID: 5, limit: 2))
-            #expect(await other.acquire(keyID: 5, limit: 2) == nil)
+            #expect(await other.acquire(keyID: 5, limit: 2) == nil)  // the renewed one still counts
+            #expect(try await redis.command("ZSCORE", key, RedisArgument(deadMember)).string == nil)
         }
     }
 

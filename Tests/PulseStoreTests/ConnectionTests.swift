@@ -1,5 +1,7 @@
+import Dispatch
 import PulseIO
 import PulseStore
+import Synchronization
 import Testing
 
 @Suite("PostgresConnection against a real PostgreSQL", requiresPostgres)
@@ -226,6 +228,57 @@ struct ConnectionTests {
         }
     }
 
+    /// The cancel of a statement past its deadline runs on the configured blocking pool (libpq 15's `PQcancel`
+    /// blocks): while the pool's one thread is held, the statement keeps running a second past its deadline;
+    /// once the thread is free, the cancel goes out and the statement ends (its own 30 s are far off).
+    @Test func deadlineCancelRunsOnTheConfiguredBlockingPool() async throws {
+        let pool = try BlockingPool(threads: 1)
+        defer { pool.shutdown() }
+        let held = DispatchSemaphore(value: 0)
+        let marker = TestDatabase.uniqueName("cancel_on_pool")
+        let running = "SELECT pg_sleep(30) /* \(marker) */"
+        let observer = try TestDatabase.configuration()
+        let seen = ProbeCount()
+        // Another session, on a loop of its own: is the statement running a second after it started (its deadline
+        // long past), and does it end once the pool is free?
+        try await TestDatabase.withConnection({ $0.blockingPool = pool }) { connection in
+            pool.submit { held.wait() }  // after connecting: its one thread is now taken
+            let probing = Task { [observer, running, held, seen] in
+                try await TestDatabase.withLoop { loop in
+                    let probe = try await PostgresConnection.connect(to: observer, on: loop)
+                    defer { probe.close() }
+                    func active() async throws -> Int64 {
+                        try await probe.query(
+                            "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query = $1",
+                            [.text(running)]
+                        ).int(0, 0) ?? -1
+                    }
+                    var deadline = ContinuousClock.now + .seconds(20)
+                    while try await active() == 0 && ContinuousClock.now < deadline {
+                        try await Task.sleep(for: .milliseconds(20))
+                    }
+                    try await Task.sleep(for: .seconds(1))
+                    seen.value.store(Int(try await active()), ordering: .relaxed)
+                    held.signal()
+                    deadline = ContinuousClock.now + .seconds(20)
+                    while try await active() == 1 && ContinuousClock.now < deadline {
+                        try await Task.sleep(for: .milliseconds(20))
+                    }
+                    seen.value.add(try await active() == 0 ? 10 : 0, ordering: .relaxed)
+                }
+            }
+            do {
+                try await connection.query(running, timeout: .milliseconds(200))
+                Issue.record("the deadline should cancel pg_sleep")
+            } catch let error as PostgresError {
+                #expect(error.code == .timedOut)
+            }
+            try await probing.value
+        }
+        // 1: running a second past its deadline while the pool was held; + 10: ended once it was free.
+        #expect(seen.value.load(ordering: .relaxed) == 11)
+    }
+
     @Test func statementTimeoutIsSetOnEveryConnection() async throws {
         try await TestDatabase.withConnection({ $0.statementTimeout = .milliseconds(150) }) { connection in
             #expect(try await connection.query("SHOW statement_timeout").string(0, 0) == "150ms")
@@ -260,4 +313,9 @@ struct ConnectionTests {
 final class TickCounter: @unchecked Sendable {
     private(set) var times: [Duration] = []
     func record(_ time: Duration) { times.append(time) }
+}
+
+/// What a probe session saw, shared with the test.
+private final class ProbeCount: Sendable {
+    let value = Atomic<Int>(-1)
 }

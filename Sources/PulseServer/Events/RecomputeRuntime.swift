@@ -23,6 +23,8 @@ public final class RecomputeRuntime: Sendable {
         group = try EventLoopGroup(loops: 1)
         compute = try ComputePool(threads: 2)
         blocking = try BlockingPool(threads: 1)
+        var database = database
+        database?.blockingPool = blocking
         data = ServerDataLayer(database: database, redis: redis, group: group, ticks: TickHub(), logger: logger)
         recomputer = DerivedDataRecomputer(
             data: data, loop: group.loops[0], computePool: compute, blockingPool: blocking)

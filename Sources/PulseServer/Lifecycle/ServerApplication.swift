@@ -115,16 +115,19 @@ public struct ServerApplication: Sendable {
             pool.shutdown()
             group.shutdown()
         }
+        // Every PostgreSQL client of the process resolves names and sends cancels on this blocking pool.
+        var database = self.configuration.database
+        database?.blockingPool = blocking
         let data = ServerDataLayer(
-            database: configuration.database, redis: configuration.redis, group: group, ticks: ticks, logger: logger)
+            database: database, redis: configuration.redis, group: group, ticks: ticks, logger: logger)
         let (events, eventsHTTP) = try makeEvents(data: data, group: group, compute: pool, blocking: blocking)
-        let loading = try makeLoadingResources(group: group, redis: data.redis, events: events)
+        let loading = try makeLoadingResources(group: group, database: database, redis: data.redis, events: events)
         // One registry for the process when metrics are on (the streams record tick lag into it).
         let metrics = configuration.metricsPort.map { _ in ServerMetrics() }
         let live = liveStreams(redis: data.redis, group: group, tickLag: metrics?.tickLag())
         let services = services(data: data, loading: loading) + live.services
         // Auth: the key store, revocations and shared limits (see AccessControl); nil when auth is off.
-        let access = accessControl(group: group, redis: data.redis)
+        let access = accessControl(group: group, database: database, redis: data.redis)
         let observability = observabilityParts(
             metrics: metrics, group: group, compute: pool, blocking: blocking, redis: data.redis, loading: loading,
             services: services, onMetricsListening: onMetricsListening)
@@ -136,7 +139,7 @@ public struct ServerApplication: Sendable {
         // Without a database the services that only read it start (and stay) NOT_SERVING; with one, the monitor's
         // first probe decides.
         let notServing =
-            Self.pendingServices + (configuration.database == nil ? DatabaseHealthMonitor.databaseOnlyServices : [])
+            Self.pendingServices + (database == nil ? DatabaseHealthMonitor.databaseOnlyServices : [])
         let listening = ListeningPart(
             server: server, health: health, services: services, notServing: notServing, logger: logger
         ) { address in
@@ -144,17 +147,17 @@ public struct ServerApplication: Sendable {
             onListening(address)
         }
         var migrated = true
-        if let database = configuration.database { migrated = await migrate(database, on: group.loops[0]) }
+        if let database = database { migrated = await migrate(database, on: group.loops[0]) }
         let feed = FeedPart(
             settings: configuration.feed, loop: group.loops[0], hub: ticks, redis: data.redis,
-            database: configuration.database, instance: Self.instanceName(), logger: logger,
+            database: database, instance: Self.instanceName(), logger: logger,
             alphaVantage: configuration.alphaVantage, observer: observability.ingest, blocking: blocking,
             onSpool: observability.onSpool, events: events)
         var monitor = DatabaseHealthMonitor(data: data, health: health, loop: group.loops[0], logger: logger)
         monitor.migrated = migrated
         RedisHealthMonitor.register(in: health, redisConfigured: data.redis != nil)
         let redisMonitor = RedisHealthMonitor(redis: data.redis, health: health, logger: logger)
-        let rollups = configuration.database.map { RollupRefresher(database: $0, loop: group.loops[0], logger: logger) }
+        let rollups = database.map { RollupRefresher(database: $0, loop: group.loops[0], logger: logger) }
         let lifecycle = ProcessLifecycle(
             // The events first: they stop last, after every writer has published its final batch.
             parts: (events.map { [$0] } ?? []) + (access.map { [$0.part] } ?? [])
@@ -223,8 +226,11 @@ public struct ServerApplication: Sendable {
             parts.append(
                 MetricsProbePart(
                     metrics: metrics, group: group, redis: redis,
-                    database: configuration.database.map {
-                        PostgresPool(configuration: $0, loop: group.loops[0], options: MetricsProbePart.poolOptions)
+                    database: configuration.database.map { settings in
+                        var settings = settings
+                        settings.blockingPool = blocking
+                        return PostgresPool(
+                            configuration: settings, loop: group.loops[0], options: MetricsProbePart.poolOptions)
                     }))
         }
         if configuration.accessLog { interceptors.append(AccessLogInterceptor(logger: logger)) }
@@ -237,9 +243,10 @@ public struct ServerApplication: Sendable {
     /// A PostgreSQL pool per loop for LoadSymbol and Screen, and the Alpha Vantage backfill runner on the first loop
     /// when a key is configured (paced through Redis when there is one, so every instance shares the key's quota).
     func makeLoadingResources(
-        group: EventLoopGroup, redis: RedisClient?, events: (any BarsIngestedSink)?
+        group: EventLoopGroup, database: PostgresConfiguration?, redis: RedisClient?,
+        events: (any BarsIngestedSink)?
     ) throws -> LoadingResources? {
-        guard let database = configuration.database else { return nil }
+        guard let database else { return nil }
         let pools = LoopLocal(group: group) { PostgresPool(configuration: database, loop: $0) }
         var runner: BackfillRunner?
         if let alphaVantage = configuration.alphaVantage {
@@ -276,12 +283,14 @@ public struct ServerApplication: Sendable {
     }
 
     /// The access control of a server whose auth is on (``AuthSettings/isEnabled(host:)``), else nil.
-    func accessControl(group: EventLoopGroup, redis: RedisClient?) -> AccessControl? {
+    func accessControl(group: EventLoopGroup, database: PostgresConfiguration?, redis: RedisClient?)
+        -> AccessControl?
+    {
         guard configuration.auth.isEnabled(host: configuration.rpc.host) else { return nil }
         logger.info(
-            "auth on", metadata: ["key_store": "\(configuration.database != nil)", "redis": "\(redis != nil)"])
+            "auth on", metadata: ["key_store": "\(database != nil)", "redis": "\(redis != nil)"])
         return AccessControl(
-            settings: configuration.auth, database: configuration.database, redis: redis, group: group, logger: logger)
+            settings: configuration.auth, database: database, redis: redis, group: group, logger: logger)
     }
 
     /// Applies the migrations this build ships (as `pulse migrate` does; safe from several instances at once). A

@@ -24,6 +24,10 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
     public var connectTimeout: Duration = .seconds(10)
     /// `application_name` reported to the server (visible in `pg_stat_activity`).
     public var applicationName = "pulse"
+    /// Where the calls that block run — host-name resolution and libpq 15's `PQcancel` — so none blocks a loop:
+    /// the process's ``BlockingPool`` (`pulse serve` sets its own); nil: a concurrent queue of the client's own
+    /// (one-shot commands with no pool).
+    public var blockingPool: BlockingPool?
 
     /// Parses `url` with libpq (`PQconninfoParse`); throws ``PostgresError/Code/invalidConfiguration`` with a
     /// message that does not repeat the string.

@@ -60,7 +60,7 @@ extension PostgresConnection {
         if let timer = operation.timer { loop.cancelTimer(timer) }
         guard let cancel = PQgetCancel(handle) else { return }
         let box = CancelHandle(pointer: cancel)
-        PostgresBlocking.start {
+        PostgresBlocking.start(on: configuration.blockingPool) {
             var buffer = [CChar](repeating: 0, count: 256)
             _ = PQcancel(box.pointer, &buffer, Int32(buffer.count))
             PQfreeCancel(box.pointer)

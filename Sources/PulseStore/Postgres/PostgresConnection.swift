@@ -43,7 +43,7 @@ public final class PostgresConnection {
     {
         var resolved: [(key: String, value: String)]?
         if configuration.hostsToResolve != nil {
-            let outcome = await PostgresBlocking.run {
+            let outcome = await PostgresBlocking.run(on: configuration.blockingPool) {
                 Result { () throws(PostgresError) in try configuration.resolvedHosts().map(ResolvedHosts.init) }
             }
             resolved = try outcome.get()?.pairs

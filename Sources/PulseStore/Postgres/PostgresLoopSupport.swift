@@ -59,21 +59,26 @@ extension EventLoop {
     }
 }
 
-/// Work that blocks (name resolution, libpq 15's `PQcancel`), run away from every loop thread.
+/// Work that blocks (name resolution, libpq 15's `PQcancel`), run away from every loop thread: on the configured
+/// ``BlockingPool``, else on a concurrent queue of its own.
 enum PostgresBlocking {
-    // TODO(issue 8): run on PulseIO's BlockingPool once it lands, instead of Dispatch's global queue.
-    private static let queue = DispatchQueue(label: "pulse.postgres.blocking", attributes: .concurrent)
+    private static let fallback = DispatchQueue(label: "pulse.postgres.blocking", attributes: .concurrent)
 
     /// Runs `work` off the loop and returns its result; the caller resumes on its own executor.
-    static func run<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            queue.async { continuation.resume(returning: work()) }
+    static func run<T: Sendable>(on pool: BlockingPool?, _ work: @escaping @Sendable () -> T) async -> T {
+        if let pool, let result = try? await pool.run(work) { return result }
+        return await withCheckedContinuation { continuation in
+            fallback.async { continuation.resume(returning: work()) }
         }
     }
 
     /// Starts `work` off the loop without waiting for it.
-    static func start(_ work: @escaping @Sendable () -> Void) {
-        queue.async(execute: work)
+    static func start(on pool: BlockingPool?, _ work: @escaping @Sendable () -> Void) {
+        if let pool {
+            pool.submit(work)
+        } else {
+            fallback.async(execute: work)
+        }
     }
 }
 
