@@ -110,7 +110,7 @@ def grouped_sql(symbol_id, table, source, timeframe_seconds, start, end):
     FROM {table} WHERE symbol_id = {symbol_id} AND timeframe = '{source}'
         AND ts >= '{start}'::timestamptz AND ts < '{coarse_end.isoformat()}'::timestamptz
 )
-SELECT bucket, (array_agg(open ORDER BY ts))[1], max(high), min(low), (array_agg(close ORDER BY ts DESC))[1], sum(volume)
+SELECT bucket, (min(ARRAY[date_part('epoch', ts), open]))[2], max(high), min(low), (max(ARRAY[date_part('epoch', ts), close]))[2], sum(volume)
 FROM src WHERE bucket >= '{start}'::timestamptz AND bucket < '{end}'::timestamptz
 GROUP BY bucket ORDER BY bucket LIMIT 10001;"""
 
