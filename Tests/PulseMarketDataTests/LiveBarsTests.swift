@@ -52,4 +52,22 @@ struct LiveBarsTests {
         _ = onTime.addAsIngested(tick(1, 1_000, 10, ingestMs: base + 1_000))
         #expect(onTime.addAsIngested(tick(2, 59_000, 9, ingestMs: base + 60_500)).isEmpty)
     }
+
+    @Test("a jump in sequence numbers leaves the minutes it spans unannounced, closing and revising; later ones are")
+    func lostTicks() {
+        var bars = LiveBars(symbol: "X", firstMinuteComplete: true)
+        _ = bars.add(tick(1, 1_000, 10))
+        // Ticks 3–5 never arrive: they may lie in minute 1 (where 2 was) or minute 2 (where 6 is).
+        _ = bars.add(tick(2, 61_000, 11))
+        #expect(bars.add(tick(6, 121_000, 12)) == nil, "minute 1 holds the last tick before the jump")
+        #expect(bars.add(tick(7, 70_000, 13)) == nil, "a revision of a minute the jump spans")
+        let afterSpan = bars.add(tick(8, 181_000, 14))
+        #expect(afterSpan == nil, "minute 2 holds the first tick after the jump")
+        let whole = bars.add(tick(9, 241_000, 15))
+        #expect(whole?.bar.timeMs == base + 180_000 && whole?.bar.close == 14)
+        // A jump within one minute: only that minute is lost.
+        _ = bars.add(tick(11, 250_000, 16))
+        #expect(bars.add(tick(12, 301_000, 17)) == nil)
+        #expect(bars.add(tick(13, 361_000, 18))?.bar.timeMs == base + 300_000)
+    }
 }

@@ -4,7 +4,9 @@ package) over the same closed bars, the bars equal pandas over the ticks written
 and its update comes again (`revision` 1) with values equal to TA-Lib over the revised bars; a resume from before
 the retained window starts with a `gap` naming exactly what the log no longer holds; at 5 minutes the closed bars are
 the minutes pandas builds folded on the 5-minute grid and their values TA-Lib's over them; a timeframe of a day or
-one off the grid is INVALID_ARGUMENT naming it.
+one off the grid is INVALID_ARGUMENT naming it. With a database, a minute whose ticks the follower partly never
+received (written to the log by nobody, stored in PostgreSQL by the instance that saw them all) comes as closed from
+the store when the next minute closes, and every value equals TA-Lib over the full history.
 
 Market times are two hours ahead of the clock, so only ticks close minutes and the expected updates are exact.
 """
@@ -17,7 +19,7 @@ import grpc
 import numpy as np
 import pytest
 
-from conftest import require_module, skip_or_fail
+from conftest import pulse_binary, require_module, skip_or_fail
 from grpc_peer_server import ProtocolMissing, compile_protocol
 from test_live_bars import Script
 from test_live_streams import _serve, redis  # noqa: F401 (fixture)
@@ -33,6 +35,20 @@ def stubs(tmp_path_factory):
         skip_or_fail(f"Protocol/ not ready: {error}")
     return (importlib.import_module("pulse.v1.indicators_pb2"), importlib.import_module("pulse.v1.indicators_pb2_grpc"),
             importlib.import_module("pulse.v1.market_data_pb2"))
+
+
+def _import_minutes(url, symbol, bars, folder):
+    """Stores 1-minute bars with `pulse import`, as the instance that ingests the symbol writes its minutes."""
+    path = folder / f"{symbol}-{len(bars)}-{bars[0]['time_ms']}.csv"
+    with open(path, "w") as out:
+        out.write("Date,Open,High,Low,Close,Volume\n")
+        for b in bars:
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(b["time_ms"] // 1000))
+            o, h, l, c, v = (float(b[k]) for k in ("open", "high", "low", "close", "volume"))
+            out.write(f"{stamp},{o!r},{h!r},{l!r},{c!r},{v!r}\n")
+    proc = subprocess.run([str(pulse_binary()), "import", str(path), "--symbol", symbol, "--timeframe", "1m",
+                           "--database-url", url], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
 
 
 class Updates:
@@ -257,3 +273,60 @@ def test_five_minute_bars_fold_the_minutes_and_equal_talib(stubs, redis):
         probe.close()
         updates.close()
         server.terminate()
+
+
+def test_a_minute_lost_to_a_gap_is_filled_from_the_store_and_values_equal_talib_over_all(stubs, redis, tmp_path):
+    require_module("pandas")
+    from loading_support import fresh_database
+
+    with fresh_database() as url:
+        script = Script(redis, "LIFILL")
+        rng = random.Random(23)
+        history = []
+        for k in (-3, -2, -1):  # stored before the call: its warm-up
+            o = 100 + rng.uniform(-1, 1)
+            c = o + rng.uniform(-1, 1)
+            history.append({"time_ms": script.minute(k), "open": o, "high": max(o, c) + 0.25,
+                            "low": min(o, c) - 0.25, "close": c, "volume": 40.0})
+        _import_minutes(url, "LIFILL", history, tmp_path)
+        server = _serve(redis, "LINONE", "--feed", "none", database=url)
+        updates = Updates(stubs, server.address, "LIFILL")
+        try:
+            _warm_up(script, updates)
+            price, unseen = 100.0, []
+            for minute in range(1, 8):
+                for second in (3, 21, 48):
+                    price = round(price * (1 + rng.gauss(0, 0.004)), 4)
+                    if minute == 5 and second != 48:
+                        # Ticks the follower never gets: the log lacks them (trimmed, or never appended here).
+                        script.ticks.append((len(script.ticks) + 1, script.minute(5) + second * 1000, price, 7.0))
+                        unseen.append(script.ticks[-1][0])
+                    else:
+                        script.add(minute, second, price, round(rng.uniform(1, 9), 2))
+                if minute == 6:
+                    # The ingesting instance has stored minutes 0-6, every tick in them, before minute 7 starts.
+                    _import_minutes(url, "LIFILL", [dict(time_ms=script.minute(m),
+                                                         **script.expected(script.minute(m), 1 << 62))
+                                                    for m in range(0, 7)], tmp_path)
+            last = script.add(8, 1, price)
+            got = updates.until(lambda u: u.bar_closed and u.bar.time_ms == script.minute(7))
+            gaps = [u.gap for u in got if u.HasField("gap")]
+            assert [(g.first_missing, g.last_missing) for g in gaps] == [(unseen[0], unseen[-1])], gaps
+            closed = {}
+            for u in got:
+                if u.bar_closed:
+                    closed[u.bar.time_ms] = u
+            minutes = sorted(closed)
+            assert minutes == [script.minute(m) for m in range(0, 8)], "a closed minute missing or extra"
+            # Minute 5's bar holds ticks the server never saw: it can only have come from the store.
+            for m in minutes:
+                want = script.expected(m, last)
+                got_bar = {k: getattr(closed[m].bar, k) for k in ("open", "high", "low", "close", "volume")}
+                assert got_bar == pytest.approx(want, rel=1e-12), f"minute {m}: {got_bar} != pandas {want}"
+            bars = [type("Bar", (), b) for b in history] + [closed[m].bar for m in minutes]
+            want = _talib(bars)
+            for k, m in enumerate(minutes):
+                _assert_values(closed[m].values, want[len(history) + k], f"minute {k}")
+        finally:
+            updates.close()
+            server.terminate()

@@ -4,7 +4,8 @@ import PulseProtocol
 /// (revision 0) when a tick of a later minute arrives or the clock passes its minute, and announced again
 /// (revision 1, 2, …) when a tick of that minute arrives late — as long as the minute is among the last
 /// `retained` closed ones. The minute in which the builder saw its first tick is incomplete (ticks before
-/// it were never seen), so it is never announced.
+/// it were never seen), so it is never announced; so are the minutes a jump in sequence numbers spans (ticks
+/// lost before they reached this builder, such as a stretch of the log trimmed before a follower read it).
 public struct LiveBars: Sendable {
     public let symbol: String
     public let retained: Int
@@ -19,6 +20,11 @@ public struct LiveBars: Sendable {
     private var current: Forming?
     private var closed: [Forming] = []
     private var incompleteMinute: Int64?
+    /// Minutes that ticks this builder never saw may fall in: from the minute of the last tick before a jump in
+    /// sequence numbers to that of the first after it. Kept while a bar among them may still be announced.
+    private var lostMinutes: [ClosedRange<Int64>] = []
+    private var lastSequence: UInt64 = 0
+    private var lastMinute: Int64 = .min
 
     /// - Parameter firstMinuteComplete: the first tick given is the first of its minute (a builder seeded from
     ///   a log that reaches back past that minute's start), so that minute is announced like any other.
@@ -41,6 +47,7 @@ public struct LiveBars: Sendable {
     public mutating func add(_ tick: PulseV1.Tick) -> PulseV1.LiveBar? {
         let minute = Self.minuteStart(tick.timeMs)
         if incompleteMinute == nil { incompleteMinute = minute }
+        noteLostTicks(before: tick, minute: minute)
         if let bar = current {
             if bar.live.bar.timeMs == minute {
                 Self.fold(tick, into: &current!)
@@ -73,7 +80,23 @@ public struct LiveBars: Sendable {
         current = nil
         closed.append(bar)
         if closed.count > retained { closed.removeFirst(closed.count - retained) }
-        return bar.live.bar.timeMs == incompleteMinute ? nil : bar.live
+        return isComplete(bar.live.bar.timeMs) ? bar.live : nil
+    }
+
+    private func isComplete(_ minute: Int64) -> Bool {
+        minute != incompleteMinute && !lostMinutes.contains { $0.contains(minute) }
+    }
+
+    private mutating func noteLostTicks(before tick: PulseV1.Tick, minute: Int64) {
+        defer {
+            lastSequence = max(lastSequence, tick.sequence)
+            lastMinute = minute
+        }
+        guard lastSequence > 0, tick.sequence > lastSequence + 1 else { return }
+        lostMinutes.append(min(lastMinute, minute)...max(lastMinute, minute))
+        // Spans older than every bar still announceable no longer matter.
+        let oldest = closed.first?.live.bar.timeMs ?? current?.live.bar.timeMs ?? minute
+        lostMinutes.removeAll { $0.upperBound < min(oldest, minute) }
     }
 
     /// A tick of an already closed minute: the bar again with the next revision, if the minute is retained.
@@ -81,7 +104,7 @@ public struct LiveBars: Sendable {
         guard let index = closed.firstIndex(where: { $0.live.bar.timeMs == minute }) else { return nil }
         Self.fold(tick, into: &closed[index])
         closed[index].live.revision += 1
-        return minute == incompleteMinute ? nil : closed[index].live
+        return isComplete(minute) ? closed[index].live : nil
     }
 
     private static func fold(_ tick: PulseV1.Tick, into bar: inout Forming) {

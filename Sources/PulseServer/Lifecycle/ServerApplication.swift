@@ -80,8 +80,7 @@ public struct ServerApplication: Sendable {
     /// for Indicators and Backtests when a database is configured; `loading` holds the database pools and backfill
     /// runner of LoadSymbol and Screen (nil: no database, those calls are UNAVAILABLE).
     public func services(data: ServerDataLayer? = nil, loading: LoadingResources? = nil) -> [any RPCService] {
-        let source: (any BarSource)? =
-            configuration.barSource ?? data.flatMap { $0.database == nil ? nil : PostgresBarSource(data: $0) }
+        let source = barSource(data: data)
         var services: [any RPCService] = [
             HealthService(registry: health), DiagnosticsService(), SymbolLoadingService(resources: loading),
             data.map { IndicatorsService(source: source, data: $0) } ?? IndicatorsService(source: source),
@@ -89,6 +88,11 @@ public struct ServerApplication: Sendable {
         ]
         if let data { services.append(QuotesReadService(data: data)) }
         return services
+    }
+
+    /// The stored bars every service reads: the configured source, or the database's when there is one.
+    func barSource(data: ServerDataLayer?) -> (any BarSource)? {
+        configuration.barSource ?? data.flatMap { $0.database == nil ? nil : PostgresBarSource(data: $0) }
     }
 
     /// Services of `Protocol/` this process does not serve yet: health answers NOT_SERVING for them (calls get
@@ -124,7 +128,8 @@ public struct ServerApplication: Sendable {
         let loading = try makeLoadingResources(group: group, database: database, redis: data.redis, events: events)
         // One registry for the process when metrics are on (the streams record tick lag into it).
         let metrics = configuration.metricsPort.map { _ in ServerMetrics() }
-        let live = liveStreams(redis: data.redis, group: group, tickLag: metrics?.tickLag())
+        let live = liveStreams(
+            redis: data.redis, source: barSource(data: data), group: group, tickLag: metrics?.tickLag())
         let services = services(data: data, loading: loading) + live.services
         // Auth: the key store, revocations and shared limits (see AccessControl); nil when auth is off.
         let access = accessControl(group: group, database: database, redis: data.redis)
@@ -176,9 +181,11 @@ public struct ServerApplication: Sendable {
         logger.info("stopped", metadata: ["served": "\(served)"])
     }
 
-    /// Quotes.Subscribe over the hub and the tick log, and the part that follows other instances' symbols (on a
-    /// Redis connection of its own, since it blocks in `XREAD`).
-    func liveStreams(redis: RedisClient?, group: EventLoopGroup, tickLag: ValueHistogram?) -> (
+    /// Quotes.Subscribe and Indicators.Subscribe over the hub, the tick log and the stored bars, and the part that
+    /// follows other instances' symbols (on a Redis connection of its own, since it blocks in `XREAD`).
+    func liveStreams(
+        redis: RedisClient?, source: (any BarSource)?, group: EventLoopGroup, tickLag: ValueHistogram?
+    ) -> (
         services: [any RPCService], part: any Service, followerRedis: RedisClient?
     ) {
         let log = redis.map { TickLog(redis: $0, maxLength: configuration.feed.tickRetention) }
@@ -193,7 +200,7 @@ public struct ServerApplication: Sendable {
         let services: [any RPCService] = [
             QuoteStreamService(hub: ticks, log: log, settings: configuration.streams, tickLag: tickLag),
             IndicatorStreamService(
-                hub: ticks, log: log, source: configuration.barSource, settings: configuration.streams),
+                hub: ticks, log: log, source: source, settings: configuration.streams),
         ]
         return (services, LiveStreamsPart(hub: ticks, follower: follower), followerRedis)
     }

@@ -9,7 +9,10 @@ import PulseStore
 /// A late tick of one of the last few closed minutes revises that bar: the indicators go back to their state
 /// before it (a copy kept per closed bar) and are fed it and the bars after it again, each sent once more with
 /// the next `revision`. Ticks this call can never see (a resume beyond the retained window, a jump in the
-/// feed) go out as a `gap` update; the minute they fell in is then not sent as closed.
+/// feed) go out as a `gap` update; the minute they fell in is then not closed from ticks. When the next minute
+/// closes, the minutes between it and the last one closed that the store holds (written by the instance that
+/// saw all their ticks) are fed and sent as closed first, so the values go on equal to a computation over the
+/// full history instead of skipping them.
 struct IndicatorStreamCall {
     let symbol: String
     let subscription: TickSubscription
@@ -19,6 +22,10 @@ struct IndicatorStreamCall {
     let send: (PulseV1.IndicatorUpdate) async throws -> Void
     /// Called when the subscription wakes with nothing to deliver (a timer's way in).
     var idle: (() async throws -> Void)?
+    /// Stored 1-minute bars in `[from, until)` (milliseconds), nil when they cannot be read: fills holes.
+    var storedMinutes: ((_ from: Int64, _ until: Int64) async throws -> BarSeries?)?
+    /// A gap or a minute left unclosed since the last close: the next close first fills from the store.
+    private var mayHaveHole = false
     private var instances: [IndicatorInstance]
     private let columns: [String]
     private var columnsSent = false
@@ -138,7 +145,12 @@ struct IndicatorStreamCall {
         }
         if let bar = forming, bar.timeMs != minute {
             // The hub did not close it (the first, partly seen minute): close it here only if it is complete.
-            if ownsForming { try await closeForming() } else { forming = nil }
+            if ownsForming {
+                try await closeForming()
+            } else {
+                forming = nil
+                mayHaveHole = true
+            }
             ownsForming = replaying
         }
         if !ownsForming, let exact = hub.formingBar(symbol), exact.bar.timeMs == minute {
@@ -188,6 +200,7 @@ struct IndicatorStreamCall {
     }
 
     private mutating func close(_ bar: PulseV1.Bar, sequence: UInt64, closeTimeMs: Int64? = nil) async throws {
+        if mayHaveHole { try await fillHole(before: bar.timeMs) }
         lastClosedMinute = bar.timeMs
         remember(bar, closeTimeMs: closeTimeMs ?? self.closeTimeMs, sequence: sequence)
         let values = instances.feed(bar)
@@ -227,6 +240,25 @@ struct IndicatorStreamCall {
         }
     }
 
+    /// Feeds and sends as closed the stored minutes after the last closed one and before `timeMs`. A minute
+    /// still missing from the store stays a hole (the store is read once per hole: by the next close the
+    /// lost minute has been closed for a minute or more, time for its writer to have stored it).
+    private mutating func fillHole(before timeMs: Int64) async throws {
+        mayHaveHole = false
+        guard let storedMinutes, lastClosedMinute != .min, timeMs > lastClosedMinute + 60_000,
+            let stored = try? await storedMinutes(lastClosedMinute + 60_000, timeMs), stored.count > 0
+        else { return }
+        // Bars closed before the filled ones can no longer be revised: their replays would skip these.
+        recent.removeAll()
+        for k in 0..<stored.count {
+            let bar = PulseV1.Bar(stored, at: k)
+            guard bar.timeMs > lastClosedMinute, bar.timeMs < timeMs else { continue }
+            lastClosedMinute = bar.timeMs
+            let values = instances.feed(bar)
+            try await emit(bar, closed: true, values: values, sequence: lastSequence ?? 0, conflated: 0)
+        }
+    }
+
     /// Announces lost ticks; the bar they fell in is incomplete, so it is dropped rather than closed.
     private mutating func sendGap(_ first: UInt64, _ last: UInt64) async throws {
         var update = PulseV1.IndicatorUpdate.gap(
@@ -240,6 +272,7 @@ struct IndicatorStreamCall {
         lastSequence = last
         forming = nil
         ownsForming = false
+        mayHaveHole = true
     }
 
     private mutating func emit(

@@ -71,6 +71,10 @@ public struct IndicatorStreamService: RPCService {
                 symbol: symbol, specs: specs, subscription: subscription, hub: hub, log: log, settings: settings
             ) { update in try await writer.send(update) }
             if let source {
+                call.storedMinutes = { from, until in
+                    try await Self.stored(
+                        source, symbol: symbol, timeframe: wire, start: from, end: until, limit: nil, context: context)
+                }
                 // Compute's warm-up rule (nil: every stored bar), so live values equal a computation over the
                 // history.
                 let warmUp = IndicatorWarmUp.bars(for: specs)
@@ -128,14 +132,14 @@ public struct IndicatorStreamService: RPCService {
         try await call.run(resumeFrom: request.resumeFrom == 0 ? nil : request.resumeFrom)
     }
 
-    /// Stored bars of `symbol` (the last `limit`, or from `start`), nil when there are none.
+    /// Stored bars of `symbol` (the last `limit`, or those in `[start, end)`), nil when there are none.
     static func stored(
-        _ source: any BarSource, symbol: String, timeframe: PulseV1.Timeframe, start: Int64? = nil, limit: Int?,
-        context: ServerContext
+        _ source: any BarSource, symbol: String, timeframe: PulseV1.Timeframe, start: Int64? = nil,
+        end: Int64? = nil, limit: Int?, context: ServerContext
     ) async throws -> BarSeries? {
         do {
             let bars = try await source.bars(
-                symbol: symbol, timeframe: timeframe, start: start, end: nil, limit: limit, fromEnd: start == nil,
+                symbol: symbol, timeframe: timeframe, start: start, end: end, limit: limit, fromEnd: start == nil,
                 context: context)
             return bars.isEmpty ? nil : bars
         } catch let status as GRPCStatus where status.code == .notFound {
