@@ -26,31 +26,32 @@ struct AuthInterceptor: ServerInterceptor {
     func admitWithoutSuspending(_ context: ServerContext) throws -> Bool {
         guard let scope = APIKeyScope.required(for: context.method) else { return true }
         guard let header = context.metadata.textBytes(utf8Name: Self.authorizationName),
-            let record = try verifier.cached(header, on: context.loop), record.rate <= 0,
-            !(streams.isShared && Self.limitsStreams(record, context))
+            let key = try verifier.cached(header, on: context.loop), key.record.rate <= 0,
+            !(streams.isShared && Self.limitsStreams(key.record, context))
         else { return false }
-        try Self.check(record, scope: scope, context)
-        try acquireLocalStream(record, context)
+        try Self.check(key, scope: scope, context)
+        try acquireLocalStream(key.record, context)
         return true
     }
 
     func willStart(_ context: ServerContext) async throws {
         guard let scope = APIKeyScope.required(for: context.method) else { return }
         let metadata = context.metadata
-        let record: APIKeyRecord
+        let key: VerifiedKey
         if let header = metadata.textBytes(utf8Name: Self.authorizationName) {
             if let known = try verifier.cached(header, on: context.loop) {
-                record = known
+                key = known
             } else {
-                record = try await verifier.record(
+                key = try await verifier.record(
                     presented: String(decoding: header, as: UTF8.self), parse: Self.bearerKey, on: context.loop)
             }
         } else if let header = metadata["x-api-key"] {
-            record = try await verifier.record(presented: header, parse: Self.plainKey, on: context.loop)
+            key = try await verifier.record(presented: header, parse: Self.plainKey, on: context.loop)
         } else {
             throw GRPCStatus(.unauthenticated, "missing API key: send metadata `authorization: Bearer <key>`")
         }
-        try Self.check(record, scope: scope, context)
+        try Self.check(key, scope: scope, context)
+        let record = key.record
         if record.rate > 0 {
             let decision = await limiter.admit(keyID: record.id, rate: record.rate, burst: record.burst)
             if case .limited(let retryAfterMs) = decision {
@@ -63,20 +64,20 @@ struct AuthInterceptor: ServerInterceptor {
     }
 
     /// Revoked, expired, or without the method's scope: refused.
-    private static func check(_ record: APIKeyRecord, scope: APIKeyScope, _ context: ServerContext) throws(GRPCStatus) {
-        if record.revokedAtMicros != nil {
-            throw GRPCStatus(.unauthenticated, "API key '\(record.name)' was revoked")
+    private static func check(_ key: VerifiedKey, scope: APIKeyScope, _ context: ServerContext) throws(GRPCStatus) {
+        // Fields read through `key` (not a local copy of the record): the common pass retains none of its strings.
+        if key.record.revokedAtMicros != nil {
+            throw GRPCStatus(.unauthenticated, "API key '\(key.record.name)' was revoked")
         }
         // The wall clock only for a key that expires: most calls skip the system call.
-        if let expires = record.expiresAtMicros, expires <= Self.wallClockMicros() {
-            throw GRPCStatus(.unauthenticated, "API key '\(record.name)' has expired")
+        if let expires = key.record.expiresAtMicros, expires <= Self.wallClockMicros() {
+            throw GRPCStatus(.unauthenticated, "API key '\(key.record.name)' has expired")
         }
-        let scopes = record.scopes
-        guard scopes.contains(scope.rawValue) || scopes.contains(APIKeyScope.admin.rawValue) else {
+        guard key.holds(scope) else {
             throw GRPCStatus(
                 .permissionDenied,
-                "API key '\(record.name)' lacks scope '\(scope.rawValue)' needed by \(context.method.path) "
-                    + "(it has \(scopes.joined(separator: ",")))")
+                "API key '\(key.record.name)' lacks scope '\(scope.rawValue)' needed by \(context.method.path) "
+                    + "(it has \(key.record.scopes.joined(separator: ",")))")
         }
     }
 

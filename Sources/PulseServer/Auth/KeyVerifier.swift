@@ -15,7 +15,7 @@ import PulseStore
 /// a loop share one query. The key store being unreachable is UNAVAILABLE, never a pass.
 final class KeyVerifier: Sendable {
     private struct Entry {
-        var record: APIKeyRecord?
+        var key: VerifiedKey?
         var verifiedAt: UInt64
         var generation: UInt64
     }
@@ -63,7 +63,7 @@ final class KeyVerifier: Sendable {
     /// - Throws: UNAUTHENTICATED for a malformed key or one the store does not know, UNAVAILABLE when the store
     ///   cannot answer.
     func record(presented raw: String, parse: (String) -> String?, on loop: EventLoop) async throws(GRPCStatus)
-        -> APIKeyRecord
+        -> VerifiedKey
     {
         if let known = try cached(raw, on: loop) { return known }
         guard let key = parse(raw), APIKeySecret.isWellFormed(key) else {
@@ -74,24 +74,25 @@ final class KeyVerifier: Sendable {
 
     /// The cached answer for the header value `raw`, when it is still trusted (synchronous: a hit never suspends
     /// the call).
-    func cached(_ raw: ArraySlice<UInt8>, on loop: EventLoop) throws(GRPCStatus) -> APIKeyRecord? {
+    func cached(_ raw: ArraySlice<UInt8>, on loop: EventLoop) throws(GRPCStatus) -> VerifiedKey? {
         let generation = feed.generation
         // The repeat of the last hit: compared in place, the entry copied only when it is the one.
-        let repeated = state[loop].last?.generation == generation && Self.same(state[loop].lastRaw, raw)
-        if repeated, let last = state[loop].last, let record = try trusted(last) {
-            return record
+        if let last = state[loop].last, last.generation == generation, Self.same(state[loop].lastRaw, raw),
+            let key = try trusted(last)
+        {
+            return key
         }
         let text = String(decoding: raw, as: UTF8.self)
         guard let entry = state[loop].entries[text], entry.generation == generation else { return nil }
-        let record = try trusted(entry)
-        if record != nil {
+        let key = try trusted(entry)
+        if key != nil {
             state[loop].lastRaw = Array(raw)
             state[loop].last = entry
         }
-        return record
+        return key
     }
 
-    func cached(_ raw: String, on loop: EventLoop) throws(GRPCStatus) -> APIKeyRecord? {
+    func cached(_ raw: String, on loop: EventLoop) throws(GRPCStatus) -> VerifiedKey? {
         try cached(Array(raw.utf8)[...], on: loop)
     }
 
@@ -103,16 +104,16 @@ final class KeyVerifier: Sendable {
         }
     }
 
-    private func trusted(_ entry: Entry) throws(GRPCStatus) -> APIKeyRecord? {
+    private func trusted(_ entry: Entry) throws(GRPCStatus) -> VerifiedKey? {
         let now = MonotonicClock.now()
         // An unknown key is remembered only briefly: a key created a moment ago must work at once.
-        let ttl = entry.record != nil && feed.isLive(now: now) ? trustedTTL : shortTTL
+        let ttl = entry.key != nil && feed.isLive(now: now) ? trustedTTL : shortTTL
         guard now &- entry.verifiedAt < ttl else { return nil }
-        return try Self.known(entry.record)
+        return try Self.known(entry.key)
     }
 
     private func lookup(_ key: String, raw: String, generation: UInt64, on loop: EventLoop) async throws(GRPCStatus)
-        -> APIKeyRecord
+        -> VerifiedKey
     {
         guard let pools else {
             throw GRPCStatus(.unavailable, "authentication is on but this server has no key store (no database)")
@@ -141,18 +142,48 @@ final class KeyVerifier: Sendable {
         state[loop].inflight[raw] = nil
         if state[loop].entries.count >= Self.maxEntries { state[loop].entries.removeAll(keepingCapacity: true) }
         state[loop].last = nil  // the memo may hold this key's older entry
-        state[loop].entries[raw] = Entry(record: record, verifiedAt: MonotonicClock.now(), generation: generation)
-        return try Self.known(record)
+        let verified = record.map(VerifiedKey.init)
+        state[loop].entries[raw] = Entry(key: verified, verifiedAt: MonotonicClock.now(), generation: generation)
+        return try Self.known(verified)
     }
 
-    private static func known(_ record: APIKeyRecord?) throws(GRPCStatus) -> APIKeyRecord {
-        guard let record else { throw GRPCStatus(.unauthenticated, "unknown API key") }
-        return record
+    private static func known(_ key: VerifiedKey?) throws(GRPCStatus) -> VerifiedKey {
+        guard let key else { throw GRPCStatus(.unauthenticated, "unknown API key") }
+        return key
     }
 
     /// Closes every loop's pool (at shutdown).
     func close() async {
         guard let pools else { return }
         _ = await pools.collect { pool in pool.close() }
+    }
+}
+
+/// A key's record as the store returned it, with its scopes as bits: one immutable object per cache entry, so a
+/// call that hits the cache costs a retain rather than a copy of the record's strings, and the scope check no
+/// string comparison.
+final class VerifiedKey: Sendable {
+    let record: APIKeyRecord
+    private let scopeBits: UInt8
+
+    init(_ record: APIKeyRecord) {
+        self.record = record
+        var bits: UInt8 = 0
+        for name in record.scopes {
+            if let scope = APIKeyScope(rawValue: name) { bits |= Self.bit(scope) }
+        }
+        scopeBits = bits
+    }
+
+    /// The key may call what needs `scope` (`admin` holds them all).
+    func holds(_ scope: APIKeyScope) -> Bool { scopeBits & (Self.bit(scope) | Self.bit(.admin)) != 0 }
+
+    private static func bit(_ scope: APIKeyScope) -> UInt8 {
+        switch scope {
+        case .read: 1
+        case .load: 2
+        case .backtest: 4
+        case .admin: 8
+        }
     }
 }

@@ -127,9 +127,17 @@ public struct BarStore {
         ) ON COMMIT DELETE ROWS
         """
     static let copyIntoStaging = "COPY pulse_bars_staging (\(columns)) FROM STDIN (FORMAT binary)"
+    /// Staged rows equal to the stored ones are left out before the upsert: `ON CONFLICT DO UPDATE … WHERE` would
+    /// still lock (and so write) every conflicting row it then does not update, which made an unchanged re-import
+    /// of a year cost three times the read.
     static let upsertFromStaging = """
         INSERT INTO bars AS b (\(columns))
-        SELECT \(columns) FROM pulse_bars_staging
+        SELECT \(columns) FROM pulse_bars_staging s
+        WHERE NOT EXISTS (
+            SELECT 1 FROM bars o
+            WHERE o.symbol_id = s.symbol_id AND o.timeframe = s.timeframe AND o.ts = s.ts
+                AND (o.open, o.high, o.low, o.close, o.volume)
+                    IS NOT DISTINCT FROM (s.open, s.high, s.low, s.close, s.volume))
         ON CONFLICT (symbol_id, timeframe, ts) DO UPDATE
         SET open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close,
             volume = EXCLUDED.volume

@@ -52,7 +52,7 @@ public struct Metadata: Sendable, Sequence {
     public func textBytes(utf8Name name: [UInt8]) -> ArraySlice<UInt8>? {
         var found: ArraySlice<UInt8>?
         forEachField { binary, fieldName, value in
-            if !binary && fieldName.elementsEqual(name) {
+            if !binary && fieldName.count == name.count && fieldName.elementsEqual(name) {
                 found = value
                 return false
             }
